@@ -1,2 +1,160 @@
-//! piasheet: 特定個人情報保護評価書 (PIA sheets) → typed records.
+//! piasheet: 特定個人情報保護評価書 (PIA sheets) → typed records (schema 1).
+//!
+//! The flow, one module per stage, data moving one way:
+//! [`decode`] (bytes → text) or [`pdf`] (PDF → lines rebuilt from geometry) →
+//! [`reassemble`] (labels, fragments, answers located) → [`extract`] (fields by the
+//! [`rules`] files) → [`normalize`] / [`organization`] (dates, choices, 団体コード) →
+//! [`changes`] (変更箇所 rows) → [`record`] (the output) → [`write`].
+
+pub mod changes;
+pub mod decode;
+pub mod extract;
+pub mod normalize;
+pub mod organization;
 pub mod pdf;
+pub mod reassemble;
+pub mod record;
+pub mod rules;
+pub mod batch;
+pub mod write;
+
+use normalize::key;
+use record::{ErrorInfo, Record, Source, Status, Warning};
+use rules::Rules;
+use sha2::{Digest, Sha256};
+use std::collections::HashSet;
+
+pub const SCHEMA_VERSION: &str = "1";
+
+/// The `source` block of a record for these bytes.
+pub fn source_of(file: &str, bytes: &[u8], format: &str) -> Source {
+    Source {
+        file: file.to_string(),
+        sha256: format!("{:x}", Sha256::digest(bytes)),
+        bytes: bytes.len() as u64,
+        format: format.to_string(),
+        encoding: None,
+        pages: None,
+    }
+}
+
+/// A record that says why the input could not be read.
+pub fn failed(source: Source, code: &str, reason: impl Into<String>) -> Record {
+    Record {
+        schema_version: SCHEMA_VERSION.into(),
+        source,
+        status: Status::Failed,
+        error: Some(ErrorInfo { code: code.into(), reason: reason.into() }),
+        ..Default::default()
+    }
+}
+
+/// Read a text dump (any encoding) into a record. Never panics on any input.
+pub fn extract_text_dump(file: &str, bytes: &[u8]) -> Record {
+    let mut source = source_of(file, bytes, "text");
+    let decoded = match decode::decode_text(bytes) {
+        Ok(d) => d,
+        Err(e) => return failed(source, e.code, e.reason),
+    };
+    source.encoding = Some(decoded.encoding.to_string());
+    let lines = reassemble::lines_of(&decoded.text);
+    extract_lines(source, lines, None)
+}
+
+/// Read a PDF layout (already rebuilt from geometry) into a record.
+pub fn extract_pdf_layout(source: Source, layout: &pdf::PdfLayout) -> Record {
+    let text: Vec<&str> = layout.lines.iter().map(|l| l.text.as_str()).collect();
+    let lines = reassemble::lines_of(&text.join("\n"));
+    extract_lines(source, lines, Some(&layout.change_rows))
+}
+
+/// Which rules file a document is written against, from its version stamp.
+fn rules_for(lines: &[reassemble::Line], warnings: &mut Vec<Warning>) -> &'static Rules {
+    let stamp = lines.iter().find(|l| reassemble::is_stamp(&l.key)).map(|l| l.key[1..l.key.len() - 1].to_string());
+    match stamp.as_deref().and_then(Rules::for_stamp) {
+        Some(r) => r,
+        None => {
+            let r = Rules::default_rules();
+            warnings.push(Warning {
+                path: "form.label".into(),
+                code: "unknown_form_version".into(),
+                message: format!("stamp {:?} has no rules file; read with {}", stamp.unwrap_or_default(), r.id),
+            });
+            r
+        }
+    }
+}
+
+fn extract_lines(source: Source, lines: Vec<reassemble::Line>, table: Option<&[pdf::TableRow]>) -> Record {
+    let mut early_warnings = Vec::new();
+    let rules = rules_for(&lines, &mut early_warnings);
+    // Is this a 基礎項目評価書 at all?
+    let title = key(&rules.sheet_title);
+    if !lines.iter().any(|l| l.key.contains(&title)) {
+        if let Some(other) = rules.other_kinds.iter().find(|o| lines.iter().any(|l| l.key.contains(&key(&o.title)))) {
+            return failed(source, "unsupported_kind", format!("a {} ({}), not a 基礎項目評価書", other.title, other.kind));
+        }
+    }
+    let labels = reassemble::Labels::new(rules);
+    let options = reassemble::Options::new(rules);
+    let result_re = regex::Regex::new(&rules.result.pattern).unwrap_or_else(|_| regex::Regex::new("$^").expect("empty regex"));
+    let tokens = reassemble::tokenize(lines, rules, &labels, &options, &result_re);
+    let distinct_labels: HashSet<String> = tokens.hits.iter().map(|h| format!("{:?}", h.kinds)).collect();
+    let has_title = tokens.lines.iter().any(|l| l.key.contains(&title));
+    if !has_title && distinct_labels.len() < 10 {
+        return failed(
+            source,
+            "not_a_sheet",
+            format!("no {} title and only {} of the form's labels: not a PIA sheet", rules.sheet_title, distinct_labels.len()),
+        );
+    }
+    let mut fields = extract::extract_fields(&tokens, rules, &labels, &options);
+    fields.warnings.splice(0..0, early_warnings);
+    // Organization from the evaluator.
+    let evaluator = fields.get("header.evaluator").and_then(|v| v.as_str()).map(str::to_string);
+    match evaluator {
+        Some(e) => {
+            let context: String = tokens.lines.iter().map(|l| l.key.as_str()).collect();
+            let res = organization::resolve(&e, rules, &context);
+            if let Some(note) = res.note {
+                fields.warn("organization.lg_code", "ambiguous_body", note);
+            }
+            let prov = fields.provenance.get("header.evaluator").copied();
+            fields.set("organization", serde_json::to_value(&res.org).unwrap_or_default(), prov);
+        }
+        None => fields.warn("organization", "not_found", "no 評価実施機関名 to derive the body from"),
+    }
+    // Change history.
+    let changes = match table {
+        Some(rows) => changes::from_table(rows, &mut fields.warnings),
+        None => {
+            let mut known: HashSet<String> = HashSet::new();
+            collect_strings(&fields.tree, &mut known);
+            changes::from_text(&tokens.lines, tokens.body_end, rules, &known, &mut fields.warnings)
+        }
+    };
+    let mut tree = fields.tree;
+    tree["schema_version"] = SCHEMA_VERSION.into();
+    tree["kind"] = rules.kind.clone().into();
+    let mut record: Record = match serde_json::from_value(tree) {
+        Ok(r) => r,
+        Err(e) => return failed(source, "internal", format!("record does not fit the schema: {e}")),
+    };
+    record.source = source;
+    record.changes = changes;
+    record.warnings = fields.warnings;
+    record.provenance = Some(fields.provenance.iter().map(|(k, v)| (k.clone(), record::Provenance { lines: [v[0] + 1, v[1] + 1] })).collect());
+    record.status = if record.warnings.is_empty() { Status::Ok } else { Status::Partial };
+    record
+}
+
+fn collect_strings(v: &serde_json::Value, out: &mut HashSet<String>) {
+    match v {
+        serde_json::Value::String(s) => {
+            out.insert(key(s));
+        }
+        serde_json::Value::Object(m) => m.values().for_each(|x| collect_strings(x, out)),
+        serde_json::Value::Array(a) => a.iter().for_each(|x| collect_strings(x, out)),
+        _ => {}
+    }
+}

@@ -1,0 +1,317 @@
+//! The 変更箇所 table as typed rows. In a dump, rows come out page by page but out of
+//! order, a one-line row is its cells joined by single spaces, and a multi-line row's
+//! 変更前 and 変更後 cells are blocks with nothing marking where one ends. The split is
+//! decided by evidence from the document: markers such as `（従前の記載に次の内容を追加）`,
+//! a cell that starts over with the same heading, and the chain of revisions (one
+//! change's 変更後 is the next change's 変更前; the latest 変更後 is the current value).
+
+use crate::normalize::{find_date_in_key, join_cell_lines, key, parse_date};
+use crate::pdf::TableRow;
+use crate::reassemble::{is_change_row_start, Line};
+use crate::record::{Change, Warning};
+use crate::rules::Rules;
+use std::collections::HashSet;
+
+/// A row as found in the text, before its cells are split.
+struct RawRow {
+    date_text: String,
+    item: String,
+    /// Cells or blocks between the item and the timing, each a list of lines.
+    blocks: Vec<Vec<String>>,
+    timing: Option<String>,
+    note: Vec<String>,
+    /// Sort key for ties: (page, position in the page's table order).
+    order: (usize, usize),
+}
+
+/// Rows of the change table from the dump's lines at and after `start`.
+/// `known` holds the current values of the body (match keys) for the chain evidence.
+pub fn from_text(lines: &[Line], start: usize, rules: &Rules, known: &HashSet<String>, warnings: &mut Vec<Warning>) -> Vec<Change> {
+    let raw = rows_of(&lines[start.min(lines.len())..], rules);
+    split_rows(raw, rules, known, warnings)
+}
+
+/// Rows read from a PDF's table geometry: cells are already separate.
+pub fn from_table(rows: &[TableRow], warnings: &mut Vec<Warning>) -> Vec<Change> {
+    let mut out: Vec<(usize, Change)> = Vec::new();
+    for (n, r) in rows.iter().enumerate() {
+        let cell = |i: usize| r.cells.get(i).map(|c| c.trim().to_string()).filter(|c| !c.is_empty());
+        let date_text = cell(0).unwrap_or_default();
+        let date = parse_date(&date_text);
+        if date.is_none() {
+            warnings.push(Warning { path: format!("changes[{n}].date"), code: "bad_date".into(), message: format!("change row date {date_text:?} is not a date") });
+        }
+        let text = |i: usize| cell(i).map(|c| join_cell_lines(&c.lines().collect::<Vec<_>>()));
+        out.push((n, Change { date, date_text, item: cell(1).unwrap_or_default(), before: text(2), after: text(3), timing: cell(4), timing_note: text(5) }));
+    }
+    out.sort_by(|a, b| a.1.date.cmp(&b.1.date).then(a.0.cmp(&b.0)));
+    out.into_iter().map(|(_, c)| c).collect()
+}
+
+/// Split the change pages into pages (runs of three or more empty lines mark a page
+/// break in pdf-extract dumps) and rows (a line that starts with a date and an item).
+fn rows_of(lines: &[Line], rules: &Rules) -> Vec<RawRow> {
+    let header = key(&rules.changes.header);
+    let heading = key(&rules.changes.heading);
+    let timings: Vec<String> = rules.changes.timings.iter().map(|t| key(t)).collect();
+    // Page boundaries.
+    let mut pages: Vec<(usize, usize)> = Vec::new();
+    let mut start = 0;
+    let mut blank_run = 0;
+    for (i, l) in lines.iter().enumerate() {
+        if l.key.is_empty() {
+            blank_run += 1;
+        } else {
+            if blank_run >= 3 && i > start {
+                pages.push((start, i - blank_run));
+                start = i;
+            }
+            blank_run = 0;
+        }
+    }
+    pages.push((start, lines.len()));
+    let mut rows = Vec::new();
+    for (page_no, &(ps, pe)) in pages.iter().enumerate() {
+        let page = &lines[ps..pe];
+        let header_at = page.iter().position(|l| l.key.starts_with(&header));
+        let starts: Vec<usize> = (0..page.len()).filter(|&i| is_change_row_start(&page[i].key, rules)).collect();
+        for (n, &s) in starts.iter().enumerate() {
+            let end = starts.get(n + 1).copied().unwrap_or(page.len());
+            let body: Vec<&Line> = page[s..end].iter().filter(|l| !l.key.starts_with(&header) && l.key != heading).collect();
+            // Rows drawn after the page's header come first in the table; rows drawn
+            // before it belong below them (Excel draws some rows ahead of the header).
+            let pos = match header_at {
+                Some(h) if s > h => s - h,
+                Some(_) => page.len() + s,
+                None => s,
+            };
+            if let Some(row) = parse_row(&body, &timings, (page_no, pos)) {
+                rows.push(row);
+            }
+        }
+    }
+    rows
+}
+
+/// True for an item token that is only a reference (`Ⅰ`, `Ⅰ５②`) without its label.
+fn is_bare_reference(token: &str) -> bool {
+    let k = key(token);
+    !k.is_empty() && k.chars().all(|c| c.is_ascii_digit() || matches!(c, 'I' | 'V' | 'X' | '.' | '-'))
+}
+
+fn parse_row(lines: &[&Line], timings: &[String], order: (usize, usize)) -> Option<RawRow> {
+    let first = lines.first()?.raw.trim();
+    let mut tokens: Vec<&str> = first.split(' ').filter(|t| !t.is_empty()).collect();
+    // The date: leading tokens up to where the date ends.
+    let mut date_end = 1;
+    while date_end < tokens.len() && find_date_in_key(&key(&tokens[..date_end].concat()), false).is_none() {
+        date_end += 1;
+    }
+    let date_text = tokens[..date_end].join("");
+    tokens.drain(..date_end);
+    // The item; a bare reference is joined with the label that follows (`Ⅰ システムの名称`).
+    let mut item_len = 1.min(tokens.len());
+    while item_len < tokens.len() && is_bare_reference(&tokens[..item_len].join("")) {
+        item_len += 1;
+    }
+    let item = tokens[..item_len].join(" ");
+    tokens.drain(..item_len);
+    let mut blocks: Vec<Vec<String>> = Vec::new();
+    let mut timing = None;
+    let mut note: Vec<String> = Vec::new();
+    // One-line cells on the first line.
+    for (i, t) in tokens.iter().enumerate() {
+        if timings.contains(&key(t)) && timing.is_none() {
+            timing = Some(t.to_string());
+            if i + 1 < tokens.len() {
+                note.push(tokens[i + 1..].join(" "));
+            }
+            break;
+        }
+        blocks.push(vec![t.to_string()]);
+    }
+    // Multi-line cells below: blocks separated by empty lines, then the timing.
+    let mut current: Vec<String> = Vec::new();
+    for l in &lines[1..] {
+        if timing.is_some() {
+            if !l.key.is_empty() {
+                note.push(l.raw.trim().to_string());
+            }
+            continue;
+        }
+        if l.key.is_empty() {
+            if !current.is_empty() {
+                blocks.push(std::mem::take(&mut current));
+            }
+            continue;
+        }
+        let trimmed = l.raw.trim();
+        if let Some(t) = timings.iter().find(|t| l.key == **t || l.key.starts_with(t.as_str()) && trimmed.contains(' ')) {
+            if !current.is_empty() {
+                blocks.push(std::mem::take(&mut current));
+            }
+            let rest = trimmed.splitn(2, ' ').nth(1).unwrap_or("").trim();
+            timing = Some(t.clone());
+            if !rest.is_empty() {
+                note.push(rest.to_string());
+            }
+            continue;
+        }
+        // A cell line ending in ` 事後` (the timing drawn on the same line).
+        if let Some((head, tail)) = trimmed.rsplit_once(' ') {
+            if timings.contains(&key(tail)) {
+                current.push(head.to_string());
+                blocks.push(std::mem::take(&mut current));
+                timing = Some(tail.to_string());
+                continue;
+            }
+        }
+        current.push(l.raw.clone());
+    }
+    if !current.is_empty() {
+        blocks.push(current);
+    }
+    Some(RawRow { date_text, item, blocks, timing, note, order })
+}
+
+fn block_key(blocks: &[Vec<String>]) -> String {
+    blocks.iter().flatten().map(|l| key(l)).collect()
+}
+
+fn cell_text(blocks: &[Vec<String>]) -> Option<String> {
+    let lines: Vec<&str> = blocks.iter().flatten().map(String::as_str).collect();
+    let t = join_cell_lines(&lines);
+    (!t.is_empty()).then_some(t)
+}
+
+/// Where 変更後 starts among a row's blocks, and whether the document proves it.
+fn split_point(blocks: &[Vec<String>], markers: &[String], known: &HashSet<String>) -> (usize, bool) {
+    let n = blocks.len();
+    if n <= 1 {
+        return (0, false);
+    }
+    if let Some(m) = (1..n).find(|&i| markers.iter().any(|mk| blocks[i].first().map_or(false, |l| key(l).starts_with(mk.as_str())))) {
+        return (m, true);
+    }
+    if n == 2 {
+        return (1, true);
+    }
+    let scores: Vec<(usize, usize)> = (1..n)
+        .map(|k| (k, known.contains(&block_key(&blocks[..k])) as usize + known.contains(&block_key(&blocks[k..])) as usize))
+        .collect();
+    let best = scores.iter().map(|s| s.1).max().unwrap_or(0);
+    if best > 0 && scores.iter().filter(|s| s.1 == best).count() == 1 {
+        return (scores.iter().find(|s| s.1 == best).map_or(1, |s| s.0), true);
+    }
+    // A cell that starts over: the 変更後 text repeats the 変更前 text's first line.
+    let head = blocks[0].first().map(|l| key(l)).unwrap_or_default();
+    if let Some(j) = (1..n).find(|&j| blocks[j].first().map(|l| key(l)) == Some(head.clone())) {
+        return (j, true);
+    }
+    // Last resort: the split that balances the two cells' lengths.
+    let total: usize = block_key(blocks).chars().count();
+    let k = (1..n)
+        .min_by_key(|&k| (block_key(&blocks[..k]).chars().count() * 2).abs_diff(total))
+        .unwrap_or(1);
+    (k, false)
+}
+
+fn split_rows(raw: Vec<RawRow>, rules: &Rules, known: &HashSet<String>, warnings: &mut Vec<Warning>) -> Vec<Change> {
+    let markers: Vec<String> = rules.changes.addition_markers.iter().map(|m| key(m)).collect();
+    let mut known = known.clone();
+    let mut splits: Vec<Option<(usize, bool)>> = vec![None; raw.len()];
+    // Rows the document settles on its own first; their cells then serve as evidence
+    // for the others (the chain of revisions).
+    for _pass in 0..3 {
+        let mut progress = false;
+        for (i, r) in raw.iter().enumerate() {
+            if matches!(splits[i], Some((_, true))) {
+                continue;
+            }
+            let (k, sure) = split_point(&r.blocks, &markers, &known);
+            if sure {
+                known.insert(block_key(&r.blocks[..k]));
+                known.insert(block_key(&r.blocks[k..]));
+                progress = true;
+            }
+            splits[i] = Some((k, sure));
+        }
+        if !progress {
+            break;
+        }
+    }
+    let mut rows: Vec<((usize, usize), Change)> = Vec::new();
+    for (i, r) in raw.into_iter().enumerate() {
+        let (k, sure) = splits[i].unwrap_or((0, false));
+        let date = parse_date(&r.date_text);
+        let label = format!("changes row {} {}", r.date_text, r.item);
+        if !sure && !r.blocks.is_empty() {
+            warnings.push(Warning { path: format!("changes[{}]", label), code: "uncertain_split".into(), message: format!("{label}: where 変更前 ends and 変更後 begins is a best guess") });
+        }
+        if r.timing.is_none() {
+            warnings.push(Warning { path: format!("changes[{}].timing", label), code: "not_found".into(), message: format!("{label}: no 提出時期 (事前/事後)") });
+        }
+        let (before, after) = if r.blocks.len() == 1 { (None, cell_text(&r.blocks)) } else { (cell_text(&r.blocks[..k]), cell_text(&r.blocks[k..])) };
+        let note = (!r.note.is_empty()).then(|| join_cell_lines(&r.note.iter().map(String::as_str).collect::<Vec<_>>()));
+        rows.push((r.order, Change { date, date_text: r.date_text, item: r.item, before, after, timing: r.timing, timing_note: note }));
+    }
+    rows.sort_by(|a, b| a.1.date.cmp(&b.1.date).then(a.0.cmp(&b.0)));
+    rows.into_iter().map(|(_, c)| c).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reassemble::lines_of;
+
+    fn rows(text: &str) -> (Vec<Change>, Vec<Warning>) {
+        let mut w = Vec::new();
+        let c = from_text(&lines_of(text), 0, Rules::default_rules(), &HashSet::new(), &mut w);
+        (c, w)
+    }
+
+    #[test]
+    fn one_line_row_with_a_space_in_the_item() {
+        let (c, w) = rows("令和6年5月24日 Ⅰ システムの名称 Aシステム Bシステム 事前\n");
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].item, "Ⅰ システムの名称");
+        assert_eq!((c[0].before.as_deref(), c[0].after.as_deref()), (Some("Aシステム"), Some("Bシステム")));
+        assert_eq!(c[0].timing.as_deref(), Some("事前"));
+        assert_eq!(c[0].date.as_deref(), Some("2024-05-24"));
+        assert!(w.is_empty(), "{w:?}");
+    }
+
+    #[test]
+    fn repeated_header_and_heading_are_not_rows() {
+        let text = "変更箇所\n変更日 項目 変更前の記載 変更後の記載 提出時期 提出時期に係る説明\n\n平成28年4月1日 Ⅰ５②所属長 課長　甲 課長　乙 事後\n\n\n\n変更日 項目 変更前の記載 変更後の記載 提出時期 提出時期に係る説明\n\n平成27年4月1日 Ⅰ５②所属長 課長　丙 課長　甲 事後\n";
+        let (c, _) = rows(text);
+        assert_eq!(c.len(), 2);
+        assert_eq!(c[0].date_text, "平成27年4月1日", "sorted by date");
+        assert_eq!(c[1].after.as_deref(), Some("課長　乙"));
+    }
+
+    #[test]
+    fn blank_line_inside_a_cell_and_addition_marker() {
+        let text = "令和3年1月15日 Ⅰ４②法令上の根拠\n\n【情報提供の根拠】\n番号法第19条第7号\n\n【情報照会の根拠】\n番号法第19条第7号\n\n（従前の記載に次の内容を追加）\n\n（準備業務）\n・附則第6条\n\n事後\n";
+        let (c, w) = rows(text);
+        assert_eq!(c[0].before.as_deref(), Some("【情報提供の根拠】\n番号法第19条第7号\n【情報照会の根拠】\n番号法第19条第7号"));
+        assert_eq!(c[0].after.as_deref(), Some("（従前の記載に次の内容を追加）\n（準備業務）\n・附則第6条"));
+        assert!(w.is_empty());
+    }
+
+    #[test]
+    fn chain_of_revisions_settles_a_split() {
+        // The second row's 変更前 (two blocks) is the first row's 変更後.
+        let text = "平成31年2月12日 Ⅰ４②法令上の根拠\n\n旧い根拠\n\n【提供】\n新しい根拠\n\n【照会】\n新しい照会\n\n事後\n\n令和3年1月15日 Ⅰ４②法令上の根拠\n\n【提供】\n新しい根拠\n\n【照会】\n新しい照会\n\n（従前の記載に次の内容を追加）\n\n追加分\n\n事後\n";
+        let (c, w) = rows(text);
+        assert_eq!(c[0].before.as_deref(), Some("旧い根拠"));
+        assert_eq!(c[0].after.as_deref(), Some("【提供】\n新しい根拠\n【照会】\n新しい照会"));
+        assert!(w.is_empty(), "{w:?}");
+    }
+
+    #[test]
+    fn timing_note_after_timing() {
+        let (c, _) = rows("平成28年3月31日 Ⅰ５②所属長 課長　甲 課長　乙 事前 任意に事前の提出を行うもの\n");
+        assert_eq!(c[0].timing_note.as_deref(), Some("任意に事前の提出を行うもの"));
+    }
+}

@@ -1,0 +1,143 @@
+//! Decode: input bytes → text lines. The encoding is detected from the bytes (BOM,
+//! UTF-16 zero-byte pattern, UTF-8 validity, then a Japanese-aware detector), never
+//! from the file name.
+
+use encoding_rs::{Encoding, EUC_JP, SHIFT_JIS, UTF_16BE, UTF_16LE, UTF_8};
+
+/// Why bytes could not be read as a text dump. `code` is the batch error code.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{reason}")]
+pub struct DecodeError {
+    pub code: &'static str,
+    pub reason: String,
+}
+
+fn fail(code: &'static str, reason: impl Into<String>) -> DecodeError {
+    DecodeError { code, reason: reason.into() }
+}
+
+/// Decoded text with the name of the encoding it was found in.
+#[derive(Debug, Clone)]
+pub struct Decoded {
+    pub text: String,
+    pub encoding: &'static str,
+}
+
+/// Detect the encoding of a text dump and decode it; line ends become `\n`.
+pub fn decode_text(bytes: &[u8]) -> Result<Decoded, DecodeError> {
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(fail("empty", "the file is empty"));
+    }
+    let (encoding, body) = detect(bytes)?;
+    let (text, had_errors) = encoding.decode_without_bom_handling(body);
+    if had_errors {
+        return Err(fail("binary", format!("bytes that are not valid {} text", encoding.name())));
+    }
+    let controls = text.chars().filter(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\x0c')).count();
+    if controls * 100 > text.chars().count().max(1) {
+        return Err(fail("binary", "binary data, not a text dump"));
+    }
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    Ok(Decoded { text, encoding: encoding.name() })
+}
+
+fn detect(bytes: &[u8]) -> Result<(&'static Encoding, &[u8]), DecodeError> {
+    if let Some((enc, bom_len)) = Encoding::for_bom(bytes) {
+        return Ok((enc, &bytes[bom_len..]));
+    }
+    // UTF-16 without BOM: Japanese text has a zero high byte on every ASCII character.
+    let sample = &bytes[..bytes.len().min(4096)];
+    let zeros_even = sample.iter().step_by(2).filter(|&&b| b == 0).count();
+    let zeros_odd = sample.iter().skip(1).step_by(2).filter(|&&b| b == 0).count();
+    let pairs = sample.len() / 2;
+    if pairs > 8 && zeros_odd * 4 > pairs && zeros_even * 20 < pairs {
+        return Ok((UTF_16LE, bytes));
+    }
+    if pairs > 8 && zeros_even * 4 > pairs && zeros_odd * 20 < pairs {
+        return Ok((UTF_16BE, bytes));
+    }
+    if bytes.contains(&0) {
+        return Err(fail("binary", "binary data (NUL bytes), not a text dump"));
+    }
+    if std::str::from_utf8(bytes).is_ok() {
+        return Ok((UTF_8, bytes));
+    }
+    // Not UTF-8: the legacy Japanese encodings. Prefer the one that decodes without
+    // errors; the detector breaks ties (short texts can be valid in both).
+    let sjis_ok = !SHIFT_JIS.decode_without_bom_handling(bytes).1;
+    let euc_ok = !EUC_JP.decode_without_bom_handling(bytes).1;
+    match (sjis_ok, euc_ok) {
+        (true, false) => Ok((SHIFT_JIS, bytes)),
+        (false, true) => Ok((EUC_JP, bytes)),
+        (true, true) => {
+            let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+            det.feed(bytes, true);
+            let guess = det.guess(Some(b"jp"), chardetng::Utf8Detection::Deny);
+            Ok((if guess == EUC_JP { EUC_JP } else { SHIFT_JIS }, bytes))
+        }
+        (false, false) => {
+            // Invalid UTF-8 that is not Japanese legacy text either.
+            Err(fail("binary", "neither UTF-8, UTF-16, Shift_JIS nor EUC-JP text"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = "特定個人情報保護評価書（基礎項目評価書）\n評価書番号 評価書名\n令和6年5月24日\n";
+
+    fn roundtrip(enc: &'static Encoding, bom: &[u8], crlf: bool) -> Decoded {
+        let text = if crlf { SAMPLE.replace('\n', "\r\n") } else { SAMPLE.to_string() };
+        let mut bytes = bom.to_vec();
+        if enc == UTF_16LE || enc == UTF_16BE {
+            for u in text.encode_utf16() {
+                bytes.extend(if enc == UTF_16LE { u.to_le_bytes() } else { u.to_be_bytes() });
+            }
+        } else {
+            bytes.extend(enc.encode(&text).0.iter());
+        }
+        let d = decode_text(&bytes).expect("decodes");
+        assert_eq!(d.text, SAMPLE, "{}", enc.name());
+        d
+    }
+
+    #[test]
+    fn utf8_plain_and_bom() {
+        assert_eq!(roundtrip(UTF_8, b"", false).encoding, "UTF-8");
+        assert_eq!(roundtrip(UTF_8, b"\xEF\xBB\xBF", true).encoding, "UTF-8");
+    }
+
+    #[test]
+    fn shift_jis_crlf() {
+        assert_eq!(roundtrip(SHIFT_JIS, b"", true).encoding, "Shift_JIS");
+    }
+
+    #[test]
+    fn euc_jp() {
+        assert_eq!(roundtrip(EUC_JP, b"", false).encoding, "EUC-JP");
+    }
+
+    #[test]
+    fn utf16_with_and_without_bom() {
+        assert_eq!(roundtrip(UTF_16LE, b"\xFF\xFE", true).encoding, "UTF-16LE");
+        assert_eq!(roundtrip(UTF_16BE, b"\xFE\xFF", false).encoding, "UTF-16BE");
+        assert_eq!(roundtrip(UTF_16LE, b"", false).encoding, "UTF-16LE");
+    }
+
+    #[test]
+    fn cr_only_line_ends() {
+        let d = decode_text(SAMPLE.replace('\n', "\r").as_bytes()).unwrap();
+        assert_eq!(d.text, SAMPLE);
+    }
+
+    #[test]
+    fn empty_and_binary_are_errors() {
+        assert_eq!(decode_text(b"").unwrap_err().code, "empty");
+        assert_eq!(decode_text(b" \n\n").unwrap_err().code, "empty");
+        assert_eq!(decode_text(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").unwrap_err().code, "binary");
+        let random: Vec<u8> = (0..4000u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+        assert_eq!(decode_text(&random).unwrap_err().code, "binary");
+    }
+}

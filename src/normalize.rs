@@ -1,0 +1,201 @@
+//! Normalisation: match keys (NFKC, no white space), 和暦 dates → ISO, cleaned text values.
+
+use regex::Regex;
+use std::sync::OnceLock;
+use unicode_normalization::UnicodeNormalization;
+
+/// Key used to compare printed text with labels: NFKC, white space removed, and the
+/// circle marks that stand for "ticked" folded to ○.
+pub fn key(s: &str) -> String {
+    s.nfkc()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| if matches!(c, '〇' | '◯') { '○' } else { c })
+        .collect()
+}
+
+/// The raw text left after the first `n` key characters of `raw` (see [`key`]).
+pub fn after_key_prefix(raw: &str, n: usize) -> &str {
+    let mut seen = 0;
+    for (i, c) in raw.char_indices() {
+        if seen >= n {
+            return &raw[i..];
+        }
+        seen += key(c.encode_utf8(&mut [0; 4])).chars().count();
+    }
+    ""
+}
+
+const ERAS: &[(&str, i32)] = &[("明治", 1868), ("大正", 1912), ("昭和", 1926), ("平成", 1989), ("令和", 2019)];
+
+fn date_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r"(明治|大正|昭和|平成|令和)?(元|\d{1,4})年(\d{1,2})月(?:(\d{1,2})日)?").expect("date regex")
+    })
+}
+
+/// A date found in text: ISO form and the byte range in the key string it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FoundDate {
+    pub iso: String,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// Parse the first 和暦 or western date (`令和6年5月24日`, `令和元年10月4日`, `2024年5月24日`) in a
+/// key string. With `month_only`, a year-month without a day is accepted (`2019-01`).
+pub fn find_date_in_key(k: &str, month_only: bool) -> Option<FoundDate> {
+    for cap in date_re().captures_iter(k) {
+        let whole = cap.get(0)?;
+        let year_num: i32 = match &cap[2] {
+            "元" => 1,
+            n => n.parse().ok()?,
+        };
+        let year = match cap.get(1) {
+            Some(era) => {
+                let base = ERAS.iter().find(|(name, _)| *name == era.as_str())?.1;
+                if year_num < 1 || year_num > 99 {
+                    continue;
+                }
+                base + year_num - 1
+            }
+            None if year_num >= 1900 => year_num,
+            None => continue,
+        };
+        let month: u32 = cap[3].parse().ok()?;
+        if !(1..=12).contains(&month) {
+            continue;
+        }
+        let iso = match cap.get(4) {
+            Some(d) => {
+                let day: u32 = d.as_str().parse().ok()?;
+                if day < 1 || day > days_in_month(year, month) {
+                    continue;
+                }
+                format!("{year:04}-{month:02}-{day:02}")
+            }
+            None if month_only => format!("{year:04}-{month:02}"),
+            None => continue,
+        };
+        return Some(FoundDate { iso, start: whole.start(), end: whole.end() });
+    }
+    None
+}
+
+fn days_in_month(year: i32, month: u32) -> u32 {
+    match month {
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// ISO date of printed text such as `令和６年５月24日` (full-width digits allowed).
+pub fn parse_date(text: &str) -> Option<String> {
+    find_date_in_key(&key(text), false).map(|d| d.iso)
+}
+
+/// If the whole text is one date (optionally followed by `時点`), its ISO form.
+pub fn whole_date(text: &str) -> Option<String> {
+    let k = key(text);
+    let d = find_date_in_key(&k, false)?;
+    let rest = &k[d.end..];
+    (d.start == 0 && (rest.is_empty() || rest == "時点")).then_some(d.iso)
+}
+
+/// Display width in columns (full-width characters count 2): used to tell lines broken
+/// by a narrow cell from real line breaks.
+pub fn display_width(s: &str) -> usize {
+    s.chars().map(|c| if (c as u32) < 0x1100 || ('\u{ff61}'..='\u{ff9f}').contains(&c) { 1 } else { 2 }).sum()
+}
+
+/// Characters that start a new logical line in a cell (list markers, headings), so a
+/// line starting with one is never glued to the line before.
+fn starts_new_line(line: &str) -> bool {
+    let mut chars = line.chars();
+    let Some(first) = chars.next() else { return true };
+    let second = chars.next();
+    matches!(first, '【' | '・' | '（' | '(' | '<' | '＜' | '〒' | '※' | '■' | '●' | '○' | '◆' | '□' | '-' | '－' | '＊' | '*')
+        || ('①'..='⑳').contains(&first)
+        || ((first.is_ascii_digit() || ('０'..='９').contains(&first))
+            && matches!(second, Some(' ' | '　' | '.' | '．' | ')' | '）' | '、')))
+}
+
+/// Join the lines of one cell: each line trimmed, empty lines dropped, a line that
+/// reaches the cell's width joined to the next (it was wrapped by the cell, not by
+/// the writer), other line breaks kept as `\n`.
+pub fn join_cell_lines(lines: &[&str]) -> String {
+    let lines: Vec<&str> = lines.iter().map(|l| l.trim()).filter(|l| !l.is_empty()).collect();
+    let width = lines.iter().map(|l| display_width(l)).max().unwrap_or(0);
+    let mut out = String::new();
+    for (i, line) in lines.iter().enumerate() {
+        if i > 0 {
+            let prev = lines[i - 1];
+            let wrapped = width >= 20 && display_width(prev) + 2 >= width && !starts_new_line(line);
+            if !wrapped {
+                out.push('\n');
+            }
+        }
+        out.push_str(line);
+    }
+    out
+}
+
+/// A text value as the schema wants it: `null` for blank and the form's "nothing" marks.
+pub fn text_value(text: &str, empty_values: &[String]) -> Option<String> {
+    let t = text.trim();
+    if t.is_empty() || empty_values.iter().any(|e| key(e) == key(t)) {
+        None
+    } else {
+        Some(t.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wareki_dates() {
+        assert_eq!(parse_date("令和6年5月24日").as_deref(), Some("2024-05-24"));
+        assert_eq!(parse_date("令和元年10月4日").as_deref(), Some("2019-10-04"));
+        assert_eq!(parse_date("平成２７年１２月１日　時点").as_deref(), Some("2015-12-01"));
+        assert_eq!(parse_date("昭和64年1月7日").as_deref(), Some("1989-01-07"));
+        assert_eq!(parse_date("2024年2月29日").as_deref(), Some("2024-02-29"));
+        assert_eq!(parse_date("令和5年2月29日"), None, "2023 is not a leap year");
+        assert_eq!(parse_date("令和5年13月1日"), None);
+        assert_eq!(parse_date("国保年金課長"), None);
+    }
+
+    #[test]
+    fn whole_date_accepts_jiten_only() {
+        assert_eq!(whole_date(" 令和6年1月1日 時点").as_deref(), Some("2024-01-01"));
+        assert_eq!(whole_date("令和6年1月1日"), whole_date("令和６年１月１日"));
+        assert_eq!(whole_date("令和6年1月1日 Ⅰ５②所属長"), None);
+    }
+
+    #[test]
+    fn key_folds_width_space_and_circles() {
+        assert_eq!(key("[ 〇 ］　自己点検"), "[○]自己点検");
+        assert_eq!(key("２．取扱者数"), "2.取扱者数");
+        assert_eq!(after_key_prefix(" ①部署 市民部　市民課", key("①部署").chars().count()), " 市民部　市民課");
+    }
+
+    #[test]
+    fn wrapped_lines_are_joined_real_breaks_kept() {
+        let cell = ["国民健康保険法の規定に基づき、国民健康保", "険の資格・給付に関する事務を行う。", "【内容】", "１ 被保険者資格の管理"];
+        assert_eq!(
+            join_cell_lines(&cell),
+            "国民健康保険法の規定に基づき、国民健康保険の資格・給付に関する事務を行う。\n【内容】\n１ 被保険者資格の管理"
+        );
+    }
+
+    #[test]
+    fn empty_marks_are_null() {
+        let empties = vec!["―".to_string(), "なし".to_string()];
+        assert_eq!(text_value(" ― ", &empties), None);
+        assert_eq!(text_value("なし", &empties), None);
+        assert_eq!(text_value("市民課", &empties).as_deref(), Some("市民課"));
+    }
+}

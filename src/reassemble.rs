@@ -1,0 +1,350 @@
+//! Reassemble: decoded lines → tokens the extractor can use. Labels are found even when
+//! a narrow cell wrapped them over several lines; bracket fragments, option lists and
+//! answers are told apart; the body is cut from the change-history pages.
+
+use crate::normalize::{after_key_prefix, find_date_in_key, key, whole_date};
+use crate::rules::Rules;
+use std::collections::HashMap;
+
+/// One line of the source with its match key.
+#[derive(Debug, Clone)]
+pub struct Line {
+    pub raw: String,
+    pub key: String,
+}
+
+pub fn lines_of(text: &str) -> Vec<Line> {
+    text.split('\n').map(|l| Line { raw: l.to_string(), key: key(l) }).collect()
+}
+
+/// What a printed label stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LabelKind {
+    /// Index into `rules.text_fields`.
+    Text(usize),
+    /// A choice question: index into `rules.choice_fields` (several fields can share a wording).
+    Question(usize),
+    /// Index into `rules.headings`.
+    Heading(usize),
+    /// Index into `rules.boxes`.
+    Box(usize),
+    AsOf,
+    /// Cover labels and other fixed words: recognised so they are never read as values.
+    Cover(CoverLabel),
+    Other,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CoverLabel {
+    SheetTitle,
+    NumberAndTitle,
+    Declaration,
+    SpecialNotes,
+    Evaluator,
+    Published,
+}
+
+/// A label found in the text: lines `start..=end`, and the raw text after it on `end`.
+#[derive(Debug, Clone)]
+pub struct LabelHit {
+    pub kinds: Vec<LabelKind>,
+    pub start: usize,
+    pub end: usize,
+    pub rest: String,
+}
+
+/// The label dictionary of a rules file, longest label first (so `②法令上の根拠` wins
+/// over `法令上の根拠`, `②所属長の役職名` over `②所属長`).
+pub struct Labels {
+    entries: Vec<(String, Vec<LabelKind>)>,
+}
+
+impl Labels {
+    pub fn new(rules: &Rules) -> Labels {
+        let mut map: HashMap<String, Vec<LabelKind>> = HashMap::new();
+        let mut add = |label: &str, kind: LabelKind| map.entry(key(label)).or_default().push(kind);
+        for (i, f) in rules.text_fields.iter().enumerate() {
+            f.labels.iter().for_each(|l| add(l, LabelKind::Text(i)));
+        }
+        for (i, f) in rules.choice_fields.iter().enumerate() {
+            f.labels.iter().for_each(|l| add(l, LabelKind::Question(i)));
+        }
+        for (i, h) in rules.headings.iter().enumerate() {
+            add(&h.label, LabelKind::Heading(i));
+        }
+        for (i, b) in rules.boxes.iter().enumerate() {
+            add(&b.label, LabelKind::Box(i));
+        }
+        add(&rules.as_of.label, LabelKind::AsOf);
+        let c = &rules.cover;
+        add(&rules.sheet_title, LabelKind::Cover(CoverLabel::SheetTitle));
+        add(&c.number_and_title_header, LabelKind::Cover(CoverLabel::NumberAndTitle));
+        add(&c.declaration_label, LabelKind::Cover(CoverLabel::Declaration));
+        add(&c.special_notes_label, LabelKind::Cover(CoverLabel::SpecialNotes));
+        add(&c.evaluator_label, LabelKind::Cover(CoverLabel::Evaluator));
+        add(&c.published_label, LabelKind::Cover(CoverLabel::Published));
+        for l in &rules.other_labels {
+            add(l, LabelKind::Other);
+        }
+        let mut entries: Vec<_> = map.into_iter().map(|(k, mut v)| {
+            v.dedup();
+            (k, v)
+        }).collect();
+        entries.sort_by(|a, b| b.0.chars().count().cmp(&a.0.chars().count()).then(a.0.cmp(&b.0)));
+        Labels { entries }
+    }
+
+    /// Find a label starting at line `i`, following wrapped continuation lines.
+    pub fn hit_at(&self, lines: &[Line], i: usize) -> Option<LabelHit> {
+        let first = &lines[i].key;
+        // Bracket fragments of a neighbouring box may precede a label (`］　内部監査`).
+        let lead = first.chars().take_while(|c| matches!(c, '[' | ']' | '○')).count();
+        let first: String = first.chars().skip(lead).collect();
+        if first.is_empty() {
+            return None;
+        }
+        for (label, kinds) in &self.entries {
+            if first.starts_with(label.as_str()) {
+                let n = lead + label.chars().count();
+                return Some(LabelHit { kinds: kinds.clone(), start: i, end: i, rest: after_key_prefix(&lines[i].raw, n).to_string() });
+            }
+        }
+        // A label wrapped by a narrow cell: its first line is a prefix of the label.
+        if first.chars().count() < 4 {
+            return None;
+        }
+        for (label, kinds) in &self.entries {
+            if !label.starts_with(first.as_str()) {
+                continue;
+            }
+            let mut acc = first.clone();
+            for j in i + 1..lines.len().min(i + 7) {
+                let next = &lines[j].key;
+                if next.is_empty() {
+                    break;
+                }
+                let before = acc.chars().count();
+                acc.push_str(next);
+                if acc.starts_with(label.as_str()) {
+                    let used = label.chars().count() - before;
+                    return Some(LabelHit { kinds: kinds.clone(), start: i, end: j, rest: after_key_prefix(&lines[j].raw, used).to_string() });
+                }
+                if !label.starts_with(acc.as_str()) {
+                    break;
+                }
+            }
+        }
+        None
+    }
+}
+
+/// Option labels of every choice list: key → (list name, code).
+pub struct Options {
+    by_label: Vec<(String, String, u32)>,
+}
+
+impl Options {
+    pub fn new(rules: &Rules) -> Options {
+        let mut by_label: Vec<(String, String, u32)> = rules
+            .choice_lists
+            .iter()
+            .flat_map(|(list, opts)| opts.iter().map(move |o| (key(&o.label), list.clone(), o.code)))
+            .collect();
+        by_label.sort_by(|a, b| b.0.chars().count().cmp(&a.0.chars().count()).then(a.cmp(b)));
+        Options { by_label }
+    }
+
+    /// Lists (and codes) in which `k` is an option label.
+    pub fn lists_of(&self, k: &str) -> Vec<(&str, u32)> {
+        self.by_label.iter().filter(|(l, _, _)| l == k).map(|(_, list, code)| (list.as_str(), *code)).collect()
+    }
+
+    fn option_at(&self, s: &str) -> Option<usize> {
+        self.by_label.iter().find(|(l, _, _)| s.starts_with(l.as_str())).map(|(l, _, _)| l.len())
+    }
+}
+
+/// What is left of a line once printed options (`2) 十分である`), the `＜選択肢＞` marker
+/// and bracket fragments are taken out.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Residue {
+    /// Nothing but form furniture: brackets, options, markers.
+    Furniture,
+    /// The key of an option label standing alone: an answer.
+    Answer(String),
+    /// A tick mark standing alone (`[ ○`): a box whose label is elsewhere.
+    Mark,
+    /// Anything else: text.
+    Text,
+}
+
+pub fn residue(text_key: &str, options: &Options) -> Residue {
+    let mut s = text_key.replace("<選択肢>", "");
+    // Printed options `N)label`: removed, so `3) 未定` alone is not taken for an answer.
+    let mut out = String::new();
+    let mut rest = s.as_str();
+    while let Some(pos) = rest.find(')') {
+        let head = &rest[..pos];
+        let digits = head.chars().rev().take_while(|c| c.is_ascii_digit()).count();
+        let after = &rest[pos + 1..];
+        match (digits > 0, options.option_at(after)) {
+            (true, Some(len)) => {
+                out.push_str(&head[..head.len() - digits]);
+                rest = &after[len..];
+            }
+            _ => {
+                out.push_str(&rest[..pos + 1]);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    s = out.chars().filter(|c| !matches!(c, '[' | ']')).collect();
+    if s.is_empty() {
+        Residue::Furniture
+    } else if s == "○" {
+        Residue::Mark
+    } else if !options.lists_of(&s).is_empty() {
+        Residue::Answer(s)
+    } else {
+        Residue::Text
+    }
+}
+
+/// Role of each line once labels are known.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Role {
+    Blank,
+    /// Part of a label (its end line may carry an inline value in `LabelHit::rest`).
+    Label,
+    /// An answer, a fragment, an option list, a date, a page number: not free text.
+    Typed,
+    Text,
+}
+
+/// The document with labels located and every line given a role.
+pub struct Tokens {
+    pub lines: Vec<Line>,
+    /// Label hits by their start line.
+    pub hits: Vec<LabelHit>,
+    pub hit_at_line: HashMap<usize, usize>,
+    pub roles: Vec<Role>,
+    /// First line of the change-history pages (or the end).
+    pub body_end: usize,
+}
+
+pub fn tokenize(lines: Vec<Line>, rules: &Rules, labels: &Labels, options: &Options, result_re: &regex::Regex) -> Tokens {
+    let body_end = change_region_start(&lines, rules);
+    let fixed: Vec<String> = rules.fixed_texts.iter().map(|t| key(t)).collect();
+    let mut hits = Vec::new();
+    let mut hit_at_line = HashMap::new();
+    let mut roles = vec![Role::Blank; lines.len()];
+    let mut i = 0;
+    while i < body_end {
+        let line = &lines[i];
+        if line.key.is_empty() {
+            i += 1;
+            continue;
+        }
+        if let Some(hit) = labels.hit_at(&lines[..body_end], i) {
+            for r in &mut roles[hit.start..=hit.end] {
+                *r = Role::Label;
+            }
+            hit_at_line.insert(i, hits.len());
+            i = hit.end + 1;
+            hits.push(hit);
+            continue;
+        }
+        let k = &line.key;
+        let typed = residue(k, options) != Residue::Text
+            || k.starts_with("<選択肢>")
+            || whole_date(&line.raw).is_some()
+            || (k.len() <= 3 && k.chars().all(|c| c.is_ascii_digit()))
+            || fixed.iter().any(|f| k.starts_with(f.as_str()) || (k.chars().count() >= 5 && f.contains(k.as_str())))
+            || result_re.is_match(k)
+            || is_stamp(k);
+        roles[i] = if typed { Role::Typed } else { Role::Text };
+        i += 1;
+    }
+    Tokens { lines, hits, hit_at_line, roles, body_end }
+}
+
+/// `[平成31年１月　様式２]` and the like.
+pub fn is_stamp(k: &str) -> bool {
+    k.starts_with('[') && k.ends_with(']') && k.contains("様式")
+}
+
+/// Where the change-history pages begin: the `変更箇所` heading, its header row, or the
+/// first row that starts with a date followed by an item reference (`令和3年1月15日 Ⅰ４②…`),
+/// whichever comes first. Pages come out whole and in order, so everything after it
+/// belongs to the table.
+pub fn change_region_start(lines: &[Line], rules: &Rules) -> usize {
+    let heading = key(&rules.changes.heading);
+    let header = key(&rules.changes.header);
+    lines
+        .iter()
+        .position(|l| l.key == heading || l.key.starts_with(&header) || is_change_row_start(&l.key, rules))
+        .unwrap_or(lines.len())
+}
+
+/// A line that opens a change row: a date at the start, then an item reference.
+pub fn is_change_row_start(k: &str, rules: &Rules) -> bool {
+    match find_date_in_key(k, false) {
+        Some(d) if d.start == 0 => {
+            let rest = &k[d.end..];
+            rules.changes.item_prefixes.iter().any(|p| rest.starts_with(&key(p)))
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn setup() -> (&'static Rules, Labels, Options) {
+        let r = Rules::default_rules();
+        (r, Labels::new(r), Options::new(r))
+    }
+
+    #[test]
+    fn printed_option_is_not_an_answer() {
+        let (_, _, o) = setup();
+        assert_eq!(residue(&key("3) 未定"), &o), Residue::Furniture);
+        assert_eq!(residue(&key("1) 500人以上 2) 500人未満"), &o), Residue::Furniture);
+        assert_eq!(residue(&key("[ 実施する ] 1) 実施する"), &o), Residue::Answer("実施する".into()));
+        assert_eq!(residue(&key("10万人以上30万人未満 ] 2) 1,000人以上1万人未満"), &o), Residue::Answer(key("10万人以上30万人未満")));
+        assert_eq!(residue(&key(" [ ]十分である"), &o), Residue::Answer("十分である".into()));
+        assert_eq!(residue(&key("[ ○"), &o), Residue::Mark);
+        assert_eq!(residue(&key("]"), &o), Residue::Furniture);
+        assert_eq!(residue(&key("国保年金課長"), &o), Residue::Text);
+    }
+
+    #[test]
+    fn wrapped_label_is_found_with_its_inline_rest() {
+        let (_, labels, _) = setup();
+        let lines = lines_of(" 過去１年以内に、評価実施機関において特定個人\n情報に関する重大事故が発生したか ＜選択肢＞\n");
+        let hit = labels.hit_at(&lines, 0).expect("label");
+        assert_eq!((hit.start, hit.end), (0, 1));
+        assert_eq!(hit.rest.trim(), "＜選択肢＞");
+    }
+
+    #[test]
+    fn longest_label_wins_and_leading_brackets_are_skipped() {
+        let (r, labels, _) = setup();
+        let lines = lines_of(" ②所属長の役職名 国保年金課長\n［ ４．特定個人情報ファイルの取扱いの委託\n");
+        let hit = labels.hit_at(&lines, 0).unwrap();
+        assert_eq!(hit.rest.trim(), "国保年金課長");
+        let LabelKind::Text(i) = hit.kinds[0] else { panic!("text label expected") };
+        assert_eq!(r.text_fields[i].path, "related.department_head");
+        let hit = labels.hit_at(&lines, 1).unwrap();
+        assert!(matches!(hit.kinds[0], LabelKind::Heading(_)));
+    }
+
+    #[test]
+    fn change_rows_start_the_change_region() {
+        let (r, _, _) = setup();
+        let lines = lines_of("いつ時点の計数か 令和6年1月1日 時点\n  令和6年5月24日\n令和3年1月15日 Ⅰ４②法令上の根拠\n");
+        assert_eq!(change_region_start(&lines, r), 2);
+    }
+}

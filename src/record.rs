@@ -1,0 +1,197 @@
+//! The output record (schema 1, `spec/kiso-schema.md`): the public interface of the dataset.
+//! Field order here is the order of the JSON keys.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Record {
+    pub schema_version: String,
+    pub source: Source,
+    pub kind: Option<String>,
+    pub form: Form,
+    pub header: Header,
+    pub organization: Organization,
+    pub related: Related,
+    pub threshold: Threshold,
+    pub risk: Risk,
+    pub changes: Vec<Change>,
+    pub warnings: Vec<Warning>,
+    pub status: Status,
+    /// Reason of a `failed` status (one line).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub error: Option<ErrorInfo>,
+    /// Where each field was read (`--provenance`); left out of the output otherwise.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub provenance: Option<std::collections::BTreeMap<String, Provenance>>,
+}
+
+/// Source location of a value: 1-based line range of the decoded text (or of the
+/// rebuilt reading order of a PDF).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Provenance {
+    pub lines: [usize; 2],
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Source {
+    pub file: String,
+    pub sha256: String,
+    pub bytes: u64,
+    pub format: String,
+    pub encoding: Option<String>,
+    pub pages: Option<u32>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Form {
+    pub label: Option<String>,
+    pub date: Option<String>,
+    pub number: Option<u32>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Header {
+    pub evaluation_number: Option<String>,
+    pub title: Option<String>,
+    pub declaration: Option<String>,
+    pub special_notes: Option<String>,
+    pub evaluator: Option<String>,
+    pub published_on: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Organization {
+    pub name: Option<String>,
+    pub title: Option<String>,
+    pub kind: Option<String>,
+    pub prefecture: Option<String>,
+    pub lg_code: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Related {
+    pub affair_name: Option<String>,
+    pub affair_summary: Option<String>,
+    pub systems: Option<String>,
+    pub file_name: Option<String>,
+    pub number_use_basis: Option<String>,
+    pub network_linkage: Option<Choice>,
+    pub network_linkage_basis: Option<String>,
+    pub department: Option<String>,
+    pub department_head: Option<String>,
+    pub other_evaluators: Option<String>,
+    pub disclosure_contact: Option<String>,
+    pub inquiry_contact: Option<String>,
+}
+
+/// A single choice: the printed option number and its label.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Choice {
+    pub code: u32,
+    pub label: String,
+}
+
+/// A choice whose options are number bands (対象人数, 取扱者数).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct BandChoice {
+    pub code: u32,
+    pub label: String,
+    pub at_least: Option<u64>,
+    pub less_than: Option<u64>,
+    pub as_of: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Threshold {
+    pub target_population: Option<BandChoice>,
+    pub handlers: Option<BandChoice>,
+    pub serious_incident: Option<Choice>,
+    pub result: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Risk {
+    pub assessment_kind: Option<Choice>,
+    pub acquisition: Option<Choice>,
+    pub use_linkage: Option<Choice>,
+    pub use_unauthorized: Option<Choice>,
+    pub outsourcing: Outsourcing,
+    pub provision: Provision,
+    pub network: Network,
+    pub storage: Option<Choice>,
+    pub audit: Audit,
+    pub training: Option<Choice>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Outsourcing {
+    pub not_outsourced: Option<bool>,
+    pub misuse: Option<Choice>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Provision {
+    pub not_provided: Option<bool>,
+    pub misuse: Option<Choice>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Network {
+    pub no_acquisition: Option<bool>,
+    pub no_provision: Option<bool>,
+    pub acquisition: Option<Choice>,
+    pub provision: Option<Choice>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Audit {
+    pub self_inspection: Option<bool>,
+    pub internal_audit: Option<bool>,
+    pub external_audit: Option<bool>,
+}
+
+/// One row of the 変更箇所 table.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Change {
+    pub date: Option<String>,
+    pub date_text: String,
+    pub item: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub timing: Option<String>,
+    pub timing_note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Warning {
+    pub path: String,
+    pub code: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ErrorInfo {
+    pub code: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    #[default]
+    Ok,
+    Partial,
+    Failed,
+}

@@ -1,0 +1,169 @@
+//! The form's items, labels and choice lists, read from `rules/*.json` (one file per
+//! form version). The files are compiled into the binary so a run needs nothing beside it.
+
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+#[derive(Debug, Deserialize)]
+pub struct Rules {
+    pub id: String,
+    pub kind: String,
+    /// Version stamps (NFKC, no white space) this file applies to, e.g. `平成31年1月様式2`.
+    pub stamps: Vec<String>,
+    pub sheet_title: String,
+    pub other_kinds: Vec<OtherKind>,
+    pub cover: Cover,
+    pub headings: Vec<Heading>,
+    pub text_fields: Vec<TextField>,
+    pub empty_values: Vec<String>,
+    pub choice_lists: HashMap<String, Vec<ChoiceOption>>,
+    pub choice_fields: Vec<ChoiceField>,
+    pub as_of: AsOf,
+    pub result: ResultRule,
+    pub boxes: Vec<CheckBox>,
+    pub other_labels: Vec<String>,
+    pub fixed_texts: Vec<String>,
+    pub changes: ChangeTable,
+    pub threshold_rules: Vec<ThresholdRule>,
+    pub organization_titles: Vec<OrgTitle>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct OtherKind {
+    pub kind: String,
+    pub title: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Cover {
+    pub number_and_title_header: String,
+    pub declaration_label: String,
+    pub declaration_marker: String,
+    pub special_notes_label: String,
+    pub evaluator_label: String,
+    pub published_label: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Heading {
+    pub label: String,
+    pub section: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TextField {
+    pub path: String,
+    pub item: String,
+    pub labels: Vec<String>,
+    #[serde(default)]
+    pub optional: bool,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+pub struct ChoiceOption {
+    pub code: u32,
+    pub label: String,
+    #[serde(default)]
+    pub at_least: Option<u64>,
+    #[serde(default)]
+    pub less_than: Option<u64>,
+    /// For 評価書の種類: 1 基礎, 2 +重点, 3 +全項目.
+    #[serde(default)]
+    pub level: Option<u32>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ChoiceField {
+    pub path: String,
+    pub item: String,
+    pub section: String,
+    pub list: String,
+    pub labels: Vec<String>,
+    /// Path of the check box that, when ticked, leaves this question unanswered.
+    #[serde(default)]
+    pub opt_out: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AsOf {
+    pub label: String,
+    pub paths: Vec<String>,
+    pub sections: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ResultRule {
+    pub path: String,
+    pub item: String,
+    pub pattern: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CheckBox {
+    pub path: String,
+    pub item: String,
+    pub section: String,
+    pub label: String,
+    /// Boxes printed on one line form a row; a fragment `[` at the end of one box's
+    /// text opens the next box of the same row.
+    pub row: String,
+    #[serde(default)]
+    pub opt_out_of: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ChangeTable {
+    pub heading: String,
+    pub header: String,
+    pub timings: Vec<String>,
+    pub addition_markers: Vec<String>,
+    pub item_prefixes: Vec<String>,
+}
+
+/// One row of the しきい値 table: `None` matches any answer.
+#[derive(Debug, Deserialize)]
+pub struct ThresholdRule {
+    pub population: Option<u32>,
+    pub handlers: Option<u32>,
+    pub incident: Option<u32>,
+    pub level: u32,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct OrgTitle {
+    pub suffix: String,
+    pub keep: String,
+    pub kind: Option<String>,
+}
+
+const BUILTIN: &[(&str, &str)] = &[("kiso-h31-1.json", include_str!("../rules/kiso-h31-1.json"))];
+
+/// All rules files known to this build, parsed once.
+pub fn all() -> &'static [Rules] {
+    static ALL: OnceLock<Vec<Rules>> = OnceLock::new();
+    ALL.get_or_init(|| {
+        BUILTIN
+            .iter()
+            .map(|(name, text)| {
+                serde_json::from_str(text).unwrap_or_else(|e| panic!("rules/{name} is invalid: {e}"))
+            })
+            .collect()
+    })
+}
+
+impl Rules {
+    /// The rules file whose stamp matches `stamp_key` (NFKC, no white space).
+    pub fn for_stamp(stamp_key: &str) -> Option<&'static Rules> {
+        all().iter().find(|r| r.stamps.iter().any(|s| s == stamp_key))
+    }
+
+    /// The newest form version: used, with a warning, when the stamp is unknown.
+    pub fn default_rules() -> &'static Rules {
+        &all()[0]
+    }
+
+    pub fn list(&self, name: &str) -> &[ChoiceOption] {
+        self.choice_lists.get(name).map(Vec::as_slice).unwrap_or(&[])
+    }
+}
