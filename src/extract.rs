@@ -244,7 +244,9 @@ fn text_fields(t: &Tokens, rules: &Rules, from: usize, f: &mut Fields) {
         let mut blocks: Vec<Block> = Vec::new();
         let mut j = hit.end + 1;
         let mut open = false;
-        while j < t.body_end && !t.hit_at_line.contains_key(&j) {
+        // Fixed words such as ＜選択肢＞ do not end a run; every other label does.
+        let ends_run = |j: usize| hit_on_line(t, j).map_or(false, |h| h.kinds.iter().any(|k| *k != LabelKind::Other));
+        while j < t.body_end && !ends_run(j) {
             if t.roles[j] == Role::Text {
                 if !open {
                     blocks.push(Block { lines: vec![] });
@@ -479,7 +481,7 @@ fn choices(t: &Tokens, rules: &Rules, options: &Options, boxes: &[Option<bool>],
         match cands.first() {
             None => {
                 f.set(&c.path, Value::Null, None);
-                if !c.opt_out.as_deref().map_or(false, opted_out) {
+                if !opted_out(&c.path) {
                     f.warn(&c.path, "not_found", "no answer among this question's options");
                 }
             }
@@ -498,7 +500,7 @@ fn choices(t: &Tokens, rules: &Rules, options: &Options, boxes: &[Option<bool>],
     }
     let Some(list) = shared else { return };
     let slots: Vec<&crate::rules::ChoiceField> = rules.choice_fields.iter().filter(|c| c.list == list).collect();
-    let active: Vec<usize> = (0..slots.len()).filter(|&s| !slots[s].opt_out.as_deref().map_or(false, opted_out)).collect();
+    let active: Vec<usize> = (0..slots.len()).filter(|&s| !opted_out(&slots[s].path)).collect();
     let cands = of_list(list);
     // 1. By anchors: each answer goes to the next question of the section it sits in.
     let mut by_anchor: Vec<Option<usize>> = Vec::new();
@@ -594,7 +596,7 @@ fn as_of_dates(t: &Tokens, rules: &Rules, f: &mut Fields) {
 }
 
 fn result(t: &Tokens, rules: &Rules, f: &mut Fields) {
-    let re = regex::Regex::new(&rules.result.pattern).ok();
+    let re = Some(&rules.compiled().result);
     let found = (0..t.body_end).find_map(|i| {
         let text = match hit_on_line(t, i) {
             Some(h) => h.rest.trim().to_string(),

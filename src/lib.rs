@@ -95,10 +95,8 @@ fn extract_lines(source: Source, lines: Vec<reassemble::Line>, table: Option<&[p
             return failed(source, "unsupported_kind", format!("a {} ({}), not a 基礎項目評価書", other.title, other.kind));
         }
     }
-    let labels = reassemble::Labels::new(rules);
-    let options = reassemble::Options::new(rules);
-    let result_re = regex::Regex::new(&rules.result.pattern).unwrap_or_else(|_| regex::Regex::new("$^").expect("empty regex"));
-    let tokens = reassemble::tokenize(lines, rules, &labels, &options, &result_re);
+    let rules::Compiled { labels, options, result: result_re } = rules.compiled();
+    let tokens = reassemble::tokenize(lines, rules, labels, options, result_re);
     let distinct_labels: HashSet<String> = tokens.hits.iter().map(|h| format!("{:?}", h.kinds)).collect();
     let has_title = tokens.lines.iter().any(|l| l.key.contains(&title));
     if !has_title && distinct_labels.len() < 10 {
@@ -108,7 +106,7 @@ fn extract_lines(source: Source, lines: Vec<reassemble::Line>, table: Option<&[p
             format!("no {} title and only {} of the form's labels: not a PIA sheet", rules.sheet_title, distinct_labels.len()),
         );
     }
-    let mut fields = extract::extract_fields(&tokens, rules, &labels, &options);
+    let mut fields = extract::extract_fields(&tokens, rules, labels, options);
     fields.warnings.splice(0..0, early_warnings);
     // Organization from the evaluator.
     let evaluator = fields.get("header.evaluator").and_then(|v| v.as_str()).map(str::to_string);

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-#[derive(Debug, Deserialize)]
+#[derive(Deserialize)]
 pub struct Rules {
     pub id: String,
     pub kind: String,
@@ -27,6 +27,16 @@ pub struct Rules {
     pub changes: ChangeTable,
     pub threshold_rules: Vec<ThresholdRule>,
     pub organization_titles: Vec<OrgTitle>,
+    /// Matchers built from this file once, on first use.
+    #[serde(skip)]
+    compiled: OnceLock<Compiled>,
+}
+
+/// Label dictionary, option table and patterns of a rules file.
+pub struct Compiled {
+    pub labels: crate::reassemble::Labels,
+    pub options: crate::reassemble::Options,
+    pub result: regex::Regex,
 }
 
 #[derive(Debug, Deserialize)]
@@ -161,6 +171,14 @@ impl Rules {
     /// The newest form version: used, with a warning, when the stamp is unknown.
     pub fn default_rules() -> &'static Rules {
         &all()[0]
+    }
+
+    pub fn compiled(&self) -> &Compiled {
+        self.compiled.get_or_init(|| Compiled {
+            labels: crate::reassemble::Labels::new(self),
+            options: crate::reassemble::Options::new(self),
+            result: regex::Regex::new(&self.result.pattern).unwrap_or_else(|e| panic!("rules {}: result pattern: {e}", self.id)),
+        })
     }
 
     pub fn list(&self, name: &str) -> &[ChoiceOption] {
