@@ -45,16 +45,21 @@ fn detect(bytes: &[u8]) -> Result<(&'static Encoding, &[u8]), DecodeError> {
     if let Some((enc, bom_len)) = Encoding::for_bom(bytes) {
         return Ok((enc, &bytes[bom_len..]));
     }
-    // UTF-16 without BOM: Japanese text has a zero high byte on every ASCII character.
-    let sample = &bytes[..bytes.len().min(4096)];
-    let zeros_even = sample.iter().step_by(2).filter(|&&b| b == 0).count();
-    let zeros_odd = sample.iter().skip(1).step_by(2).filter(|&&b| b == 0).count();
-    let pairs = sample.len() / 2;
-    if pairs > 8 && zeros_odd * 4 > pairs && zeros_even * 20 < pairs {
-        return Ok((UTF_16LE, bytes));
-    }
-    if pairs > 8 && zeros_even * 4 > pairs && zeros_odd * 20 < pairs {
-        return Ok((UTF_16BE, bytes));
+    // UTF-16 without BOM: NUL bytes (every ASCII character has one) and an even length;
+    // the byte order is the one that reads as Japanese text.
+    if bytes.contains(&0) && bytes.len() % 2 == 0 {
+        let plausible = |enc: &'static Encoding| {
+            let (text, had_errors) = enc.decode_without_bom_handling(&bytes[..bytes.len().min(8192)]);
+            let n = text.chars().count().max(1);
+            let good = text.chars().filter(|&c| is_common_japanese_text(c)).count();
+            (!had_errors && good * 10 >= n * 9).then_some(good)
+        };
+        match (plausible(UTF_16LE), plausible(UTF_16BE)) {
+            (Some(le), Some(be)) => return Ok((if le >= be { UTF_16LE } else { UTF_16BE }, bytes)),
+            (Some(_), None) => return Ok((UTF_16LE, bytes)),
+            (None, Some(_)) => return Ok((UTF_16BE, bytes)),
+            (None, None) => {}
+        }
     }
     if bytes.contains(&0) {
         return Err(fail("binary", "binary data (NUL bytes), not a text dump"));
@@ -80,6 +85,12 @@ fn detect(bytes: &[u8]) -> Result<(&'static Encoding, &[u8]), DecodeError> {
             Err(fail("binary", "neither UTF-8, UTF-16, Shift_JIS nor EUC-JP text"))
         }
     }
+}
+
+/// Characters a Japanese text dump is made of: ASCII, kana, kanji, full-width forms,
+/// punctuation and the form's marks.
+fn is_common_japanese_text(c: char) -> bool {
+    matches!(c, '\n' | '\r' | '\t' | ' '..='~' | '\u{3000}'..='\u{30ff}' | '\u{4e00}'..='\u{9fff}' | '\u{ff00}'..='\u{ffef}' | '\u{2000}'..='\u{27bf}' | '\u{2160}'..='\u{217f}')
 }
 
 #[cfg(test)]

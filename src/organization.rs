@@ -124,7 +124,8 @@ pub fn check_digit(code5: &str) -> Option<char> {
     }
     let sum: u32 = digits.iter().zip([6, 5, 4, 3, 2]).map(|(d, w)| d * w).sum();
     let r = sum % 11;
-    let cd = if r == 0 { 0 } else { (11 - r) % 10 };
+    // 11 − r, keeping only the last digit (r = 0 → 1, r = 1 → 0).
+    let cd = (11 - r) % 10;
     char::from_digit(cd, 10)
 }
 
