@@ -22,12 +22,28 @@ struct RawRow {
     note: Vec<String>,
     /// Sort key for ties: (page, position in the page's table order).
     order: (usize, usize),
+    /// Non-empty lines of the dump this row was read from.
+    lines_used: usize,
 }
 
 /// Rows of the change table from the dump's lines at and after `start`.
 /// `known` holds the current values of the body (match keys) for the chain evidence.
 pub fn from_text(lines: &[Line], start: usize, rules: &Rules, known: &HashSet<String>, warnings: &mut Vec<Warning>) -> Vec<Change> {
-    let raw = rows_of(&lines[start.min(lines.len())..], rules);
+    let region = &lines[start.min(lines.len())..];
+    let raw = rows_of(region, rules);
+    // Lines of the table that no row took (rows whose date was drawn apart from the
+    // rest of the row): say so rather than drop them silently.
+    let taken: usize = raw.iter().map(|r| r.lines_used).sum();
+    let header = key(&rules.changes.header);
+    let heading = key(&rules.changes.heading);
+    let stray = region.iter().filter(|l| !l.key.is_empty() && l.key != heading && !l.key.starts_with(&header)).count().saturating_sub(taken);
+    if stray > 0 {
+        warnings.push(Warning {
+            path: "changes".into(),
+            code: "unreadable_rows".into(),
+            message: format!("{stray} line(s) of the 変更箇所 table could not be tied to a row (dates drawn apart from their rows); read the PDF instead for the full table"),
+        });
+    }
     split_rows(raw, rules, known, warnings)
 }
 
@@ -171,7 +187,8 @@ fn parse_row(lines: &[&Line], timings: &[String], order: (usize, usize)) -> Opti
     if !current.is_empty() {
         blocks.push(current);
     }
-    Some(RawRow { date_text, item, blocks, timing, note, order })
+    let lines_used = lines.iter().filter(|l| !l.key.is_empty()).count();
+    Some(RawRow { date_text, item, blocks, timing, note, order, lines_used })
 }
 
 fn block_key(blocks: &[Vec<String>]) -> String {

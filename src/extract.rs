@@ -455,6 +455,12 @@ fn anchor_section(t: &Tokens, rules: &Rules, line: usize) -> Option<String> {
     last
 }
 
+/// The section printed after `section` on the form (Ⅱ1 → Ⅱ2).
+fn next_section(rules: &Rules, section: &str) -> Option<String> {
+    let rank = section_rank(rules, section);
+    rules.headings.iter().skip(rank.saturating_add(1)).map(|h| h.section.clone()).find(|s| s != section)
+}
+
 fn choice_json(rules: &Rules, list: &str, answer_key: &str) -> Option<Value> {
     let o = rules.list(list).iter().find(|o| key(&o.label) == answer_key)?;
     let mut v = json!({"code": o.code, "label": answer_key});
@@ -573,9 +579,34 @@ fn as_of_dates(t: &Tokens, rules: &Rules, f: &mut Fields) {
     let published_line = f.provenance.get("header.published_on").map(|l| l[0]);
     dates.retain(|(l, _)| Some(*l) != published_line);
     let a = &rules.as_of;
+    // A date row sits just above the next item's heading or question, in either drawing
+    // order: the section that follows a date names the one it belongs to.
+    let owner = |line: usize| -> Option<usize> {
+        let next = t.hits.iter().filter(|h| h.start > line).find_map(|h| {
+            h.kinds.iter().find_map(|k| match k {
+                LabelKind::Heading(i) => Some(rules.headings[*i].section.as_str()),
+                LabelKind::Question(i) => Some(rules.choice_fields[*i].section.as_str()),
+                _ => None,
+            })
+        })?;
+        a.sections.iter().position(|s| next_section(rules, s).as_deref() == Some(next))
+    };
+    let owners: Vec<Option<usize>> = dates.iter().map(|(l, _)| owner(*l)).collect();
+    let settled = dates.len() == a.paths.len() && {
+        let mut seen: Vec<usize> = owners.iter().flatten().copied().collect();
+        seen.sort();
+        seen.dedup();
+        seen.len() == a.paths.len() && owners.iter().all(Option::is_some)
+    };
+    if settled {
+        let mut ordered = dates.clone();
+        for (d, o) in dates.iter().zip(&owners) {
+            ordered[o.unwrap_or_default()] = d.clone();
+        }
+        dates = ordered;
+    }
     let differ = dates.iter().map(|(_, d)| d).collect::<HashSet<_>>().len() > 1;
-    let anchors_ok = dates.len() == a.paths.len()
-        && dates.iter().zip(&a.sections).all(|((l, _), s)| anchor_section(t, rules, *l).as_deref() == Some(s.as_str()));
+    let anchors_ok = settled;
     for (k, path) in a.paths.iter().enumerate() {
         let parent = path.rsplit_once('.').map_or("", |(p, _)| p);
         if f.get(parent).is_none() {

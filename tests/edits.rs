@@ -113,3 +113,13 @@ fn change_pages_in_the_other_order_give_the_same_rows() {
     assert_eq!(a["changes"], b["changes"]);
     assert_eq!(b["changes"].as_array().unwrap().len(), 23);
 }
+
+#[test]
+fn count_dates_go_to_the_item_whose_heading_follows_them() {
+    // The first 計数 date of the sample sits above ３．重大事故, so it is Ⅱ2's.
+    let text = sample_text().replacen("いつ時点の計数か 令和6年1月1日 時点", "いつ時点の計数か 令和5年12月1日 時点", 1);
+    let got = extract(text.as_bytes());
+    assert_eq!(got["threshold"]["handlers"]["as_of"], "2023-12-01");
+    assert_eq!(got["threshold"]["target_population"]["as_of"], "2024-01-01");
+    assert_eq!(got["status"], "ok", "{}", got["warnings"]);
+}
