@@ -106,7 +106,10 @@ impl Labels {
         for (label, kinds) in &self.entries {
             if first.starts_with(label.as_str()) {
                 let n = lead + label.chars().count();
-                return Some(LabelHit { kinds: kinds.clone(), start: i, end: i, rest: after_key_prefix(&lines[i].raw, n).to_string() });
+                let rest = after_key_prefix(&lines[i].raw, n);
+                if ends_label(rest) {
+                    return Some(LabelHit { kinds: kinds.clone(), start: i, end: i, rest: rest.to_string() });
+                }
             }
         }
         // A label wrapped by a narrow cell: its first line is a prefix of the label.
@@ -127,7 +130,11 @@ impl Labels {
                 acc.push_str(next);
                 if acc.starts_with(label.as_str()) {
                     let used = label.chars().count() - before;
-                    return Some(LabelHit { kinds: kinds.clone(), start: i, end: j, rest: after_key_prefix(&lines[j].raw, used).to_string() });
+                    let rest = after_key_prefix(&lines[j].raw, used);
+                    if !ends_label(rest) {
+                        break;
+                    }
+                    return Some(LabelHit { kinds: kinds.clone(), start: i, end: j, rest: rest.to_string() });
                 }
                 if !label.starts_with(acc.as_str()) {
                     break;
@@ -136,6 +143,12 @@ impl Labels {
         }
         None
     }
+}
+
+/// A label is a whole cell: what follows it on its line is another cell (after a
+/// space or a bracket) or nothing. `連絡先：0246-…` inside a value is not the label 連絡先.
+fn ends_label(rest: &str) -> bool {
+    rest.chars().next().map_or(true, |c| c.is_whitespace() || matches!(c, '[' | ']' | '［' | '］' | '＜' | '<'))
 }
 
 /// Option labels of every choice list: key → (list name, code).
@@ -339,6 +352,14 @@ mod tests {
         assert_eq!(r.text_fields[i].path, "related.department_head");
         let hit = labels.hit_at(&lines, 1).unwrap();
         assert!(matches!(hit.kinds[0], LabelKind::Heading(_)));
+    }
+
+    #[test]
+    fn a_label_inside_a_value_is_not_a_label() {
+        let (_, labels, _) = setup();
+        let lines = lines_of("連絡先：0246-22-7456\n連絡先\n");
+        assert!(labels.hit_at(&lines, 0).is_none());
+        assert!(labels.hit_at(&lines, 1).is_some());
     }
 
     #[test]
