@@ -143,7 +143,8 @@ pub fn read_pdf_with(worker_exe: &Path, path: &Path, bytes: &[u8], timeout: Dura
         if start.elapsed() >= timeout {
             let _ = child.kill();
             let _ = child.wait();
-            let _ = writer.join();
+            // The pipe threads end when the pipes close; not joined, so that a stray
+            // grandchild holding a pipe cannot stretch the timeout.
             return Err(PdfError::new("timeout", format!("PDF engine took longer than {:.1} s", timeout.as_secs_f64())));
         }
         std::thread::sleep(pause);

@@ -220,7 +220,7 @@ fn is_ascii_space(s: &str) -> bool {
 }
 
 /// Group glyphs into visual lines by baseline, then order each line by x and insert a
-/// single space where the gap is wider than ~0.3 em. Draw order is irrelevant.
+/// single space where the glyphs do not touch (gap > 0.15 em). Draw order is irrelevant.
 pub fn make_lines(glyphs: &mut [&Glyph]) -> Vec<TextLine> {
     glyphs.sort_by(|a, b| fcmp(b.y, a.y).then(fcmp(a.x, b.x)));
     let mut lines: Vec<Vec<&Glyph>> = Vec::new();
@@ -241,7 +241,9 @@ pub fn make_lines(glyphs: &mut [&Glyph]) -> Vec<TextLine> {
                 let space = is_ascii_space(&g.text);
                 if let Some(p) = prev {
                     let gap = g.x - p.x1();
-                    let wide = gap > 0.3 * p.em.min(g.em);
+                    // Glyphs of a word touch (gap 0 within rounding); an undrawn ASCII
+                    // space in a proportional font is ~0.2 em, so 0.15 em separates them.
+                    let wide = gap > 0.15 * p.em.min(g.em);
                     if wide && !space && !text.ends_with(' ') {
                         text.push(' ');
                     }

@@ -1,0 +1,295 @@
+//! PDF reader: reading order and change table on the fixture sheets, and clean errors
+//! (through the supervised worker) on hostile files made here.
+
+use piasheet::pdf::{layout_from_bytes, layout_text, read_pdf_with, PdfLayout};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+const FIXTURES: [&str; 3] = ["kiso-a.pdf", "kiso-b.pdf", "kiso-golden.pdf"];
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+}
+
+fn load(name: &str) -> (PdfLayout, Value) {
+    let bytes = std::fs::read(fixture(name)).expect("fixture");
+    let layout = layout_from_bytes(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let expected = std::fs::read_to_string(fixture(&format!("{name}.expected.json"))).expect("expected json");
+    (layout, serde_json::from_str(&expected).expect("json"))
+}
+
+fn squash(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+fn texts(l: &PdfLayout) -> Vec<&str> {
+    l.lines.iter().map(|l| l.text.as_str()).collect()
+}
+
+fn worker() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_piasheet"))
+}
+
+#[test]
+fn kiso_a_label_value_lines() {
+    let (l, _) = load("kiso-a.pdf");
+    let t = texts(&l);
+    assert!(t.contains(&"①事務の名称 住民基本台帳に関する事務"), "{t:#?}");
+    let q = t.iter().find(|s| s.starts_with("評価対象の事務の対象人数は何人か")).expect("Ⅱ1 line");
+    assert!(q.contains("[ 30万人以上 ]"), "{q}");
+    assert!(q.ends_with("＜選択肢＞"), "{q}");
+    assert!(t.contains(&"実施の有無 [ ○ ］　自己点検 [ ○ ］　内部監査 [ ］　外部監査"), "{t:#?}");
+    // A multi-line value cell comes after its label, separated by one empty line.
+    let i = t.iter().position(|s| *s == "②事務の概要").expect("②事務の概要");
+    assert_eq!(t[i + 1], "");
+    assert_eq!(t[i + 2], "【概要】");
+}
+
+/// Checks driven by each fixture's expected JSON, so they hold for any sheet of the form.
+#[test]
+fn fixtures_match_expected_values() {
+    for name in FIXTURES {
+        let (l, exp) = load(name);
+        let t = texts(&l);
+        assert_eq!(l.pages as u64, exp["source"]["pages"].as_u64().unwrap(), "{name}: pages");
+        assert!(l.warnings.is_empty(), "{name}: {:?}", l.warnings);
+
+        let affair = exp["related"]["affair_name"].as_str().unwrap();
+        assert!(t.contains(&format!("①事務の名称 {affair}").as_str()), "{name}: affair name line");
+
+        // ②事務の概要: label, empty line, then the value's lines up to the next label.
+        let i = t.iter().position(|s| *s == "②事務の概要").expect("②事務の概要");
+        assert_eq!(t[i + 1], "", "{name}");
+        let value: String = t[i + 2..].iter().take_while(|s| !s.starts_with("③システムの名称")).copied().collect();
+        assert_eq!(squash(&value), squash(exp["related"]["affair_summary"].as_str().unwrap()), "{name}: summary");
+
+        let pop = exp["threshold"]["target_population"]["label"].as_str().unwrap();
+        let q = t.iter().find(|s| s.starts_with("評価対象の事務の対象人数は何人か")).expect("Ⅱ1 line");
+        assert!(q.contains(&format!("[ {pop} ]")), "{name}: {q}");
+
+        // Audit row: `実施の有無 [ ○ ］　自己点検 [ ○ ］　内部監査 [ ］　外部監査`: the mark
+        // before each label tells whether it is ticked.
+        let audit = t.iter().find(|s| s.starts_with("実施の有無 [")).expect("audit line");
+        let parts: Vec<&str> = audit.split('］').collect();
+        assert_eq!(parts.len(), 4, "{name}: {audit}");
+        for (k, (key, label)) in [("self_inspection", "自己点検"), ("internal_audit", "内部監査"), ("external_audit", "外部監査")]
+            .into_iter()
+            .enumerate()
+        {
+            assert!(parts[k + 1].trim_start_matches('　').starts_with(label), "{name}: {audit}");
+            let ticked = parts[k].rsplit('[').next().unwrap_or("").contains('○');
+            assert_eq!(ticked, exp["risk"]["audit"][key].as_bool().unwrap(), "{name}: {key} in {audit}");
+        }
+
+        // Pages in order, boxes on the page.
+        let mut last = 1;
+        for line in &l.lines {
+            assert!(line.page >= last && line.page as usize <= l.pages, "{name}: page order");
+            last = line.page;
+            if !line.text.is_empty() {
+                let b = line.bbox;
+                assert!(b[0] < b[2] && b[1] < b[3] && b[0] >= 0.0 && b[3] <= 842.0, "{name}: bbox {b:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn change_rows_match_expected() {
+    for name in FIXTURES {
+        let (l, exp) = load(name);
+        let key = |cells: [&str; 6]| -> Vec<String> { cells.iter().map(|c| squash(c)).collect() };
+        let mut got: Vec<Vec<String>> = l
+            .change_rows
+            .iter()
+            .map(|r| {
+                assert_eq!(r.cells.len(), 6, "{name}: {r:?}");
+                key([&r.cells[0], &r.cells[1], &r.cells[2], &r.cells[3], &r.cells[4], &r.cells[5]])
+            })
+            .collect();
+        let mut want: Vec<Vec<String>> = exp["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                let f = |k: &str| c[k].as_str().unwrap_or("");
+                key([f("date_text"), f("item"), f("before"), f("after"), f("timing"), f("timing_note")])
+            })
+            .collect();
+        assert_eq!(got.len(), want.len(), "{name}: row count");
+        // The expected JSON lists changes by date; the sheet in its own order. Compare as sets.
+        got.sort();
+        want.sort();
+        assert_eq!(got, want, "{name}");
+        for r in &l.change_rows {
+            assert!(r.page as usize <= l.pages);
+        }
+    }
+}
+
+#[test]
+fn supervised_read_matches_in_process() {
+    let path = fixture("kiso-a.pdf");
+    let bytes = std::fs::read(&path).unwrap();
+    let direct = layout_from_bytes(&bytes).unwrap();
+    let child = read_pdf_with(worker(), &path, &bytes, Duration::from_secs(60)).unwrap();
+    assert_eq!(texts(&direct), texts(&child));
+    assert_eq!(direct.change_rows.len(), child.change_rows.len());
+    // Empty bytes: the worker is fed the file at `path`.
+    let by_path = read_pdf_with(worker(), &path, &[], Duration::from_secs(60)).unwrap();
+    assert_eq!(texts(&direct), texts(&by_path));
+}
+
+#[test]
+fn text_dump_has_pages_and_changes() {
+    let (l, _) = load("kiso-a.pdf");
+    let dump = layout_text(&l);
+    assert_eq!(dump.matches('\x0c').count(), l.pages - 1);
+    let tail = dump.split("# 変更箇所\n").nth(1).expect("change section");
+    assert_eq!(tail.lines().count(), l.change_rows.len());
+    assert!(tail.lines().all(|r| r.split('\t').count() == 6));
+}
+
+// ---------------------------------------------------------------- hostile inputs
+
+/// A minimal PDF from object bodies (object i+1 = bodies[i]) with a correct xref table.
+fn build_pdf(bodies: &[&str], trailer_extra: &str) -> Vec<u8> {
+    let mut out = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, b) in bodies.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n{}\nendobj\n", i + 1, b).as_bytes());
+    }
+    let xref = out.len();
+    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", bodies.len() + 1).as_bytes());
+    for o in offsets {
+        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!("trailer\n<< /Size {} /Root 1 0 R {trailer_extra} >>\nstartxref\n{xref}\n%%EOF\n", bodies.len() + 1).as_bytes(),
+    );
+    out
+}
+
+fn stream(dict: &str, data: &str) -> String {
+    format!("<< {dict} /Length {} >>\nstream\n{data}\nendstream", data.len())
+}
+
+fn code_of(bytes: &[u8]) -> String {
+    let dir = std::env::temp_dir();
+    match read_pdf_with(worker(), &dir.join("hostile.pdf"), bytes, Duration::from_secs(60)) {
+        Ok(l) => panic!("expected an error, got {} lines", l.lines.len()),
+        Err(e) => {
+            assert!(!e.message.contains('\n'), "one-line message: {e:?}");
+            eprintln!("HOSTILE {}: {}", e.code, e.message);
+            format!("{}: {}", e.code, e.message)
+        }
+    }
+}
+
+#[test]
+fn truncated_pdf() {
+    let bytes = std::fs::read(fixture("kiso-a.pdf")).unwrap();
+    let cut = &bytes[..bytes.len() * 6 / 10];
+    let r = code_of(cut);
+    assert!(r.starts_with("truncated_pdf"), "{r}");
+}
+
+#[test]
+fn self_referencing_form_xobject() {
+    let content = "/X1 Do";
+    let form = stream("/Type /XObject /Subtype /Form /BBox [0 0 10 10] /Resources << /XObject << /X1 4 0 R >> >>", "/X1 Do");
+    let page_content = stream("", content);
+    let pdf = build_pdf(
+        &[
+            "<< /Type /Catalog /Pages 2 0 R >>",
+            "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 5 0 R /Resources << /XObject << /X1 4 0 R >> >> >>",
+            &form,
+            &page_content,
+        ],
+        "",
+    );
+    let r = code_of(&pdf);
+    assert!(r.starts_with("engine_crash") && r.contains("self-referencing form XObject"), "{r}");
+}
+
+#[test]
+fn predefined_cmap_encoding() {
+    let content = stream("", "BT /F1 12 Tf 20 100 Td <3042> Tj ET");
+    let pdf = build_pdf(
+        &[
+            "<< /Type /Catalog /Pages 2 0 R >>",
+            "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+            &content,
+            "<< /Type /Font /Subtype /Type0 /BaseFont /HeiseiMin-W3 /Encoding /UniJIS-UCS2-H /DescendantFonts [6 0 R] >>",
+            "<< /Type /Font /Subtype /CIDFontType0 /BaseFont /HeiseiMin-W3 /CIDSystemInfo << /Registry (Adobe) /Ordering (Japan1) /Supplement 2 >> /FontDescriptor 7 0 R >>",
+            "<< /Type /FontDescriptor /FontName /HeiseiMin-W3 /Flags 6 /FontBBox [0 -141 1000 859] /ItalicAngle 0 /Ascent 859 /Descent -141 /CapHeight 709 /StemV 69 >>",
+        ],
+        "",
+    );
+    let r = code_of(&pdf);
+    assert!(r.starts_with("engine_crash") && r.contains("UniJIS-UCS2-H"), "{r}");
+}
+
+#[test]
+fn encrypted_pdf() {
+    let content = stream("", "BT /F1 12 Tf 20 100 Td (Hello) Tj ET");
+    let o = "<".to_string() + &"6b".repeat(32) + ">";
+    let u = "<".to_string() + &"9c".repeat(32) + ">";
+    let enc = format!("<< /Filter /Standard /V 1 /R 2 /O {o} /U {u} /P -44 >>");
+    let pdf = build_pdf(
+        &[
+            "<< /Type /Catalog /Pages 2 0 R >>",
+            "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+            &content,
+            "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+            &enc,
+        ],
+        "/Encrypt 6 0 R /ID [<0123456789abcdef0123456789abcdef> <0123456789abcdef0123456789abcdef>]",
+    );
+    let r = code_of(&pdf);
+    assert!(r.starts_with("encrypted_pdf"), "{r}");
+}
+
+#[test]
+fn not_a_pdf() {
+    let r = code_of(b"PK\x03\x04 this is a zip file, not a PDF at all");
+    assert!(r.starts_with("binary"), "{r}");
+    let r = code_of("評価書\n".repeat(100).as_bytes());
+    assert!(r.starts_with("binary"), "{r}");
+}
+
+/// The supervisor maps a dying or hanging worker to engine_crash / timeout.
+#[cfg(unix)]
+#[test]
+fn supervisor_maps_crash_and_timeout() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = std::env::temp_dir().join(format!("piasheet-pdf-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = |name: &str, body: &str| {
+        let p = dir.join(name);
+        std::fs::write(&p, format!("#!/bin/sh\n{body}\n")).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+        p
+    };
+    let pdf = std::fs::read(fixture("kiso-b.pdf")).unwrap();
+    let abort = script("abort.sh", "echo 'thread main has overflowed its stack' >&2\necho second line >&2\nkill -ABRT $$");
+    let e = read_pdf_with(&abort, &dir.join("x.pdf"), &pdf, Duration::from_secs(20)).unwrap_err();
+    assert_eq!(e.code, "engine_crash");
+    assert!(e.message.contains("signal 6") && e.message.contains("overflowed") && !e.message.contains("second"), "{e:?}");
+
+    let hang = script("hang.sh", "exec sleep 30");
+    let t0 = std::time::Instant::now();
+    let e = read_pdf_with(&hang, &dir.join("x.pdf"), &pdf, Duration::from_millis(300)).unwrap_err();
+    assert_eq!(e.code, "timeout");
+    assert!(t0.elapsed() < Duration::from_secs(10));
+
+    let garbage = script("garbage.sh", "cat >/dev/null; echo not json");
+    let e = read_pdf_with(&garbage, &dir.join("x.pdf"), &pdf, Duration::from_secs(20)).unwrap_err();
+    assert_eq!(e.code, "engine_crash");
+    let _ = std::fs::remove_dir_all(&dir);
+}
