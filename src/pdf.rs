@@ -207,7 +207,8 @@ pub fn worker_main() -> i32 {
         eprintln!("cannot read stdin: {e}");
         return 3;
     }
-    let reply = match layout_from_bytes(&bytes) {
+    let checks = std::env::var_os(SKIP_PRESCAN_ENV).is_none();
+    let reply = match layout_inner(&bytes, checks) {
         Ok(l) => WorkerReply::Ok(l),
         Err(e) => WorkerReply::Err(e),
     };
@@ -234,7 +235,15 @@ fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
 /// Read a PDF in this process: pre-scan, engine (panics caught), geometry, reading order.
 /// Aborts and stack overflows are not caught here: use [`read_pdf`] for untrusted input.
 pub fn layout_from_bytes(bytes: &[u8]) -> Result<PdfLayout, PdfError> {
-    let (doc, mut warnings) = prescan::load(bytes)?;
+    layout_inner(bytes, true)
+}
+
+/// Environment variable that makes the worker skip the hazard pre-scan, so that tests
+/// can see the supervisor survive the engine's real crashes. Not for production use.
+pub const SKIP_PRESCAN_ENV: &str = "PIASHEET_PDF_UNSAFE_NO_PRESCAN";
+
+fn layout_inner(bytes: &[u8], hazard_checks: bool) -> Result<PdfLayout, PdfError> {
+    let (doc, mut warnings) = prescan::load(bytes, hazard_checks)?;
     let page_nums: Vec<u32> = doc.get_pages().keys().copied().collect();
     let declared = page_nums.len();
 
@@ -263,10 +272,6 @@ pub fn layout_from_bytes(bytes: &[u8]) -> Result<PdfLayout, PdfError> {
 
     // Quality gate: glyphs drawn but nothing decoded means the font has no Unicode map
     // (the text is there for the eye only); empty text would pass silently otherwise.
-    let total_chars: usize = collector.pages.iter().map(|p| p.glyphs.len()).sum();
-    if total_chars == 0 {
-        return Err(PdfError::new("no_text_layer", "no text on any page (scanned or outlined text?)"));
-    }
     for p in &collector.pages {
         if p.glyph_count > 0 && p.glyphs.is_empty() {
             return Err(PdfError::new(
@@ -274,6 +279,9 @@ pub fn layout_from_bytes(bytes: &[u8]) -> Result<PdfLayout, PdfError> {
                 format!("page {}: {} glyphs drawn, none maps to a character (no ToUnicode?)", p.number, p.glyph_count),
             ));
         }
+    }
+    if collector.pages.iter().all(|p| p.glyphs.is_empty()) {
+        return Err(PdfError::new("no_text_layer", "no text on any page (scanned images?)"));
     }
 
     let mut layout = PdfLayout { pages: declared, warnings, ..Default::default() };

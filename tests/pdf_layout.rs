@@ -196,6 +196,24 @@ fn truncated_pdf() {
     assert!(r.starts_with("truncated_pdf"), "{r}");
 }
 
+/// Same as `read_pdf_with`, but the worker skips the pre-scan: the engine really crashes.
+fn unguarded(tag: &str, bytes: &[u8]) -> piasheet::pdf::PdfError {
+    // A wrapper script sets the variable, so the real supervisor (`read_pdf_with`) runs it.
+    let script_dir = std::env::temp_dir().join(format!("piasheet-unguarded-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&script_dir).unwrap();
+    let script = script_dir.join("w.sh");
+    std::fs::write(&script, format!("#!/bin/sh\n{}=1 exec '{}' \"$@\"\n", piasheet::pdf::SKIP_PRESCAN_ENV, worker().display())).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let e = read_pdf_with(&script, &script_dir.join("x.pdf"), bytes, Duration::from_secs(60)).unwrap_err();
+    let _ = std::fs::remove_dir_all(&script_dir);
+    eprintln!("UNGUARDED {}: {}", e.code, e.message);
+    e
+}
+
 #[test]
 fn self_referencing_form_xobject() {
     let content = "/X1 Do";
@@ -213,6 +231,11 @@ fn self_referencing_form_xobject() {
     );
     let r = code_of(&pdf);
     assert!(r.starts_with("engine_crash") && r.contains("self-referencing form XObject"), "{r}");
+    // Without the pre-scan pdf-extract overflows its stack (an abort, beyond
+    // catch_unwind); the worker dies and only it.
+    let e = unguarded("xobject", &pdf);
+    assert_eq!(e.code, "engine_crash");
+    assert!(e.message.contains("signal 6") || e.message.contains("signal 11"), "{e:?}");
 }
 
 #[test]
@@ -232,6 +255,10 @@ fn predefined_cmap_encoding() {
     );
     let r = code_of(&pdf);
     assert!(r.starts_with("engine_crash") && r.contains("UniJIS-UCS2-H"), "{r}");
+    // Without the pre-scan the engine panics; catch_unwind in the worker reports it.
+    let e = unguarded("cmap", &pdf);
+    assert_eq!(e.code, "engine_crash");
+    assert!(e.message.contains("UniJIS-UCS2-H"), "{e:?}");
 }
 
 #[test]
@@ -292,4 +319,80 @@ fn supervisor_maps_crash_and_timeout() {
     let e = read_pdf_with(&garbage, &dir.join("x.pdf"), &pdf, Duration::from_secs(20)).unwrap_err();
     assert_eq!(e.code, "engine_crash");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+// ---------------------------------------------------------------- synthetic layouts
+
+fn one_page(content: &str) -> Vec<u8> {
+    let content = stream("", content);
+    build_pdf(
+        &[
+            "<< /Type /Catalog /Pages 2 0 R >>",
+            "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 400 300] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+            &content,
+            "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+        ],
+        "",
+    )
+}
+
+/// A 2×2 ruled table: rules and text drawn in scrambled order must not change the result.
+#[test]
+fn ruled_table_reading_order_ignores_draw_order() {
+    // Rules: columns at x = 20, 120, 380; rows at y = 260, 230, 170.
+    let rules = "0.5 w 20 260 m 380 260 l S 20 170 m 380 170 l S 20 230 m 380 230 l S \
+                 20 170 m 20 260 l S 380 170 m 380 260 l S 120 170 m 120 260 l S";
+    let text = [
+        "BT /F1 10 Tf 130 240 Td (Value one) Tj ET",
+        "BT /F1 10 Tf 130 210 Td (second line) Tj ET",
+        "BT /F1 10 Tf 30 240 Td (Label) Tj ET",
+        "BT /F1 10 Tf 30 200 Td (Other) Tj ET",
+        "BT /F1 10 Tf 130 220 Td (first line) Tj ET",
+        "BT /F1 10 Tf 130 190 Td (third) Tj ET",
+        "BT /F1 10 Tf 20 280 Td (Title above) Tj ET",
+    ];
+    let want = ["Title above", "Label Value one", "Other", "", "first line", "second line", "third"];
+    let mut orders = vec![text.to_vec()];
+    let mut rev = text.to_vec();
+    rev.reverse();
+    orders.push(rev);
+    for order in orders {
+        for rules_first in [true, false] {
+            let body = if rules_first { format!("{rules} {}", order.join(" ")) } else { format!("{} {rules}", order.join(" ")) };
+            let l = layout_from_bytes(&one_page(&body)).unwrap();
+            assert_eq!(texts(&l), want, "rules_first={rules_first}");
+        }
+    }
+}
+
+/// No rules at all: lines by baseline, then x, with a space where glyphs do not touch.
+#[test]
+fn unruled_page_falls_back_to_lines() {
+    let body = "BT /F1 10 Tf 200 200 Td (right) Tj ET BT /F1 10 Tf 20 200 Td (left) Tj ET \
+                BT /F1 10 Tf 20 250 Td (top) Tj ET";
+    let l = layout_from_bytes(&one_page(body)).unwrap();
+    assert_eq!(texts(&l), ["top", "left right"]);
+    let b = l.lines[1].bbox;
+    assert!(b[0] < 21.0 && b[2] > 200.0, "{b:?}");
+}
+
+/// Glyphs drawn with a CID font that has no ToUnicode map decode to nothing.
+#[test]
+fn glyphs_without_unicode_are_no_text_layer() {
+    let content = stream("", "BT /F1 12 Tf 20 100 Td <00410042> Tj ET");
+    let pdf = build_pdf(
+        &[
+            "<< /Type /Catalog /Pages 2 0 R >>",
+            "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+            &content,
+            "<< /Type /Font /Subtype /Type0 /BaseFont /AAAAAA+SomeGothic /Encoding /Identity-H /DescendantFonts [6 0 R] >>",
+            "<< /Type /Font /Subtype /CIDFontType2 /BaseFont /AAAAAA+SomeGothic /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /DW 1000 /FontDescriptor 7 0 R >>",
+            "<< /Type /FontDescriptor /FontName /AAAAAA+SomeGothic /Flags 4 /FontBBox [0 -141 1000 859] /ItalicAngle 0 /Ascent 859 /Descent -141 /CapHeight 709 /StemV 69 >>",
+        ],
+        "",
+    );
+    let r = code_of(&pdf);
+    assert!(r.starts_with("no_text_layer"), "{r}");
 }

@@ -115,8 +115,17 @@ pub fn rules(page: &PageGeom, em: f32) -> (Vec<Rule>, Vec<Rule>) {
         }
     }
     let snap = em * 0.3;
-    (snap_and_join(h, snap), snap_and_join(v, snap))
+    let (h, v) = (snap_and_join(h, snap), snap_and_join(v, snap));
+    // Cell lookup is glyphs × rules; a page drawn with thousands of rules (a chart, a
+    // hatch pattern) is no form. Read it as unruled text rather than crawl.
+    if h.len() + v.len() > MAX_RULES {
+        return (Vec::new(), Vec::new());
+    }
+    (h, v)
 }
+
+/// More distinct rules than any form page has (a dense A4 form has a few hundred).
+const MAX_RULES: usize = 3000;
 
 /// Index of the nearest rule on one side of `p` (along the rule's normal) whose span
 /// passes by `q`. `below` = look for smaller positions.
