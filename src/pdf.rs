@@ -109,49 +109,62 @@ pub fn read_pdf_with(worker_exe: &Path, path: &Path, bytes: &[u8], timeout: Dura
             let _ = s.write_all(&input);
         }
     });
+    let start = Instant::now();
+    // stdout is read on a thread that reports when the worker closes it (normally: when
+    // it exits), so the parent wakes up at once instead of polling.
     let stdout = child.stdout.take();
-    let out_reader = std::thread::spawn(move || {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
         let mut buf = Vec::new();
         if let Some(mut s) = stdout {
             let _ = s.read_to_end(&mut buf);
         }
-        buf
+        let _ = tx.send(buf);
     });
     let stderr = child.stderr.take();
     let err_reader = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        if let Some(s) = stderr {
-            // Keep only the start: the message needs one line, and a looping engine
-            // must not fill our memory.
-            let _ = s.take(64 * 1024).read_to_end(&mut buf);
+        let mut kept = Vec::new();
+        if let Some(mut s) = stderr {
+            // Keep only the start (the message needs one line) but drain the rest, or a
+            // chatty worker would block on a full pipe.
+            let mut chunk = [0u8; 8192];
+            while let Ok(n) = s.read(&mut chunk) {
+                if n == 0 {
+                    break;
+                }
+                if kept.len() < 64 * 1024 {
+                    kept.extend_from_slice(&chunk[..n]);
+                }
+            }
         }
-        buf
+        kept
     });
 
-    let start = Instant::now();
-    let mut pause = Duration::from_millis(1);
+    let timed_out = |child: &mut std::process::Child| {
+        let _ = child.kill();
+        let _ = child.wait();
+        // The pipe threads end when the pipes close; not joined, so that a stray
+        // grandchild holding a pipe cannot stretch the timeout.
+        PdfError::new("timeout", format!("PDF engine took longer than {:.1} s", timeout.as_secs_f64()))
+    };
+    let out = match rx.recv_timeout(timeout) {
+        Ok(buf) => buf,
+        Err(_) => return Err(timed_out(&mut child)),
+    };
+    // stdout is closed, so the worker is exiting; still bounded by the deadline.
     let status = loop {
         match child.try_wait() {
             Ok(Some(st)) => break st,
-            Ok(None) => {}
+            Ok(None) if start.elapsed() >= timeout => return Err(timed_out(&mut child)),
+            Ok(None) => std::thread::sleep(Duration::from_millis(1)),
             Err(e) => {
                 let _ = child.kill();
                 let _ = child.wait();
                 return Err(PdfError::new("engine_crash", format!("lost the PDF worker: {e}")));
             }
         }
-        if start.elapsed() >= timeout {
-            let _ = child.kill();
-            let _ = child.wait();
-            // The pipe threads end when the pipes close; not joined, so that a stray
-            // grandchild holding a pipe cannot stretch the timeout.
-            return Err(PdfError::new("timeout", format!("PDF engine took longer than {:.1} s", timeout.as_secs_f64())));
-        }
-        std::thread::sleep(pause);
-        pause = (pause * 2).min(Duration::from_millis(20));
     };
     let _ = writer.join();
-    let out = out_reader.join().unwrap_or_default();
     let err = err_reader.join().unwrap_or_default();
 
     if !status.success() {
@@ -208,7 +221,7 @@ pub fn worker_main() -> i32 {
         return 3;
     }
     let checks = std::env::var_os(SKIP_PRESCAN_ENV).is_none();
-    let reply = match layout_inner(&bytes, checks) {
+    let reply = match guarded(&bytes, checks) {
         Ok(l) => WorkerReply::Ok(l),
         Err(e) => WorkerReply::Err(e),
     };
@@ -235,7 +248,13 @@ fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
 /// Read a PDF in this process: pre-scan, engine (panics caught), geometry, reading order.
 /// Aborts and stack overflows are not caught here: use [`read_pdf`] for untrusted input.
 pub fn layout_from_bytes(bytes: &[u8]) -> Result<PdfLayout, PdfError> {
-    layout_inner(bytes, true)
+    guarded(bytes, true)
+}
+
+/// Any panic, in lopdf, pdf-extract or here, becomes an `engine_crash` error.
+fn guarded(bytes: &[u8], hazard_checks: bool) -> Result<PdfLayout, PdfError> {
+    std::panic::catch_unwind(|| layout_inner(bytes, hazard_checks))
+        .unwrap_or_else(|p| Err(PdfError::new("engine_crash", format!("engine panic: {}", panic_text(p.as_ref())))))
 }
 
 /// Environment variable that makes the worker skip the hazard pre-scan, so that tests
@@ -248,20 +267,12 @@ fn layout_inner(bytes: &[u8], hazard_checks: bool) -> Result<PdfLayout, PdfError
     let declared = page_nums.len();
 
     let mut collector = collect::Collector::default();
-    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let mut failed = Vec::new();
-        for &n in &page_nums {
-            // Page by page, so one bad page costs only itself (pdf-extract's own loop
-            // stops silently at the first error).
-            if let Err(e) = pdf_extract::output_doc_page(&doc, &mut collector, n) {
-                failed.push(format!("page {n} could not be read: {e:?}"));
-            }
+    for &n in &page_nums {
+        // Page by page, so one bad page costs only itself (pdf-extract's own loop stops
+        // silently at the first error).
+        if let Err(e) = pdf_extract::output_doc_page(&doc, &mut collector, n) {
+            warnings.push(format!("page {n} could not be read: {e:?}"));
         }
-        failed
-    }));
-    match run {
-        Ok(failed) => warnings.extend(failed),
-        Err(p) => return Err(PdfError::new("engine_crash", format!("engine panic: {}", panic_text(p.as_ref())))),
     }
     if collector.pages.is_empty() {
         return Err(PdfError::new("truncated_pdf", "no page could be read"));

@@ -10,6 +10,9 @@ use std::collections::HashSet;
 /// Form XObjects nested deeper than this are refused: pdf-extract recurses once per level
 /// without a guard, and no honest form needs anywhere near this many.
 const MAX_FORM_DEPTH: usize = 24;
+/// Form calls followed per document: forms calling several forms each, a few levels
+/// deep, would make both this check and the engine exponential.
+const MAX_FORM_CALLS: usize = 10_000;
 
 fn err(code: &str, message: impl Into<String>) -> PdfError {
     PdfError { code: code.into(), message: message.into() }
@@ -47,12 +50,13 @@ pub fn load(bytes: &[u8], hazard_checks: bool) -> Result<(Document, Vec<String>)
     if pages.is_empty() {
         return Err(err("truncated_pdf", "the page tree has no pages"));
     }
+    let mut calls = 0usize;
     for (&num, &page_id) in pages.iter().filter(|_| hazard_checks) {
         let res = page_resources(&doc, page_id);
         check_fonts(&doc, res, num)?;
         if let Some(res) = res {
             let mut stack = Vec::new();
-            check_forms(&doc, res, &page_content_names(&doc, page_id, res), &mut stack, num)?;
+            check_forms(&doc, res, &page_content_names(&doc, page_id, res), &mut stack, &mut calls, num)?;
         }
     }
     Ok((doc, warnings))
@@ -153,7 +157,14 @@ fn page_content_names(doc: &Document, page_id: ObjectId, res: &Dictionary) -> Ve
 
 /// Follow the `Do` calls of a content stream through form XObjects, the way pdf-extract
 /// will (a form without /Resources uses its caller's), and refuse cycles and deep nesting.
-fn check_forms(doc: &Document, res: &Dictionary, names: &[Vec<u8>], stack: &mut Vec<ObjectId>, page: u32) -> Result<(), PdfError> {
+fn check_forms(
+    doc: &Document,
+    res: &Dictionary,
+    names: &[Vec<u8>],
+    stack: &mut Vec<ObjectId>,
+    calls: &mut usize,
+    page: u32,
+) -> Result<(), PdfError> {
     let Some(xobjects) = dict_get(doc, res, b"XObject").and_then(|o| o.as_dict().ok()) else {
         return Ok(());
     };
@@ -170,6 +181,10 @@ fn check_forms(doc: &Document, res: &Dictionary, names: &[Vec<u8>], stack: &mut 
         if stack.contains(id) {
             return Err(err("engine_crash", format!("self-referencing form XObject {} {} R (page {page})", id.0, id.1)));
         }
+        *calls += 1;
+        if *calls > MAX_FORM_CALLS {
+            return Err(err("engine_crash", format!("more than {MAX_FORM_CALLS} nested form XObject calls (page {page})")));
+        }
         if stack.len() >= MAX_FORM_DEPTH {
             return Err(err("engine_crash", format!("form XObjects nested deeper than {MAX_FORM_DEPTH} (page {page})")));
         }
@@ -177,7 +192,7 @@ fn check_forms(doc: &Document, res: &Dictionary, names: &[Vec<u8>], stack: &mut 
         let content = stream.decompressed_content().unwrap_or_else(|_| stream.content.clone());
         let inner_names = do_names(&content);
         stack.push(*id);
-        check_forms(doc, inner_res, &inner_names, stack, page)?;
+        check_forms(doc, inner_res, &inner_names, stack, calls, page)?;
         stack.pop();
     }
     Ok(())
