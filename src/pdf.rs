@@ -295,11 +295,17 @@ fn layout_inner(bytes: &[u8], hazard_checks: bool) -> Result<PdfLayout, PdfError
         return Err(PdfError::new("no_text_layer", "no text on any page (scanned images?)"));
     }
 
+    for p in &collector.pages {
+        if p.rotated * 5 > p.glyphs.len() {
+            warnings.push(format!("page {}: {} of {} glyphs are rotated; reading order unreliable", p.number, p.rotated, p.glyphs.len()));
+        }
+    }
+
     let mut layout = PdfLayout { pages: declared, warnings, ..Default::default() };
     for page in &collector.pages {
         let pc = cells::page_cells(page);
         layout.lines.extend(order::page_lines(&pc));
-        layout.change_rows.extend(table::page_rows(&pc));
+        table::append_page_rows(&mut layout.change_rows, table::page_rows(&pc));
     }
     Ok(layout)
 }

@@ -396,3 +396,148 @@ fn glyphs_without_unicode_are_no_text_layer() {
     let r = code_of(&pdf);
     assert!(r.starts_with("no_text_layer"), "{r}");
 }
+
+/// A Type0 / Identity-H font with a ToUnicode map and no font file: enough for the
+/// engine to place and decode Japanese text (every glyph 1 em wide).
+#[derive(Default)]
+struct JpFont {
+    chars: Vec<char>,
+}
+
+impl JpFont {
+    /// `BT … Tj ET` drawing `s` at (x, y) in size `size`.
+    fn text(&mut self, x: f32, y: f32, size: f32, s: &str) -> String {
+        let mut hex = String::new();
+        for c in s.chars() {
+            let code = match self.chars.iter().position(|k| *k == c) {
+                Some(i) => i + 1,
+                None => {
+                    self.chars.push(c);
+                    self.chars.len()
+                }
+            };
+            hex.push_str(&format!("{code:04X}"));
+        }
+        format!("BT /F1 {size} Tf {x} {y} Td <{hex}> Tj ET\n")
+    }
+
+    fn to_unicode(&self) -> String {
+        let mut cmap = String::from(
+            "/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /Adobe-Identity-UCS def /CMapType 2 def\n\
+             1 begincodespacerange <0000> <FFFF> endcodespacerange\n",
+        );
+        for chunk in self.chars.chunks(100).enumerate() {
+            cmap.push_str(&format!("{} beginbfchar\n", chunk.1.len()));
+            for (i, c) in chunk.1.iter().enumerate() {
+                let code = chunk.0 * 100 + i + 1;
+                let mut u = [0u16; 2];
+                let units: String = c.encode_utf16(&mut u).iter().map(|x| format!("{x:04X}")).collect();
+                cmap.push_str(&format!("<{code:04X}> <{units}>\n"));
+            }
+            cmap.push_str("endbfchar\n");
+        }
+        cmap.push_str("endcmap CMapName currentdict /CMap defineresource pop end end");
+        cmap
+    }
+
+    /// A PDF of A4 pages with these content streams.
+    fn pdf(&self, pages: &[String]) -> Vec<u8> {
+        let n = pages.len();
+        // Objects: 1 catalog, 2 pages, 3 font, 4 descendant, 5 descriptor, 6 ToUnicode,
+        // then (page, content) pairs.
+        let kids: Vec<String> = (0..n).map(|i| format!("{} 0 R", 7 + 2 * i)).collect();
+        let mut bodies = vec![
+            "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+            format!("<< /Type /Pages /Kids [{}] /Count {n} >>", kids.join(" ")),
+            "<< /Type /Font /Subtype /Type0 /BaseFont /TestGothic /Encoding /Identity-H /DescendantFonts [4 0 R] /ToUnicode 6 0 R >>".to_string(),
+            "<< /Type /Font /Subtype /CIDFontType2 /BaseFont /TestGothic /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /DW 1000 /FontDescriptor 5 0 R >>".to_string(),
+            "<< /Type /FontDescriptor /FontName /TestGothic /Flags 4 /FontBBox [0 -141 1000 859] /ItalicAngle 0 /Ascent 859 /Descent -141 /CapHeight 709 /StemV 69 >>".to_string(),
+            stream("", &self.to_unicode()),
+        ];
+        for (i, content) in pages.iter().enumerate() {
+            bodies.push(format!(
+                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents {} 0 R /Resources << /Font << /F1 3 0 R >> >> >>",
+                8 + 2 * i
+            ));
+            bodies.push(stream("", content));
+        }
+        let refs: Vec<&str> = bodies.iter().map(String::as_str).collect();
+        build_pdf(&refs, "")
+    }
+}
+
+/// Rules and text of a table: `cols` are the x of the vertical rules, each row is
+/// (height, cell lines per column).
+fn table(font: &mut JpFont, top: f32, cols: &[f32], rows: &[(f32, Vec<Vec<&str>>)]) -> String {
+    let mut ops = String::from("0.5 w\n");
+    let (left, right) = (cols[0], cols[cols.len() - 1]);
+    let mut y = top;
+    ops.push_str(&format!("{left} {y} m {right} {y} l S\n"));
+    for (h, cells) in rows {
+        for (c, lines) in cells.iter().enumerate() {
+            for (k, line) in lines.iter().enumerate() {
+                ops.push_str(&font.text(cols[c] + 2.0, y - 10.0 - 9.0 * k as f32, 8.0, line));
+            }
+        }
+        let bottom = y - h;
+        for x in cols {
+            ops.push_str(&format!("{x} {bottom} m {x} {y} l S\n"));
+        }
+        ops.push_str(&format!("{left} {bottom} m {right} {bottom} l S\n"));
+        y = bottom;
+    }
+    ops
+}
+
+/// The change table: header repeated on each page and excluded, rows in visual order,
+/// a row cut by the page break joined back, other tables ignored.
+#[test]
+fn change_table_across_pages() {
+    let mut f = JpFont::default();
+    let cols = [40.0, 110.0, 190.0, 320.0, 450.0, 490.0, 575.0];
+    let header: Vec<Vec<&str>> = ["変更日", "項目", "変更前の記載", "変更後の記載", "提出時期", "提出時期に係る説明"].iter().map(|s| vec![*s]).collect();
+    let r1: Vec<Vec<&str>> = vec![vec!["令和2年4月1日"], vec!["Ⅰ５②所属長"], vec!["課長　甲"], vec!["課長　乙"], vec!["事後"], vec![]];
+    let r2: Vec<Vec<&str>> = vec![vec!["令和3年4月1日"], vec!["Ⅰ３法令上の根拠"], vec!["第一行", "第二行"], vec!["新"], vec!["事前"], vec!["任意"]];
+    let r2_rest: Vec<Vec<&str>> = vec![vec![], vec![], vec!["第三行"], vec![], vec![], vec![]];
+    let r3: Vec<Vec<&str>> = vec![vec!["令和4年4月1日"], vec!["Ⅱ１対象人数"], vec!["1万人以上"], vec!["10万人以上"], vec!["事後"], vec![]];
+    let other = table(&mut f, 780.0, &[40.0, 200.0, 555.0], &[(20.0, vec![vec!["①事務の名称"], vec!["何かの事務"]])]);
+    let p1 = format!(
+        "{}{other}{}",
+        f.text(40.0, 800.0, 10.0, "変更箇所"),
+        table(&mut f, 700.0, &cols, &[(20.0, header.clone()), (30.0, r1), (30.0, r2)])
+    );
+    let p2 = table(&mut f, 800.0, &cols, &[(20.0, header), (20.0, r2_rest), (30.0, r3)]);
+    let l = layout_from_bytes(&f.pdf(&[p1, p2])).unwrap();
+    let rows: Vec<(u32, Vec<&str>)> = l.change_rows.iter().map(|r| (r.page, r.cells.iter().map(String::as_str).collect())).collect();
+    assert_eq!(
+        rows,
+        vec![
+            (1, vec!["令和2年4月1日", "Ⅰ５②所属長", "課長　甲", "課長　乙", "事後", ""]),
+            (1, vec!["令和3年4月1日", "Ⅰ３法令上の根拠", "第一行\n第二行\n第三行", "新", "事前", "任意"]),
+            (2, vec!["令和4年4月1日", "Ⅱ１対象人数", "1万人以上", "10万人以上", "事後", ""]),
+        ]
+    );
+    // The same text in reading order: single-line rows on one line.
+    let t = texts(&l);
+    assert!(t.contains(&"①事務の名称 何かの事務"), "{t:#?}");
+    assert!(t.contains(&"令和2年4月1日 Ⅰ５②所属長 課長　甲 課長　乙 事後"), "{t:#?}");
+    assert_eq!(l.lines.last().map(|x| x.page), Some(2));
+}
+
+/// `label [ value ]` next to a choice-options cell: one line ending in `＜選択肢＞`,
+/// then the options; the bracket row of a merged cell shares no line with the options.
+#[test]
+fn choice_row_convention() {
+    let mut f = JpFont::default();
+    let mut ops = String::from("0.5 w 40 700 m 555 700 l S 40 650 m 555 650 l S 40 650 m 40 700 l S 200 650 m 200 700 l S 555 650 m 555 700 l S\n");
+    ops += &f.text(45.0, 672.0, 8.0, "対象人数は何人か");
+    ops += &f.text(210.0, 672.0, 8.0, "[");
+    ops += &f.text(260.0, 672.0, 8.0, "10万人以上");
+    ops += &f.text(380.0, 672.0, 8.0, "]");
+    // Options in a smaller size, the first level with the answer.
+    ops += &f.text(400.0, 680.0, 6.5, "＜選択肢＞");
+    ops += &f.text(400.0, 672.0, 6.5, "1) 1万人未満");
+    ops += &f.text(400.0, 664.0, 6.5, "2) 10万人以上");
+    let l = layout_from_bytes(&f.pdf(&[ops])).unwrap();
+    assert_eq!(texts(&l), ["対象人数は何人か [ 10万人以上 ] ＜選択肢＞", "1) 1万人未満", "2) 10万人以上"]);
+}

@@ -49,6 +49,9 @@ pub struct PageGeom {
     pub segs: Vec<Seg>,
     /// Glyphs drawn, including those that decoded to nothing.
     pub glyph_count: usize,
+    /// Glyphs drawn rotated (text running up or down the page): their lines are not
+    /// rebuilt correctly, which is worth a warning.
+    pub rotated: usize,
 }
 
 #[derive(Default)]
@@ -146,6 +149,9 @@ impl OutputDev for Collector {
         let vscale = (trm.m21 * trm.m21 + trm.m22 * trm.m22).sqrt();
         let em = (font_size * vscale).abs() as f32;
         let adv = (width * font_size * hscale).abs() as f32;
+        if trm.m12.abs() > trm.m11.abs() {
+            page.rotated += 1;
+        }
         let (x, y) = (trm.m31 as f32, trm.m32 as f32);
         if !(x.is_finite() && y.is_finite() && em.is_finite() && adv.is_finite()) || em <= 0.0 {
             return Ok(());

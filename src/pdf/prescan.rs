@@ -53,7 +53,7 @@ pub fn load(bytes: &[u8], hazard_checks: bool) -> Result<(Document, Vec<String>)
     let mut calls = 0usize;
     for (&num, &page_id) in pages.iter().filter(|_| hazard_checks) {
         let res = page_resources(&doc, page_id);
-        check_fonts(&doc, res, num)?;
+        check_fonts(&doc, res, num, &mut warnings)?;
         if let Some(res) = res {
             let mut stack = Vec::new();
             check_forms(&doc, res, &page_content_names(&doc, page_id, res), &mut stack, &mut calls, num)?;
@@ -95,7 +95,7 @@ fn page_resources(doc: &Document, page_id: ObjectId) -> Option<&Dictionary> {
 
 /// Type0 fonts whose encoding pdf-extract 0.12 cannot decode make it panic; name the
 /// encoding so the batch report says what to add.
-fn check_fonts(doc: &Document, res: Option<&Dictionary>, page: u32) -> Result<(), PdfError> {
+fn check_fonts(doc: &Document, res: Option<&Dictionary>, page: u32, warnings: &mut Vec<String>) -> Result<(), PdfError> {
     let Some(fonts) = res.and_then(|r| dict_get(doc, r, b"Font")).and_then(|o| o.as_dict().ok()) else {
         return Ok(());
     };
@@ -104,7 +104,15 @@ fn check_fonts(doc: &Document, res: Option<&Dictionary>, page: u32) -> Result<()
         let subtype = font.get(b"Subtype").and_then(|o| o.as_name()).unwrap_or(b"");
         if subtype == b"Type0" {
             match dict_get(doc, font, b"Encoding") {
-                Some(Object::Name(n)) if n == b"Identity-H" || n == b"Identity-V" => {}
+                Some(Object::Name(n)) if n == b"Identity-H" => {}
+                Some(Object::Name(n)) if n == b"Identity-V" => {
+                    // pdf-extract lays vertical writing out horizontally: text is
+                    // there, the order of its lines is not to be trusted.
+                    let w = "vertical writing (Identity-V font): reading order unreliable".to_string();
+                    if !warnings.contains(&w) {
+                        warnings.push(w);
+                    }
+                }
                 Some(Object::Name(n)) => {
                     return Err(err(
                         "engine_crash",

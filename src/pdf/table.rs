@@ -76,3 +76,24 @@ pub fn page_rows(page: &PageCells) -> Vec<TableRow> {
         .filter(|r| !r.cells.iter().zip(HEADER).all(|(c, h)| squash(c) == h))
         .collect()
 }
+
+/// Append one page's rows. A row cut by a page break continues at the top of the next
+/// page without its date and item: its cells are appended to the row it continues.
+pub fn append_page_rows(all: &mut Vec<TableRow>, page_rows: Vec<TableRow>) {
+    for (i, row) in page_rows.into_iter().enumerate() {
+        let continues = i == 0 && row.cells[0].is_empty() && row.cells[1].is_empty();
+        match all.last_mut() {
+            Some(prev) if continues && prev.page + 1 == row.page => {
+                for (p, c) in prev.cells.iter_mut().zip(row.cells) {
+                    if !c.is_empty() {
+                        if !p.is_empty() {
+                            p.push('\n');
+                        }
+                        p.push_str(&c);
+                    }
+                }
+            }
+            _ => all.push(row),
+        }
+    }
+}
