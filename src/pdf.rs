@@ -1,7 +1,26 @@
 //! PDF input: positioned glyphs and ruling lines → cells → reading-order lines.
-//! (Interface stub; the geometry reader lands here.)
+//!
+//! Pipeline: `prescan` (lopdf checks that refuse inputs pdf-extract crashes on) →
+//! `collect` (pdf-extract `OutputDev`: glyphs + rule segments) → `cells` (rules → cells →
+//! lines) → `order` (reading order) and `table` (変更箇所 rows).
+//!
+//! pdf-extract can panic, abort or overflow its stack on hostile input, so the batch
+//! entry point `read_pdf` runs it in a child process (this same executable, re-invoked
+//! as `__pdf-worker`) under a wall-clock timeout.
 
 use serde::{Deserialize, Serialize};
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+#[doc(hidden)]
+pub mod cells;
+#[doc(hidden)]
+pub mod collect;
+mod order;
+mod prescan;
+mod table;
 
 /// One visual line of the rebuilt reading order, with where it came from.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -9,7 +28,8 @@ pub struct LayoutLine {
     pub text: String,
     /// 1-based page number.
     pub page: u32,
-    /// [x0, y0, x1, y1] in PDF points (origin bottom-left).
+    /// [x0, y0, x1, y1] in PDF points (origin bottom-left). All zero for the empty
+    /// separator lines between cells.
     pub bbox: [f32; 4],
 }
 
@@ -30,6 +50,10 @@ pub struct PdfLayout {
     pub lines: Vec<LayoutLine>,
     /// Rows of the change-history table, header rows excluded, in visual order.
     pub change_rows: Vec<TableRow>,
+    /// Things that did not stop reading but lower trust (a page that failed to render,
+    /// an empty-password encryption…). One line each.
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }
 
 /// Why a PDF could not be read. `code` is one of the batch error codes
@@ -41,13 +65,276 @@ pub struct PdfError {
     pub message: String,
 }
 
-/// Read a PDF in a supervised worker process (a panic, abort or stack overflow in the
-/// engine ends only the worker). Stub until the geometry reader lands.
-pub fn read_pdf(_path: &std::path::Path, _bytes: &[u8], _timeout: std::time::Duration) -> Result<PdfLayout, PdfError> {
-    Err(PdfError { code: "unsupported".into(), message: "PDF input is not implemented yet".into() })
+impl PdfError {
+    fn new(code: &str, message: impl Into<String>) -> Self {
+        PdfError { code: code.into(), message: message.into() }
+    }
 }
 
-/// Entry point of the hidden `__pdf-worker` subcommand (see main.rs).
+/// First argument that turns this executable into a PDF worker (see main.rs).
+pub const WORKER_ARG: &str = "__pdf-worker";
+
+/// Read a PDF in a supervised worker process (a panic, abort or stack overflow in the
+/// engine ends only the worker). The worker is the current executable.
+pub fn read_pdf(path: &Path, bytes: &[u8], timeout: Duration) -> Result<PdfLayout, PdfError> {
+    let exe = std::env::current_exe().map_err(|e| PdfError::new("engine_crash", format!("cannot locate own executable: {e}")))?;
+    read_pdf_with(&exe, path, bytes, timeout)
+}
+
+/// `read_pdf` with an explicit worker executable (any binary whose `main` dispatches
+/// `__pdf-worker` to [`worker_main`]). If `bytes` is empty, `path` is read.
+pub fn read_pdf_with(worker_exe: &Path, path: &Path, bytes: &[u8], timeout: Duration) -> Result<PdfLayout, PdfError> {
+    let owned;
+    let bytes = if bytes.is_empty() {
+        owned = std::fs::read(path).map_err(|e| PdfError::new("unreadable", format!("{}: {e}", path.display())))?;
+        &owned[..]
+    } else {
+        bytes
+    };
+    let mut child = Command::new(worker_exe)
+        .arg(WORKER_ARG)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| PdfError::new("engine_crash", format!("cannot start PDF worker: {e}")))?;
+
+    // Feed and drain the pipes on threads: a worker blocked on a full pipe would
+    // otherwise look like a timeout.
+    let input = bytes.to_vec();
+    let mut stdin = child.stdin.take();
+    let writer = std::thread::spawn(move || {
+        if let Some(s) = stdin.as_mut() {
+            // A worker that dies early closes the pipe; its exit status tells why.
+            let _ = s.write_all(&input);
+        }
+    });
+    let start = Instant::now();
+    // stdout is read on a thread that reports when the worker closes it (normally: when
+    // it exits), so the parent wakes up at once instead of polling.
+    let stdout = child.stdout.take();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        if let Some(mut s) = stdout {
+            let _ = s.read_to_end(&mut buf);
+        }
+        let _ = tx.send(buf);
+    });
+    let stderr = child.stderr.take();
+    let err_reader = std::thread::spawn(move || {
+        let mut kept = Vec::new();
+        if let Some(mut s) = stderr {
+            // Keep only the start (the message needs one line) but drain the rest, or a
+            // chatty worker would block on a full pipe.
+            let mut chunk = [0u8; 8192];
+            while let Ok(n) = s.read(&mut chunk) {
+                if n == 0 {
+                    break;
+                }
+                if kept.len() < 64 * 1024 {
+                    kept.extend_from_slice(&chunk[..n]);
+                }
+            }
+        }
+        kept
+    });
+
+    let timed_out = |child: &mut std::process::Child| {
+        let _ = child.kill();
+        let _ = child.wait();
+        // The pipe threads end when the pipes close; not joined, so that a stray
+        // grandchild holding a pipe cannot stretch the timeout.
+        PdfError::new("timeout", format!("PDF engine took longer than {:.1} s", timeout.as_secs_f64()))
+    };
+    let out = match rx.recv_timeout(timeout) {
+        Ok(buf) => buf,
+        Err(_) => return Err(timed_out(&mut child)),
+    };
+    // stdout is closed, so the worker is exiting; still bounded by the deadline.
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(st)) => break st,
+            Ok(None) if start.elapsed() >= timeout => return Err(timed_out(&mut child)),
+            Ok(None) => std::thread::sleep(Duration::from_millis(1)),
+            Err(e) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(PdfError::new("engine_crash", format!("lost the PDF worker: {e}")));
+            }
+        }
+    };
+    let _ = writer.join();
+    let err = err_reader.join().unwrap_or_default();
+
+    if !status.success() {
+        let first = String::from_utf8_lossy(&err).lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("").to_string();
+        let how = exit_description(&status);
+        let msg = if first.is_empty() { format!("PDF worker {how}") } else { format!("PDF worker {how}: {first}") };
+        return Err(PdfError::new("engine_crash", msg));
+    }
+    match serde_json::from_slice::<WorkerReply>(&out) {
+        Ok(WorkerReply::Ok(layout)) => Ok(layout),
+        Ok(WorkerReply::Err(e)) => Err(e),
+        Err(e) => Err(PdfError::new("engine_crash", format!("PDF worker gave unreadable output: {e}"))),
+    }
+}
+
+fn exit_description(status: &std::process::ExitStatus) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(sig) = status.signal() {
+            let name = match sig {
+                6 => " (SIGABRT)",
+                9 => " (SIGKILL)",
+                11 => " (SIGSEGV)",
+                _ => "",
+            };
+            return format!("killed by signal {sig}{name}");
+        }
+    }
+    match status.code() {
+        Some(c) => format!("exited with code {c}"),
+        None => "ended abnormally".to_string(),
+    }
+}
+
+/// What the worker prints on stdout.
+#[derive(Serialize, Deserialize)]
+enum WorkerReply {
+    Ok(PdfLayout),
+    Err(PdfError),
+}
+
+/// Entry point of the hidden `__pdf-worker` subcommand (see main.rs): PDF bytes on
+/// stdin, one JSON `WorkerReply` on stdout. Exit code 0 whenever a reply was written.
 pub fn worker_main() -> i32 {
-    2
+    // One line per panic, so the parent's "first line of stderr" is the whole story.
+    std::panic::set_hook(Box::new(|info| {
+        let loc = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        eprintln!("panic: {}{loc}", panic_text(info.payload()));
+    }));
+    let mut bytes = Vec::new();
+    if let Err(e) = std::io::stdin().read_to_end(&mut bytes) {
+        eprintln!("cannot read stdin: {e}");
+        return 3;
+    }
+    let checks = std::env::var_os(SKIP_PRESCAN_ENV).is_none();
+    let reply = match guarded(&bytes, checks) {
+        Ok(l) => WorkerReply::Ok(l),
+        Err(e) => WorkerReply::Err(e),
+    };
+    let stdout = std::io::stdout();
+    let mut lock = stdout.lock();
+    if serde_json::to_writer(&mut lock, &reply).is_err() || lock.flush().is_err() {
+        return 4;
+    }
+    0
+}
+
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    let s = if let Some(s) = payload.downcast_ref::<&str>() {
+        s.to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "unknown panic".to_string()
+    };
+    // Keep it to one line: reasons end up in one-line reports.
+    s.lines().next().unwrap_or("").chars().take(300).collect()
+}
+
+/// Read a PDF in this process: pre-scan, engine (panics caught), geometry, reading order.
+/// Aborts and stack overflows are not caught here: use [`read_pdf`] for untrusted input.
+pub fn layout_from_bytes(bytes: &[u8]) -> Result<PdfLayout, PdfError> {
+    guarded(bytes, true)
+}
+
+/// Any panic, in lopdf, pdf-extract or here, becomes an `engine_crash` error.
+fn guarded(bytes: &[u8], hazard_checks: bool) -> Result<PdfLayout, PdfError> {
+    std::panic::catch_unwind(|| layout_inner(bytes, hazard_checks))
+        .unwrap_or_else(|p| Err(PdfError::new("engine_crash", format!("engine panic: {}", panic_text(p.as_ref())))))
+}
+
+/// Environment variable that makes the worker skip the hazard pre-scan, so that tests
+/// can see the supervisor survive the engine's real crashes. Not for production use.
+pub const SKIP_PRESCAN_ENV: &str = "PIASHEET_PDF_UNSAFE_NO_PRESCAN";
+
+fn layout_inner(bytes: &[u8], hazard_checks: bool) -> Result<PdfLayout, PdfError> {
+    let (doc, mut warnings) = prescan::load(bytes, hazard_checks)?;
+    let page_nums: Vec<u32> = doc.get_pages().keys().copied().collect();
+    let declared = page_nums.len();
+
+    let mut collector = collect::Collector::default();
+    for &n in &page_nums {
+        // Page by page, so one bad page costs only itself (pdf-extract's own loop stops
+        // silently at the first error).
+        if let Err(e) = pdf_extract::output_doc_page(&doc, &mut collector, n) {
+            warnings.push(format!("page {n} could not be read: {e:?}"));
+        }
+    }
+    if collector.pages.is_empty() {
+        return Err(PdfError::new("truncated_pdf", "no page could be read"));
+    }
+    if collector.pages.len() != declared {
+        warnings.push(format!("{} of {declared} pages read", collector.pages.len()));
+    }
+
+    // Quality gate: glyphs drawn but nothing decoded means the font has no Unicode map
+    // (the text is there for the eye only); empty text would pass silently otherwise.
+    for p in &collector.pages {
+        if p.glyph_count > 0 && p.glyphs.is_empty() {
+            return Err(PdfError::new(
+                "no_text_layer",
+                format!("page {}: {} glyphs drawn, none maps to a character (no ToUnicode?)", p.number, p.glyph_count),
+            ));
+        }
+    }
+    if collector.pages.iter().all(|p| p.glyphs.is_empty()) {
+        return Err(PdfError::new("no_text_layer", "no text on any page (scanned images?)"));
+    }
+
+    for p in &collector.pages {
+        if p.rotated * 5 > p.glyphs.len() {
+            warnings.push(format!("page {}: {} of {} glyphs are rotated; reading order unreliable", p.number, p.rotated, p.glyphs.len()));
+        }
+    }
+
+    let mut layout = PdfLayout { pages: declared, warnings, ..Default::default() };
+    for page in &collector.pages {
+        let pc = cells::page_cells(page);
+        layout.lines.extend(order::page_lines(&pc));
+        table::append_page_rows(&mut layout.change_rows, table::page_rows(&pc));
+    }
+    Ok(layout)
+}
+
+/// Plain-text view of a layout for users (`--text-dump`): the lines, a form feed between
+/// pages, then the change rows as tab-separated lines (newlines inside a cell written
+/// as the two characters `\n`) after a line `# 変更箇所`.
+pub fn layout_text(layout: &PdfLayout) -> String {
+    let mut out = String::new();
+    let mut page = None;
+    for l in &layout.lines {
+        match page {
+            Some(p) if p != l.page => out.push_str("\n\x0c"),
+            Some(_) => out.push('\n'),
+            None => {}
+        }
+        page = Some(l.page);
+        out.push_str(&l.text);
+    }
+    if !out.is_empty() {
+        out.push('\n');
+    }
+    if !layout.change_rows.is_empty() {
+        out.push_str("# 変更箇所\n");
+        for r in &layout.change_rows {
+            let cells: Vec<String> = r.cells.iter().map(|c| c.replace('\t', " ").replace('\n', "\\n")).collect();
+            out.push_str(&cells.join("\t"));
+            out.push('\n');
+        }
+    }
+    out
 }

@@ -1,0 +1,19 @@
+//! Debug aid: dump the raw glyphs and rule segments pdf-extract reports for one page.
+//! Usage: cargo run --example pdf_geom_dump -- FILE.pdf PAGE
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let bytes = std::fs::read(&args[1]).expect("read");
+    let page: u32 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(1);
+    let doc = pdf_extract::Document::load_mem(&bytes).expect("load");
+    let mut c = piasheet::pdf::collect::Collector::default();
+    pdf_extract::output_doc_page(&doc, &mut c, page).expect("page");
+    for p in &c.pages {
+        println!("page {} media {:?} glyphs {} drawn {}", p.number, p.media, p.glyphs.len(), p.glyph_count);
+        for s in &p.segs {
+            println!("SEG {:.2} {:.2} {:.2} {:.2}", s.x0, s.y0, s.x1, s.y1);
+        }
+        for g in &p.glyphs {
+            println!("G {:?} x={:.2} y={:.2} adv={:.2} em={:.2}", g.text, g.x, g.y, g.adv, g.em);
+        }
+    }
+}

@@ -1,0 +1,362 @@
+//! Ruling lines → cells → text lines, for one page.
+//!
+//! Instead of building the full intersection graph (pdfplumber), each glyph looks for the
+//! nearest rule on its four sides that actually passes by it. Glyphs that find the same
+//! four rules share a cell. This handles merged cells (no rule inside them) and tables
+//! with missing borders without any special case. Glyphs not enclosed on all four sides
+//! are free text and are grouped into lines by baseline only.
+//!
+//! All tolerances are fractions of the page's typical font size (`em`), so the result does
+//! not depend on the page size or the producer's units.
+
+use super::collect::{Glyph, PageGeom};
+use std::cmp::Ordering;
+
+/// A rule after snapping and joining: horizontal (`pos` = y, span in x) or vertical
+/// (`pos` = x, span in y).
+#[derive(Debug, Clone, Copy)]
+pub struct Rule {
+    pub pos: f32,
+    pub lo: f32,
+    pub hi: f32,
+}
+
+/// One visual line of text inside a cell.
+#[derive(Debug, Clone)]
+pub struct TextLine {
+    pub text: String,
+    /// Baseline.
+    pub y: f32,
+    /// [x0, y0, x1, y1], union of the glyph boxes.
+    pub bbox: [f32; 4],
+}
+
+/// A cell with its text. `rect` is the enclosing rules for a real cell and the text box
+/// for free text.
+#[derive(Debug, Clone)]
+pub struct Cell {
+    pub rect: [f32; 4],
+    /// True when bounded by rules on all four sides.
+    pub ruled: bool,
+    pub lines: Vec<TextLine>,
+    /// Union of the line boxes.
+    pub bbox: [f32; 4],
+    pub em: f32,
+}
+
+#[derive(Debug)]
+pub struct PageCells {
+    pub number: u32,
+    pub cells: Vec<Cell>,
+    pub em: f32,
+}
+
+fn fcmp(a: f32, b: f32) -> Ordering {
+    a.total_cmp(&b)
+}
+
+/// Typical font size of the page: the median em of its glyphs (headings and footnotes
+/// should not move the tolerances).
+fn median_em(glyphs: &[Glyph], page_h: f32) -> f32 {
+    let mut ems: Vec<f32> = glyphs.iter().map(|g| g.em).collect();
+    if ems.is_empty() {
+        // No text: only used to scale rule filtering, so any sane size will do.
+        return (page_h / 80.0).max(1.0);
+    }
+    ems.sort_by(|a, b| fcmp(*a, *b));
+    ems[ems.len() / 2]
+}
+
+/// Cluster the positions of axis-aligned segments, then merge overlapping spans on each
+/// position. `segs` are (pos, lo, hi).
+fn snap_and_join(mut segs: Vec<(f32, f32, f32)>, snap: f32) -> Vec<Rule> {
+    segs.sort_by(|a, b| fcmp(a.0, b.0));
+    let mut rules = Vec::new();
+    let mut i = 0;
+    while i < segs.len() {
+        // One cluster: consecutive positions closer than `snap` (a thin filled rectangle
+        // gives two edges a line-width apart; rules meeting at a corner are offset by it).
+        let mut j = i + 1;
+        while j < segs.len() && segs[j].0 - segs[j - 1].0 <= snap {
+            j += 1;
+        }
+        let pos = segs[i..j].iter().map(|s| s.0).sum::<f32>() / (j - i) as f32;
+        let mut spans: Vec<(f32, f32)> = segs[i..j].iter().map(|s| (s.1, s.2)).collect();
+        spans.sort_by(|a, b| fcmp(a.0, b.0));
+        let mut cur = spans[0];
+        for &(lo, hi) in &spans[1..] {
+            if lo <= cur.1 + snap {
+                cur.1 = cur.1.max(hi);
+            } else {
+                rules.push(Rule { pos, lo: cur.0, hi: cur.1 });
+                cur = (lo, hi);
+            }
+        }
+        rules.push(Rule { pos, lo: cur.0, hi: cur.1 });
+        i = j;
+    }
+    rules
+}
+
+/// Horizontal and vertical rules of a page. Short segments are dropped: they are glyph
+/// outlines (producers draw fake-bold text as filled paths), check boxes or decoration,
+/// and a real cell border is at least as long as the text it holds is tall.
+pub fn rules(page: &PageGeom, em: f32) -> (Vec<Rule>, Vec<Rule>) {
+    let flat = em * 0.15; // how far from axis-aligned a rule may be
+    let min_len = em * 1.5;
+    let mut h = Vec::new();
+    let mut v = Vec::new();
+    for s in &page.segs {
+        let (w, ht) = (s.x1 - s.x0, s.y1 - s.y0);
+        if ht <= flat && w >= min_len {
+            h.push(((s.y0 + s.y1) / 2.0, s.x0, s.x1));
+        } else if w <= flat && ht >= min_len {
+            v.push(((s.x0 + s.x1) / 2.0, s.y0, s.y1));
+        }
+    }
+    let snap = em * 0.3;
+    let (h, v) = (snap_and_join(h, snap), snap_and_join(v, snap));
+    // Cell lookup is glyphs × rules; a page drawn with thousands of rules (a chart, a
+    // hatch pattern) is no form. Read it as unruled text rather than crawl.
+    if h.len() + v.len() > MAX_RULES {
+        return (Vec::new(), Vec::new());
+    }
+    (h, v)
+}
+
+/// More distinct rules than any form page has (a dense A4 form has a few hundred).
+const MAX_RULES: usize = 3000;
+
+/// Index of the nearest rule on one side of `p` (along the rule's normal) whose span
+/// passes by `q`. `below` = look for smaller positions.
+fn nearest(rules: &[Rule], p: f32, q: f32, tol: f32, below: bool) -> Option<usize> {
+    let mut best: Option<usize> = None;
+    for (i, r) in rules.iter().enumerate() {
+        if q < r.lo - tol || q > r.hi + tol {
+            continue;
+        }
+        let ok = if below { r.pos < p } else { r.pos > p };
+        if !ok {
+            continue;
+        }
+        let better = match best {
+            None => true,
+            Some(b) => {
+                if below {
+                    r.pos > rules[b].pos
+                } else {
+                    r.pos < rules[b].pos
+                }
+            }
+        };
+        if better {
+            best = Some(i);
+        }
+    }
+    best
+}
+
+/// Split the glyphs of one cell into side-by-side text blocks. A merged cell often holds
+/// several things that are laid out apart, e.g. `[ 値 ]` on one baseline and a column of
+/// choice options next to it on other baselines. Glyphs on one baseline (tight
+/// tolerance) form a run; runs that overlap horizontally are stacked lines of one block;
+/// so a cell splits only where its parts share neither a baseline nor an x range.
+pub fn text_blocks<'a>(glyphs: &mut [&'a Glyph]) -> Vec<Vec<&'a Glyph>> {
+    glyphs.sort_by(|a, b| fcmp(b.y, a.y).then(fcmp(a.x, b.x)));
+    // Baseline groups (tight tolerance: the answer line and the options column next to it
+    // are often only half an em apart).
+    let mut groups: Vec<Vec<&Glyph>> = Vec::new();
+    for &g in glyphs.iter() {
+        match groups.last_mut() {
+            Some(l) if (l[0].y - g.y).abs() <= 0.25 * l[0].em.max(g.em) => l.push(g),
+            _ => groups.push(vec![g]),
+        }
+    }
+    // Runs: (x0, x1, glyphs). A baseline group is cut where the font size changes across
+    // a gap: `[ 値 ]` and the smaller options text beside it can share a baseline exactly.
+    let mut runs: Vec<(f32, f32, Vec<&Glyph>)> = Vec::new();
+    for mut l in groups {
+        l.sort_by(|a, b| fcmp(a.x, b.x));
+        let mut prev: Option<&Glyph> = None;
+        for g in l {
+            let cut = prev.map_or(true, |p| {
+                let gap = g.x - p.x1();
+                gap > 0.3 * p.em.min(g.em) && (p.em - g.em).abs() > 0.1 * p.em.max(g.em)
+            });
+            match runs.last_mut() {
+                Some(r) if !cut => {
+                    r.0 = r.0.min(g.x);
+                    r.1 = r.1.max(g.x1());
+                    r.2.push(g);
+                }
+                _ => runs.push((g.x, g.x1(), vec![g])),
+            }
+            prev = Some(g);
+        }
+    }
+    // Union-find over runs by x overlap (quadratic, but a cell has a handful of lines).
+    let n = runs.len();
+    let mut parent: Vec<usize> = (0..n).collect();
+    fn find(p: &mut [usize], mut i: usize) -> usize {
+        while p[i] != i {
+            p[i] = p[p[i]];
+            i = p[i];
+        }
+        i
+    }
+    for i in 0..n {
+        for j in i + 1..n {
+            if runs[i].0 < runs[j].1 && runs[j].0 < runs[i].1 {
+                let (a, b) = (find(&mut parent, i), find(&mut parent, j));
+                parent[a] = b;
+            }
+        }
+    }
+    let mut blocks: Vec<(usize, Vec<&Glyph>)> = Vec::new();
+    for (i, run) in runs.into_iter().enumerate() {
+        let root = find(&mut parent, i);
+        match blocks.iter_mut().find(|b| b.0 == root) {
+            Some(b) => b.1.extend(run.2),
+            None => blocks.push((root, run.2)),
+        }
+    }
+    blocks.into_iter().map(|b| b.1).collect()
+}
+
+/// Is this character a space of the ASCII kind (the ones we normalise)?
+fn is_ascii_space(s: &str) -> bool {
+    s.chars().all(|c| c == ' ' || c == '\u{a0}')
+}
+
+/// Group glyphs into visual lines by baseline, then order each line by x and insert a
+/// single space where the glyphs do not touch (gap > 0.15 em). Draw order is irrelevant.
+pub fn make_lines(glyphs: &mut [&Glyph]) -> Vec<TextLine> {
+    glyphs.sort_by(|a, b| fcmp(b.y, a.y).then(fcmp(a.x, b.x)));
+    let mut lines: Vec<Vec<&Glyph>> = Vec::new();
+    for &g in glyphs.iter() {
+        match lines.last_mut() {
+            // Sorted by y, so only the last line can take this glyph.
+            Some(l) if (l[0].y - g.y).abs() <= 0.5 * l[0].em.max(g.em) => l.push(g),
+            _ => lines.push(vec![g]),
+        }
+    }
+    lines
+        .into_iter()
+        .filter_map(|mut l| {
+            l.sort_by(|a, b| fcmp(a.x, b.x));
+            let mut text = String::new();
+            let mut prev: Option<&Glyph> = None;
+            for g in &l {
+                let space = is_ascii_space(&g.text);
+                if let Some(p) = prev {
+                    let gap = g.x - p.x1();
+                    // Glyphs of a word touch (gap 0 within rounding); an undrawn ASCII
+                    // space in a proportional font is ~0.2 em, so 0.15 em separates them.
+                    let wide = gap > 0.15 * p.em.min(g.em);
+                    if wide && !space && !text.ends_with(' ') {
+                        text.push(' ');
+                    }
+                }
+                if space {
+                    // Runs of ASCII spaces (padding) collapse to one; U+3000 is content.
+                    if !text.is_empty() && !text.ends_with(' ') {
+                        text.push(' ');
+                    }
+                } else {
+                    text.push_str(&g.text);
+                }
+                prev = Some(g);
+            }
+            let text = text.trim_end_matches(' ').to_string();
+            if text.is_empty() {
+                return None;
+            }
+            let bbox = glyph_bbox(&l);
+            Some(TextLine { text, y: l[0].y, bbox })
+        })
+        .collect()
+}
+
+/// Union of glyph boxes; a glyph box spans the em square around the baseline
+/// (descent ≈ 0.12 em for CJK fonts).
+fn glyph_bbox(gs: &[&Glyph]) -> [f32; 4] {
+    let mut b = [f32::MAX, f32::MAX, f32::MIN, f32::MIN];
+    for g in gs {
+        b[0] = b[0].min(g.x);
+        b[1] = b[1].min(g.y - 0.12 * g.em);
+        b[2] = b[2].max(g.x1());
+        b[3] = b[3].max(g.y + 0.88 * g.em);
+    }
+    b
+}
+
+pub fn union(a: [f32; 4], b: [f32; 4]) -> [f32; 4] {
+    [a[0].min(b[0]), a[1].min(b[1]), a[2].max(b[2]), a[3].max(b[3])]
+}
+
+/// Rebuild the cells of one page.
+pub fn page_cells(page: &PageGeom) -> PageCells {
+    let page_h = (page.media[3] - page.media[1]).abs();
+    let em = median_em(&page.glyphs, page_h);
+    let (hr, vr) = rules(page, em);
+    let tol = em * 0.3;
+
+    // Cell key = indices of the enclosing rules (left, right, bottom, top).
+    type Key = (Option<usize>, Option<usize>, Option<usize>, Option<usize>);
+    let mut keyed: Vec<(Key, &Glyph)> = Vec::with_capacity(page.glyphs.len());
+    for g in &page.glyphs {
+        let (ax, ay) = g.anchor();
+        let key = (
+            nearest(&vr, ax, ay, tol, true),
+            nearest(&vr, ax, ay, tol, false),
+            nearest(&hr, ay, ax, tol, true),
+            nearest(&hr, ay, ax, tol, false),
+        );
+        keyed.push((key, g));
+    }
+    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+
+    let mut cells = Vec::new();
+    let mut free: Vec<&Glyph> = Vec::new();
+    let mut i = 0;
+    while i < keyed.len() {
+        let mut j = i;
+        while j < keyed.len() && keyed[j].0 == keyed[i].0 {
+            j += 1;
+        }
+        let key = keyed[i].0;
+        let mut gs: Vec<&Glyph> = keyed[i..j].iter().map(|k| k.1).collect();
+        match key {
+            (Some(l), Some(r), Some(b), Some(t)) => {
+                let rect = [vr[l].pos, hr[b].pos, vr[r].pos, hr[t].pos];
+                for mut block in text_blocks(&mut gs) {
+                    let lines = make_lines(&mut block);
+                    if !lines.is_empty() {
+                        cells.push(cell(rect, true, lines, &block));
+                    }
+                }
+            }
+            _ => free.extend(gs),
+        }
+        i = j;
+    }
+    // Free text (titles, page numbers, pages without rules): each visual line is its own
+    // cell, so it takes part in row grouping like a single-line cell.
+    for line in make_lines(&mut free) {
+        let rect = line.bbox;
+        let lem = (line.bbox[3] - line.bbox[1]).max(1.0);
+        cells.push(Cell { rect, ruled: false, bbox: rect, em: lem, lines: vec![line] });
+    }
+    PageCells { number: page.number, cells, em }
+}
+
+fn cell(rect: [f32; 4], ruled: bool, lines: Vec<TextLine>, gs: &[&Glyph]) -> Cell {
+    let mut bbox = lines[0].bbox;
+    for l in &lines[1..] {
+        bbox = union(bbox, l.bbox);
+    }
+    let mut ems: Vec<f32> = gs.iter().map(|g| g.em).collect();
+    ems.sort_by(|a, b| fcmp(*a, *b));
+    let em = ems.get(ems.len() / 2).copied().unwrap_or(1.0);
+    Cell { rect, ruled, lines, bbox, em }
+}
