@@ -52,7 +52,56 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<Input>, String> {
             inputs.push(Input { path: p.clone(), output: PathBuf::from(stem).with_extension("json") });
         }
     }
+    disambiguate(&mut inputs);
     Ok(inputs)
+}
+
+/// `a.txt` and `a.pdf` (or `x/a.txt` given next to `y/a.txt`) would both write `a.json`,
+/// one output overwriting the other: such inputs keep their extension (`a.txt.json`),
+/// then get a number if still equal. Inputs whose name is unique keep `<stem>.json`.
+fn disambiguate(inputs: &mut [Input]) {
+    use std::collections::{HashMap, HashSet};
+    let mut count: HashMap<PathBuf, usize> = HashMap::new();
+    for i in inputs.iter() {
+        *count.entry(i.output.clone()).or_default() += 1;
+    }
+    let mut taken: HashSet<PathBuf> = count.keys().cloned().collect();
+    for i in inputs.iter_mut().filter(|i| count[&i.output] > 1) {
+        let name = i.path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        let mut out = i.output.with_file_name(format!("{name}.json"));
+        let mut n = 2;
+        while !taken.insert(out.clone()) {
+            out = i.output.with_file_name(format!("{name}.{n}.json"));
+            n += 1;
+        }
+        i.output = out;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equal_stems_get_distinct_outputs() {
+        let mut inputs: Vec<Input> = ["d/a.txt", "d/a.pdf", "e/a.txt", "b.txt"]
+            .iter()
+            .map(|p| Input { path: PathBuf::from(p), output: Path::new(p).file_stem().map(PathBuf::from).unwrap().with_extension("json") })
+            .collect();
+        disambiguate(&mut inputs);
+        let outs: Vec<_> = inputs.iter().map(|i| i.output.to_string_lossy().into_owned()).collect();
+        assert_eq!(outs, ["a.txt.json", "a.pdf.json", "a.txt.2.json", "b.json"]);
+    }
+
+    #[test]
+    fn a_panic_becomes_one_internal_line() {
+        install_quiet_panic_hook();
+        let r = guarded("f.txt", b"abc", || panic!("boom\nsecond line"));
+        let e = r.error.unwrap();
+        assert_eq!(e.code, "internal");
+        assert!(e.reason.contains("boom at src/batch.rs:") && !e.reason.contains('\n'), "{}", e.reason);
+        assert_eq!(r.source.bytes, 3);
+    }
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
