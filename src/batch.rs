@@ -3,6 +3,7 @@
 
 use crate::record::{Record, Status};
 use rayon::prelude::*;
+use sha2::Digest;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -24,6 +25,8 @@ pub struct Options {
     /// Wall-clock limit for one PDF.
     pub pdf_timeout: Duration,
     pub progress: bool,
+    /// Skip inputs whose output already holds a record of the same bytes.
+    pub resume: bool,
 }
 
 fn is_input(p: &Path) -> bool {
@@ -49,7 +52,56 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<Input>, String> {
             inputs.push(Input { path: p.clone(), output: PathBuf::from(stem).with_extension("json") });
         }
     }
+    disambiguate(&mut inputs);
     Ok(inputs)
+}
+
+/// `a.txt` and `a.pdf` (or `x/a.txt` given next to `y/a.txt`) would both write `a.json`,
+/// one output overwriting the other: such inputs keep their extension (`a.txt.json`),
+/// then get a number if still equal. Inputs whose name is unique keep `<stem>.json`.
+fn disambiguate(inputs: &mut [Input]) {
+    use std::collections::{HashMap, HashSet};
+    let mut count: HashMap<PathBuf, usize> = HashMap::new();
+    for i in inputs.iter() {
+        *count.entry(i.output.clone()).or_default() += 1;
+    }
+    let mut taken: HashSet<PathBuf> = count.keys().cloned().collect();
+    for i in inputs.iter_mut().filter(|i| count[&i.output] > 1) {
+        let name = i.path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        let mut out = i.output.with_file_name(format!("{name}.json"));
+        let mut n = 2;
+        while !taken.insert(out.clone()) {
+            out = i.output.with_file_name(format!("{name}.{n}.json"));
+            n += 1;
+        }
+        i.output = out;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equal_stems_get_distinct_outputs() {
+        let mut inputs: Vec<Input> = ["d/a.txt", "d/a.pdf", "e/a.txt", "b.txt"]
+            .iter()
+            .map(|p| Input { path: PathBuf::from(p), output: Path::new(p).file_stem().map(PathBuf::from).unwrap().with_extension("json") })
+            .collect();
+        disambiguate(&mut inputs);
+        let outs: Vec<_> = inputs.iter().map(|i| i.output.to_string_lossy().into_owned()).collect();
+        assert_eq!(outs, ["a.txt.json", "a.pdf.json", "a.txt.2.json", "b.json"]);
+    }
+
+    #[test]
+    fn a_panic_becomes_one_internal_line() {
+        install_quiet_panic_hook();
+        let r = guarded("f.txt", b"abc", || panic!("boom\nsecond line"));
+        let e = r.error.unwrap();
+        assert_eq!(e.code, "internal");
+        assert!(e.reason.contains("boom at src/batch.rs:") && !e.reason.contains('\n'), "{}", e.reason);
+        assert_eq!(r.source.bytes, 3);
+    }
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
@@ -66,29 +118,48 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 
 /// Read one input into a record; never panics.
 pub fn read_one(input: &Input, opts: &Options) -> Record {
+    match load(input, opts) {
+        Ok(bytes) => record_of(input, &bytes, opts),
+        Err(r) => r,
+    }
+}
+
+/// The input's bytes, or the failed record saying why they cannot be read.
+/// The size limit is checked before reading and again while reading (a file can
+/// grow, or be a device or pipe whose metadata says nothing).
+pub fn load(input: &Input, opts: &Options) -> Result<Vec<u8>, Record> {
+    use std::io::Read;
     let file = input.path.to_string_lossy().into_owned();
-    let unreadable = |code: &str, reason: String| crate::failed(crate::source_of(&file, &[], "text"), code, reason);
-    match std::fs::metadata(&input.path) {
-        Ok(m) if m.len() > opts.max_bytes => {
-            return unreadable("too_large", format!("{} bytes, over the limit of {} (--max-bytes)", m.len(), opts.max_bytes))
-        }
-        Err(e) => return unreadable("io", e.to_string()),
+    // Nothing was read: no checksum to give (an empty one would name the empty file).
+    let unreadable = |code: &str, reason: String| {
+        let mut source = crate::source_of(&file, &[], "text");
+        source.sha256.clear();
+        crate::failed(source, code, reason)
+    };
+    let too_large = |n: u64| unreadable("too_large", format!("{n} bytes, over the limit of {} (--max-bytes)", opts.max_bytes));
+    let f = std::fs::File::open(&input.path).map_err(|e| unreadable("io", e.to_string()))?;
+    match f.metadata() {
+        Ok(m) if m.len() > opts.max_bytes => return Err(too_large(m.len())),
+        Err(e) => return Err(unreadable("io", e.to_string())),
         _ => {}
     }
-    let bytes = match std::fs::read(&input.path) {
-        Ok(b) => b,
-        Err(e) => return unreadable("io", e.to_string()),
-    };
-    let run = || {
-        if bytes.starts_with(b"%PDF") || input.path.extension().map_or(false, |e| e.eq_ignore_ascii_case("pdf")) {
-            read_pdf(&file, &input.path, &bytes, opts)
-        } else {
-            crate::extract_text_dump(&file, &bytes)
-        }
-    };
-    let mut record = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
-        Ok(r) => r,
-        Err(_) => crate::failed(crate::source_of(&file, &bytes, "text"), "internal", "the parser failed on this file (a bug: please report it with the file)"),
+    let mut bytes = Vec::new();
+    f.take(opts.max_bytes.saturating_add(1)).read_to_end(&mut bytes).map_err(|e| unreadable("io", e.to_string()))?;
+    if bytes.len() as u64 > opts.max_bytes {
+        return Err(too_large(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
+/// Parse loaded bytes into a record; never panics, and gives up after the time limit.
+pub fn record_of(input: &Input, bytes: &[u8], opts: &Options) -> Record {
+    let file = input.path.to_string_lossy().into_owned();
+    let is_pdf = bytes.starts_with(b"%PDF") || input.path.extension().map_or(false, |e| e.eq_ignore_ascii_case("pdf"));
+    let mut record = if is_pdf {
+        // The PDF reader runs in its own supervised process with its own timeout.
+        guarded(&file, bytes, || read_pdf(&file, &input.path, bytes, opts))
+    } else {
+        text_with_deadline(&file, bytes, opts.pdf_timeout)
     };
     if !opts.provenance {
         record.provenance = None;
@@ -96,10 +167,85 @@ pub fn read_one(input: &Input, opts: &Options) -> Record {
     record
 }
 
+/// Text parsing is fast, but a pathological input must not hold the batch forever:
+/// it runs on its own thread and is abandoned at the deadline. Rust cannot stop a
+/// thread, so an abandoned parse keeps a core until it ends or the process exits;
+/// the size limit keeps that bounded.
+fn text_with_deadline(file: &str, bytes: &[u8], limit: Duration) -> Record {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (name, owned) = (file.to_string(), bytes.to_vec());
+    let spawned = std::thread::Builder::new()
+        .name("piasheet-text".into())
+        // Room for deep recursion on odd inputs (the default for spawned threads is 2 MiB).
+        .stack_size(16 << 20)
+        .spawn(move || {
+            let _ = tx.send(guarded(&name, &owned, || crate::extract_text_dump(&name, &owned)));
+        });
+    if spawned.is_err() {
+        // No thread to spare: parse here, still under catch_unwind.
+        return guarded(file, bytes, || crate::extract_text_dump(file, bytes));
+    }
+    match rx.recv_timeout(limit) {
+        Ok(r) => r,
+        Err(_) => crate::failed(
+            crate::source_of(file, bytes, "text"),
+            "timeout",
+            format!("parsing took longer than {}s (--timeout)", limit.as_secs()),
+        ),
+    }
+}
+
+thread_local! {
+    /// Set while a parse runs under [`guarded`]: the panic hook stays quiet and leaves
+    /// the message here instead of printing it.
+    static CAUGHT: std::cell::RefCell<Option<Option<String>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Run a parse, turning a panic into an `internal` failed record with one line of reason.
+fn guarded(file: &str, bytes: &[u8], f: impl FnOnce() -> Record) -> Record {
+    CAUGHT.with(|c| *c.borrow_mut() = Some(None));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    let message = CAUGHT.with(|c| c.borrow_mut().take()).flatten();
+    result.unwrap_or_else(|_| {
+        let detail = message.unwrap_or_else(|| "unknown".into());
+        crate::failed(crate::source_of(file, bytes, "text"), "internal", format!("parser bug ({detail}): please report it with the file"))
+    })
+}
+
+/// Install a panic hook that is silent for panics caught by [`guarded`] (they become
+/// one-line `internal` errors) and prints the usual message for any other panic.
+pub fn install_quiet_panic_hook() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let quiet = CAUGHT.with(|c| {
+            let mut c = c.borrow_mut();
+            match c.as_mut() {
+                Some(slot) => {
+                    let msg = info
+                        .payload()
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| info.payload().downcast_ref::<String>().cloned())
+                        .unwrap_or_default();
+                    let at = info.location().map(|l| format!("{}:{}", l.file(), l.line())).unwrap_or_default();
+                    // One line: the first line of the message and where.
+                    *slot = Some(format!("{} at {at}", msg.lines().next().unwrap_or("")));
+                    true
+                }
+                None => false,
+            }
+        });
+        if !quiet {
+            default(info);
+        }
+    }));
+}
+
 fn read_pdf(file: &str, path: &Path, bytes: &[u8], opts: &Options) -> Record {
     let mut source = crate::source_of(file, bytes, "pdf");
     if !bytes.starts_with(b"%PDF") {
-        return crate::failed(source, "not_a_sheet", "named .pdf but not a PDF file");
+        let what = if looks_like_html(bytes) { "an HTML page" } else { "no %PDF header" };
+        return crate::failed(source, "not_a_sheet", format!("named .pdf but not a PDF ({what})"));
     }
     match crate::pdf::read_pdf(path, bytes, opts.pdf_timeout) {
         Ok(layout) => {
@@ -110,17 +256,81 @@ fn read_pdf(file: &str, path: &Path, bytes: &[u8], opts: &Options) -> Record {
     }
 }
 
-/// Counts of one run.
+fn looks_like_html(bytes: &[u8]) -> bool {
+    crate::decode::looks_like_html(bytes)
+}
+
+/// Counts of one run, and the inputs that were not `ok` (for `errors.jsonl`).
 #[derive(Debug, Default)]
 pub struct Summary {
     pub ok: usize,
     pub partial: usize,
     pub failed: usize,
+    /// Inputs skipped by `--resume` (also counted in ok / partial / failed).
+    pub resumed: usize,
     pub seconds: f64,
+    /// One entry per failed or partial input, sorted by path.
+    pub errors: Vec<ErrorLine>,
 }
 
-/// Run every input; `on_record` sees each record (after it is written) from the
-/// worker threads.
+/// One line of `errors.jsonl`.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq)]
+pub struct ErrorLine {
+    pub path: String,
+    /// Checksum of the input; null when it could not be read.
+    pub sha256: Option<String>,
+    pub status: Status,
+    pub code: String,
+    pub reason: String,
+}
+
+/// The part of an output record `--resume` and `errors.jsonl` need.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct Outcome {
+    source: OutcomeSource,
+    status: Status,
+    error: Option<crate::record::ErrorInfo>,
+    warnings: Vec<crate::record::Warning>,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct OutcomeSource {
+    sha256: String,
+}
+
+impl Outcome {
+    fn of(r: &Record) -> Outcome {
+        Outcome { source: OutcomeSource { sha256: r.source.sha256.clone() }, status: r.status, error: r.error.clone(), warnings: r.warnings.clone() }
+    }
+
+    fn error_line(&self, path: &Path) -> Option<ErrorLine> {
+        let (code, reason) = match (self.status, &self.error, self.warnings.first()) {
+            (Status::Ok, ..) => return None,
+            (Status::Failed, Some(e), _) => (e.code.clone(), e.reason.clone()),
+            (Status::Failed, None, _) => ("internal".into(), "failed without a reason".into()),
+            (Status::Partial, _, first) => (
+                "partial".into(),
+                match first {
+                    Some(w) => format!("{} warning(s), first: {} ({})", self.warnings.len(), w.path, w.code),
+                    None => "partial without warnings".into(),
+                },
+            ),
+        };
+        let sha256 = Some(self.source.sha256.clone()).filter(|s| !s.is_empty());
+        Some(ErrorLine { path: path.to_string_lossy().into_owned(), sha256, status: self.status, code, reason })
+    }
+}
+
+/// For `--resume`: the outcome stored in `out`, if it was made from bytes with this checksum.
+fn previous_outcome(out: &Path, sha256: &str) -> Option<Outcome> {
+    let stored: Outcome = serde_json::from_slice(&std::fs::read(out).ok()?).ok()?;
+    (stored.source.sha256 == sha256).then_some(stored)
+}
+
+/// Run every input; `on_record` sees each new record (it writes it) from the worker
+/// threads. With `opts.resume`, inputs whose output matches their bytes are skipped.
 pub fn run(inputs: &[Input], opts: &Options, on_record: &(dyn Fn(&Input, &Record) + Sync)) -> Summary {
     let start = Instant::now();
     let bar = if opts.progress {
@@ -133,18 +343,60 @@ pub fn run(inputs: &[Input], opts: &Options, on_record: &(dyn Fn(&Input, &Record
     } else {
         indicatif::ProgressBar::hidden()
     };
-    let (ok, partial, failed) = (AtomicUsize::new(0), AtomicUsize::new(0), AtomicUsize::new(0));
+    let (ok, partial, failed, resumed) = (AtomicUsize::new(0), AtomicUsize::new(0), AtomicUsize::new(0), AtomicUsize::new(0));
+    let errors = std::sync::Mutex::new(Vec::new());
     inputs.par_iter().for_each(|input| {
-        let record = read_one(input, opts);
-        match record.status {
+        let outcome = match load(input, opts) {
+            Err(record) => {
+                on_record(input, &record);
+                Outcome::of(&record)
+            }
+            Ok(bytes) => {
+                let sha = || format!("{:x}", sha2::Sha256::digest(&bytes));
+                match opts.resume.then(|| previous_outcome(&opts.out_dir.join(&input.output), &sha())).flatten() {
+                    Some(done) => {
+                        resumed.fetch_add(1, Ordering::Relaxed);
+                        done
+                    }
+                    None => {
+                        let record = record_of(input, &bytes, opts);
+                        on_record(input, &record);
+                        Outcome::of(&record)
+                    }
+                }
+            }
+        };
+        match outcome.status {
             Status::Ok => &ok,
             Status::Partial => &partial,
             Status::Failed => &failed,
         }
         .fetch_add(1, Ordering::Relaxed);
-        on_record(input, &record);
+        if let Some(line) = outcome.error_line(&input.path) {
+            errors.lock().unwrap_or_else(|e| e.into_inner()).push(line);
+        }
         bar.inc(1);
     });
     bar.finish_and_clear();
-    Summary { ok: ok.into_inner(), partial: partial.into_inner(), failed: failed.into_inner(), seconds: start.elapsed().as_secs_f64() }
+    let mut errors = errors.into_inner().unwrap_or_else(|e| e.into_inner());
+    errors.sort_by(|a, b| a.path.cmp(&b.path));
+    Summary {
+        ok: ok.into_inner(),
+        partial: partial.into_inner(),
+        failed: failed.into_inner(),
+        resumed: resumed.into_inner(),
+        seconds: start.elapsed().as_secs_f64(),
+        errors,
+    }
+}
+
+/// Write `DIR/errors.jsonl` (whole or not at all): one JSON line per input that is
+/// not `ok`, in path order so reruns give the same file.
+pub fn write_errors(out_dir: &Path, errors: &[ErrorLine]) -> std::io::Result<()> {
+    let mut buf = Vec::new();
+    for e in errors {
+        serde_json::to_writer(&mut buf, e)?;
+        buf.push(b'\n');
+    }
+    crate::write::atomic_write(&out_dir.join("errors.jsonl"), &buf)
 }

@@ -21,6 +21,21 @@ fn fail(code: &'static str, reason: impl Into<String>) -> DecodeError {
 pub struct Decoded {
     pub text: String,
     pub encoding: &'static str,
+    /// Invalid byte sequences replaced by U+FFFD (a mostly-UTF-8 file with a few bad
+    /// bytes is still read; the caller warns).
+    pub replaced: usize,
+}
+
+/// Invalid UTF-8 sequences in `bytes`.
+fn invalid_utf8(bytes: &[u8]) -> usize {
+    bytes.utf8_chunks().filter(|c| !c.invalid().is_empty()).count()
+}
+
+/// Whether the text starts like an HTML page (a saved web page instead of a dump).
+pub fn looks_like_html(bytes: &[u8]) -> bool {
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(1024)]).to_ascii_lowercase();
+    let head = head.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
+    head.starts_with('<') && (head.contains("<!doctype html") || head.contains("<html") || head.contains("<head"))
 }
 
 /// Detect the encoding of a text dump and decode it; line ends become `\n`.
@@ -30,7 +45,8 @@ pub fn decode_text(bytes: &[u8]) -> Result<Decoded, DecodeError> {
     }
     let (encoding, body) = detect(bytes)?;
     let (text, had_errors) = encoding.decode_without_bom_handling(body);
-    if had_errors {
+    let replaced = if encoding == UTF_8 { invalid_utf8(body) } else { 0 };
+    if had_errors && !(encoding == UTF_8 && mostly_utf8(body)) {
         return Err(fail("binary", format!("bytes that are not valid {} text", encoding.name())));
     }
     let controls = text.chars().filter(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\x0c')).count();
@@ -38,7 +54,7 @@ pub fn decode_text(bytes: &[u8]) -> Result<Decoded, DecodeError> {
         return Err(fail("binary", "binary data, not a text dump"));
     }
     let text = text.replace("\r\n", "\n").replace('\r', "\n");
-    Ok(Decoded { text, encoding: encoding.name() })
+    Ok(Decoded { text, encoding: encoding.name(), replaced })
 }
 
 fn detect(bytes: &[u8]) -> Result<(&'static Encoding, &[u8]), DecodeError> {
@@ -80,11 +96,19 @@ fn detect(bytes: &[u8]) -> Result<(&'static Encoding, &[u8]), DecodeError> {
             let guess = det.guess(Some(b"jp"), chardetng::Utf8Detection::Deny);
             Ok((if guess == EUC_JP { EUC_JP } else { SHIFT_JIS }, bytes))
         }
+        // A UTF-8 dump damaged in a few places: read it, the bad bytes replaced.
+        (false, false) if mostly_utf8(bytes) => Ok((UTF_8, bytes)),
         (false, false) => {
             // Invalid UTF-8 that is not Japanese legacy text either.
             Err(fail("binary", "neither UTF-8, UTF-16, Shift_JIS nor EUC-JP text"))
         }
     }
+}
+
+/// At most one invalid sequence per 1000 bytes, and the rest valid UTF-8.
+fn mostly_utf8(bytes: &[u8]) -> bool {
+    let bad = invalid_utf8(bytes);
+    bad * 1000 <= bytes.len() && bytes.utf8_chunks().map(|c| c.valid().len()).sum::<usize>() * 10 >= bytes.len() * 9
 }
 
 /// Characters a Japanese text dump is made of: ASCII, kana, kanji, full-width forms,
@@ -138,6 +162,16 @@ mod tests {
     }
 
     #[test]
+    fn a_few_bad_bytes_in_utf8_are_replaced() {
+        let mut bytes = SAMPLE.repeat(50).into_bytes();
+        bytes.insert(100, 0xFF);
+        let d = decode_text(&bytes).unwrap();
+        assert_eq!((d.encoding, d.replaced), ("UTF-8", 1));
+        assert!(looks_like_html(b"\n<!DOCTYPE html><html><body>x</body></html>"));
+        assert!(!looks_like_html(SAMPLE.as_bytes()));
+    }
+
+    #[test]
     fn cr_only_line_ends() {
         let d = decode_text(SAMPLE.replace('\n', "\r").as_bytes()).unwrap();
         assert_eq!(d.text, SAMPLE);
@@ -148,6 +182,7 @@ mod tests {
         assert_eq!(decode_text(b"").unwrap_err().code, "empty");
         assert_eq!(decode_text(b" \n\n").unwrap_err().code, "empty");
         assert_eq!(decode_text(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").unwrap_err().code, "binary");
+        assert_eq!(decode_text(b"abc\xFF").unwrap_err().code, "binary");
         let random: Vec<u8> = (0..4000u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
         assert_eq!(decode_text(&random).unwrap_err().code, "binary");
     }

@@ -57,8 +57,19 @@ pub fn extract_text_dump(file: &str, bytes: &[u8]) -> Record {
         Err(e) => return failed(source, e.code, e.reason),
     };
     source.encoding = Some(decoded.encoding.to_string());
+    if decode::looks_like_html(decoded.text.as_bytes()) {
+        return failed(source, "not_a_sheet", "an HTML page (a saved web page?), not a text dump");
+    }
     let lines = reassemble::lines_of(&decoded.text);
-    extract_lines(source, lines, None)
+    let mut record = extract_lines(source, lines, None);
+    if decoded.replaced > 0 && record.status != Status::Failed {
+        record.warnings.insert(
+            0,
+            Warning { path: "source.encoding".into(), code: "invalid_bytes".into(), message: format!("{} invalid UTF-8 sequence(s) replaced by U+FFFD", decoded.replaced) },
+        );
+        record.status = Status::Partial;
+    }
+    record
 }
 
 /// Read a PDF layout (already rebuilt from geometry) into a record.

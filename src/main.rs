@@ -27,7 +27,8 @@ enum Command {
     ///
     /// Each input FILE.txt / FILE.pdf gives DIR/FILE.json; a folder is searched
     /// recursively and its tree is mirrored below DIR, so equal names never collide.
-    /// Errors go to stderr, one line per file; a summary line ends the run.
+    /// Errors go to stderr, one line per failed file, and to DIR/errors.jsonl (one JSON
+    /// line per failed or partial input, sorted by path); a summary line ends the run.
     Extract {
         /// Files or folders to read [default: input/]
         paths: Vec<PathBuf>,
@@ -46,6 +47,13 @@ enum Command {
         /// Worker threads [default: one per core].
         #[arg(short, long)]
         jobs: Option<usize>,
+        /// Skip inputs whose DIR/FILE.json was made from the same bytes (same
+        /// source.sha256): finishes an interrupted run.
+        #[arg(long)]
+        resume: bool,
+        /// No summary line at the end (errors are still reported).
+        #[arg(short, long)]
+        quiet: bool,
     },
 }
 
@@ -63,13 +71,14 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Extract { paths, output, provenance, max_bytes, timeout, jobs } => {
-            extract(paths, output, provenance, max_bytes, timeout, jobs)
+        Command::Extract { paths, output, provenance, max_bytes, timeout, jobs, resume, quiet } => {
+            extract(paths, output, provenance, max_bytes, timeout, jobs, resume, quiet)
         }
     }
 }
 
-fn extract(paths: Vec<PathBuf>, output: Option<PathBuf>, provenance: bool, max_bytes: u64, timeout: u64, jobs: Option<usize>) -> ExitCode {
+#[allow(clippy::too_many_arguments)]
+fn extract(paths: Vec<PathBuf>, output: Option<PathBuf>, provenance: bool, max_bytes: u64, timeout: u64, jobs: Option<usize>, resume: bool, quiet: bool) -> ExitCode {
     let paths = if paths.is_empty() { vec![PathBuf::from("input")] } else { paths };
     let out_dir = output.unwrap_or_else(|| PathBuf::from("output"));
     if let Some(n) = jobs {
@@ -91,8 +100,13 @@ fn extract(paths: Vec<PathBuf>, output: Option<PathBuf>, provenance: bool, max_b
         provenance,
         max_bytes,
         pdf_timeout: Duration::from_secs(timeout),
-        progress: std::io::stderr().is_terminal(),
+        progress: !quiet && std::io::stderr().is_terminal(),
+        resume,
     };
+    // A parser panic becomes one `internal` error line, not a backtrace on stderr.
+    batch::install_quiet_panic_hook();
+    // Leftovers of a killed run: a temporary file is never an output.
+    piasheet::write::remove_stale_tmp(&out_dir);
     let write_failures = std::sync::atomic::AtomicUsize::new(0);
     let summary = batch::run(&inputs, &opts, &|input, record| {
         if let (Status::Failed, Some(err)) = (record.status, &record.error) {
@@ -111,7 +125,12 @@ fn extract(paths: Vec<PathBuf>, output: Option<PathBuf>, provenance: bool, max_b
             eprintln!("piasheet: {}: cannot write {}: {e}", input.path.display(), target.display());
         }
     });
-    eprintln!(
+    if let Err(e) = batch::write_errors(&out_dir, &summary.errors) {
+        write_failures.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        eprintln!("piasheet: cannot write {}: {e}", out_dir.join("errors.jsonl").display());
+    }
+    if !quiet {
+        eprintln!(
         "piasheet: {} documents: {} ok, {} partial, {} failed in {:.2}s → {}",
         inputs.len(),
         summary.ok,
@@ -120,6 +139,7 @@ fn extract(paths: Vec<PathBuf>, output: Option<PathBuf>, provenance: bool, max_b
         summary.seconds,
         out_dir.display()
     );
+    }
     if summary.failed > 0 || write_failures.into_inner() > 0 {
         ExitCode::from(1)
     } else {

@@ -23,6 +23,31 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     result
 }
 
+/// Remove temporary files (`.NAME.PID.tmp`) left in `dir` (recursively) by a run that
+/// was killed mid-write. Files of a process that is still running are kept (Linux:
+/// checked in /proc; elsewhere every such file is removed). Returns how many went.
+pub fn remove_stale_tmp(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if entry.file_type().map_or(false, |t| t.is_dir()) {
+            removed += remove_stale_tmp(&path);
+            continue;
+        }
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name.strip_prefix('.').and_then(|n| n.strip_suffix(".tmp")).and_then(|n| n.rsplit_once('.')).map(|(_, pid)| pid) else {
+            continue;
+        };
+        let Ok(pid) = pid.parse::<u32>() else { continue };
+        let alive = pid != std::process::id() && Path::new("/proc").join(pid.to_string()).exists();
+        if !alive && std::fs::remove_file(&path).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -34,6 +59,19 @@ mod tests {
         assert_eq!(std::fs::read(&p).unwrap(), b"two");
         let names: Vec<_> = std::fs::read_dir(p.parent().unwrap()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names.len(), 1, "{names:?}");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn stale_tmp_files_are_removed() {
+        let dir = std::env::temp_dir().join(format!("piasheet-stale-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("sub")).unwrap();
+        // PID 0 is never a user process, so its file is stale.
+        for f in ["sub/.a.json.0.tmp", "b.json", ".hidden", "sub/.c.json.x.tmp"] {
+            std::fs::write(dir.join(f), b"x").unwrap();
+        }
+        assert_eq!(super::remove_stale_tmp(&dir), 1);
+        assert!(!dir.join("sub/.a.json.0.tmp").exists() && dir.join("b.json").exists() && dir.join(".hidden").exists());
         std::fs::remove_dir_all(dir).unwrap();
     }
 }
