@@ -46,7 +46,10 @@ pub struct TableRow {
 pub struct PdfLayout {
     /// Page count declared by the document.
     pub pages: usize,
-    /// Reading-order lines of the whole document (cells rebuilt from geometry).
+    /// Reading-order lines of the whole document (cells rebuilt from geometry). Rows of
+    /// single-line cells are one line (`label value`); in a row with a multi-line cell,
+    /// each cell's lines follow one another with an empty line between cells; see
+    /// `pdf/order.rs` for the details (choice-option cells, bracket answers).
     pub lines: Vec<LayoutLine>,
     /// Rows of the change-history table, header rows excluded, in visual order.
     pub change_rows: Vec<TableRow>,

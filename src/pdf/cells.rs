@@ -179,7 +179,7 @@ pub fn text_blocks<'a>(glyphs: &mut [&'a Glyph]) -> Vec<Vec<&'a Glyph>> {
         l.sort_by(|a, b| fcmp(a.x, b.x));
         let mut prev: Option<&Glyph> = None;
         for g in l {
-            let cut = prev.map_or(true, |p| {
+            let cut = prev.is_none_or(|p| {
                 let gap = g.x - p.x1();
                 gap > 0.3 * p.em.min(g.em) && (p.em - g.em).abs() > 0.1 * p.em.max(g.em)
             });
@@ -314,7 +314,7 @@ pub fn page_cells(page: &PageGeom) -> PageCells {
         );
         keyed.push((key, g));
     }
-    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    keyed.sort_by_key(|k| k.0);
 
     let mut cells = Vec::new();
     let mut free: Vec<&Glyph> = Vec::new();

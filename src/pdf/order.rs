@@ -51,7 +51,7 @@ fn sort_columns(row: &mut [&Cell], em: f32) {
     // Column starts: cluster the x0 values, so the comparison below is a total order.
     let mut starts: Vec<f32> = Vec::new();
     for x in xs {
-        if starts.last().map_or(true, |s| x - *s > em * 0.5) {
+        if starts.last().is_none_or(|s| x - *s > em * 0.5) {
             starts.push(x);
         }
     }
