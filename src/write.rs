@@ -14,7 +14,8 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;
-        f.sync_all()?;
+        // No fsync: rename is atomic for other processes, which covers Ctrl-C and
+        // kill -9; an fsync per file would cost milliseconds each over a national corpus.
         std::fs::rename(&tmp, path)
     })();
     if result.is_err() {
