@@ -23,6 +23,15 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Print the reading-order text rebuilt from a PDF's geometry (what `extract` reads),
+    /// pages separated by form feeds, then the 変更箇所 rows as tab-separated cells.
+    TextDump {
+        /// The PDF to show
+        pdf: PathBuf,
+        /// Give up after this many seconds.
+        #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+        timeout: u64,
+    },
     /// Extract records from text dumps and PDFs.
     ///
     /// Each input FILE.txt / FILE.pdf gives DIR/FILE.json; a folder is searched
@@ -71,6 +80,25 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
+        Command::TextDump { pdf, timeout } => {
+            let bytes = match std::fs::read(&pdf) {
+                Ok(b) => b,
+                Err(e) => {
+                    eprintln!("piasheet: {}: io: {e}", pdf.display());
+                    return ExitCode::from(1);
+                }
+            };
+            match piasheet::pdf::read_pdf(&pdf, &bytes, Duration::from_secs(timeout)) {
+                Ok(layout) => {
+                    print!("{}", piasheet::pdf::layout_text(&layout));
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("piasheet: {}: {}: {}", pdf.display(), e.code, e.message);
+                    ExitCode::from(1)
+                }
+            }
+        }
         Command::Extract { paths, output, provenance, max_bytes, timeout, jobs, resume, quiet } => {
             extract(paths, output, provenance, max_bytes, timeout, jobs, resume, quiet)
         }

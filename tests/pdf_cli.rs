@@ -76,3 +76,12 @@ fn broken_pdfs_beside_a_good_one() {
     let _ = std::fs::remove_dir_all(dir);
     let _ = std::fs::remove_dir_all(out);
 }
+
+#[test]
+fn text_dump_shows_what_was_read() {
+    let o = Command::new(env!("CARGO_BIN_EXE_piasheet")).args(["text-dump", "tests/fixtures/kiso-b.pdf"]).output().unwrap();
+    assert!(o.status.success());
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(text.lines().any(|l| l == "評価実施機関名 垂井町長"), "{text}");
+    assert_eq!(text.matches('\x0c').count(), 4, "five pages");
+}
