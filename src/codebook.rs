@@ -185,22 +185,37 @@ pub fn entries(rules: &Rules) -> Vec<Entry> {
     for (code, meaning) in WARNING_CODES.iter().chain(crate::check::CODES) {
         rows.push(Entry { path: "warnings[].code".into(), item: String::new(), label: String::new(), ty: "warning code".into(), allowed: code.to_string(), note: meaning.to_string() });
     }
+    for (code, meaning) in ERROR_CODES {
+        rows.push(Entry { path: "error.code".into(), item: String::new(), label: String::new(), ty: "error code".into(), allowed: code.to_string(), note: meaning.to_string() });
+    }
     rows
 }
 
 /// Warning codes of the extractor itself (the consistency checks list theirs in
 /// [`crate::check::CODES`]).
 pub const WARNING_CODES: &[(&str, &str)] = &[
-    ("not_found", "the item was not found: its value is null"),
-    ("ambiguous_value", "more than one candidate value; the first was taken"),
-    ("ambiguous_checkbox", "a check box whose mark could belong to a neighbour"),
+    ("not_found", "the item, answer, date or check box was not found: its value is null"),
+    ("ambiguous_value", "different answers found for one question; the one on the named line was taken"),
+    ("ambiguous_checkbox", "○ marks drawn apart from their boxes: which box each belongs to is a guess"),
     ("ambiguous_body", "the 評価実施機関名 fits more than one body; the 団体コード is a guess"),
-    ("uncertain_assignment", "a value placed by position rather than by its label"),
-    ("uncertain_order", "text fragments whose reading order was guessed"),
-    ("uncertain_split", "a 変更箇所 cell split between 変更前 and 変更後 by guess"),
-    ("bad_date", "a date that could not be read; date_text keeps the printed text"),
+    ("uncertain_assignment", "fewer value cells than labels waiting for one: this value was taken as empty"),
+    ("uncertain_order", "answers or 計数 dates whose question is inferred from their order"),
+    ("uncertain_split", "several text blocks merged into this value, or where 変更前 ends and 変更後 begins is a guess"),
+    ("bad_date", "a 変更日 that is not a date; date_text keeps the printed text"),
     ("unknown_form_version", "a form version stamp with no rules file; read with the newest"),
-    ("unsupported", "a part of the sheet this version does not read"),
+];
+
+/// Codes of `error.code` on a `failed` record.
+pub const ERROR_CODES: &[(&str, &str)] = &[
+    ("io", "the file could not be read"),
+    ("empty", "the file is empty"),
+    ("binary", "not text in any supported encoding"),
+    ("too_large", "larger than --max-bytes"),
+    ("timeout", "a PDF took longer than --timeout"),
+    ("unsupported", "an input this build cannot read (e.g. PDF before the reader lands)"),
+    ("unsupported_kind", "a 重点項目 or 全項目評価書, not a 基礎項目評価書"),
+    ("not_a_sheet", "not a PIA sheet"),
+    ("internal", "a bug in the parser on this file"),
 ];
 
 /// The codebook as Markdown (`csv == false`) or CSV.
