@@ -174,12 +174,70 @@ fn latest_changes(record: &Record, rules: &Rules, tree: &Value, warn: &mut impl 
         let differs = if path.ends_with(".as_of") {
             parse_date(after).is_some_and(|d| d != current)
         } else {
-            // Long cells are often cut short in the table: a prefix of the value agrees.
-            let (a, b) = (key(after), key(current));
-            !(a == b || b.starts_with(&a))
+            key(after) != key(current)
         };
         if differs {
             warn(&path, "latest_change_differs", format!("変更箇所 of {} ({}) gives {:?}, the body has {:?}", change.date_text, change.item, after, current));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::Choice;
+
+    fn sample() -> (Record, &'static Rules) {
+        let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/input/000_72349b560cd020d7.txt")).unwrap();
+        let mut r = crate::extract_text_dump("sample.txt", &bytes);
+        assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+        r.warnings.clear();
+        (r, Rules::default_rules())
+    }
+
+    fn codes(r: &Record) -> Vec<(&str, &str)> {
+        r.warnings.iter().map(|w| (w.code.as_str(), w.path.as_str())).collect()
+    }
+
+    #[test]
+    fn opt_out_boxes_and_their_questions() {
+        let (mut r, rules) = sample();
+        r.risk.outsourcing.not_outsourced = Some(true);
+        r.risk.network.provision = None;
+        check(&mut r, rules);
+        assert_eq!(codes(&r), [("opt_out_answered", "risk.outsourcing.misuse"), ("opt_out_missing_answer", "risk.network.provision")]);
+        // A box that was not found says nothing either way.
+        let (mut r, _) = sample();
+        r.risk.provision.not_provided = None;
+        r.risk.provision.misuse = None;
+        check(&mut r, rules);
+        assert!(r.warnings.is_empty());
+    }
+
+    #[test]
+    fn result_levels_and_missing_answers() {
+        assert_eq!(result_level("特定個人情報保護評価の実施が義務付けられない（任意実施）"), Some(0));
+        assert_eq!(result_level("基礎項目評価の実施が義務付けられる"), Some(1));
+        assert_eq!(result_level("基礎項目評価及び全項目評価の実施が義務付けられる"), Some(3));
+        // No rule applies when an answer the rule needs is unknown.
+        let (mut r, rules) = sample();
+        r.threshold.serious_incident = None;
+        check(&mut r, rules);
+        assert!(r.warnings.is_empty());
+        let (mut r, _) = sample();
+        r.risk.assessment_kind = Some(Choice { code: 1, label: "基礎項目評価書".into() });
+        check(&mut r, rules);
+        assert_eq!(codes(&r), [("kind_below_required", "risk.assessment_kind")]);
+    }
+
+    #[test]
+    fn change_rows_point_to_fields() {
+        let rules = Rules::default_rules();
+        assert_eq!(locate("Ⅰ１③システムの名称", rules), [("related.systems".to_string(), true)]);
+        assert_eq!(locate("Ⅰ５②所属長の役職名", rules), [("related.department_head".to_string(), true)]);
+        assert_eq!(locate("Ⅱ２いつ時点の計数か", rules), [("threshold.handlers.as_of".to_string(), true)]);
+        // A wrong or missing item number only touches the field loosely.
+        assert_eq!(locate("Ⅰ システムの名称", rules), [("related.systems".to_string(), false)]);
+        assert!(locate("Ⅰ４法令上の根拠", rules).iter().all(|(_, exact)| !exact));
     }
 }
