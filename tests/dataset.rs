@@ -194,6 +194,14 @@ fn records_validate_against_the_schema() {
         assert!(errors.is_empty(), "{name}: {errors:?}");
     }
     assert!(record(&dir, "sample")["provenance"]["related.department"]["lines"].is_array());
+    // The walker does catch what does not fit.
+    let mut bad = record(&dir, "sample");
+    bad["status"] = "done".into();
+    bad["risk"]["audit"]["internal_audit"] = "yes".into();
+    bad["header"]["extra"] = 1.into();
+    let mut errors = Vec::new();
+    validate(&bad, &schema, &schema, "", &mut errors);
+    assert_eq!(errors.len(), 3, "{errors:?}");
     let codebook = String::from_utf8(bin(&["codebook"]).stdout).unwrap();
     for needle in ["`risk.audit.internal_audit`", "内部監査", "`provenance.", "threshold_mismatch", "latest_change_differs", "ambiguous_checkbox"] {
         assert!(codebook.contains(needle), "codebook lacks {needle}");
@@ -256,6 +264,17 @@ fn diff_lists_exactly_the_edited_fields() {
     let paths: Vec<&str> = diffs.as_array().unwrap().iter().map(|d| d["path"].as_str().unwrap()).collect();
     assert_eq!(paths, ["related.department", "threshold.serious_incident"]);
     assert_eq!(diffs[1]["new"]["code"], 1);
+
+    // Multi-line texts are diffed by line.
+    let mut edited: Value = serde_json::from_str(&std::fs::read_to_string(b).unwrap()).unwrap();
+    let summary = edited["related"]["affair_summary"].as_str().unwrap().replacen("【内容】", "【内容】\n０ 追加した行", 1);
+    edited["related"]["affair_summary"] = summary.into();
+    let c = dir.join("out/multi.json");
+    std::fs::write(&c, serde_json::to_vec(&edited).unwrap()).unwrap();
+    let text = String::from_utf8(bin(&["diff", b, c.to_str().unwrap()]).stdout).unwrap();
+    assert!(text.starts_with("related.affair_summary:\n"), "{text}");
+    assert!(text.lines().any(|l| l.trim_start() == "+ ０ 追加した行"), "{text}");
+    assert_eq!(text.lines().filter(|l| l.trim_start().starts_with(['+', '-'])).count(), 1, "{text}");
 
     let missing = bin(&["diff", a, "/nonexistent/x.json"]);
     assert_eq!(missing.status.code(), Some(2));
