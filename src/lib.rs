@@ -7,6 +7,10 @@
 //! [`changes`] (変更箇所 rows) → [`record`] (the output) → [`write`].
 
 pub mod changes;
+pub mod check;
+pub mod codebook;
+pub mod dataset;
+pub mod diff;
 pub mod decode;
 pub mod extract;
 pub mod normalize;
@@ -153,6 +157,7 @@ fn extract_lines(source: Source, lines: Vec<reassemble::Line>, table: Option<&[p
     record.changes = changes;
     record.warnings = fields.warnings;
     record.provenance = Some(fields.provenance.iter().map(|(k, v)| (k.clone(), record::Provenance { lines: [v[0] + 1, v[1] + 1] })).collect());
+    check::check(&mut record, rules);
     record.status = if record.warnings.is_empty() { Status::Ok } else { Status::Partial };
     record
 }

@@ -63,6 +63,29 @@ enum Command {
         /// No summary line at the end (errors are still reported).
         #[arg(short, long)]
         quiet: bool,
+        /// Outputs, comma-separated: json (one file per input), jsonl (DIR/sheets.jsonl),
+        /// csv (DIR/sheets.csv and DIR/changes.csv).
+        #[arg(long, value_name = "LIST", default_value = "json,jsonl,csv")]
+        format: String,
+    },
+    /// Print the JSON Schema of a record.
+    Schema,
+    /// Print every field: path, form item, Japanese label, type, allowed values, and
+    /// the warning codes.
+    Codebook {
+        /// CSV instead of Markdown.
+        #[arg(long)]
+        csv: bool,
+    },
+    /// Compare two records field by field (source, warnings, status, provenance left out).
+    ///
+    /// Exit status: 0 equal, 1 different, 2 error (as diff(1)).
+    Diff {
+        old: PathBuf,
+        new: PathBuf,
+        /// JSON output: [{"path", "old", "new"}].
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -99,14 +122,66 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Extract { paths, output, provenance, max_bytes, timeout, jobs, resume, quiet } => {
-            extract(paths, output, provenance, max_bytes, timeout, jobs, resume, quiet)
+        Command::Extract { paths, output, provenance, max_bytes, timeout, jobs, resume, quiet, format } => {
+            match piasheet::dataset::Formats::parse(&format) {
+                Ok(formats) => extract(paths, output, provenance, max_bytes, timeout, jobs, resume, quiet, formats),
+                Err(e) => {
+                    eprintln!("piasheet: --format: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
+        Command::Schema => print(serde_json::to_string_pretty(&piasheet::codebook::schema()).map_err(|e| e.to_string())),
+        Command::Codebook { csv } => print(piasheet::codebook::render(piasheet::rules::Rules::default_rules(), csv)),
+        Command::Diff { old, new, json } => diff(&old, &new, json),
+    }
+}
+
+/// Data on stdout, errors on stderr.
+fn print(text: Result<String, String>) -> ExitCode {
+    match text {
+        Ok(t) => {
+            // A closed pipe (`| head`) is not an error worth a panic.
+            use std::io::Write;
+            let _ = writeln!(std::io::stdout(), "{}", t.trim_end());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("piasheet: {e}");
+            ExitCode::from(2)
         }
     }
 }
 
+fn diff(old: &std::path::Path, new: &std::path::Path, json: bool) -> ExitCode {
+    let read = |p: &std::path::Path| -> Result<serde_json::Value, String> {
+        let bytes = std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?;
+        serde_json::from_slice(&bytes).map_err(|e| format!("{}: not a record: {e}", p.display()))
+    };
+    let (a, b) = match (read(old), read(new)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("piasheet: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let diffs = piasheet::diff::diff(&a, &b);
+    let text = if json { serde_json::to_string_pretty(&diffs).map_err(|e| e.to_string()) } else { Ok(piasheet::diff::render_text(&diffs)) };
+    match text {
+        Ok(t) => {
+            use std::io::Write;
+            let _ = write!(std::io::stdout(), "{}{}", t, if json { "\n" } else { "" });
+        }
+        Err(e) => {
+            eprintln!("piasheet: {e}");
+            return ExitCode::from(2);
+        }
+    }
+    ExitCode::from(if diffs.is_empty() { 0 } else { 1 })
+}
+
 #[allow(clippy::too_many_arguments)]
-fn extract(paths: Vec<PathBuf>, output: Option<PathBuf>, provenance: bool, max_bytes: u64, timeout: u64, jobs: Option<usize>, resume: bool, quiet: bool) -> ExitCode {
+fn extract(paths: Vec<PathBuf>, output: Option<PathBuf>, provenance: bool, max_bytes: u64, timeout: u64, jobs: Option<usize>, resume: bool, quiet: bool, formats: piasheet::dataset::Formats) -> ExitCode {
     let paths = if paths.is_empty() { vec![PathBuf::from("input")] } else { paths };
     let out_dir = output.unwrap_or_else(|| PathBuf::from("output"));
     if let Some(n) = jobs {
@@ -123,8 +198,10 @@ fn extract(paths: Vec<PathBuf>, output: Option<PathBuf>, provenance: bool, max_b
         eprintln!("piasheet: no *.txt or *.pdf files in {}", paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
         return ExitCode::from(2);
     }
+    // Without per-file JSON the dataset is still built from them: in a scratch folder.
+    let json_dir = if formats.json { out_dir.clone() } else { out_dir.join(format!(".piasheet-json-{}", std::process::id())) };
     let opts = batch::Options {
-        out_dir: out_dir.clone(),
+        out_dir: json_dir.clone(),
         provenance,
         max_bytes,
         pdf_timeout: Duration::from_secs(timeout),
@@ -140,7 +217,7 @@ fn extract(paths: Vec<PathBuf>, output: Option<PathBuf>, provenance: bool, max_b
         if let (Status::Failed, Some(err)) = (record.status, &record.error) {
             eprintln!("piasheet: {}: {}: {}", input.path.display(), err.code, err.reason);
         }
-        let target = out_dir.join(&input.output);
+        let target = json_dir.join(&input.output);
         let json = match serde_json::to_vec_pretty(record) {
             Ok(j) => j,
             Err(e) => {
@@ -157,18 +234,26 @@ fn extract(paths: Vec<PathBuf>, output: Option<PathBuf>, provenance: bool, max_b
         write_failures.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         eprintln!("piasheet: cannot write {}: {e}", out_dir.join("errors.jsonl").display());
     }
+    let json_files: Vec<PathBuf> = inputs.iter().map(|i| json_dir.join(&i.output)).collect();
+    let dataset = piasheet::dataset::write_dataset(&out_dir, &json_files, &formats);
+    if !formats.json {
+        let _ = std::fs::remove_dir_all(&json_dir);
+    }
+    if let Err(e) = &dataset {
+        eprintln!("piasheet: cannot write the dataset files in {}: {e}", out_dir.display());
+    }
     if !quiet {
         eprintln!(
-        "piasheet: {} documents: {} ok, {} partial, {} failed in {:.2}s → {}",
-        inputs.len(),
-        summary.ok,
-        summary.partial,
-        summary.failed,
-        summary.seconds,
-        out_dir.display()
-    );
+            "piasheet: {} documents: {} ok, {} partial, {} failed in {:.2}s → {}",
+            inputs.len(),
+            summary.ok,
+            summary.partial,
+            summary.failed,
+            summary.seconds,
+            out_dir.display()
+        );
     }
-    if summary.failed > 0 || write_failures.into_inner() > 0 {
+    if summary.failed > 0 || write_failures.into_inner() > 0 || dataset.is_err() {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

@@ -1,9 +1,10 @@
 //! The output record (schema 1, `spec/kiso-schema.md`): the public interface of the dataset.
 //! Field order here is the order of the JSON keys.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(default)]
 pub struct Record {
     pub schema_version: String,
@@ -28,12 +29,12 @@ pub struct Record {
 
 /// Source location of a value: 1-based line range of the decoded text (or of the
 /// rebuilt reading order of a PDF).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 pub struct Provenance {
     pub lines: [usize; 2],
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(default)]
 pub struct Source {
     pub file: String,
@@ -44,7 +45,7 @@ pub struct Source {
     pub pages: Option<u32>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(default)]
 pub struct Form {
     pub label: Option<String>,
@@ -52,7 +53,7 @@ pub struct Form {
     pub number: Option<u32>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(default)]
 pub struct Header {
     pub evaluation_number: Option<String>,
@@ -63,7 +64,7 @@ pub struct Header {
     pub published_on: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(default)]
 pub struct Organization {
     pub name: Option<String>,
@@ -73,7 +74,7 @@ pub struct Organization {
     pub lg_code: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(default)]
 pub struct Related {
     pub affair_name: Option<String>,
@@ -91,14 +92,14 @@ pub struct Related {
 }
 
 /// A single choice: the printed option number and its label.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
 pub struct Choice {
     pub code: u32,
     pub label: String,
 }
 
 /// A choice whose options are number bands (対象人数, 取扱者数).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 pub struct BandChoice {
     pub code: u32,
     pub label: String,
@@ -107,7 +108,7 @@ pub struct BandChoice {
     pub as_of: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(default)]
 pub struct Threshold {
     pub target_population: Option<BandChoice>,
@@ -116,7 +117,7 @@ pub struct Threshold {
     pub result: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(default)]
 pub struct Risk {
     pub assessment_kind: Option<Choice>,
@@ -131,21 +132,21 @@ pub struct Risk {
     pub training: Option<Choice>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(default)]
 pub struct Outsourcing {
     pub not_outsourced: Option<bool>,
     pub misuse: Option<Choice>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(default)]
 pub struct Provision {
     pub not_provided: Option<bool>,
     pub misuse: Option<Choice>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(default)]
 pub struct Network {
     pub no_acquisition: Option<bool>,
@@ -154,7 +155,7 @@ pub struct Network {
     pub provision: Option<Choice>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(default)]
 pub struct Audit {
     pub self_inspection: Option<bool>,
@@ -163,7 +164,7 @@ pub struct Audit {
 }
 
 /// One row of the 変更箇所 table.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 pub struct Change {
     pub date: Option<String>,
     pub date_text: String,
@@ -174,20 +175,20 @@ pub struct Change {
     pub timing_note: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 pub struct Warning {
     pub path: String,
     pub code: String,
     pub message: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 pub struct ErrorInfo {
     pub code: String,
     pub reason: String,
 }
 
-#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     #[default]

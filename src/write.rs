@@ -49,6 +49,53 @@ pub fn remove_stale_tmp(dir: &Path) -> usize {
     removed
 }
 
+/// A file written as a stream and put in place only by [`AtomicFile::commit`]: the
+/// same temporary-then-rename as [`atomic_write`], for outputs too large to hold in memory.
+pub struct AtomicFile {
+    tmp: std::path::PathBuf,
+    path: std::path::PathBuf,
+    out: Option<std::io::BufWriter<std::fs::File>>,
+}
+
+impl AtomicFile {
+    pub fn create(path: &Path) -> std::io::Result<AtomicFile> {
+        let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir)?;
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+        let out = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        Ok(AtomicFile { tmp, path: path.to_path_buf(), out: Some(out) })
+    }
+
+    /// Flush, sync and rename over the target.
+    pub fn commit(mut self) -> std::io::Result<()> {
+        let Some(out) = self.out.take() else { return Ok(()) };
+        let result = out.into_inner().map_err(|e| e.into_error()).and_then(|f| f.sync_all()).and_then(|_| std::fs::rename(&self.tmp, &self.path));
+        if result.is_err() {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+        result
+    }
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.out.as_mut().map_or(Ok(0), |o| o.write(buf))
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.as_mut().map_or(Ok(()), |o| o.flush())
+    }
+}
+
+impl Drop for AtomicFile {
+    /// Not committed (an error on the way): leave no temporary file behind.
+    fn drop(&mut self) {
+        if self.out.take().is_some() {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -1,0 +1,243 @@
+//! Consistency checks on a finished record (form-notes §4, R1/R2/R4/R5 and the change
+//! history). They only add warnings: a sheet that contradicts itself is still read as
+//! printed, and the warning tells the reader which answers disagree.
+
+use crate::normalize::{key, parse_date};
+use crate::record::{Record, Warning};
+use crate::rules::Rules;
+use serde_json::Value;
+
+/// Warning codes added by [`check`], with what they mean (for the codebook).
+pub const CODES: &[(&str, &str)] = &[
+    ("threshold_mismatch", "Ⅲ しきい値判断結果 does not follow from the Ⅱ answers (対象人数, 取扱者数, 重大事故) by the form's table"),
+    ("kind_below_required", "Ⅳ１ the sheets submitted are fewer than Ⅲ requires (e.g. 基礎 only where 重点 is required)"),
+    ("count_date_after_published", "Ⅱ いつ時点の計数か is later than the 公表日"),
+    ("opt_out_answered", "an opt-out box (委託しない, 提供・移転しない, 接続しない) is ticked but its question is answered"),
+    ("opt_out_missing_answer", "an opt-out box is not ticked but its question has no answer"),
+    ("published_before_change", "the 公表日 is earlier than the newest 変更日 in 変更箇所"),
+    ("latest_change_differs", "the newest 変更後の記載 of an item differs from the item's value in the body"),
+];
+
+/// Add consistency warnings to `record` (never removes anything).
+pub fn check(record: &mut Record, rules: &Rules) {
+    // Paths are looked up generically in the JSON form, as the rules name them.
+    let Ok(tree) = serde_json::to_value(&*record) else { return };
+    let mut out = Vec::new();
+    let mut warn = |path: &str, code: &str, message: String| out.push(Warning { path: path.into(), code: code.into(), message });
+
+    // R1: Ⅲ = f(Ⅱ1, Ⅱ2, Ⅱ3).
+    let t = &record.threshold;
+    let stated = t.result.as_deref().and_then(result_level);
+    let (pop, hand, inc) = (t.target_population.as_ref().map(|c| c.code), t.handlers.as_ref().map(|c| c.code), t.serious_incident.as_ref().map(|c| c.code));
+    if let (Some(stated), Some(p)) = (stated, pop) {
+        // A rule applies only when every answer it names is known.
+        let expected = rules.threshold_rules.iter().find(|r| {
+            r.population == Some(p)
+                && r.handlers.map_or(true, |h| hand == Some(h))
+                && r.incident.map_or(true, |i| inc == Some(i))
+        });
+        if let Some(rule) = expected {
+            if rule.level != stated {
+                warn(&rules.result.path, "threshold_mismatch", format!("Ⅱ answers give level {} but Ⅲ says level {stated}", rule.level));
+            }
+        }
+    }
+    // R2: Ⅳ1 level ≥ Ⅲ level (higher is voluntary and allowed).
+    if let (Some(stated), Some(kind)) = (stated, &record.risk.assessment_kind) {
+        let level = rules.list("assessment_kind").iter().find(|o| o.code == kind.code).and_then(|o| o.level);
+        if let Some(level) = level.filter(|l| *l < stated) {
+            warn("risk.assessment_kind", "kind_below_required", format!("Ⅳ１ is level {level} but Ⅲ requires level {stated}"));
+        }
+    }
+    // R4: counts are taken before publication. ISO dates compare as strings.
+    let published = record.header.published_on.clone();
+    if let Some(p) = &published {
+        for path in &rules.as_of.paths {
+            if let Some(d) = get(&tree, path).and_then(Value::as_str).filter(|d| d.len() == p.len() && *d > p.as_str()) {
+                warn(path, "count_date_after_published", format!("counted on {d}, after the 公表日 {p}"));
+            }
+        }
+    }
+    // R5: an opt-out box and its question exclude each other.
+    for b in &rules.boxes {
+        let ticked = get(&tree, &b.path).and_then(Value::as_bool);
+        for q in &b.opt_out_of {
+            let answered = get(&tree, q).is_some_and(|v| !v.is_null());
+            match (ticked, answered) {
+                (Some(true), true) => warn(q, "opt_out_answered", format!("「{}」 is ticked but the question is answered", b.label)),
+                (Some(false), false) => warn(q, "opt_out_missing_answer", format!("「{}」 is not ticked and the question has no answer", b.label)),
+                _ => {}
+            }
+        }
+    }
+    // The 公表日 of a revised sheet is on or after its newest change.
+    let newest = record.changes.iter().filter_map(|c| c.date.as_deref()).max();
+    if let (Some(p), Some(n)) = (&published, newest) {
+        if n.len() == p.len() && n > p.as_str() {
+            warn("header.published_on", "published_before_change", format!("公表日 {p} is before the newest change of {n}"));
+        }
+    }
+    latest_changes(record, rules, &tree, &mut warn);
+    record.warnings.extend(out);
+}
+
+/// Level of a Ⅲ result text: 3 全項目, 2 重点, 1 基礎, 0 not mandatory.
+pub fn result_level(text: &str) -> Option<u32> {
+    if text.contains("全項目") {
+        Some(3)
+    } else if text.contains("重点") {
+        Some(2)
+    } else if text.contains("義務付けられない") || text.contains("任意") {
+        Some(0)
+    } else if text.contains("基礎") {
+        Some(1)
+    } else {
+        None
+    }
+}
+
+/// A field of the record by dotted path.
+fn get<'a>(tree: &'a Value, path: &str) -> Option<&'a Value> {
+    path.split('.').try_fold(tree, |v, k| v.get(k))
+}
+
+/// Item numbers and labels compared as printed, but with full-width digits and white
+/// space folded (NFKC would also fold Ⅰ and ②, which carry the item number).
+fn loc_key(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| if ('０'..='９').contains(&c) { char::from(b'0' + (c as u32 - '０' as u32) as u8) } else { c })
+        .collect()
+}
+
+fn is_number_char(c: char) -> bool {
+    matches!(c, 'Ⅰ' | 'Ⅱ' | 'Ⅲ' | 'Ⅳ' | '．' | '.') || c.is_ascii_digit() || ('①'..='⑳').contains(&c)
+}
+
+/// The fields a change row points to, each with whether the printed item number is the
+/// field's own (exact) or only the label matched (a loose match, never compared).
+fn locate(item: &str, rules: &Rules) -> Vec<(String, bool)> {
+    let item = loc_key(item);
+    let label = item.trim_start_matches(is_number_char);
+    let number: String = item[..item.len() - label.len()].chars().filter(|c| !matches!(c, '．' | '.')).collect();
+    let mut candidates: Vec<(&str, &str, Vec<&str>)> =
+        rules.text_fields.iter().map(|f| (f.path.as_str(), f.item.as_str(), f.labels.iter().map(String::as_str).collect())).collect();
+    for (path, section) in rules.as_of.paths.iter().zip(&rules.as_of.sections) {
+        candidates.push((path, section, vec![rules.as_of.label.as_str()]));
+    }
+    let mut found: Vec<(String, bool)> = Vec::new();
+    for (path, field_item, labels) in candidates {
+        // 「②所属長の役職名」 matches the label 「②所属長」 and the other way round.
+        let matches = labels.iter().map(|l| loc_key(l)).any(|l| {
+            let l = l.trim_start_matches(is_number_char).to_string();
+            !label.is_empty() && !l.is_empty() && (label.starts_with(&l) || l.starts_with(label))
+        });
+        if matches {
+            found.push((path.to_string(), number == field_item));
+        }
+    }
+    // An exact match settles it; otherwise every loosely matched field is touched.
+    if found.iter().any(|f| f.1) {
+        found.retain(|f| f.1);
+    }
+    found
+}
+
+/// `latest_change_differs`: only where the newest row touching a field names it
+/// exactly, says what the whole value became, and the comparison is meaningful.
+fn latest_changes(record: &Record, rules: &Rules, tree: &Value, warn: &mut impl FnMut(&str, &str, String)) {
+    // Newest row per field; on equal dates the later row of the table wins.
+    let mut newest: Vec<(String, bool, usize)> = Vec::new();
+    for (i, c) in record.changes.iter().enumerate() {
+        let Some(date) = c.date.as_deref() else { continue };
+        for (path, exact) in locate(&c.item, rules) {
+            match newest.iter_mut().find(|(p, _, _)| *p == path) {
+                Some(slot) if record.changes[slot.2].date.as_deref().is_some_and(|d| d > date) => {}
+                Some(slot) => *slot = (path, exact, i),
+                None => newest.push((path, exact, i)),
+            }
+        }
+    }
+    for (path, exact, i) in newest {
+        let change = &record.changes[i];
+        let Some(after) = change.after.as_deref() else { continue };
+        // An addition (「従前の記載に…追加」) gives only the new part, not the value.
+        if !exact || rules.changes.addition_markers.iter().any(|m| key(after).starts_with(&key(m))) {
+            continue;
+        }
+        let Some(current) = get(tree, &path).and_then(Value::as_str) else { continue };
+        // Multi-line cells are cut short and re-flowed in the table (a 。 lost at a line
+        // end): only one-line values compare reliably.
+        if after.trim().contains('\n') || current.trim().contains('\n') {
+            continue;
+        }
+        let differs = if path.ends_with(".as_of") {
+            parse_date(after).is_some_and(|d| d != current)
+        } else {
+            key(after) != key(current)
+        };
+        if differs {
+            warn(&path, "latest_change_differs", format!("変更箇所 of {} ({}) gives {:?}, the body has {:?}", change.date_text, change.item, after, current));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::Choice;
+
+    fn sample() -> (Record, &'static Rules) {
+        let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/input/000_72349b560cd020d7.txt")).unwrap();
+        let mut r = crate::extract_text_dump("sample.txt", &bytes);
+        assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+        r.warnings.clear();
+        (r, Rules::default_rules())
+    }
+
+    fn codes(r: &Record) -> Vec<(&str, &str)> {
+        r.warnings.iter().map(|w| (w.code.as_str(), w.path.as_str())).collect()
+    }
+
+    #[test]
+    fn opt_out_boxes_and_their_questions() {
+        let (mut r, rules) = sample();
+        r.risk.outsourcing.not_outsourced = Some(true);
+        r.risk.network.provision = None;
+        check(&mut r, rules);
+        assert_eq!(codes(&r), [("opt_out_answered", "risk.outsourcing.misuse"), ("opt_out_missing_answer", "risk.network.provision")]);
+        // A box that was not found says nothing either way.
+        let (mut r, _) = sample();
+        r.risk.provision.not_provided = None;
+        r.risk.provision.misuse = None;
+        check(&mut r, rules);
+        assert!(r.warnings.is_empty());
+    }
+
+    #[test]
+    fn result_levels_and_missing_answers() {
+        assert_eq!(result_level("特定個人情報保護評価の実施が義務付けられない（任意実施）"), Some(0));
+        assert_eq!(result_level("基礎項目評価の実施が義務付けられる"), Some(1));
+        assert_eq!(result_level("基礎項目評価及び全項目評価の実施が義務付けられる"), Some(3));
+        // No rule applies when an answer the rule needs is unknown.
+        let (mut r, rules) = sample();
+        r.threshold.serious_incident = None;
+        check(&mut r, rules);
+        assert!(r.warnings.is_empty());
+        let (mut r, _) = sample();
+        r.risk.assessment_kind = Some(Choice { code: 1, label: "基礎項目評価書".into() });
+        check(&mut r, rules);
+        assert_eq!(codes(&r), [("kind_below_required", "risk.assessment_kind")]);
+    }
+
+    #[test]
+    fn change_rows_point_to_fields() {
+        let rules = Rules::default_rules();
+        assert_eq!(locate("Ⅰ１③システムの名称", rules), [("related.systems".to_string(), true)]);
+        assert_eq!(locate("Ⅰ５②所属長の役職名", rules), [("related.department_head".to_string(), true)]);
+        assert_eq!(locate("Ⅱ２いつ時点の計数か", rules), [("threshold.handlers.as_of".to_string(), true)]);
+        // A wrong or missing item number only touches the field loosely.
+        assert_eq!(locate("Ⅰ システムの名称", rules), [("related.systems".to_string(), false)]);
+        assert!(locate("Ⅰ４法令上の根拠", rules).iter().all(|(_, exact)| !exact));
+    }
+}
