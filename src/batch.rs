@@ -22,7 +22,7 @@ pub struct Options {
     pub provenance: bool,
     /// Largest input read, in bytes.
     pub max_bytes: u64,
-    /// Wall-clock limit for one PDF.
+    /// Wall-clock limit for one file (the PDF worker, or the text parse).
     pub pdf_timeout: Duration,
     pub progress: bool,
     /// Skip inputs whose output already holds a record of the same bytes.
@@ -102,6 +102,14 @@ mod tests {
         assert!(e.reason.contains("boom at src/batch.rs:") && !e.reason.contains('\n'), "{}", e.reason);
         assert_eq!(r.source.bytes, 3);
     }
+
+    #[test]
+    fn text_parse_past_the_deadline_is_a_timeout() {
+        let sample = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/input/000_72349b560cd020d7.txt")).unwrap();
+        let r = text_with_deadline("s.txt", &sample, Duration::ZERO);
+        assert_eq!(r.error.map(|e| e.code).as_deref(), Some("timeout"));
+        assert_eq!(text_with_deadline("s.txt", &sample, Duration::from_secs(60)).status, Status::Ok);
+    }
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
@@ -131,20 +139,21 @@ pub fn load(input: &Input, opts: &Options) -> Result<Vec<u8>, Record> {
     use std::io::Read;
     let file = input.path.to_string_lossy().into_owned();
     // Nothing was read: no checksum to give (an empty one would name the empty file).
-    let unreadable = |code: &str, reason: String| {
+    let unreadable = |code: &str, reason: String, size: u64| {
         let mut source = crate::source_of(&file, &[], "text");
         source.sha256.clear();
+        source.bytes = size;
         crate::failed(source, code, reason)
     };
-    let too_large = |n: u64| unreadable("too_large", format!("{n} bytes, over the limit of {} (--max-bytes)", opts.max_bytes));
-    let f = std::fs::File::open(&input.path).map_err(|e| unreadable("io", e.to_string()))?;
+    let too_large = |n: u64| unreadable("too_large", format!("{n} bytes, over the limit of {} (--max-bytes)", opts.max_bytes), n);
+    let f = std::fs::File::open(&input.path).map_err(|e| unreadable("io", e.to_string(), 0))?;
     match f.metadata() {
         Ok(m) if m.len() > opts.max_bytes => return Err(too_large(m.len())),
-        Err(e) => return Err(unreadable("io", e.to_string())),
+        Err(e) => return Err(unreadable("io", e.to_string(), 0)),
         _ => {}
     }
     let mut bytes = Vec::new();
-    f.take(opts.max_bytes.saturating_add(1)).read_to_end(&mut bytes).map_err(|e| unreadable("io", e.to_string()))?;
+    f.take(opts.max_bytes.saturating_add(1)).read_to_end(&mut bytes).map_err(|e| unreadable("io", e.to_string(), 0))?;
     if bytes.len() as u64 > opts.max_bytes {
         return Err(too_large(bytes.len() as u64));
     }
