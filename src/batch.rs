@@ -94,14 +94,14 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 pub fn read_one(input: &Input, opts: &Options) -> Record {
     match load(input, opts) {
         Ok(bytes) => record_of(input, bytes, opts),
-        Err(r) => r,
+        Err(r) => *r,
     }
 }
 
 /// The input's bytes, or the failed record saying why they cannot be read.
 /// The size limit is checked before reading and again while reading (a file can
 /// grow, or be a device or pipe whose metadata says nothing).
-pub fn load(input: &Input, opts: &Options) -> Result<Vec<u8>, Record> {
+pub fn load(input: &Input, opts: &Options) -> Result<Vec<u8>, Box<Record>> {
     use std::io::Read;
     let file = input.path.to_string_lossy().into_owned();
     // Nothing was read: no checksum to give (an empty one would name the empty file).
@@ -109,7 +109,7 @@ pub fn load(input: &Input, opts: &Options) -> Result<Vec<u8>, Record> {
         let mut source = crate::source_of(&file, &[], "text");
         source.sha256.clear();
         source.bytes = size;
-        crate::failed(source, code, reason)
+        Box::new(crate::failed(source, code, reason))
     };
     let too_large = |n: u64| unreadable("too_large", format!("{n} bytes, over the limit of {} (--max-bytes)", opts.max_bytes), n);
     let f = std::fs::File::open(&input.path).map_err(|e| unreadable("io", e.to_string(), 0))?;
@@ -129,7 +129,7 @@ pub fn load(input: &Input, opts: &Options) -> Result<Vec<u8>, Record> {
 /// Parse loaded bytes into a record; never panics, and gives up after the time limit.
 pub fn record_of(input: &Input, bytes: Vec<u8>, opts: &Options) -> Record {
     let file = input.path.to_string_lossy().into_owned();
-    let is_pdf = bytes.starts_with(b"%PDF") || input.path.extension().map_or(false, |e| e.eq_ignore_ascii_case("pdf"));
+    let is_pdf = bytes.starts_with(b"%PDF") || input.path.extension().is_some_and(|e| e.eq_ignore_ascii_case("pdf"));
     let mut record = if is_pdf {
         // The PDF reader runs in its own supervised process with its own timeout.
         guarded(&file, &bytes, "pdf", || read_pdf(&file, &input.path, &bytes, opts))

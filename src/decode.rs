@@ -114,7 +114,7 @@ fn mostly_utf8(bytes: &[u8]) -> bool {
 /// Characters a Japanese text dump is made of: ASCII, kana, kanji, full-width forms,
 /// punctuation and the form's marks.
 fn is_common_japanese_text(c: char) -> bool {
-    matches!(c, '\n' | '\r' | '\t' | ' '..='~' | '\u{3000}'..='\u{30ff}' | '\u{4e00}'..='\u{9fff}' | '\u{ff00}'..='\u{ffef}' | '\u{2000}'..='\u{27bf}' | '\u{2160}'..='\u{217f}')
+    matches!(c, '\n' | '\r' | '\t' | ' '..='~' | '\u{3000}'..='\u{30ff}' | '\u{4e00}'..='\u{9fff}' | '\u{ff00}'..='\u{ffef}' | '\u{2000}'..='\u{27bf}')
 }
 
 #[cfg(test)]
