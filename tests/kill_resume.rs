@@ -87,6 +87,7 @@ fn killed_run_resumes_to_the_same_outputs() {
     // An uninterrupted run into another folder gives the same files and records.
     let full = extract(&input, &clean, false).output().unwrap();
     assert!(full.status.success());
+    assert!(full.stderr.is_empty(), "--quiet and nothing failed: nothing on stderr");
     let (got, want) = (contents(&killed), contents(&clean));
     assert_eq!(got.keys().collect::<Vec<_>>(), want.keys().collect::<Vec<_>>(), "same files, no .tmp left");
     assert_eq!(got.len(), COPIES + 1, "one JSON per input and errors.jsonl");
