@@ -22,7 +22,7 @@ pub struct Options {
     pub provenance: bool,
     /// Largest input read, in bytes.
     pub max_bytes: u64,
-    /// Wall-clock limit for one PDF.
+    /// Wall-clock limit for one file (the PDF worker, or the text parse).
     pub pdf_timeout: Duration,
     pub progress: bool,
     /// Skip inputs whose output already holds a record of the same bytes.
@@ -78,32 +78,6 @@ fn disambiguate(inputs: &mut [Input]) {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn equal_stems_get_distinct_outputs() {
-        let mut inputs: Vec<Input> = ["d/a.txt", "d/a.pdf", "e/a.txt", "b.txt"]
-            .iter()
-            .map(|p| Input { path: PathBuf::from(p), output: Path::new(p).file_stem().map(PathBuf::from).unwrap().with_extension("json") })
-            .collect();
-        disambiguate(&mut inputs);
-        let outs: Vec<_> = inputs.iter().map(|i| i.output.to_string_lossy().into_owned()).collect();
-        assert_eq!(outs, ["a.txt.json", "a.pdf.json", "a.txt.2.json", "b.json"]);
-    }
-
-    #[test]
-    fn a_panic_becomes_one_internal_line() {
-        install_quiet_panic_hook();
-        let r = guarded("f.txt", b"abc", || panic!("boom\nsecond line"));
-        let e = r.error.unwrap();
-        assert_eq!(e.code, "internal");
-        assert!(e.reason.contains("boom at src/batch.rs:") && !e.reason.contains('\n'), "{}", e.reason);
-        assert_eq!(r.source.bytes, 3);
-    }
-}
-
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
@@ -119,32 +93,33 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 /// Read one input into a record; never panics.
 pub fn read_one(input: &Input, opts: &Options) -> Record {
     match load(input, opts) {
-        Ok(bytes) => record_of(input, &bytes, opts),
-        Err(r) => r,
+        Ok(bytes) => record_of(input, bytes, opts),
+        Err(r) => *r,
     }
 }
 
 /// The input's bytes, or the failed record saying why they cannot be read.
 /// The size limit is checked before reading and again while reading (a file can
 /// grow, or be a device or pipe whose metadata says nothing).
-pub fn load(input: &Input, opts: &Options) -> Result<Vec<u8>, Record> {
+pub fn load(input: &Input, opts: &Options) -> Result<Vec<u8>, Box<Record>> {
     use std::io::Read;
     let file = input.path.to_string_lossy().into_owned();
     // Nothing was read: no checksum to give (an empty one would name the empty file).
-    let unreadable = |code: &str, reason: String| {
+    let unreadable = |code: &str, reason: String, size: u64| {
         let mut source = crate::source_of(&file, &[], "text");
         source.sha256.clear();
-        crate::failed(source, code, reason)
+        source.bytes = size;
+        Box::new(crate::failed(source, code, reason))
     };
-    let too_large = |n: u64| unreadable("too_large", format!("{n} bytes, over the limit of {} (--max-bytes)", opts.max_bytes));
-    let f = std::fs::File::open(&input.path).map_err(|e| unreadable("io", e.to_string()))?;
+    let too_large = |n: u64| unreadable("too_large", format!("{n} bytes, over the limit of {} (--max-bytes)", opts.max_bytes), n);
+    let f = std::fs::File::open(&input.path).map_err(|e| unreadable("io", e.to_string(), 0))?;
     match f.metadata() {
         Ok(m) if m.len() > opts.max_bytes => return Err(too_large(m.len())),
-        Err(e) => return Err(unreadable("io", e.to_string())),
+        Err(e) => return Err(unreadable("io", e.to_string(), 0)),
         _ => {}
     }
     let mut bytes = Vec::new();
-    f.take(opts.max_bytes.saturating_add(1)).read_to_end(&mut bytes).map_err(|e| unreadable("io", e.to_string()))?;
+    f.take(opts.max_bytes.saturating_add(1)).read_to_end(&mut bytes).map_err(|e| unreadable("io", e.to_string(), 0))?;
     if bytes.len() as u64 > opts.max_bytes {
         return Err(too_large(bytes.len() as u64));
     }
@@ -152,12 +127,12 @@ pub fn load(input: &Input, opts: &Options) -> Result<Vec<u8>, Record> {
 }
 
 /// Parse loaded bytes into a record; never panics, and gives up after the time limit.
-pub fn record_of(input: &Input, bytes: &[u8], opts: &Options) -> Record {
+pub fn record_of(input: &Input, bytes: Vec<u8>, opts: &Options) -> Record {
     let file = input.path.to_string_lossy().into_owned();
-    let is_pdf = bytes.starts_with(b"%PDF") || input.path.extension().map_or(false, |e| e.eq_ignore_ascii_case("pdf"));
+    let is_pdf = bytes.starts_with(b"%PDF") || input.path.extension().is_some_and(|e| e.eq_ignore_ascii_case("pdf"));
     let mut record = if is_pdf {
         // The PDF reader runs in its own supervised process with its own timeout.
-        guarded(&file, bytes, || read_pdf(&file, &input.path, bytes, opts))
+        guarded(&file, &bytes, "pdf", || read_pdf(&file, &input.path, &bytes, opts))
     } else {
         text_with_deadline(&file, bytes, opts.pdf_timeout)
     };
@@ -171,24 +146,26 @@ pub fn record_of(input: &Input, bytes: &[u8], opts: &Options) -> Record {
 /// it runs on its own thread and is abandoned at the deadline. Rust cannot stop a
 /// thread, so an abandoned parse keeps a core until it ends or the process exits;
 /// the size limit keeps that bounded.
-fn text_with_deadline(file: &str, bytes: &[u8], limit: Duration) -> Record {
+fn text_with_deadline(file: &str, bytes: Vec<u8>, limit: Duration) -> Record {
     let (tx, rx) = std::sync::mpsc::channel();
-    let (name, owned) = (file.to_string(), bytes.to_vec());
+    // Shared, not copied: the thread parses, this side may need it for a timeout record.
+    let bytes = std::sync::Arc::new(bytes);
+    let (name, owned) = (file.to_string(), bytes.clone());
     let spawned = std::thread::Builder::new()
         .name("piasheet-text".into())
         // Room for deep recursion on odd inputs (the default for spawned threads is 2 MiB).
         .stack_size(16 << 20)
         .spawn(move || {
-            let _ = tx.send(guarded(&name, &owned, || crate::extract_text_dump(&name, &owned)));
+            let _ = tx.send(guarded(&name, &owned, "text", || crate::extract_text_dump(&name, &owned)));
         });
     if spawned.is_err() {
         // No thread to spare: parse here, still under catch_unwind.
-        return guarded(file, bytes, || crate::extract_text_dump(file, bytes));
+        return guarded(file, &bytes, "text", || crate::extract_text_dump(file, &bytes));
     }
     match rx.recv_timeout(limit) {
         Ok(r) => r,
         Err(_) => crate::failed(
-            crate::source_of(file, bytes, "text"),
+            crate::source_of(file, &bytes, "text"),
             "timeout",
             format!("parsing took longer than {}s (--timeout)", limit.as_secs()),
         ),
@@ -202,13 +179,13 @@ thread_local! {
 }
 
 /// Run a parse, turning a panic into an `internal` failed record with one line of reason.
-fn guarded(file: &str, bytes: &[u8], f: impl FnOnce() -> Record) -> Record {
+fn guarded(file: &str, bytes: &[u8], format: &str, f: impl FnOnce() -> Record) -> Record {
     CAUGHT.with(|c| *c.borrow_mut() = Some(None));
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
     let message = CAUGHT.with(|c| c.borrow_mut().take()).flatten();
     result.unwrap_or_else(|_| {
         let detail = message.unwrap_or_else(|| "unknown".into());
-        crate::failed(crate::source_of(file, bytes, "text"), "internal", format!("parser bug ({detail}): please report it with the file"))
+        crate::failed(crate::source_of(file, bytes, format), "internal", format!("parser bug ({detail}): please report it with the file"))
     })
 }
 
@@ -217,7 +194,8 @@ fn guarded(file: &str, bytes: &[u8], f: impl FnOnce() -> Record) -> Record {
 pub fn install_quiet_panic_hook() {
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        let quiet = CAUGHT.with(|c| {
+        // try_with: a panic while thread-locals are torn down is never one of ours.
+        let quiet = CAUGHT.try_with(|c| {
             let mut c = c.borrow_mut();
             match c.as_mut() {
                 Some(slot) => {
@@ -234,7 +212,8 @@ pub fn install_quiet_panic_hook() {
                 }
                 None => false,
             }
-        });
+        })
+        .unwrap_or(false);
         if !quiet {
             default(info);
         }
@@ -359,7 +338,7 @@ pub fn run(inputs: &[Input], opts: &Options, on_record: &(dyn Fn(&Input, &Record
                         done
                     }
                     None => {
-                        let record = record_of(input, &bytes, opts);
+                        let record = record_of(input, bytes, opts);
                         on_record(input, &record);
                         Outcome::of(&record)
                     }
@@ -399,4 +378,38 @@ pub fn write_errors(out_dir: &Path, errors: &[ErrorLine]) -> std::io::Result<()>
         buf.push(b'\n');
     }
     crate::write::atomic_write(&out_dir.join("errors.jsonl"), &buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equal_stems_get_distinct_outputs() {
+        let mut inputs: Vec<Input> = ["d/a.txt", "d/a.pdf", "e/a.txt", "b.txt"]
+            .iter()
+            .map(|p| Input { path: PathBuf::from(p), output: Path::new(p).file_stem().map(PathBuf::from).unwrap().with_extension("json") })
+            .collect();
+        disambiguate(&mut inputs);
+        let outs: Vec<_> = inputs.iter().map(|i| i.output.to_string_lossy().into_owned()).collect();
+        assert_eq!(outs, ["a.txt.json", "a.pdf.json", "a.txt.2.json", "b.json"]);
+    }
+
+    #[test]
+    fn a_panic_becomes_one_internal_line() {
+        install_quiet_panic_hook();
+        let r = guarded("f.txt", b"abc", "text", || panic!("boom\nsecond line"));
+        let e = r.error.unwrap();
+        assert_eq!(e.code, "internal");
+        assert!(e.reason.contains("boom at src/batch.rs:") && !e.reason.contains('\n'), "{}", e.reason);
+        assert_eq!(r.source.bytes, 3);
+    }
+
+    #[test]
+    fn text_parse_past_the_deadline_is_a_timeout() {
+        let sample = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/input/000_72349b560cd020d7.txt")).unwrap();
+        let r = text_with_deadline("s.txt", sample.clone(), Duration::ZERO);
+        assert_eq!(r.error.map(|e| e.code).as_deref(), Some("timeout"));
+        assert_eq!(text_with_deadline("s.txt", sample, Duration::from_secs(60)).status, Status::Ok);
+    }
 }

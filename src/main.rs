@@ -50,7 +50,7 @@ enum Command {
         /// Skip files larger than this many bytes (reported as too_large).
         #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024 * 1024)]
         max_bytes: u64,
-        /// Give up on a PDF after this many seconds (reported as timeout).
+        /// Give up on a file (PDF or text) after this many seconds (reported as timeout).
         #[arg(long, value_name = "SECONDS", default_value_t = 60)]
         timeout: u64,
         /// Worker threads [default: one per core].

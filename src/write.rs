@@ -32,7 +32,7 @@ pub fn remove_stale_tmp(dir: &Path) -> usize {
     let mut removed = 0;
     for entry in entries.flatten() {
         let path = entry.path();
-        if entry.file_type().map_or(false, |t| t.is_dir()) {
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
             removed += remove_stale_tmp(&path);
             continue;
         }

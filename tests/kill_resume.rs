@@ -87,6 +87,7 @@ fn killed_run_resumes_to_the_same_outputs() {
     // An uninterrupted run into another folder gives the same files and records.
     let full = extract(&input, &clean, false).output().unwrap();
     assert!(full.status.success());
+    assert!(full.stderr.is_empty(), "--quiet and nothing failed: nothing on stderr");
     let (got, want) = (contents(&killed), contents(&clean));
     assert_eq!(got.keys().collect::<Vec<_>>(), want.keys().collect::<Vec<_>>(), "same files, no .tmp left");
     assert!(got.len() > COPIES, "one JSON per input, errors.jsonl and the dataset files: {}", got.len());
