@@ -61,8 +61,10 @@ pub fn extract_fields(t: &Tokens, rules: &Rules, labels: &Labels, options: &Opti
         .map_or(t.body_end, |h| h.start);
     cover(t, rules, cover_end, &mut f);
     text_fields(t, rules, cover_end, &mut f);
-    let boxes = check_boxes(t, rules, options, &mut f);
-    choices(t, rules, options, &boxes, &mut f);
+    // Answer candidates are found once: the boxes need their count, the choices their places.
+    let found = answers(t, options);
+    let boxes = check_boxes(t, rules, options, &found, &mut f);
+    choices(t, rules, options, &found, &boxes, &mut f);
     as_of_dates(t, rules, &mut f);
     result(t, rules, &mut f);
     f
@@ -319,7 +321,7 @@ fn text_fields(t: &Tokens, rules: &Rules, from: usize, f: &mut Fields) {
 
 /// Check boxes: `[ ○ ］label` ticked, `[ ］label` not. A box whose opening bracket is
 /// drawn elsewhere takes a detached `[ ○` only when the rest of the form allows it.
-fn check_boxes(t: &Tokens, rules: &Rules, options: &Options, f: &mut Fields) -> Vec<Option<bool>> {
+fn check_boxes(t: &Tokens, rules: &Rules, options: &Options, found_answers: &[(usize, String)], f: &mut Fields) -> Vec<Option<bool>> {
     let n = rules.boxes.len();
     let keys: Vec<String> = rules.boxes.iter().map(|b| key(&b.label)).collect();
     let mut found = vec![false; n];
@@ -360,7 +362,7 @@ fn check_boxes(t: &Tokens, rules: &Rules, options: &Options, f: &mut Fields) -> 
     let mut value: Vec<Option<bool>> = (0..n).map(|b| own[b].or(opened_by_previous[b])).collect();
     let mut unresolved: Vec<usize> = (0..n).filter(|&b| found[b] && value[b].is_none()).collect();
     // An opt-out box cannot be ticked when every question it would blank is answered.
-    let measure_answers = count_shared_answers(t, rules, options);
+    let measure_answers = count_shared_answers(found_answers, rules, options);
     let slots_blanked: usize = (0..n).filter(|&b| value[b] == Some(true)).map(|b| rules.boxes[b].opt_out_of.len()).sum();
     if let Some((answers, slots)) = measure_answers {
         if answers + slots_blanked >= slots && !marks.is_empty() {
@@ -414,10 +416,10 @@ fn answers(t: &Tokens, options: &Options) -> Vec<(usize, String)> {
 }
 
 /// (answers found, questions) for the list shared by several questions (Ⅳ's 対策は十分か).
-fn count_shared_answers(t: &Tokens, rules: &Rules, options: &Options) -> Option<(usize, usize)> {
+fn count_shared_answers(found: &[(usize, String)], rules: &Rules, options: &Options) -> Option<(usize, usize)> {
     let list = shared_list(rules)?;
     let slots = rules.choice_fields.iter().filter(|c| c.list == list).count();
-    let answers = answers(t, options).into_iter().filter(|(_, a)| options.lists_of(a).iter().any(|(l, _)| *l == list)).count();
+    let answers = found.iter().filter(|(_, a)| options.lists_of(a).iter().any(|(l, _)| *l == list)).count();
     Some((answers, slots))
 }
 
@@ -472,8 +474,7 @@ fn choice_json(rules: &Rules, list: &str, answer_key: &str) -> Option<Value> {
     Some(v)
 }
 
-fn choices(t: &Tokens, rules: &Rules, options: &Options, boxes: &[Option<bool>], f: &mut Fields) {
-    let all = answers(t, options);
+fn choices(t: &Tokens, rules: &Rules, options: &Options, all: &[(usize, String)], boxes: &[Option<bool>], f: &mut Fields) {
     let of_list = |list: &str| -> Vec<(usize, String)> {
         all.iter().filter(|(_, a)| options.lists_of(a).iter().any(|(l, _)| *l == list)).cloned().collect()
     };
