@@ -88,6 +88,12 @@ pub struct FoundDate {
 
 /// Parse the first 和暦 or western date (`令和6年5月24日`, `令和元年10月4日`, `2024年5月24日`) in a
 /// key string. With `month_only`, a year-month without a day is accepted (`2019-01`).
+/// perf: can a date of [`find_date_in_key`] start at byte 0 of this key? (An era name,
+/// 元 or a digit comes first.) A cheap necessary condition to skip the regex.
+pub fn may_start_with_date(k: &str) -> bool {
+    matches!(k.chars().next(), Some('明' | '大' | '昭' | '平' | '令' | '元' | '0'..='9'))
+}
+
 pub fn find_date_in_key(k: &str, month_only: bool) -> Option<FoundDate> {
     for cap in date_re().captures_iter(k) {
         let whole = cap.get(0)?;
@@ -143,6 +149,9 @@ pub fn parse_date(text: &str) -> Option<String> {
 /// If the whole text is one date (optionally followed by `時点`), its ISO form.
 pub fn whole_date(text: &str) -> Option<String> {
     let k = key(text);
+    if !may_start_with_date(&k) {
+        return None; // perf: no date can start at 0, skip the regex
+    }
     let d = find_date_in_key(&k, false)?;
     let rest = &k[d.end..];
     (d.start == 0 && (rest.is_empty() || rest == "時点")).then_some(d.iso)

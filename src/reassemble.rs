@@ -303,6 +303,9 @@ pub fn change_region_start(lines: &[Line], rules: &Rules) -> usize {
 
 /// A line that opens a change row: a date at the start, then an item reference.
 pub fn is_change_row_start(k: &str, rules: &Rules) -> bool {
+    if !crate::normalize::may_start_with_date(k) {
+        return false; // perf: no date at 0, skip the regex
+    }
     match find_date_in_key(k, false) {
         Some(d) if d.start == 0 => {
             let rest = &k[d.end..];
