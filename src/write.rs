@@ -8,7 +8,13 @@ use std::path::Path;
 /// then renamed over the target.
 pub fn atomic_write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
+    // perf: create each output folder once per thread, not once per file (a mkdir and
+    // a stat saved for every document of a folder).
+    thread_local!(static MADE: std::cell::RefCell<std::collections::HashSet<std::path::PathBuf>> = Default::default());
+    if !MADE.with(|m| m.borrow().contains(dir)) {
+        std::fs::create_dir_all(dir)?;
+        MADE.with(|m| m.borrow_mut().insert(dir.to_path_buf()));
+    }
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let result = (|| {
