@@ -57,6 +57,10 @@ pub struct LabelHit {
 /// over `法令上の根拠`, `②所属長の役職名` over `②所属長`).
 pub struct Labels {
     entries: Vec<(String, Vec<LabelKind>)>,
+    /// perf: indices into `entries` (in order) by the label's first character, so a
+    /// line is compared only with labels that can start it or be started by it.
+    /// `None` when some label is empty (then every entry is tried, as before).
+    by_first: Option<HashMap<char, Vec<usize>>>,
 }
 
 impl Labels {
@@ -91,7 +95,24 @@ impl Labels {
             (k, v)
         }).collect();
         entries.sort_by(|a, b| b.0.chars().count().cmp(&a.0.chars().count()).then(a.0.cmp(&b.0)));
-        Labels { entries }
+        let by_first = entries.iter().all(|(k, _)| !k.is_empty()).then(|| {
+            let mut m: HashMap<char, Vec<usize>> = HashMap::new();
+            for (i, (k, _)) in entries.iter().enumerate() {
+                m.entry(k.chars().next().unwrap_or_default()).or_default().push(i);
+            }
+            m
+        });
+        Labels { entries, by_first }
+    }
+
+    /// perf: the entries that may match a non-empty `first` (all of them, in order, when
+    /// unindexed). `first.starts_with(label)` and `label.starts_with(first)` both need
+    /// the same first character.
+    fn candidates<'a>(&'a self, first: &str) -> Box<dyn Iterator<Item = &'a (String, Vec<LabelKind>)> + 'a> {
+        match (&self.by_first, first.chars().next()) {
+            (Some(m), Some(c)) => Box::new(m.get(&c).into_iter().flatten().map(move |&i| &self.entries[i])),
+            _ => Box::new(self.entries.iter()),
+        }
     }
 
     /// Find a label starting at line `i`, following wrapped continuation lines.
@@ -104,7 +125,7 @@ impl Labels {
         if first.is_empty() {
             return None;
         }
-        for (label, kinds) in &self.entries {
+        for (label, kinds) in self.candidates(first) {
             if first.starts_with(label.as_str()) {
                 let n = lead + label.chars().count();
                 return Some(LabelHit { kinds: kinds.clone(), start: i, end: i, rest: after_key_prefix(&lines[i].raw, n).to_string() });
@@ -114,7 +135,7 @@ impl Labels {
         if first.chars().count() < 4 {
             return None;
         }
-        for (label, kinds) in &self.entries {
+        for (label, kinds) in self.candidates(first) {
             if !label.starts_with(first) {
                 continue;
             }
