@@ -213,9 +213,11 @@ fn split_point(blocks: &[Vec<String>], markers: &[String], known: &HashSet<Strin
     if n == 2 {
         return (1, true);
     }
-    let scores: Vec<(usize, usize)> = (1..n)
-        .map(|k| (k, known.contains(&block_key(&blocks[..k])) as usize + known.contains(&block_key(&blocks[k..])) as usize))
-        .collect();
+    // perf: each block keyed once; the key of a run of blocks is the concatenation
+    // (same as `block_key` of the run), instead of re-keying every line for every k.
+    let bk: Vec<String> = blocks.iter().map(|b| block_key(std::slice::from_ref(b))).collect();
+    let scores: Vec<(usize, usize)> =
+        (1..n).map(|k| (k, known.contains(&bk[..k].concat()) as usize + known.contains(&bk[k..].concat()) as usize)).collect();
     let best = scores.iter().map(|s| s.1).max().unwrap_or(0);
     if best > 0 && scores.iter().filter(|s| s.1 == best).count() == 1 {
         return (scores.iter().find(|s| s.1 == best).map_or(1, |s| s.0), true);
@@ -226,10 +228,9 @@ fn split_point(blocks: &[Vec<String>], markers: &[String], known: &HashSet<Strin
         return (j, true);
     }
     // Last resort: the split that balances the two cells' lengths.
-    let total: usize = block_key(blocks).chars().count();
-    let k = (1..n)
-        .min_by_key(|&k| (block_key(&blocks[..k]).chars().count() * 2).abs_diff(total))
-        .unwrap_or(1);
+    let counts: Vec<usize> = bk.iter().map(|k| k.chars().count()).collect();
+    let total: usize = counts.iter().sum();
+    let k = (1..n).min_by_key(|&k| (counts[..k].iter().sum::<usize>() * 2).abs_diff(total)).unwrap_or(1);
     (k, false)
 }
 

@@ -43,9 +43,13 @@ pub fn decode_text(bytes: &[u8]) -> Result<Decoded, DecodeError> {
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(fail("empty", "the file is empty"));
     }
-    let (encoding, body) = detect(bytes)?;
-    let (text, had_errors) = encoding.decode_without_bom_handling(body);
-    let replaced = if encoding == UTF_8 { invalid_utf8(body) } else { 0 };
+    let (encoding, body, decoded) = detect(bytes)?;
+    // Detection already decoded Shift_JIS / EUC-JP text: do not decode it again.
+    let (text, had_errors) = match decoded {
+        Some(text) => (std::borrow::Cow::Owned(text), false),
+        None => encoding.decode_without_bom_handling(body),
+    };
+    let replaced = if had_errors && encoding == UTF_8 { invalid_utf8(body) } else { 0 };
     if had_errors && !(encoding == UTF_8 && mostly_utf8(body)) {
         return Err(fail("binary", format!("bytes that are not valid {} text", encoding.name())));
     }
@@ -53,13 +57,16 @@ pub fn decode_text(bytes: &[u8]) -> Result<Decoded, DecodeError> {
     if controls * 100 > text.chars().count().max(1) {
         return Err(fail("binary", "binary data, not a text dump"));
     }
-    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    let text = if text.contains('\r') { text.replace("\r\n", "\n").replace('\r', "\n") } else { text.into_owned() };
     Ok(Decoded { text, encoding: encoding.name(), replaced })
 }
 
-fn detect(bytes: &[u8]) -> Result<(&'static Encoding, &[u8]), DecodeError> {
+/// The encoding, the bytes to decode, and the text when detection already decoded it.
+type Detected<'a> = (&'static Encoding, &'a [u8], Option<String>);
+
+fn detect(bytes: &[u8]) -> Result<Detected<'_>, DecodeError> {
     if let Some((enc, bom_len)) = Encoding::for_bom(bytes) {
-        return Ok((enc, &bytes[bom_len..]));
+        return Ok((enc, &bytes[bom_len..], None));
     }
     // UTF-16 without BOM: NUL bytes (every ASCII character has one) and an even length;
     // the byte order is the one that reads as Japanese text.
@@ -71,9 +78,9 @@ fn detect(bytes: &[u8]) -> Result<(&'static Encoding, &[u8]), DecodeError> {
             (!had_errors && good * 10 >= n * 9).then_some(good)
         };
         match (plausible(UTF_16LE), plausible(UTF_16BE)) {
-            (Some(le), Some(be)) => return Ok((if le >= be { UTF_16LE } else { UTF_16BE }, bytes)),
-            (Some(_), None) => return Ok((UTF_16LE, bytes)),
-            (None, Some(_)) => return Ok((UTF_16BE, bytes)),
+            (Some(le), Some(be)) => return Ok((if le >= be { UTF_16LE } else { UTF_16BE }, bytes, None)),
+            (Some(_), None) => return Ok((UTF_16LE, bytes, None)),
+            (None, Some(_)) => return Ok((UTF_16BE, bytes, None)),
             (None, None) => {}
         }
     }
@@ -81,23 +88,23 @@ fn detect(bytes: &[u8]) -> Result<(&'static Encoding, &[u8]), DecodeError> {
         return Err(fail("binary", "binary data (NUL bytes), not a text dump"));
     }
     if std::str::from_utf8(bytes).is_ok() {
-        return Ok((UTF_8, bytes));
+        return Ok((UTF_8, bytes, None));
     }
     // Not UTF-8: the legacy Japanese encodings. Prefer the one that decodes without
     // errors; the detector breaks ties (short texts can be valid in both).
-    let sjis_ok = !SHIFT_JIS.decode_without_bom_handling(bytes).1;
-    let euc_ok = !EUC_JP.decode_without_bom_handling(bytes).1;
-    match (sjis_ok, euc_ok) {
-        (true, false) => Ok((SHIFT_JIS, bytes)),
-        (false, true) => Ok((EUC_JP, bytes)),
+    let (sjis_text, sjis_err) = SHIFT_JIS.decode_without_bom_handling(bytes);
+    let (euc_text, euc_err) = EUC_JP.decode_without_bom_handling(bytes);
+    match (!sjis_err, !euc_err) {
+        (true, false) => Ok((SHIFT_JIS, bytes, Some(sjis_text.into_owned()))),
+        (false, true) => Ok((EUC_JP, bytes, Some(euc_text.into_owned()))),
         (true, true) => {
             let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
             det.feed(bytes, true);
             let guess = det.guess(Some(b"jp"), chardetng::Utf8Detection::Deny);
-            Ok((if guess == EUC_JP { EUC_JP } else { SHIFT_JIS }, bytes))
+            Ok((if guess == EUC_JP { EUC_JP } else { SHIFT_JIS }, bytes, None))
         }
         // A UTF-8 dump damaged in a few places: read it, the bad bytes replaced.
-        (false, false) if mostly_utf8(bytes) => Ok((UTF_8, bytes)),
+        (false, false) if mostly_utf8(bytes) => Ok((UTF_8, bytes, None)),
         (false, false) => {
             // Invalid UTF-8 that is not Japanese legacy text either.
             Err(fail("binary", "neither UTF-8, UTF-16, Shift_JIS nor EUC-JP text"))

@@ -7,6 +7,50 @@ use unicode_normalization::UnicodeNormalization;
 /// Key used to compare printed text with labels: NFKC, white space removed, and the
 /// circle marks that stand for "ticked" folded to ○.
 pub fn key(s: &str) -> String {
+    // perf: most characters of a sheet (ASCII, kanji, kana, CJK punctuation,
+    // full-width ASCII, spaces) are their own NFKC form or map to one ASCII character,
+    // and are starters that never compose with what precedes them, so NFKC of a string
+    // is the concatenation of NFKC of the chunks that begin at such characters. Those
+    // characters are keyed directly; only a chunk holding anything else (Ⅰ, ①, a
+    // combining mark, half-width kana …) goes through the normaliser (`key_nfkc`).
+    // The result is identical to `key_nfkc(s)` (tested exhaustively below).
+    let mut out = String::with_capacity(s.len());
+    let (mut chunk_start, mut chunk_out, mut slow) = (0, 0, false);
+    for (i, c) in s.char_indices() {
+        let fast: Option<Option<char>> = match c {
+            ' ' | '\t' | '\n' | '\r' | '\u{3000}' => Some(None),
+            '\u{21}'..='\u{7e}' | '\u{4e00}'..='\u{9fff}' | '\u{3041}'..='\u{3096}' | '\u{30a1}'..='\u{30fa}' | 'ー' | '・' => Some(Some(c)),
+            '、' | '。' | '〃' | '々' | '\u{3008}'..='\u{3011}' | '〒' | '\u{3014}'..='\u{301b}' | '―' | '‐' | '‘' | '’' | '“' | '”' | '○' | '●' | '□' | '■' | '△' | '▲' | '※' | '→' | '←' | '×' | '÷' | '±' => Some(Some(c)),
+            '〇' | '◯' => Some(Some('○')),
+            // Full-width ASCII: NFKC is the ASCII character.
+            '\u{ff01}'..='\u{ff5e}' => Some(char::from_u32(c as u32 - 0xfee0)),
+            _ => None,
+        };
+        match fast {
+            Some(m) => {
+                if slow {
+                    out.truncate(chunk_out);
+                    out.push_str(&key_nfkc(&s[chunk_start..i]));
+                    slow = false;
+                }
+                chunk_start = i;
+                chunk_out = out.len();
+                if let Some(m) = m {
+                    out.push(m);
+                }
+            }
+            None => slow = true,
+        }
+    }
+    if slow {
+        out.truncate(chunk_out);
+        out.push_str(&key_nfkc(&s[chunk_start..]));
+    }
+    out
+}
+
+/// [`key`] by the book: NFKC of the whole string, white space removed, circles folded.
+pub fn key_nfkc(s: &str) -> String {
     s.nfkc()
         .filter(|c| !c.is_whitespace())
         .map(|c| if matches!(c, '〇' | '◯') { '○' } else { c })
@@ -44,6 +88,12 @@ pub struct FoundDate {
 
 /// Parse the first 和暦 or western date (`令和6年5月24日`, `令和元年10月4日`, `2024年5月24日`) in a
 /// key string. With `month_only`, a year-month without a day is accepted (`2019-01`).
+/// perf: can a date of [`find_date_in_key`] start at byte 0 of this key? (An era name,
+/// 元 or a digit comes first.) A cheap necessary condition to skip the regex.
+pub fn may_start_with_date(k: &str) -> bool {
+    matches!(k.chars().next(), Some('明' | '大' | '昭' | '平' | '令' | '元' | '0'..='9'))
+}
+
 pub fn find_date_in_key(k: &str, month_only: bool) -> Option<FoundDate> {
     for cap in date_re().captures_iter(k) {
         let whole = cap.get(0)?;
@@ -99,6 +149,9 @@ pub fn parse_date(text: &str) -> Option<String> {
 /// If the whole text is one date (optionally followed by `時点`), its ISO form.
 pub fn whole_date(text: &str) -> Option<String> {
     let k = key(text);
+    if !may_start_with_date(&k) {
+        return None; // perf: no date can start at 0, skip the regex
+    }
     let d = find_date_in_key(&k, false)?;
     let rest = &k[d.end..];
     (d.start == 0 && (rest.is_empty() || rest == "時点")).then_some(d.iso)
@@ -145,7 +198,11 @@ pub fn join_cell_lines(lines: &[&str]) -> String {
 /// A text value as the schema wants it: `null` for blank and the form's "nothing" marks.
 pub fn text_value(text: &str, empty_values: &[String]) -> Option<String> {
     let t = text.trim();
-    if t.is_empty() || empty_values.iter().any(|e| key(e) == key(t)) {
+    // perf: key(t) once, not once per empty value.
+    if t.is_empty() || {
+        let kt = key(t);
+        empty_values.iter().any(|e| key(e) == kt)
+    } {
         None
     } else {
         Some(t.to_string())
@@ -155,6 +212,36 @@ pub fn text_value(text: &str, empty_values: &[String]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// perf: the fast path of `key` equals NFKC for every character it accepts, alone
+    /// and next to combining marks, and on every line of the sample.
+    #[test]
+    fn fast_key_equals_nfkc() {
+        let marks = ['\u{3099}', '\u{309a}', '\u{0301}', '\u{ff9e}', 'ﾟ', 'ｶ', ' ', 'Ⅰ'];
+        for cp in 0..0x30000u32 {
+            let Some(c) = char::from_u32(cp) else { continue };
+            let s = c.to_string();
+            assert_eq!(key(&s), key_nfkc(&s), "U+{cp:04X}");
+            for m in marks {
+                for s in [format!("{c}{m}"), format!("{m}{c}"), format!("あ{c}{m}")] {
+                    assert_eq!(key(&s), key_nfkc(&s), "{s:?}");
+                }
+            }
+        }
+        for l in include_str!("../input/000_72349b560cd020d7.txt").lines() {
+            assert_eq!(key(l), key_nfkc(l), "{l}");
+        }
+        // Mixed strings: fast characters around slow ones, in every order.
+        let parts = ["あ", "か", "\u{3099}", "Ⅳ", "①", "Ａ", "\u{0301}", "　", " ", "ｶ", "ﾞ", "〇", "x", "（", "㈱", "\u{309b}", "ｰ"];
+        for a in parts {
+            for b in parts {
+                for c in parts {
+                    let s = format!("{a}{b}{c}あ{a}{c}");
+                    assert_eq!(key(&s), key_nfkc(&s), "{s:?}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn wareki_dates() {

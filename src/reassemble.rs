@@ -57,6 +57,10 @@ pub struct LabelHit {
 /// over `法令上の根拠`, `②所属長の役職名` over `②所属長`).
 pub struct Labels {
     entries: Vec<(String, Vec<LabelKind>)>,
+    /// perf: indices into `entries` (in order) by the label's first character, so a
+    /// line is compared only with labels that can start it or be started by it.
+    /// `None` when some label is empty (then every entry is tried, as before).
+    by_first: Option<HashMap<char, Vec<usize>>>,
 }
 
 impl Labels {
@@ -91,7 +95,24 @@ impl Labels {
             (k, v)
         }).collect();
         entries.sort_by(|a, b| b.0.chars().count().cmp(&a.0.chars().count()).then(a.0.cmp(&b.0)));
-        Labels { entries }
+        let by_first = entries.iter().all(|(k, _)| !k.is_empty()).then(|| {
+            let mut m: HashMap<char, Vec<usize>> = HashMap::new();
+            for (i, (k, _)) in entries.iter().enumerate() {
+                m.entry(k.chars().next().unwrap_or_default()).or_default().push(i);
+            }
+            m
+        });
+        Labels { entries, by_first }
+    }
+
+    /// perf: the entries that may match a non-empty `first` (all of them, in order, when
+    /// unindexed). `first.starts_with(label)` and `label.starts_with(first)` both need
+    /// the same first character.
+    fn candidates<'a>(&'a self, first: &str) -> Box<dyn Iterator<Item = &'a (String, Vec<LabelKind>)> + 'a> {
+        match (&self.by_first, first.chars().next()) {
+            (Some(m), Some(c)) => Box::new(m.get(&c).into_iter().flatten().map(move |&i| &self.entries[i])),
+            _ => Box::new(self.entries.iter()),
+        }
     }
 
     /// Find a label starting at line `i`, following wrapped continuation lines.
@@ -99,11 +120,12 @@ impl Labels {
         let first = &lines[i].key;
         // Bracket fragments of a neighbouring box may precede a label (`］　内部監査`).
         let lead = first.chars().take_while(|c| matches!(c, '[' | ']' | '○')).count();
-        let first: String = first.chars().skip(lead).collect();
+        // perf: a slice, not a new String per line (same characters).
+        let first: &str = first.trim_start_matches(['[', ']', '○']);
         if first.is_empty() {
             return None;
         }
-        for (label, kinds) in &self.entries {
+        for (label, kinds) in self.candidates(first) {
             if first.starts_with(label.as_str()) {
                 let n = lead + label.chars().count();
                 let rest = after_key_prefix(&lines[i].raw, n);
@@ -116,11 +138,11 @@ impl Labels {
         if first.chars().count() < 4 {
             return None;
         }
-        for (label, kinds) in &self.entries {
-            if !label.starts_with(first.as_str()) {
+        for (label, kinds) in self.candidates(first) {
+            if !label.starts_with(first) {
                 continue;
             }
-            let mut acc = first.clone();
+            let mut acc = first.to_string();
             for j in i + 1..lines.len().min(i + 7) {
                 let next = &lines[j].key;
                 if next.is_empty() {
@@ -192,6 +214,19 @@ pub enum Residue {
 }
 
 pub fn residue(text_key: &str, options: &Options) -> Residue {
+    // perf: a key with no option `)`, no marker `<` and no bracket has nothing to take
+    // out; classify it without the copies below (same result).
+    if !text_key.contains([')', '<', '[', ']']) {
+        return if text_key.is_empty() {
+            Residue::Furniture
+        } else if text_key == "○" {
+            Residue::Mark
+        } else if options.by_label.iter().any(|(l, _, _)| l == text_key) {
+            Residue::Answer(text_key.to_string())
+        } else {
+            Residue::Text
+        };
+    }
     let mut s = text_key.replace("<選択肢>", "");
     // Printed options `N)label`: removed, so `3) 未定` alone is not taken for an answer.
     let mut out = String::new();
@@ -302,6 +337,9 @@ pub fn change_region_start(lines: &[Line], rules: &Rules) -> usize {
 
 /// A line that opens a change row: a date at the start, then an item reference.
 pub fn is_change_row_start(k: &str, rules: &Rules) -> bool {
+    if !crate::normalize::may_start_with_date(k) {
+        return false; // perf: no date at 0, skip the regex
+    }
     match find_date_in_key(k, false) {
         Some(d) if d.start == 0 => {
             let rest = &k[d.end..];
