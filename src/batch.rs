@@ -6,6 +6,7 @@ use rayon::prelude::*;
 use sha2::Digest;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::RecvTimeoutError;
 use std::time::{Duration, Instant};
 
 /// One input file and where its output goes.
@@ -143,33 +144,65 @@ pub fn record_of(input: &Input, bytes: Vec<u8>, opts: &Options) -> Record {
 }
 
 /// Text parsing is fast, but a pathological input must not hold the batch forever:
-/// it runs on its own thread and is abandoned at the deadline. Rust cannot stop a
+/// it runs on a parse thread and is abandoned at the deadline. Rust cannot stop a
 /// thread, so an abandoned parse keeps a core until it ends or the process exits;
 /// the size limit keeps that bounded.
 fn text_with_deadline(file: &str, bytes: Vec<u8>, limit: Duration) -> Record {
-    let (tx, rx) = std::sync::mpsc::channel();
-    // Shared, not copied: the thread parses, this side may need it for a timeout record.
+    // Shared, not copied: the parse thread reads it, this side may need it for a
+    // timeout record.
     let bytes = std::sync::Arc::new(bytes);
-    let (name, owned) = (file.to_string(), bytes.clone());
-    let spawned = std::thread::Builder::new()
-        .name("piasheet-text".into())
-        // Room for deep recursion on odd inputs (the default for spawned threads is 2 MiB).
-        .stack_size(16 << 20)
-        .spawn(move || {
-            let _ = tx.send(guarded(&name, &owned, "text", || crate::extract_text_dump(&name, &owned)));
-        });
-    if spawned.is_err() {
+    let worker = TEXT_WORKER.with(|w| w.borrow_mut().take()).or_else(TextWorker::start);
+    let Some(worker) = worker.filter(|w| w.jobs.send((file.to_string(), bytes.clone())).is_ok()) else {
         // No thread to spare: parse here, still under catch_unwind.
         return guarded(file, &bytes, "text", || crate::extract_text_dump(file, &bytes));
-    }
-    match rx.recv_timeout(limit) {
-        Ok(r) => r,
-        Err(_) => crate::failed(
+    };
+    match worker.results.recv_timeout(limit) {
+        Ok(record) => {
+            TEXT_WORKER.with(|w| *w.borrow_mut() = Some(worker));
+            record
+        }
+        // The worker is dropped with its channels: the thread ends after its parse.
+        Err(RecvTimeoutError::Timeout) => crate::failed(
             crate::source_of(file, &bytes, "text"),
             "timeout",
             format!("parsing took longer than {}s (--timeout)", limit.as_secs()),
         ),
+        Err(RecvTimeoutError::Disconnected) => {
+            crate::failed(crate::source_of(file, &bytes, "text"), "internal", "the parse thread ended without a result")
+        }
     }
+}
+
+/// A parse thread kept by each batch worker, so a run does not start a thread (and
+/// map a stack) per document; replaced only when a parse overruns the deadline.
+struct TextWorker {
+    jobs: std::sync::mpsc::Sender<(String, std::sync::Arc<Vec<u8>>)>,
+    results: std::sync::mpsc::Receiver<Record>,
+}
+
+impl TextWorker {
+    fn start() -> Option<TextWorker> {
+        let (jobs, job_rx) = std::sync::mpsc::channel::<(String, std::sync::Arc<Vec<u8>>)>();
+        let (result_tx, results) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("piasheet-text".into())
+            // Room for deep recursion on odd inputs (the default for spawned threads is 2 MiB).
+            .stack_size(16 << 20)
+            .spawn(move || {
+                for (name, bytes) in job_rx {
+                    let record = guarded(&name, &bytes, "text", || crate::extract_text_dump(&name, &bytes));
+                    if result_tx.send(record).is_err() {
+                        break;
+                    }
+                }
+            })
+            .ok()?;
+        Some(TextWorker { jobs, results })
+    }
+}
+
+thread_local! {
+    static TEXT_WORKER: std::cell::RefCell<Option<TextWorker>> = const { std::cell::RefCell::new(None) };
 }
 
 thread_local! {

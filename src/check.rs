@@ -20,8 +20,15 @@ pub const CODES: &[(&str, &str)] = &[
 
 /// Add consistency warnings to `record` (never removes anything).
 pub fn check(record: &mut Record, rules: &Rules) {
-    // Paths are looked up generically in the JSON form, as the rules name them.
-    let Ok(tree) = serde_json::to_value(&*record) else { return };
+    // Paths are looked up generically in the JSON form, as the rules name them. The
+    // change rows, warnings and provenance are left out of it: no check reads them
+    // there, and they are most of the record's size.
+    let changes = std::mem::take(&mut record.changes);
+    let warnings = std::mem::take(&mut record.warnings);
+    let provenance = record.provenance.take();
+    let tree = serde_json::to_value(&*record);
+    (record.changes, record.warnings, record.provenance) = (changes, warnings, provenance);
+    let Ok(tree) = tree else { return };
     let mut out = Vec::new();
     let mut warn = |path: &str, code: &str, message: String| out.push(Warning { path: path.into(), code: code.into(), message });
 
@@ -114,28 +121,42 @@ fn is_number_char(c: char) -> bool {
     matches!(c, 'Ⅰ' | 'Ⅱ' | 'Ⅲ' | 'Ⅳ' | '．' | '.') || c.is_ascii_digit() || ('①'..='⑳').contains(&c)
 }
 
+/// A field a change row can point to: its path, its printed item number and its labels
+/// without their numbers (see [`loc_key`]). Built once per rules file.
+pub struct ChangeTarget {
+    path: String,
+    item: String,
+    labels: Vec<String>,
+}
+
+/// Every field a change row can name: the text fields and the いつ時点 dates.
+pub fn change_targets(rules: &Rules) -> Vec<ChangeTarget> {
+    let label_keys = |labels: &mut dyn Iterator<Item = &String>| -> Vec<String> {
+        labels.map(|l| loc_key(l).trim_start_matches(is_number_char).to_string()).filter(|l| !l.is_empty()).collect()
+    };
+    let mut targets: Vec<ChangeTarget> =
+        rules.text_fields.iter().map(|f| ChangeTarget { path: f.path.clone(), item: f.item.clone(), labels: label_keys(&mut f.labels.iter()) }).collect();
+    for (path, section) in rules.as_of.paths.iter().zip(&rules.as_of.sections) {
+        targets.push(ChangeTarget { path: path.clone(), item: section.clone(), labels: label_keys(&mut std::iter::once(&rules.as_of.label)) });
+    }
+    targets
+}
+
 /// The fields a change row points to, each with whether the printed item number is the
 /// field's own (exact) or only the label matched (a loose match, never compared).
-fn locate(item: &str, rules: &Rules) -> Vec<(String, bool)> {
+fn locate<'r>(item: &str, targets: &'r [ChangeTarget]) -> Vec<(&'r str, bool)> {
     let item = loc_key(item);
     let label = item.trim_start_matches(is_number_char);
+    if label.is_empty() {
+        return Vec::new();
+    }
     let number: String = item[..item.len() - label.len()].chars().filter(|c| !matches!(c, '．' | '.')).collect();
-    let mut candidates: Vec<(&str, &str, Vec<&str>)> =
-        rules.text_fields.iter().map(|f| (f.path.as_str(), f.item.as_str(), f.labels.iter().map(String::as_str).collect())).collect();
-    for (path, section) in rules.as_of.paths.iter().zip(&rules.as_of.sections) {
-        candidates.push((path, section, vec![rules.as_of.label.as_str()]));
-    }
-    let mut found: Vec<(String, bool)> = Vec::new();
-    for (path, field_item, labels) in candidates {
-        // 「②所属長の役職名」 matches the label 「②所属長」 and the other way round.
-        let matches = labels.iter().map(|l| loc_key(l)).any(|l| {
-            let l = l.trim_start_matches(is_number_char).to_string();
-            !label.is_empty() && !l.is_empty() && (label.starts_with(&l) || l.starts_with(label))
-        });
-        if matches {
-            found.push((path.to_string(), number == field_item));
-        }
-    }
+    // 「②所属長の役職名」 matches the label 「②所属長」 and the other way round.
+    let mut found: Vec<(&str, bool)> = targets
+        .iter()
+        .filter(|t| t.labels.iter().any(|l| label.starts_with(l.as_str()) || l.starts_with(label)))
+        .map(|t| (t.path.as_str(), number == t.item))
+        .collect();
     // An exact match settles it; otherwise every loosely matched field is touched.
     if found.iter().any(|f| f.1) {
         found.retain(|f| f.1);
@@ -147,10 +168,11 @@ fn locate(item: &str, rules: &Rules) -> Vec<(String, bool)> {
 /// exactly, says what the whole value became, and the comparison is meaningful.
 fn latest_changes(record: &Record, rules: &Rules, tree: &Value, warn: &mut impl FnMut(&str, &str, String)) {
     // Newest row per field; on equal dates the later row of the table wins.
-    let mut newest: Vec<(String, bool, usize)> = Vec::new();
+    let targets = &rules.compiled().change_targets;
+    let mut newest: Vec<(&str, bool, usize)> = Vec::new();
     for (i, c) in record.changes.iter().enumerate() {
         let Some(date) = c.date.as_deref() else { continue };
-        for (path, exact) in locate(&c.item, rules) {
+        for (path, exact) in locate(&c.item, targets) {
             match newest.iter_mut().find(|(p, _, _)| *p == path) {
                 Some(slot) if record.changes[slot.2].date.as_deref().is_some_and(|d| d > date) => {}
                 Some(slot) => *slot = (path, exact, i),
@@ -165,7 +187,7 @@ fn latest_changes(record: &Record, rules: &Rules, tree: &Value, warn: &mut impl 
         if !exact || rules.changes.addition_markers.iter().any(|m| key(after).starts_with(&key(m))) {
             continue;
         }
-        let Some(current) = get(tree, &path).and_then(Value::as_str) else { continue };
+        let Some(current) = get(tree, path).and_then(Value::as_str) else { continue };
         // Multi-line cells are cut short and re-flowed in the table (a 。 lost at a line
         // end): only one-line values compare reliably.
         if after.trim().contains('\n') || current.trim().contains('\n') {
@@ -177,7 +199,7 @@ fn latest_changes(record: &Record, rules: &Rules, tree: &Value, warn: &mut impl 
             key(after) != key(current)
         };
         if differs {
-            warn(&path, "latest_change_differs", format!("変更箇所 of {} ({}) gives {:?}, the body has {:?}", change.date_text, change.item, after, current));
+            warn(path, "latest_change_differs", format!("変更箇所 of {} ({}) gives {:?}, the body has {:?}", change.date_text, change.item, after, current));
         }
     }
 }
@@ -233,11 +255,11 @@ mod tests {
     #[test]
     fn change_rows_point_to_fields() {
         let rules = Rules::default_rules();
-        assert_eq!(locate("Ⅰ１③システムの名称", rules), [("related.systems".to_string(), true)]);
-        assert_eq!(locate("Ⅰ５②所属長の役職名", rules), [("related.department_head".to_string(), true)]);
-        assert_eq!(locate("Ⅱ２いつ時点の計数か", rules), [("threshold.handlers.as_of".to_string(), true)]);
+        assert_eq!(locate("Ⅰ１③システムの名称", &rules.compiled().change_targets), [("related.systems", true)]);
+        assert_eq!(locate("Ⅰ５②所属長の役職名", &rules.compiled().change_targets), [("related.department_head", true)]);
+        assert_eq!(locate("Ⅱ２いつ時点の計数か", &rules.compiled().change_targets), [("threshold.handlers.as_of", true)]);
         // A wrong or missing item number only touches the field loosely.
-        assert_eq!(locate("Ⅰ システムの名称", rules), [("related.systems".to_string(), false)]);
-        assert!(locate("Ⅰ４法令上の根拠", rules).iter().all(|(_, exact)| !exact));
+        assert_eq!(locate("Ⅰ システムの名称", &rules.compiled().change_targets), [("related.systems", false)]);
+        assert!(locate("Ⅰ４法令上の根拠", &rules.compiled().change_targets).iter().all(|(_, exact)| !exact));
     }
 }

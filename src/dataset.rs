@@ -3,6 +3,7 @@
 //! there are (only the file names and their sort keys are held).
 
 use crate::write::AtomicFile;
+use rayon::prelude::*;
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -64,12 +65,14 @@ pub fn write_dataset(out_dir: &Path, json_files: &[PathBuf], formats: &Formats) 
     struct KeySource {
         file: String,
     }
-    let mut order: Vec<(String, &PathBuf)> = Vec::with_capacity(json_files.len());
-    for path in json_files {
-        let Some(bytes) = read_present(path)? else { continue };
-        let key: Key = serde_json::from_slice(&bytes).map_err(|e| bad_data(path, e))?;
-        order.push((key.source.file, path));
-    }
+    let keys: Vec<Option<String>> = json_files
+        .par_iter()
+        .map(|path| match read_present(path)? {
+            Some(bytes) => serde_json::from_slice::<Key>(&bytes).map(|k| Some(k.source.file)).map_err(|e| bad_data(path, e)),
+            None => Ok(None),
+        })
+        .collect::<io::Result<_>>()?;
+    let mut order: Vec<(String, &PathBuf)> = keys.into_iter().zip(json_files).filter_map(|(k, p)| Some((k?, p))).collect();
     order.sort();
 
     let mut jsonl = formats.jsonl.then(|| AtomicFile::create(&out_dir.join("sheets.jsonl"))).transpose()?;
@@ -80,29 +83,24 @@ pub fn write_dataset(out_dir: &Path, json_files: &[PathBuf], formats: &Formats) 
         // The BOM makes Excel read the file as UTF-8 instead of the local code page.
         let mut s = AtomicFile::create(&out_dir.join("sheets.csv"))?;
         s.write_all(b"\xEF\xBB\xBF")?;
-        let mut s = csv::Writer::from_writer(s);
-        s.write_record(&columns)?;
+        s.write_all(&csv_row(columns.iter())?)?;
         let mut c = AtomicFile::create(&out_dir.join("changes.csv"))?;
         c.write_all(b"\xEF\xBB\xBF")?;
-        let mut c = csv::Writer::from_writer(c);
-        c.write_record(CHANGE_KEYS.iter().chain(CHANGE_FIELDS))?;
+        c.write_all(&csv_row(CHANGE_KEYS.iter().chain(CHANGE_FIELDS))?)?;
         sheets = Some(s);
         changes = Some(c);
     }
-    for (_, path) in order {
-        let Some(bytes) = read_present(path)? else { continue };
-        let record: Value = serde_json::from_slice(&bytes).map_err(|e| bad_data(path, e))?;
-        if let Some(out) = jsonl.as_mut() {
-            serde_json::to_writer(&mut *out, &record)?;
-            out.write_all(b"\n")?;
-        }
-        if let (Some(s), Some(c)) = (sheets.as_mut(), changes.as_mut()) {
-            let cells = flatten(&record);
-            s.write_record(columns.iter().map(|col| cells.get(col.as_str()).map(String::as_str).unwrap_or("")))?;
-            let keys: Vec<String> = CHANGE_KEYS.iter().map(|k| cells.get(*k).cloned().unwrap_or_default()).collect();
-            for row in record.get("changes").and_then(Value::as_array).into_iter().flatten() {
-                let fields = CHANGE_FIELDS.iter().map(|f| row.get(*f).map(scalar).unwrap_or_default());
-                c.write_record(keys.iter().cloned().chain(fields))?;
+    // The rows of a chunk of files are made in parallel (each file parsed and flattened
+    // on its own), then written in order; one chunk is held at a time.
+    for chunk in order.chunks(CHUNK) {
+        let rows: Vec<Rows> = chunk.par_iter().map(|(_, path)| rows_of(path, formats, &columns)).collect::<io::Result<_>>()?;
+        for r in rows {
+            if let Some(out) = jsonl.as_mut() {
+                out.write_all(&r.jsonl)?;
+            }
+            if let (Some(s), Some(c)) = (sheets.as_mut(), changes.as_mut()) {
+                s.write_all(&r.sheet)?;
+                c.write_all(&r.changes)?;
             }
         }
     }
@@ -110,9 +108,51 @@ pub fn write_dataset(out_dir: &Path, json_files: &[PathBuf], formats: &Formats) 
         out.commit()?;
     }
     for w in [sheets, changes].into_iter().flatten() {
-        w.into_inner().map_err(|e| io::Error::other(e.to_string()))?.commit()?;
+        w.commit()?;
     }
     Ok(())
+}
+
+/// Files whose dataset rows are made at once (bounds the memory held).
+const CHUNK: usize = 256;
+
+/// The dataset rows of one record, ready to append: its `sheets.jsonl` line, its
+/// `sheets.csv` row and its `changes.csv` rows (each empty when not asked for).
+#[derive(Default)]
+struct Rows {
+    jsonl: Vec<u8>,
+    sheet: Vec<u8>,
+    changes: Vec<u8>,
+}
+
+fn rows_of(path: &Path, formats: &Formats, columns: &[String]) -> io::Result<Rows> {
+    let mut rows = Rows::default();
+    // A file removed since the sort pass is left out, like a missing one.
+    let Some(bytes) = read_present(path)? else { return Ok(rows) };
+    let record: Value = serde_json::from_slice(&bytes).map_err(|e| bad_data(path, e))?;
+    if formats.jsonl {
+        serde_json::to_writer(&mut rows.jsonl, &record)?;
+        rows.jsonl.push(b'\n');
+    }
+    if formats.csv {
+        let cells = flatten(&record);
+        rows.sheet = csv_row(columns.iter().map(|col| cells.get(col.as_str()).map_or("", String::as_str)))?;
+        let keys: Vec<&str> = CHANGE_KEYS.iter().map(|k| cells.get(*k).map_or("", String::as_str)).collect();
+        let mut c = csv::Writer::from_writer(&mut rows.changes);
+        for row in record.get("changes").and_then(Value::as_array).into_iter().flatten() {
+            let fields: Vec<String> = CHANGE_FIELDS.iter().map(|f| row.get(*f).map(scalar).unwrap_or_default()).collect();
+            c.write_record(keys.iter().copied().chain(fields.iter().map(String::as_str)))?;
+        }
+        c.flush()?;
+    }
+    Ok(rows)
+}
+
+/// One CSV record as bytes.
+fn csv_row<T: AsRef<[u8]>>(cells: impl Iterator<Item = T>) -> io::Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(cells)?;
+    w.into_inner().map_err(|e| io::Error::other(e.to_string()))
 }
 
 /// The bytes of `path`, or `None` if it does not exist.

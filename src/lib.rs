@@ -110,7 +110,7 @@ fn extract_lines(source: Source, lines: Vec<reassemble::Line>, table: Option<&[p
             return failed(source, "unsupported_kind", format!("a {} ({}), not a 基礎項目評価書", other.title, other.kind));
         }
     }
-    let rules::Compiled { labels, options, result: result_re } = rules.compiled();
+    let rules::Compiled { labels, options, result: result_re, .. } = rules.compiled();
     let tokens = reassemble::tokenize(lines, rules, labels, options, result_re);
     let distinct_labels: HashSet<String> = tokens.hits.iter().map(|h| format!("{:?}", h.kinds)).collect();
     let has_title = tokens.lines.iter().any(|l| l.key.contains(&title));

@@ -37,6 +37,8 @@ pub struct Compiled {
     pub labels: crate::reassemble::Labels,
     pub options: crate::reassemble::Options,
     pub result: regex::Regex,
+    /// Fields a change row can name (for the latest-change check).
+    pub change_targets: Vec<crate::check::ChangeTarget>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -178,6 +180,7 @@ impl Rules {
             labels: crate::reassemble::Labels::new(self),
             options: crate::reassemble::Options::new(self),
             result: regex::Regex::new(&self.result.pattern).unwrap_or_else(|e| panic!("rules {}: result pattern: {e}", self.id)),
+            change_targets: crate::check::change_targets(self),
         })
     }
 
