@@ -53,8 +53,7 @@ pub fn decode_text(bytes: &[u8]) -> Result<Decoded, DecodeError> {
     if had_errors && !(encoding == UTF_8 && mostly_utf8(body)) {
         return Err(fail("binary", format!("bytes that are not valid {} text", encoding.name())));
     }
-    let controls = text.chars().filter(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\x0c')).count();
-    if controls * 100 > text.chars().count().max(1) {
+    if control_chars(&text) * 100 > char_count(&text).max(1) {
         return Err(fail("binary", "binary data, not a text dump"));
     }
     let text = if text.contains('\r') { text.replace("\r\n", "\n").replace('\r', "\n") } else { text.into_owned() };
@@ -92,24 +91,42 @@ fn detect(bytes: &[u8]) -> Result<Detected<'_>, DecodeError> {
     }
     // Not UTF-8: the legacy Japanese encodings. Prefer the one that decodes without
     // errors; the detector breaks ties (short texts can be valid in both).
-    let (sjis_text, sjis_err) = SHIFT_JIS.decode_without_bom_handling(bytes);
-    let (euc_text, euc_err) = EUC_JP.decode_without_bom_handling(bytes);
-    match (!sjis_err, !euc_err) {
-        (true, false) => Ok((SHIFT_JIS, bytes, Some(sjis_text.into_owned()))),
-        (false, true) => Ok((EUC_JP, bytes, Some(euc_text.into_owned()))),
-        (true, true) => {
+    // (Decoding stops at the first error, which comes early for the wrong one.)
+    let sjis = SHIFT_JIS.decode_without_bom_handling_and_without_replacement(bytes);
+    let euc = EUC_JP.decode_without_bom_handling_and_without_replacement(bytes);
+    match (sjis, euc) {
+        (Some(text), None) => Ok((SHIFT_JIS, bytes, Some(text.into_owned()))),
+        (None, Some(text)) => Ok((EUC_JP, bytes, Some(text.into_owned()))),
+        (Some(sjis), Some(euc)) => {
             let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
             det.feed(bytes, true);
-            let guess = det.guess(Some(b"jp"), chardetng::Utf8Detection::Deny);
-            Ok((if guess == EUC_JP { EUC_JP } else { SHIFT_JIS }, bytes, None))
+            Ok(match det.guess(Some(b"jp"), chardetng::Utf8Detection::Deny) {
+                g if g == EUC_JP => (EUC_JP, bytes, Some(euc.into_owned())),
+                _ => (SHIFT_JIS, bytes, Some(sjis.into_owned())),
+            })
         }
         // A UTF-8 dump damaged in a few places: read it, the bad bytes replaced.
-        (false, false) if mostly_utf8(bytes) => Ok((UTF_8, bytes, None)),
-        (false, false) => {
+        (None, None) if mostly_utf8(bytes) => Ok((UTF_8, bytes, None)),
+        (None, None) => {
             // Invalid UTF-8 that is not Japanese legacy text either.
             Err(fail("binary", "neither UTF-8, UTF-16, Shift_JIS nor EUC-JP text"))
         }
     }
+}
+
+/// Control characters (`char::is_control`: U+0000–U+001F, U+007F–U+009F) other than
+/// the line and page breaks and tabs, counted on the UTF-8 bytes.
+fn control_chars(text: &str) -> usize {
+    let b = text.as_bytes();
+    let c0 = b.iter().filter(|&&x| (x < 0x20 && !matches!(x, b'\n' | b'\r' | b'\t' | 0x0c)) || x == 0x7f).count();
+    // U+0080–U+009F are C2 80 … C2 9F.
+    let c1 = b.windows(2).filter(|w| w[0] == 0xc2 && (0x80..=0x9f).contains(&w[1])).count();
+    c0 + c1
+}
+
+/// Characters in `text` (bytes that are not UTF-8 continuation bytes).
+fn char_count(text: &str) -> usize {
+    text.as_bytes().iter().filter(|&&x| (x as i8) >= -0x40).count()
 }
 
 /// At most one invalid sequence per 1000 bytes, and the rest valid UTF-8.
@@ -127,6 +144,15 @@ fn is_common_japanese_text(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn byte_counts_equal_char_counts() {
+        for t in ["", "abc\n\r\t\x0c", "\x00\x01\x7f\u{80}\u{9f}\u{a0}é", "国民健康保険\u{85}\u{1b}ｶﾞ", "\u{c2}\u{80}"] {
+            let want = t.chars().filter(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\x0c')).count();
+            assert_eq!(control_chars(t), want, "{t:?}");
+            assert_eq!(char_count(t), t.chars().count(), "{t:?}");
+        }
+    }
 
     const SAMPLE: &str = "特定個人情報保護評価書（基礎項目評価書）\n評価書番号 評価書名\n令和6年5月24日\n";
 

@@ -323,7 +323,7 @@ fn text_fields(t: &Tokens, rules: &Rules, from: usize, f: &mut Fields) {
 /// drawn elsewhere takes a detached `[ ○` only when the rest of the form allows it.
 fn check_boxes(t: &Tokens, rules: &Rules, options: &Options, found_answers: &[(usize, String)], f: &mut Fields) -> Vec<Option<bool>> {
     let n = rules.boxes.len();
-    let keys: Vec<String> = rules.boxes.iter().map(|b| key(&b.label)).collect();
+    let (keys, finder) = &rules.compiled().box_labels;
     let mut found = vec![false; n];
     let mut own: Vec<Option<bool>> = vec![None; n];
     let mut opened_by_previous: Vec<Option<bool>> = vec![None; n];
@@ -331,12 +331,17 @@ fn check_boxes(t: &Tokens, rules: &Rules, options: &Options, found_answers: &[(u
     let mut marks = Vec::new();
     for i in 0..t.body_end {
         let k = &t.lines[i].key;
-        // perf: `bk.len() <= k.len()` first spares a substring searcher for the many
-        // short lines (same result: a longer key cannot be found).
-        let mut hits: Vec<(usize, usize)> =
-            keys.iter().enumerate().filter_map(|(b, bk)| if bk.len() <= k.len() { find_fast(k, bk).map(|p| (p, b)) } else { None }).collect();
+        // The first place of each box label on the line (one pass over the line for all
+        // labels; overlapping matches so a label inside another is still seen).
+        let mut hits: Vec<(usize, usize)> = Vec::new();
+        for m in finder.find_overlapping_iter(k.as_str()) {
+            let b = m.pattern().as_usize();
+            if !hits.iter().any(|h| h.1 == b) {
+                hits.push((m.start(), b));
+            }
+        }
         if hits.is_empty() {
-            if residue(k, options) == Residue::Mark {
+            if t.residues[i] == Residue::Mark {
                 marks.push(i);
             }
             continue;
@@ -401,24 +406,16 @@ fn check_boxes(t: &Tokens, rules: &Rules, options: &Options, found_answers: &[(u
     value
 }
 
-/// perf: `hay.find(needle)` without building a two-way searcher per call: candidates
-/// are the occurrences of the needle's first character (a memchr). Same result.
-fn find_fast(hay: &str, needle: &str) -> Option<usize> {
-    let Some(first) = needle.chars().next() else { return Some(0) };
-    hay.match_indices(first).map(|(p, _)| p).find(|&p| hay[p..].starts_with(needle))
-}
-
 /// Answer candidates: (line, option key) for every standalone option label in the body.
 fn answers(t: &Tokens, options: &Options) -> Vec<(usize, String)> {
     let mut out = Vec::new();
     for i in 0..t.body_end {
-        let text_key = match hit_on_line(t, i) {
-            Some(h) => key(&h.rest),
+        let (line, found) = match hit_on_line(t, i) {
+            Some(h) => (h.end, residue(&key(&h.rest), options)),
             None if t.roles[i] == Role::Label => continue,
-            None => t.lines[i].key.clone(),
+            None => (i, t.residues[i].clone()),
         };
-        let line = hit_on_line(t, i).map_or(i, |h| h.end);
-        if let Residue::Answer(a) = residue(&text_key, options) {
+        if let Residue::Answer(a) = found {
             out.push((line, a));
         }
     }
@@ -441,30 +438,43 @@ fn section_rank(rules: &Rules, section: &str) -> usize {
     rules.headings.iter().position(|h| h.section == section).unwrap_or(usize::MAX)
 }
 
-/// The section a line belongs to, judged from the nearest label above it (or on it).
-fn anchor_section(t: &Tokens, rules: &Rules, line: usize) -> Option<String> {
-    let mut last: Option<String> = None;
-    for h in t.hits.iter().take_while(|h| h.start <= line) {
-        let sections: Vec<&str> = h
-            .kinds
-            .iter()
-            .filter_map(|k| match k {
-                LabelKind::Heading(i) => Some(rules.headings[*i].section.as_str()),
-                LabelKind::Question(i) => Some(rules.choice_fields[*i].section.as_str()),
-                LabelKind::Box(i) => Some(rules.boxes[*i].section.as_str()),
-                _ => None,
-            })
-            .collect();
-        if sections.is_empty() {
-            continue;
+/// The section each line belongs to, judged from the nearest label above it (or on
+/// it): `sections[k]` is the section once the labels up to `t.hits[k]` are read.
+struct Anchors<'a> {
+    sections: Vec<Option<&'a str>>,
+}
+
+impl<'a> Anchors<'a> {
+    fn new(t: &Tokens, rules: &'a Rules) -> Anchors<'a> {
+        let mut last: Option<&str> = None;
+        let mut sections = Vec::with_capacity(t.hits.len());
+        for h in &t.hits {
+            let of_hit: Vec<&str> = h
+                .kinds
+                .iter()
+                .filter_map(|k| match k {
+                    LabelKind::Heading(i) => Some(rules.headings[*i].section.as_str()),
+                    LabelKind::Question(i) => Some(rules.choice_fields[*i].section.as_str()),
+                    LabelKind::Box(i) => Some(rules.boxes[*i].section.as_str()),
+                    _ => None,
+                })
+                .collect();
+            if !of_hit.is_empty() {
+                // One wording can belong to two questions (Ⅳ2 and Ⅳ6): take the first one
+                // not before the section we are already in.
+                let floor = last.map_or(0, |s| section_rank(rules, s));
+                last = of_hit.iter().find(|s| section_rank(rules, s) >= floor).or(of_hit.last()).copied();
+            }
+            sections.push(last);
         }
-        // One wording can belong to two questions (Ⅳ2 and Ⅳ6): take the first one not
-        // before the section we are already in.
-        let floor = last.as_deref().map_or(0, |s| section_rank(rules, s));
-        let pick = sections.iter().find(|s| section_rank(rules, s) >= floor).or(sections.last()).map(|s| s.to_string());
-        last = pick;
+        Anchors { sections }
     }
-    last
+
+    /// The section of `line`.
+    fn at(&self, t: &Tokens, line: usize) -> Option<&'a str> {
+        let n = t.hits.partition_point(|h| h.start <= line);
+        n.checked_sub(1).and_then(|k| self.sections[k])
+    }
 }
 
 /// The section printed after `section` on the form (Ⅱ1 → Ⅱ2).
@@ -522,9 +532,10 @@ fn choices(t: &Tokens, rules: &Rules, options: &Options, all: &[(usize, String)]
     // 1. By anchors: each answer goes to the next question of the section it sits in.
     let mut by_anchor: Vec<Option<usize>> = Vec::new();
     let mut next = 0;
+    let anchors = Anchors::new(t, rules);
     for (line, _) in &cands {
-        let sec = anchor_section(t, rules, *line);
-        let slot = active[next.min(active.len())..].iter().position(|&s| Some(slots[s].section.as_str()) == sec.as_deref()).map(|p| p + next);
+        let sec = anchors.at(t, *line);
+        let slot = active[next.min(active.len())..].iter().position(|&s| Some(slots[s].section.as_str()) == sec).map(|p| p + next);
         if let Some(p) = slot {
             next = p + 1;
         }

@@ -17,16 +17,7 @@ pub fn key(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let (mut chunk_start, mut chunk_out, mut slow) = (0, 0, false);
     for (i, c) in s.char_indices() {
-        let fast: Option<Option<char>> = match c {
-            ' ' | '\t' | '\n' | '\r' | '\u{3000}' => Some(None),
-            '\u{21}'..='\u{7e}' | '\u{4e00}'..='\u{9fff}' | '\u{3041}'..='\u{3096}' | '\u{30a1}'..='\u{30fa}' | 'ー' | '・' => Some(Some(c)),
-            '、' | '。' | '〃' | '々' | '\u{3008}'..='\u{3011}' | '〒' | '\u{3014}'..='\u{301b}' | '―' | '‐' | '‘' | '’' | '“' | '”' | '○' | '●' | '□' | '■' | '△' | '▲' | '※' | '→' | '←' | '×' | '÷' | '±' => Some(Some(c)),
-            '〇' | '◯' => Some(Some('○')),
-            // Full-width ASCII: NFKC is the ASCII character.
-            '\u{ff01}'..='\u{ff5e}' => Some(char::from_u32(c as u32 - 0xfee0)),
-            _ => None,
-        };
-        match fast {
+        match fast_key(c) {
             Some(m) => {
                 if slow {
                     out.truncate(chunk_out);
@@ -49,6 +40,21 @@ pub fn key(s: &str) -> String {
     out
 }
 
+/// The key of a character that keys on its own (`Some(None)`: dropped, `Some(Some(k))`:
+/// becomes `k`), or `None` when it needs the normaliser.
+#[inline]
+fn fast_key(c: char) -> Option<Option<char>> {
+    match c {
+        ' ' | '\t' | '\n' | '\r' | '\u{3000}' => Some(None),
+        '\u{21}'..='\u{7e}' | '\u{4e00}'..='\u{9fff}' | '\u{3041}'..='\u{3096}' | '\u{30a1}'..='\u{30fa}' | 'ー' | '・' => Some(Some(c)),
+        '、' | '。' | '〃' | '々' | '\u{3008}'..='\u{3011}' | '〒' | '\u{3014}'..='\u{301b}' | '―' | '‐' | '‘' | '’' | '“' | '”' | '○' | '●' | '□' | '■' | '△' | '▲' | '※' | '→' | '←' | '×' | '÷' | '±' => Some(Some(c)),
+        '〇' | '◯' => Some(Some('○')),
+        // Full-width ASCII: NFKC is the ASCII character.
+        '\u{ff01}'..='\u{ff5e}' => Some(char::from_u32(c as u32 - 0xfee0)),
+        _ => None,
+    }
+}
+
 /// [`key`] by the book: NFKC of the whole string, white space removed, circles folded.
 pub fn key_nfkc(s: &str) -> String {
     s.nfkc()
@@ -64,9 +70,17 @@ pub fn after_key_prefix(raw: &str, n: usize) -> &str {
         if seen >= n {
             return &raw[i..];
         }
-        seen += key(c.encode_utf8(&mut [0; 4])).chars().count();
+        seen += key_len_of_char(c);
     }
     ""
+}
+
+/// How many characters `c` becomes in a [`key`].
+fn key_len_of_char(c: char) -> usize {
+    match fast_key(c) {
+        Some(m) => usize::from(m.is_some()),
+        None => key(c.encode_utf8(&mut [0; 4])).chars().count(),
+    }
 }
 
 const ERAS: &[(&str, i32)] = &[("明治", 1868), ("大正", 1912), ("昭和", 1926), ("平成", 1989), ("令和", 2019)];
@@ -148,11 +162,15 @@ pub fn parse_date(text: &str) -> Option<String> {
 
 /// If the whole text is one date (optionally followed by `時点`), its ISO form.
 pub fn whole_date(text: &str) -> Option<String> {
-    let k = key(text);
-    if !may_start_with_date(&k) {
+    whole_date_of_key(&key(text))
+}
+
+/// [`whole_date`] of text already keyed.
+pub fn whole_date_of_key(k: &str) -> Option<String> {
+    if !may_start_with_date(k) {
         return None; // perf: no date can start at 0, skip the regex
     }
-    let d = find_date_in_key(&k, false)?;
+    let d = find_date_in_key(k, false)?;
     let rest = &k[d.end..];
     (d.start == 0 && (rest.is_empty() || rest == "時点")).then_some(d.iso)
 }
@@ -179,13 +197,13 @@ fn starts_new_line(line: &str) -> bool {
 /// reaches the cell's width joined to the next (it was wrapped by the cell, not by
 /// the writer), other line breaks kept as `\n`.
 pub fn join_cell_lines(lines: &[&str]) -> String {
-    let lines: Vec<&str> = lines.iter().map(|l| l.trim()).filter(|l| !l.is_empty()).collect();
-    let width = lines.iter().map(|l| display_width(l)).max().unwrap_or(0);
-    let mut out = String::new();
-    for (i, line) in lines.iter().enumerate() {
+    let lines: Vec<(&str, usize)> = lines.iter().map(|l| l.trim()).filter(|l| !l.is_empty()).map(|l| (l, display_width(l))).collect();
+    let width = lines.iter().map(|l| l.1).max().unwrap_or(0);
+    let mut out = String::with_capacity(lines.iter().map(|l| l.0.len() + 1).sum());
+    for (i, &(line, _)) in lines.iter().enumerate() {
         if i > 0 {
-            let prev = lines[i - 1];
-            let wrapped = width >= 20 && display_width(prev) + 2 >= width && !starts_new_line(line);
+            let prev_width = lines[i - 1].1;
+            let wrapped = width >= 20 && prev_width + 2 >= width && !starts_new_line(line);
             if !wrapped {
                 out.push('\n');
             }

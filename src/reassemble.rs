@@ -2,7 +2,7 @@
 //! a narrow cell wrapped them over several lines; bracket fragments, option lists and
 //! answers are told apart; the body is cut from the change-history pages.
 
-use crate::normalize::{after_key_prefix, find_date_in_key, key, whole_date};
+use crate::normalize::{after_key_prefix, find_date_in_key, key, whole_date_of_key};
 use crate::rules::Rules;
 use std::collections::HashMap;
 
@@ -227,7 +227,7 @@ pub fn residue(text_key: &str, options: &Options) -> Residue {
             Residue::Text
         };
     }
-    let mut s = text_key.replace("<選択肢>", "");
+    let mut s = if text_key.contains("<選択肢>") { text_key.replace("<選択肢>", "") } else { text_key.to_string() };
     // Printed options `N)label`: removed, so `3) 未定` alone is not taken for an answer.
     let mut out = String::new();
     let mut rest = s.as_str();
@@ -277,16 +277,22 @@ pub struct Tokens {
     pub hits: Vec<LabelHit>,
     pub hit_at_line: HashMap<usize, usize>,
     pub roles: Vec<Role>,
+    /// [`residue`] of every line's key (lines of the change pages: `Furniture`).
+    pub residues: Vec<Residue>,
     /// First line of the change-history pages (or the end).
     pub body_end: usize,
 }
 
 pub fn tokenize(lines: Vec<Line>, rules: &Rules, labels: &Labels, options: &Options, result_re: &regex::Regex) -> Tokens {
     let body_end = change_region_start(&lines, rules);
-    let fixed: Vec<String> = rules.fixed_texts.iter().map(|t| key(t)).collect();
+    let fixed = &rules.compiled().fixed_texts;
     let mut hits = Vec::new();
     let mut hit_at_line = HashMap::new();
     let mut roles = vec![Role::Blank; lines.len()];
+    let mut residues = vec![Residue::Furniture; lines.len()];
+    for (r, line) in residues.iter_mut().zip(&lines[..body_end]) {
+        *r = residue(&line.key, options);
+    }
     let mut i = 0;
     while i < body_end {
         let line = &lines[i];
@@ -304,9 +310,9 @@ pub fn tokenize(lines: Vec<Line>, rules: &Rules, labels: &Labels, options: &Opti
             continue;
         }
         let k = &line.key;
-        let typed = residue(k, options) != Residue::Text
+        let typed = residues[i] != Residue::Text
             || k.starts_with("<選択肢>")
-            || whole_date(&line.raw).is_some()
+            || whole_date_of_key(k).is_some()
             || (k.len() <= 3 && k.chars().all(|c| c.is_ascii_digit()))
             || fixed.iter().any(|f| k.starts_with(f.as_str()) || (k.chars().count() >= 5 && f.contains(k.as_str())))
             || result_re.is_match(k)
@@ -314,7 +320,7 @@ pub fn tokenize(lines: Vec<Line>, rules: &Rules, labels: &Labels, options: &Opti
         roles[i] = if typed { Role::Typed } else { Role::Text };
         i += 1;
     }
-    Tokens { lines, hits, hit_at_line, roles, body_end }
+    Tokens { lines, hits, hit_at_line, roles, residues, body_end }
 }
 
 /// `[平成31年１月　様式２]` and the like.
@@ -343,7 +349,7 @@ pub fn is_change_row_start(k: &str, rules: &Rules) -> bool {
     match find_date_in_key(k, false) {
         Some(d) if d.start == 0 => {
             let rest = &k[d.end..];
-            rules.changes.item_prefixes.iter().any(|p| rest.starts_with(&key(p)))
+            rules.compiled().item_prefixes.iter().any(|p| rest.starts_with(p.as_str()))
         }
         _ => false,
     }

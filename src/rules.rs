@@ -37,6 +37,11 @@ pub struct Compiled {
     pub labels: crate::reassemble::Labels,
     pub options: crate::reassemble::Options,
     pub result: regex::Regex,
+    /// Keys of the check-box labels (in `boxes` order) and a finder for all of them.
+    pub box_labels: (Vec<String>, aho_corasick::AhoCorasick),
+    /// Keys of `fixed_texts` and of the change rows' item prefixes.
+    pub fixed_texts: Vec<String>,
+    pub item_prefixes: Vec<String>,
     /// Fields a change row can name (for the latest-change check).
     pub change_targets: Vec<crate::check::ChangeTarget>,
 }
@@ -181,6 +186,13 @@ impl Rules {
             options: crate::reassemble::Options::new(self),
             result: regex::Regex::new(&self.result.pattern).unwrap_or_else(|e| panic!("rules {}: result pattern: {e}", self.id)),
             change_targets: crate::check::change_targets(self),
+            fixed_texts: self.fixed_texts.iter().map(|t| crate::normalize::key(t)).collect(),
+            item_prefixes: self.changes.item_prefixes.iter().map(|p| crate::normalize::key(p)).collect(),
+            box_labels: {
+                let keys: Vec<String> = self.boxes.iter().map(|b| crate::normalize::key(&b.label)).collect();
+                let finder = aho_corasick::AhoCorasick::new(&keys).unwrap_or_else(|e| panic!("rules {}: box labels: {e}", self.id));
+                (keys, finder)
+            },
         })
     }
 

@@ -1,0 +1,54 @@
+//! Where the time of a text dump goes, stage by stage, in one thread:
+//!
+//!     cargo run --release --example stages -- DIR [--runs 3]
+//!
+//! Reads every `*.txt` of DIR into memory first (so I/O is not counted), then times
+//! each stage of the text path over all of them: decode, lines, tokenize, fields,
+//! changes, the whole record (incl. checks), and the pretty JSON output. Prints µs per
+//! document for each.
+
+use piasheet::{changes, decode, extract, reassemble, rules::Rules};
+use std::collections::HashSet;
+use std::time::Instant;
+
+// The same allocator as the CLI, so the numbers are the CLI's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let dir = args.first().expect("usage: stages DIR [--runs N]");
+    let runs: usize = args.iter().position(|a| a == "--runs").and_then(|i| args.get(i + 1)).and_then(|n| n.parse().ok()).unwrap_or(3);
+    let mut files: Vec<Vec<u8>> = Vec::new();
+    for e in std::fs::read_dir(dir).expect("read DIR") {
+        let p = e.expect("entry").path();
+        if p.extension().is_some_and(|x| x == "txt") {
+            files.push(std::fs::read(&p).expect("read file"));
+        }
+    }
+    let n = files.len().max(1) as f64;
+    let rules = Rules::default_rules();
+    let c = rules.compiled();
+    let time = |name: &str, f: &mut dyn FnMut()| {
+        let best = (0..runs)
+            .map(|_| {
+                let t = Instant::now();
+                f();
+                t.elapsed().as_secs_f64()
+            })
+            .fold(f64::INFINITY, f64::min);
+        println!("{name:<10} {:8.1} µs/document", best * 1e6 / n);
+    };
+    let texts: Vec<String> = files.iter().map(|b| decode::decode_text(b).expect("decodes").text).collect();
+    time("decode", &mut || files.iter().for_each(|b| drop(decode::decode_text(b))));
+    time("lines", &mut || texts.iter().for_each(|t| drop(reassemble::lines_of(t))));
+    let lines: Vec<Vec<reassemble::Line>> = texts.iter().map(|t| reassemble::lines_of(t)).collect();
+    time("tokenize", &mut || lines.iter().for_each(|l| drop(reassemble::tokenize(l.clone(), rules, &c.labels, &c.options, &c.result))));
+    let tokens: Vec<reassemble::Tokens> = lines.iter().map(|l| reassemble::tokenize(l.clone(), rules, &c.labels, &c.options, &c.result)).collect();
+    time("fields", &mut || tokens.iter().for_each(|t| drop(extract::extract_fields(t, rules, &c.labels, &c.options))));
+    let known = HashSet::new();
+    time("changes", &mut || tokens.iter().for_each(|t| drop(changes::from_text(&t.lines, t.body_end, rules, &known, &mut Vec::new()))));
+    time("record", &mut || files.iter().for_each(|b| drop(piasheet::extract_text_dump("f.txt", b))));
+    let records: Vec<_> = files.iter().map(|b| piasheet::extract_text_dump("f.txt", b)).collect();
+    time("json", &mut || records.iter().for_each(|r| drop(serde_json::to_vec_pretty(r))));
+}
