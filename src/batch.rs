@@ -341,9 +341,15 @@ fn previous_outcome(out: &Path, sha256: &str) -> Option<Outcome> {
     (stored.source.sha256 == sha256).then_some(stored)
 }
 
-/// Run every input; `on_record` sees each new record (it writes it) from the worker
-/// threads. With `opts.resume`, inputs whose output matches their bytes are skipped.
-pub fn run(inputs: &[Input], opts: &Options, on_record: &(dyn Fn(&Input, &Record) + Sync)) -> Summary {
+/// Inputs run in parallel at a time; their results reach `sink` in input order.
+const CHUNK: usize = 256;
+
+/// Run every input. `on_record` sees each new record from the worker threads (it
+/// writes it) and returns what `sink` should get for it; with `opts.resume`, an input
+/// whose stored output matches its bytes is skipped and `on_record` gets `None`. `sink`
+/// receives the results on this thread in input order (for the dataset files), a chunk
+/// at a time, so memory stays bounded however many inputs there are.
+pub fn run<R: Send>(inputs: &[Input], opts: &Options, on_record: &(dyn Fn(&Input, Option<&Record>) -> R + Sync), sink: &mut dyn FnMut(R)) -> Summary {
     let start = Instant::now();
     let bar = if opts.progress {
         let b = indicatif::ProgressBar::new(inputs.len() as u64);
@@ -357,23 +363,19 @@ pub fn run(inputs: &[Input], opts: &Options, on_record: &(dyn Fn(&Input, &Record
     };
     let (ok, partial, failed, resumed) = (AtomicUsize::new(0), AtomicUsize::new(0), AtomicUsize::new(0), AtomicUsize::new(0));
     let errors = std::sync::Mutex::new(Vec::new());
-    inputs.par_iter().for_each(|input| {
-        let outcome = match load(input, opts) {
-            Err(record) => {
-                on_record(input, &record);
-                Outcome::of(&record)
-            }
+    let one = |input: &Input| -> R {
+        let (outcome, result) = match load(input, opts) {
+            Err(record) => (Outcome::of(&record), on_record(input, Some(&record))),
             Ok(bytes) => {
                 let sha = || format!("{:x}", sha2::Sha256::digest(&bytes));
                 match opts.resume.then(|| previous_outcome(&opts.out_dir.join(&input.output), &sha())).flatten() {
                     Some(done) => {
                         resumed.fetch_add(1, Ordering::Relaxed);
-                        done
+                        (done, on_record(input, None))
                     }
                     None => {
                         let record = record_of(input, bytes, opts);
-                        on_record(input, &record);
-                        Outcome::of(&record)
+                        (Outcome::of(&record), on_record(input, Some(&record)))
                     }
                 }
             }
@@ -388,7 +390,12 @@ pub fn run(inputs: &[Input], opts: &Options, on_record: &(dyn Fn(&Input, &Record
             errors.lock().unwrap_or_else(|e| e.into_inner()).push(line);
         }
         bar.inc(1);
-    });
+        result
+    };
+    for chunk in inputs.chunks(CHUNK) {
+        let results: Vec<R> = chunk.par_iter().map(one).collect();
+        results.into_iter().for_each(&mut *sink);
+    }
     bar.finish_and_clear();
     let mut errors = errors.into_inner().unwrap_or_else(|e| e.into_inner());
     errors.sort_by(|a, b| a.path.cmp(&b.path));

@@ -1,14 +1,12 @@
-//! Dataset files for researchers: `sheets.jsonl`, `sheets.csv`, `changes.csv`, built by
-//! streaming over the per-file JSON outputs so memory stays flat however many sheets
-//! there are (only the file names and their sort keys are held).
+//! Dataset files for researchers: `sheets.jsonl`, `sheets.csv`, `changes.csv`, written
+//! as a stream while the batch runs (rows in input order), so memory stays flat however
+//! many sheets there are.
 
 use crate::write::AtomicFile;
-use rayon::prelude::*;
-use serde::Deserialize;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Which outputs `extract` writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,105 +45,94 @@ pub fn sheet_columns() -> Vec<String> {
     cols
 }
 
-/// Write the dataset files of `formats` into `out_dir` from the records in `json_files`.
-/// Rows are sorted by `source.file`, so every run gives the same files. A JSON file that
-/// is missing (its write failed, already reported) is left out.
-pub fn write_dataset(out_dir: &Path, json_files: &[PathBuf], formats: &Formats) -> io::Result<()> {
-    if !formats.jsonl && !formats.csv {
-        return Ok(());
-    }
-    // First pass: only the sort key of each file.
-    #[derive(Deserialize, Default)]
-    #[serde(default)]
-    struct Key {
-        source: KeySource,
-    }
-    #[derive(Deserialize, Default)]
-    #[serde(default)]
-    struct KeySource {
-        file: String,
-    }
-    let keys: Vec<Option<String>> = json_files
-        .par_iter()
-        .map(|path| match read_present(path)? {
-            Some(bytes) => serde_json::from_slice::<Key>(&bytes).map(|k| Some(k.source.file)).map_err(|e| bad_data(path, e)),
-            None => Ok(None),
-        })
-        .collect::<io::Result<_>>()?;
-    let mut order: Vec<(String, &PathBuf)> = keys.into_iter().zip(json_files).filter_map(|(k, p)| Some((k?, p))).collect();
-    order.sort();
-
-    let mut jsonl = formats.jsonl.then(|| AtomicFile::create(&out_dir.join("sheets.jsonl"))).transpose()?;
-    let mut sheets = None;
-    let mut changes = None;
-    let columns = sheet_columns();
-    if formats.csv {
-        // The BOM makes Excel read the file as UTF-8 instead of the local code page.
-        let mut s = AtomicFile::create(&out_dir.join("sheets.csv"))?;
-        s.write_all(b"\xEF\xBB\xBF")?;
-        s.write_all(&csv_row(columns.iter())?)?;
-        let mut c = AtomicFile::create(&out_dir.join("changes.csv"))?;
-        c.write_all(b"\xEF\xBB\xBF")?;
-        c.write_all(&csv_row(CHANGE_KEYS.iter().chain(CHANGE_FIELDS))?)?;
-        sheets = Some(s);
-        changes = Some(c);
-    }
-    // The rows of a chunk of files are made in parallel (each file parsed and flattened
-    // on its own), then written in order; one chunk is held at a time.
-    for chunk in order.chunks(CHUNK) {
-        let rows: Vec<Rows> = chunk.par_iter().map(|(_, path)| rows_of(path, formats, &columns)).collect::<io::Result<_>>()?;
-        for r in rows {
-            if let Some(out) = jsonl.as_mut() {
-                out.write_all(&r.jsonl)?;
-            }
-            if let (Some(s), Some(c)) = (sheets.as_mut(), changes.as_mut()) {
-                s.write_all(&r.sheet)?;
-                c.write_all(&r.changes)?;
-            }
-        }
-    }
-    if let Some(out) = jsonl {
-        out.commit()?;
-    }
-    for w in [sheets, changes].into_iter().flatten() {
-        w.commit()?;
-    }
-    Ok(())
+/// The dataset files being written: rows are appended in the order they come (the
+/// caller gives them in input order, so two runs over the same inputs give identical
+/// files), and the files are put in place whole by [`DatasetWriter::commit`].
+pub struct DatasetWriter {
+    jsonl: Option<AtomicFile>,
+    sheets: Option<AtomicFile>,
+    changes: Option<AtomicFile>,
 }
 
-/// Files whose dataset rows are made at once (bounds the memory held).
-const CHUNK: usize = 256;
+impl DatasetWriter {
+    /// Start the files of `formats` in `out_dir` (none for `json` alone).
+    pub fn create(out_dir: &Path, formats: &Formats) -> io::Result<DatasetWriter> {
+        let jsonl = formats.jsonl.then(|| AtomicFile::create(&out_dir.join("sheets.jsonl"))).transpose()?;
+        let (mut sheets, mut changes) = (None, None);
+        if formats.csv {
+            // The BOM makes Excel read the file as UTF-8 instead of the local code page.
+            let mut s = AtomicFile::create(&out_dir.join("sheets.csv"))?;
+            s.write_all(b"\xEF\xBB\xBF")?;
+            s.write_all(&csv_row(sheet_columns_cached().iter())?)?;
+            let mut c = AtomicFile::create(&out_dir.join("changes.csv"))?;
+            c.write_all(b"\xEF\xBB\xBF")?;
+            c.write_all(&csv_row(CHANGE_KEYS.iter().chain(CHANGE_FIELDS))?)?;
+            (sheets, changes) = (Some(s), Some(c));
+        }
+        Ok(DatasetWriter { jsonl, sheets, changes })
+    }
+
+    pub fn append(&mut self, rows: &Rows) -> io::Result<()> {
+        for (out, bytes) in [(&mut self.jsonl, &rows.jsonl), (&mut self.sheets, &rows.sheet), (&mut self.changes, &rows.changes)] {
+            if let Some(out) = out.as_mut() {
+                out.write_all(bytes)?;
+            }
+        }
+        Ok(())
+    }
+
+    pub fn commit(self) -> io::Result<()> {
+        for f in [self.jsonl, self.sheets, self.changes].into_iter().flatten() {
+            f.commit()?;
+        }
+        Ok(())
+    }
+}
 
 /// The dataset rows of one record, ready to append: its `sheets.jsonl` line, its
 /// `sheets.csv` row and its `changes.csv` rows (each empty when not asked for).
 #[derive(Default)]
-struct Rows {
+pub struct Rows {
     jsonl: Vec<u8>,
     sheet: Vec<u8>,
     changes: Vec<u8>,
 }
 
-fn rows_of(path: &Path, formats: &Formats, columns: &[String]) -> io::Result<Rows> {
-    let mut rows = Rows::default();
-    // A file removed since the sort pass is left out, like a missing one.
-    let Some(bytes) = read_present(path)? else { return Ok(rows) };
-    let record: Value = serde_json::from_slice(&bytes).map_err(|e| bad_data(path, e))?;
-    if formats.jsonl {
-        serde_json::to_writer(&mut rows.jsonl, &record)?;
-        rows.jsonl.push(b'\n');
-    }
-    if formats.csv {
-        let cells = flatten(&record);
-        rows.sheet = csv_row(columns.iter().map(|col| cells.get(col.as_str()).map_or("", String::as_str)))?;
-        let keys: Vec<&str> = CHANGE_KEYS.iter().map(|k| cells.get(*k).map_or("", String::as_str)).collect();
-        let mut c = csv::Writer::from_writer(&mut rows.changes);
-        for row in record.get("changes").and_then(Value::as_array).into_iter().flatten() {
-            let fields: Vec<String> = CHANGE_FIELDS.iter().map(|f| row.get(*f).map(scalar).unwrap_or_default()).collect();
-            c.write_record(keys.iter().copied().chain(fields.iter().map(String::as_str)))?;
+impl Rows {
+    /// The rows of a record in its JSON form. Made on the worker threads, so the
+    /// flattening runs in parallel.
+    pub fn of(record: &Value, formats: &Formats) -> io::Result<Rows> {
+        let mut rows = Rows::default();
+        if formats.jsonl {
+            serde_json::to_writer(&mut rows.jsonl, record)?;
+            rows.jsonl.push(b'\n');
         }
-        c.flush()?;
+        if formats.csv {
+            let cells = flatten(record);
+            rows.sheet = csv_row(sheet_columns_cached().iter().map(|col| cells.get(col.as_str()).map_or("", String::as_str)))?;
+            let keys: Vec<&str> = CHANGE_KEYS.iter().map(|k| cells.get(*k).map_or("", String::as_str)).collect();
+            let mut c = csv::Writer::from_writer(&mut rows.changes);
+            for row in record.get("changes").and_then(Value::as_array).into_iter().flatten() {
+                let fields: Vec<String> = CHANGE_FIELDS.iter().map(|f| row.get(*f).map(scalar).unwrap_or_default()).collect();
+                c.write_record(keys.iter().copied().chain(fields.iter().map(String::as_str)))?;
+            }
+            c.flush()?;
+        }
+        Ok(rows)
     }
-    Ok(rows)
+
+    /// The rows of a record stored as JSON in `path` (an output kept by `--resume`).
+    pub fn of_file(path: &Path, formats: &Formats) -> io::Result<Rows> {
+        let bytes = std::fs::read(path).map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+        let record: Value = serde_json::from_slice(&bytes).map_err(|e| bad_data(path, e))?;
+        Rows::of(&record, formats)
+    }
+}
+
+/// [`sheet_columns`], computed once.
+fn sheet_columns_cached() -> &'static [String] {
+    static COLUMNS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    COLUMNS.get_or_init(sheet_columns)
 }
 
 /// One CSV record as bytes.
@@ -153,15 +140,6 @@ fn csv_row<T: AsRef<[u8]>>(cells: impl Iterator<Item = T>) -> io::Result<Vec<u8>
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(cells)?;
     w.into_inner().map_err(|e| io::Error::other(e.to_string()))
-}
-
-/// The bytes of `path`, or `None` if it does not exist.
-fn read_present(path: &Path) -> io::Result<Option<Vec<u8>>> {
-    match std::fs::read(path) {
-        Ok(b) => Ok(Some(b)),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(io::Error::new(e.kind(), format!("{}: {e}", path.display()))),
-    }
 }
 
 fn bad_data(path: &Path, e: serde_json::Error) -> io::Error {

@@ -2,7 +2,7 @@
 //! (an option label, a date, a bracket pair, a tick) and tied to their questions by the
 //! form's structure, because a dump's reading order is the PDF's drawing order.
 
-use crate::normalize::{join_cell_lines, key, text_value, whole_date, find_date_in_key};
+use crate::normalize::{join_cell_lines, key, text_value, whole_date, whole_date_of_key, find_date_in_key};
 use crate::reassemble::{residue, CoverLabel, LabelHit, LabelKind, Labels, Options, Residue, Role, Tokens};
 use crate::record::Warning;
 use crate::rules::Rules;
@@ -71,7 +71,7 @@ pub fn extract_fields(t: &Tokens, rules: &Rules, labels: &Labels, options: &Opti
 }
 
 fn hit_on_line(t: &Tokens, i: usize) -> Option<&LabelHit> {
-    t.hit_at_line.get(&i).map(|&h| &t.hits[h])
+    t.hit_at_line.get(i).copied().flatten().map(|h| &t.hits[h])
 }
 
 /// The cover page: values are typed (a stamp, a date, `番号 名称`, a body's head, the
@@ -590,7 +590,7 @@ fn as_of_dates(t: &Tokens, rules: &Rules, f: &mut Fields) {
             }
             Some(_) => {}
             None if t.roles[i] == Role::Typed => {
-                if let Some(d) = whole_date(&t.lines[i].raw) {
+                if let Some(d) = whole_date_of_key(&t.lines[i].key) {
                     dates.push((i, d));
                 }
             }
@@ -651,12 +651,12 @@ fn as_of_dates(t: &Tokens, rules: &Rules, f: &mut Fields) {
 fn result(t: &Tokens, rules: &Rules, f: &mut Fields) {
     let re = Some(&rules.compiled().result);
     let found = (0..t.body_end).find_map(|i| {
-        let text = match hit_on_line(t, i) {
-            Some(h) => h.rest.trim().to_string(),
+        let (text, matches) = match hit_on_line(t, i) {
+            Some(h) => (h.rest.trim(), re.is_some_and(|re| re.is_match(&key(&h.rest)))),
             None if t.roles[i] == Role::Label => return None,
-            None => t.lines[i].raw.trim().to_string(),
+            None => (t.lines[i].raw.trim(), re.is_some_and(|re| re.is_match(&t.lines[i].key))),
         };
-        re.as_ref().filter(|re| re.is_match(&key(&text))).map(|_| (i, text))
+        matches.then(|| (i, text.to_string()))
     });
     match found {
         Some((i, text)) => f.set(&rules.result.path, json!(text), Some([i, i])),

@@ -2,10 +2,12 @@
 
 use clap::{Parser, Subcommand};
 use piasheet::batch;
+use piasheet::dataset::{DatasetWriter, Rows};
 use piasheet::record::Status;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// Turn 特定個人情報保護評価書 (Japanese PIA sheets: 基礎項目評価書) into typed JSON.
@@ -198,10 +200,8 @@ fn extract(paths: Vec<PathBuf>, output: Option<PathBuf>, provenance: bool, max_b
         eprintln!("piasheet: no *.txt or *.pdf files in {}", paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
         return ExitCode::from(2);
     }
-    // Without per-file JSON the dataset is still built from them: in a scratch folder.
-    let json_dir = if formats.json { out_dir.clone() } else { out_dir.join(format!(".piasheet-json-{}", std::process::id())) };
     let opts = batch::Options {
-        out_dir: json_dir.clone(),
+        out_dir: out_dir.clone(),
         provenance,
         max_bytes,
         pdf_timeout: Duration::from_secs(timeout),
@@ -212,35 +212,58 @@ fn extract(paths: Vec<PathBuf>, output: Option<PathBuf>, provenance: bool, max_b
     batch::install_quiet_panic_hook();
     // Leftovers of a killed run: a temporary file is never an output.
     piasheet::write::remove_stale_tmp(&out_dir);
-    let write_failures = std::sync::atomic::AtomicUsize::new(0);
-    let summary = batch::run(&inputs, &opts, &|input, record| {
+    let write_failures = AtomicUsize::new(0);
+    let fail_write = |what: &str, e: &dyn std::fmt::Display| {
+        write_failures.fetch_add(1, Ordering::Relaxed);
+        eprintln!("piasheet: cannot write {what}: {e}");
+    };
+    let mut dataset = match DatasetWriter::create(&out_dir, &formats) {
+        Ok(d) => Some(d),
+        Err(e) => {
+            fail_write(&format!("the dataset files in {}", out_dir.display()), &e);
+            None
+        }
+    };
+    let want_rows = dataset.is_some() && (formats.jsonl || formats.csv);
+    // On the worker threads: write the record's JSON, make its dataset rows.
+    let on_record = |input: &batch::Input, record: Option<&piasheet::record::Record>| -> Option<Rows> {
+        let target = out_dir.join(&input.output);
+        let Some(record) = record else {
+            // Kept by --resume: its rows come from the stored output.
+            return want_rows.then(|| Rows::of_file(&target, &formats).map_err(|e| fail_write("the dataset rows", &e)).ok()).flatten();
+        };
         if let (Status::Failed, Some(err)) = (record.status, &record.error) {
             eprintln!("piasheet: {}: {}: {}", input.path.display(), err.code, err.reason);
         }
-        let target = json_dir.join(&input.output);
-        let json = match serde_json::to_vec_pretty(record) {
-            Ok(j) => j,
+        let value = match serde_json::to_value(record) {
+            Ok(v) => v,
             Err(e) => {
-                eprintln!("piasheet: {}: cannot serialize: {e}", input.path.display());
-                return;
+                fail_write(&format!("{} (cannot serialize)", target.display()), &e);
+                return None;
             }
         };
-        if let Err(e) = piasheet::write::atomic_write(&target, &json) {
-            write_failures.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            eprintln!("piasheet: {}: cannot write {}: {e}", input.path.display(), target.display());
+        if formats.json {
+            let written = serde_json::to_vec_pretty(&value).map_err(std::io::Error::from).and_then(|json| piasheet::write::atomic_write(&target, &json));
+            if let Err(e) = written {
+                fail_write(&target.display().to_string(), &e);
+            }
         }
-    });
+        want_rows.then(|| Rows::of(&value, &formats).map_err(|e| fail_write("the dataset rows", &e)).ok()).flatten()
+    };
+    // On this thread, in input order: append the rows.
+    let mut append = |rows: Option<Rows>| {
+        let Some(rows) = rows else { return };
+        if let Some(Err(e)) = dataset.as_mut().map(|d| d.append(&rows)) {
+            fail_write(&format!("the dataset files in {}", out_dir.display()), &e);
+            dataset = None; // dropped: its temporary files go
+        }
+    };
+    let summary = batch::run(&inputs, &opts, &on_record, &mut append);
     if let Err(e) = batch::write_errors(&out_dir, &summary.errors) {
-        write_failures.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        eprintln!("piasheet: cannot write {}: {e}", out_dir.join("errors.jsonl").display());
+        fail_write(&out_dir.join("errors.jsonl").display().to_string(), &e);
     }
-    let json_files: Vec<PathBuf> = inputs.iter().map(|i| json_dir.join(&i.output)).collect();
-    let dataset = piasheet::dataset::write_dataset(&out_dir, &json_files, &formats);
-    if !formats.json {
-        let _ = std::fs::remove_dir_all(&json_dir);
-    }
-    if let Err(e) = &dataset {
-        eprintln!("piasheet: cannot write the dataset files in {}: {e}", out_dir.display());
+    if let Some(Err(e)) = dataset.map(DatasetWriter::commit) {
+        fail_write(&format!("the dataset files in {}", out_dir.display()), &e);
     }
     if !quiet {
         eprintln!(
@@ -253,7 +276,7 @@ fn extract(paths: Vec<PathBuf>, output: Option<PathBuf>, provenance: bool, max_b
             out_dir.display()
         );
     }
-    if summary.failed > 0 || write_failures.into_inner() > 0 || dataset.is_err() {
+    if summary.failed > 0 || write_failures.into_inner() > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

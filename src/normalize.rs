@@ -14,28 +14,46 @@ pub fn key(s: &str) -> String {
     // characters are keyed directly; only a chunk holding anything else (Ⅰ, ①, a
     // combining mark, half-width kana …) goes through the normaliser (`key_nfkc`).
     // The result is identical to `key_nfkc(s)` (tested exhaustively below).
+    //
+    // Characters that are their own key are copied in runs (`s[run..]` not yet copied)
+    // instead of one by one; `chunk_out` is where the output of the chunk's first
+    // character begins when that character was not copied as part of a run.
     let mut out = String::with_capacity(s.len());
-    let (mut chunk_start, mut chunk_out, mut slow) = (0, 0, false);
+    let (mut run, mut chunk_start, mut chunk_out, mut slow) = (0, 0, 0, false);
     for (i, c) in s.char_indices() {
         match fast_key(c) {
             Some(m) => {
                 if slow {
-                    out.truncate(chunk_out);
                     out.push_str(&key_nfkc(&s[chunk_start..i]));
                     slow = false;
+                    run = i;
                 }
                 chunk_start = i;
-                chunk_out = out.len();
-                if let Some(m) = m {
-                    out.push(m);
+                if m != Some(c) {
+                    out.push_str(&s[run..i]);
+                    chunk_out = out.len();
+                    if let Some(m) = m {
+                        out.push(m);
+                    }
+                    run = i + c.len_utf8();
                 }
             }
-            None => slow = true,
+            None if !slow => {
+                // The chunk's first character goes to the normaliser with the rest.
+                if run <= chunk_start {
+                    out.push_str(&s[run..chunk_start]);
+                } else {
+                    out.truncate(chunk_out);
+                }
+                slow = true;
+            }
+            None => {}
         }
     }
     if slow {
-        out.truncate(chunk_out);
         out.push_str(&key_nfkc(&s[chunk_start..]));
+    } else {
+        out.push_str(&s[run..]);
     }
     out
 }

@@ -275,7 +275,8 @@ pub struct Tokens {
     pub lines: Vec<Line>,
     /// Label hits by their start line.
     pub hits: Vec<LabelHit>,
-    pub hit_at_line: HashMap<usize, usize>,
+    /// Index into `hits` of the label starting on each line.
+    pub hit_at_line: Vec<Option<usize>>,
     pub roles: Vec<Role>,
     /// [`residue`] of every line's key (lines of the change pages: `Furniture`).
     pub residues: Vec<Residue>,
@@ -287,7 +288,7 @@ pub fn tokenize(lines: Vec<Line>, rules: &Rules, labels: &Labels, options: &Opti
     let body_end = change_region_start(&lines, rules);
     let fixed = &rules.compiled().fixed_texts;
     let mut hits = Vec::new();
-    let mut hit_at_line = HashMap::new();
+    let mut hit_at_line = vec![None; lines.len()];
     let mut roles = vec![Role::Blank; lines.len()];
     let mut residues = vec![Residue::Furniture; lines.len()];
     for (r, line) in residues.iter_mut().zip(&lines[..body_end]) {
@@ -304,7 +305,7 @@ pub fn tokenize(lines: Vec<Line>, rules: &Rules, labels: &Labels, options: &Opti
             for r in &mut roles[hit.start..=hit.end] {
                 *r = Role::Label;
             }
-            hit_at_line.insert(i, hits.len());
+            hit_at_line[i] = Some(hits.len());
             i = hit.end + 1;
             hits.push(hit);
             continue;
@@ -314,7 +315,10 @@ pub fn tokenize(lines: Vec<Line>, rules: &Rules, labels: &Labels, options: &Opti
             || k.starts_with("<選択肢>")
             || whole_date_of_key(k).is_some()
             || (k.len() <= 3 && k.chars().all(|c| c.is_ascii_digit()))
-            || fixed.iter().any(|f| k.starts_with(f.as_str()) || (k.chars().count() >= 5 && f.contains(k.as_str())))
+            || {
+                let long = k.chars().nth(4).is_some();
+                fixed.iter().any(|f| k.starts_with(f.as_str()) || (long && f.contains(k.as_str())))
+            }
             || result_re.is_match(k)
             || is_stamp(k);
         roles[i] = if typed { Role::Typed } else { Role::Text };
