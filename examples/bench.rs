@@ -1,6 +1,6 @@
 //! End-to-end benchmark of the real CLI, with the cost floor beside it.
 //!
-//!     cargo run --release --example bench -- CORPUS_DIR [--runs 3] [--pdf PDF_DIR] [--bin PATH]
+//!     cargo run --release --example bench -- CORPUS_DIR [--runs 3] [--pdf PDF_DIR] [--bin PATH] [--out PARENT]
 //!
 //! Runs `piasheet extract CORPUS_DIR/in -o TMP` as a child process (outputs really
 //! written), `--runs` times; reports the best wall time and the peak RSS of the child
@@ -8,7 +8,9 @@
 //! floor, measured in the same run: a minimal single-threaded Rust loop that reads the
 //! same files and runs one regex over each (and `rg -c` over the folder, if installed);
 //! printed as the ratio piasheet/floor. With `--pdf DIR`, also pages/s over a folder
-//! of PDFs (pages summed from the records' `source.pages`).
+//! of PDFs (pages summed from the records' `source.pages`). A second floor is the
+//! file system's: creating as many files as the run writes (temporary file + rename,
+//! one thread) in the same place (`--out PARENT`, default the temp folder).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -38,6 +40,14 @@ fn run_child(cmd: &mut Command) -> Run {
     Run { seconds, cpu, max_rss_kb: usage.ru_maxrss, status: libc::WEXITSTATUS(status) }
 }
 
+/// User + system CPU seconds of this process so far.
+fn self_cpu() -> f64 {
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
+    let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    tv(usage.ru_utime) + tv(usage.ru_stime)
+}
+
 fn files_of(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
     for e in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
         let p = e.unwrap().path();
@@ -62,18 +72,19 @@ fn fmt_times(t: &[f64]) -> String {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let (mut runs, mut pdf, mut bin, mut corpus) = (3usize, None, None, None);
+    let (mut runs, mut pdf, mut bin, mut corpus, mut out_parent) = (3usize, None, None, None, None::<PathBuf>);
     let mut it = args.into_iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--runs" => runs = it.next().and_then(|s| s.parse().ok()).expect("--runs N"),
             "--pdf" => pdf = it.next().map(PathBuf::from),
             "--bin" => bin = it.next().map(PathBuf::from),
+            "--out" => out_parent = it.next().map(PathBuf::from),
             _ => corpus = Some(PathBuf::from(a)),
         }
     }
     let corpus = corpus.unwrap_or_else(|| {
-        eprintln!("usage: bench CORPUS_DIR [--runs 3] [--pdf PDF_DIR] [--bin PATH]");
+        eprintln!("usage: bench CORPUS_DIR [--runs 3] [--pdf PDF_DIR] [--bin PATH] [--out PARENT]");
         std::process::exit(2)
     });
     // target/release/examples/bench → target/release/piasheet
@@ -94,7 +105,8 @@ fn main() {
     println!("corpus: {} ({n} text files, {mb:.1} MB), {cores} cores, best of {runs}", input.display());
 
     // --- piasheet end to end.
-    let out = std::env::temp_dir().join(format!("piasheet-bench-{}", std::process::id()));
+    let out_parent = out_parent.unwrap_or_else(std::env::temp_dir);
+    let out = out_parent.join(format!("piasheet-bench-{}", std::process::id()));
     let (p, times) = best(
         runs,
         || {
@@ -103,10 +115,10 @@ fn main() {
         },
         |r| r.seconds,
     );
-    let written = {
+    let (written, json_bytes) = {
         let mut v = Vec::new();
         files_of(&out, "json", &mut v);
-        v.len()
+        (v.len(), v.iter().map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0)).sum::<u64>())
     };
     let _ = std::fs::remove_dir_all(&out);
     println!(
@@ -149,6 +161,36 @@ fn main() {
         n as f64 * cores as f64 / p.cpu
     );
     println!("ratio piasheet/floor: {:.1}x (wall, piasheet on {cores} threads vs floor on 1)", p.seconds / floor.0);
+
+    // --- File-system floor: create `written` files of the outputs' mean size, as
+    // piasheet does (temporary file, then rename), on one thread; CPU time of this
+    // process (user + sys), which is mostly the kernel's.
+    let size = (json_bytes / written.max(1) as u64) as usize;
+    let data = vec![b' '; size];
+    let dir = out_parent.join(format!("piasheet-bench-files-{}", std::process::id()));
+    let (files_floor, times) = best(
+        runs,
+        || {
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).unwrap();
+            let (t, cpu) = (Instant::now(), self_cpu());
+            for i in 0..written {
+                let tmp = dir.join(format!(".{i}.json.tmp"));
+                std::fs::write(&tmp, &data).unwrap();
+                std::fs::rename(&tmp, dir.join(format!("{i}.json"))).unwrap();
+            }
+            (t.elapsed().as_secs_f64(), self_cpu() - cpu)
+        },
+        |r| r.0,
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    println!(
+        "floor (create {written} files of {size} bytes in {}, 1 thread): {:.3} s, {:.0} µs CPU/file (runs {})",
+        out_parent.display(),
+        files_floor.0,
+        files_floor.1 * 1e6 / written.max(1) as f64,
+        fmt_times(&times)
+    );
 
     // --- rg -c, if installed.
     if Command::new("rg").arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().map_or(false, |s| s.success()) {

@@ -114,12 +114,13 @@ pub fn load(input: &Input, opts: &Options) -> Result<Vec<u8>, Box<Record>> {
     };
     let too_large = |n: u64| unreadable("too_large", format!("{n} bytes, over the limit of {} (--max-bytes)", opts.max_bytes), n);
     let f = std::fs::File::open(&input.path).map_err(|e| unreadable("io", e.to_string(), 0))?;
-    match f.metadata() {
+    let size = match f.metadata() {
         Ok(m) if m.len() > opts.max_bytes => return Err(too_large(m.len())),
         Err(e) => return Err(unreadable("io", e.to_string(), 0)),
-        _ => {}
-    }
-    let mut bytes = Vec::new();
+        Ok(m) => m.len(),
+    };
+    // Room for the whole file (and the one byte that would show it grew): read in one go.
+    let mut bytes = Vec::with_capacity(size.saturating_add(1).min(opts.max_bytes.saturating_add(1)) as usize);
     f.take(opts.max_bytes.saturating_add(1)).read_to_end(&mut bytes).map_err(|e| unreadable("io", e.to_string(), 0))?;
     if bytes.len() as u64 > opts.max_bytes {
         return Err(too_large(bytes.len() as u64));

@@ -28,7 +28,14 @@ pub fn check(record: &mut Record, rules: &Rules) {
     let provenance = record.provenance.take();
     let tree = serde_json::to_value(&*record);
     (record.changes, record.warnings, record.provenance) = (changes, warnings, provenance);
-    let Ok(tree) = tree else { return };
+    if let Ok(tree) = tree {
+        check_with_tree(record, rules, &tree);
+    }
+}
+
+/// [`check`] given the record's fields in JSON form already (`tree`: the record
+/// without its change rows, or more).
+pub fn check_with_tree(record: &mut Record, rules: &Rules, tree: &Value) {
     let mut out = Vec::new();
     let mut warn = |path: &str, code: &str, message: String| out.push(Warning { path: path.into(), code: code.into(), message });
 
@@ -60,16 +67,16 @@ pub fn check(record: &mut Record, rules: &Rules) {
     let published = record.header.published_on.clone();
     if let Some(p) = &published {
         for path in &rules.as_of.paths {
-            if let Some(d) = get(&tree, path).and_then(Value::as_str).filter(|d| d.len() == p.len() && *d > p.as_str()) {
+            if let Some(d) = get(tree, path).and_then(Value::as_str).filter(|d| d.len() == p.len() && *d > p.as_str()) {
                 warn(path, "count_date_after_published", format!("counted on {d}, after the 公表日 {p}"));
             }
         }
     }
     // R5: an opt-out box and its question exclude each other.
     for b in &rules.boxes {
-        let ticked = get(&tree, &b.path).and_then(Value::as_bool);
+        let ticked = get(tree, &b.path).and_then(Value::as_bool);
         for q in &b.opt_out_of {
-            let answered = get(&tree, q).is_some_and(|v| !v.is_null());
+            let answered = get(tree, q).is_some_and(|v| !v.is_null());
             match (ticked, answered) {
                 (Some(true), true) => warn(q, "opt_out_answered", format!("「{}」 is ticked but the question is answered", b.label)),
                 (Some(false), false) => warn(q, "opt_out_missing_answer", format!("「{}」 is not ticked and the question has no answer", b.label)),
@@ -84,7 +91,7 @@ pub fn check(record: &mut Record, rules: &Rules) {
             warn("header.published_on", "published_before_change", format!("公表日 {p} is before the newest change of {n}"));
         }
     }
-    latest_changes(record, rules, &tree, &mut warn);
+    latest_changes(record, rules, tree, &mut warn);
     record.warnings.extend(out);
 }
 

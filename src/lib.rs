@@ -25,6 +25,7 @@ pub mod write;
 use normalize::key;
 use record::{ErrorInfo, Record, Source, Status, Warning};
 use rules::Rules;
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::collections::HashSet;
 
@@ -149,7 +150,7 @@ fn extract_lines(source: Source, lines: Vec<reassemble::Line>, table: Option<&[p
     let mut tree = fields.tree;
     tree["schema_version"] = SCHEMA_VERSION.into();
     tree["kind"] = rules.kind.clone().into();
-    let mut record: Record = match serde_json::from_value(tree) {
+    let mut record: Record = match Record::deserialize(&tree) {
         Ok(r) => r,
         Err(e) => return failed(source, "internal", format!("record does not fit the schema: {e}")),
     };
@@ -157,7 +158,7 @@ fn extract_lines(source: Source, lines: Vec<reassemble::Line>, table: Option<&[p
     record.changes = changes;
     record.warnings = fields.warnings;
     record.provenance = Some(fields.provenance.iter().map(|(k, v)| (k.clone(), record::Provenance { lines: [v[0] + 1, v[1] + 1] })).collect());
-    check::check(&mut record, rules);
+    check::check_with_tree(&mut record, rules, &tree);
     record.status = if record.warnings.is_empty() { Status::Ok } else { Status::Partial };
     record
 }

@@ -108,11 +108,13 @@ impl Labels {
     /// perf: the entries that may match a non-empty `first` (all of them, in order, when
     /// unindexed). `first.starts_with(label)` and `label.starts_with(first)` both need
     /// the same first character.
-    fn candidates<'a>(&'a self, first: &str) -> Box<dyn Iterator<Item = &'a (String, Vec<LabelKind>)> + 'a> {
-        match (&self.by_first, first.chars().next()) {
-            (Some(m), Some(c)) => Box::new(m.get(&c).into_iter().flatten().map(move |&i| &self.entries[i])),
-            _ => Box::new(self.entries.iter()),
-        }
+    fn candidates<'a>(&'a self, first: &str) -> impl Iterator<Item = &'a (String, Vec<LabelKind>)> + 'a {
+        let indexed: Option<&'a [usize]> = match (&self.by_first, first.chars().next()) {
+            (Some(m), Some(c)) => Some(m.get(&c).map_or(&[][..], Vec::as_slice)),
+            _ => None,
+        };
+        let all = if indexed.is_none() { self.entries.len() } else { 0 };
+        indexed.into_iter().flatten().map(move |&i| &self.entries[i]).chain(self.entries.iter().take(all))
     }
 
     /// Find a label starting at line `i`, following wrapped continuation lines.
