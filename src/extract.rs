@@ -38,16 +38,31 @@ impl Fields {
     }
 }
 
+/// Set the value at a dotted path, making the objects on the way (anything else in
+/// their place is replaced). Keys already present are not copied again.
 pub fn set_path(tree: &mut Value, path: &str, value: Value) {
     let mut node = tree;
-    let parts: Vec<&str> = path.split('.').collect();
-    for part in &parts[..parts.len() - 1] {
-        if !node.get(*part).map_or(false, Value::is_object) {
-            node[*part] = Value::Object(Map::new());
+    let mut parts = path.split('.').peekable();
+    while let Some(part) = parts.next() {
+        if !node.is_object() {
+            *node = Value::Object(Map::new());
         }
-        node = &mut node[*part];
+        let Value::Object(map) = node else { return };
+        if parts.peek().is_none() {
+            match map.get_mut(part) {
+                Some(slot) => *slot = value,
+                None => {
+                    map.insert(part.to_string(), value);
+                }
+            }
+            return;
+        }
+        if !map.contains_key(part) {
+            map.insert(part.to_string(), Value::Object(Map::new()));
+        }
+        let Some(next) = map.get_mut(part) else { return };
+        node = next;
     }
-    node[parts[parts.len() - 1]] = value;
 }
 
 /// Extract every field of the body (cover, Ⅰ–Ⅳ) from tokenized lines.

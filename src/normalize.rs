@@ -234,11 +234,16 @@ pub fn join_cell_lines(lines: &[&str]) -> String {
 /// A text value as the schema wants it: `null` for blank and the form's "nothing" marks.
 pub fn text_value(text: &str, empty_values: &[String]) -> Option<String> {
     let t = text.trim();
-    // perf: key(t) once, not once per empty value.
-    if t.is_empty() || {
+    let empties: Vec<String> = empty_values.iter().map(|e| key(e)).collect();
+    let longest = empties.iter().map(|e| e.chars().count()).max().unwrap_or(0);
+    // perf: NFKC joins at most three characters into one (Hangul L+V+T), so a text of
+    // more than 3 × `longest` characters besides white space keys to no empty mark:
+    // long cells are not keyed at all.
+    let short = t.chars().filter(|c| !c.is_whitespace()).nth(3 * longest).is_none();
+    if t.is_empty() || (short && {
         let kt = key(t);
-        empty_values.iter().any(|e| key(e) == kt)
-    } {
+        empties.contains(&kt)
+    }) {
         None
     } else {
         Some(t.to_string())

@@ -190,7 +190,10 @@ impl Rules {
             item_prefixes: self.changes.item_prefixes.iter().map(|p| crate::normalize::key(p)).collect(),
             box_labels: {
                 let keys: Vec<String> = self.boxes.iter().map(|b| crate::normalize::key(&b.label)).collect();
-                let finder = aho_corasick::AhoCorasick::new(&keys).unwrap_or_else(|e| panic!("rules {}: box labels: {e}", self.id));
+                let finder = aho_corasick::AhoCorasick::builder()
+                    .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                    .build(&keys)
+                    .unwrap_or_else(|e| panic!("rules {}: box labels: {e}", self.id));
                 (keys, finder)
             },
         })
