@@ -282,8 +282,6 @@ pub struct Summary {
     /// Inputs skipped by `--resume` (also counted in ok / partial / failed).
     pub resumed: usize,
     pub seconds: f64,
-    /// One entry per failed or partial input, sorted by path.
-    pub errors: Vec<ErrorLine>,
 }
 
 /// One line of `errors.jsonl`.
@@ -348,9 +346,15 @@ const CHUNK: usize = 256;
 /// Run every input. `on_record` sees each new record from the worker threads (it
 /// writes it) and returns what `sink` should get for it; with `opts.resume`, an input
 /// whose stored output matches its bytes is skipped and `on_record` gets `None`. `sink`
-/// receives the results on this thread in input order (for the dataset files), a chunk
-/// at a time, so memory stays bounded however many inputs there are.
-pub fn run<R: Send>(inputs: &[Input], opts: &Options, on_record: &(dyn Fn(&Input, Option<&Record>) -> R + Sync), sink: &mut dyn FnMut(R)) -> Summary {
+/// receives the results on this thread in input order (for the dataset files), with
+/// the input's `errors.jsonl` line when it is not `ok`, a chunk at a time, so memory
+/// stays bounded however many inputs there are.
+pub fn run<R: Send>(
+    inputs: &[Input],
+    opts: &Options,
+    on_record: &(dyn Fn(&Input, Option<&Record>) -> R + Sync),
+    sink: &mut dyn FnMut(R, Option<ErrorLine>),
+) -> Summary {
     let start = Instant::now();
     let bar = if opts.progress {
         let b = indicatif::ProgressBar::new(inputs.len() as u64);
@@ -363,8 +367,7 @@ pub fn run<R: Send>(inputs: &[Input], opts: &Options, on_record: &(dyn Fn(&Input
         indicatif::ProgressBar::hidden()
     };
     let (ok, partial, failed, resumed) = (AtomicUsize::new(0), AtomicUsize::new(0), AtomicUsize::new(0), AtomicUsize::new(0));
-    let errors = std::sync::Mutex::new(Vec::new());
-    let one = |input: &Input| -> R {
+    let one = |input: &Input| -> (R, Option<ErrorLine>) {
         let (outcome, result) = match load(input, opts) {
             Err(record) => (Outcome::of(&record), on_record(input, Some(&record))),
             Ok(bytes) => {
@@ -387,38 +390,21 @@ pub fn run<R: Send>(inputs: &[Input], opts: &Options, on_record: &(dyn Fn(&Input
             Status::Failed => &failed,
         }
         .fetch_add(1, Ordering::Relaxed);
-        if let Some(line) = outcome.error_line(&input.path) {
-            errors.lock().unwrap_or_else(|e| e.into_inner()).push(line);
-        }
         bar.inc(1);
-        result
+        (result, outcome.error_line(&input.path))
     };
     for chunk in inputs.chunks(CHUNK) {
-        let results: Vec<R> = chunk.par_iter().map(one).collect();
-        results.into_iter().for_each(&mut *sink);
+        let results: Vec<(R, Option<ErrorLine>)> = chunk.par_iter().map(one).collect();
+        results.into_iter().for_each(|(r, e)| sink(r, e));
     }
     bar.finish_and_clear();
-    let mut errors = errors.into_inner().unwrap_or_else(|e| e.into_inner());
-    errors.sort_by(|a, b| a.path.cmp(&b.path));
     Summary {
         ok: ok.into_inner(),
         partial: partial.into_inner(),
         failed: failed.into_inner(),
         resumed: resumed.into_inner(),
         seconds: start.elapsed().as_secs_f64(),
-        errors,
     }
-}
-
-/// Write `DIR/errors.jsonl` (whole or not at all): one JSON line per input that is
-/// not `ok`, in path order so reruns give the same file.
-pub fn write_errors(out_dir: &Path, errors: &[ErrorLine]) -> std::io::Result<()> {
-    let mut buf = Vec::new();
-    for e in errors {
-        serde_json::to_writer(&mut buf, e)?;
-        buf.push(b'\n');
-    }
-    crate::write::atomic_write(&out_dir.join("errors.jsonl"), &buf)
 }
 
 #[cfg(test)]

@@ -3,8 +3,9 @@
 use clap::{Parser, Subcommand};
 use piasheet::batch;
 use piasheet::dataset::{DatasetWriter, Rows};
+use piasheet::write::AtomicFile;
 use piasheet::record::Status;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -39,7 +40,7 @@ enum Command {
     /// Each input FILE.txt / FILE.pdf gives DIR/FILE.json; a folder is searched
     /// recursively and its tree is mirrored below DIR, so equal names never collide.
     /// Errors go to stderr, one line per failed file, and to DIR/errors.jsonl (one JSON
-    /// line per failed or partial input, sorted by path); a summary line ends the run.
+    /// line per failed or partial input, in input order); a summary line ends the run.
     Extract {
         /// Files or folders to read [default: input/]
         paths: Vec<PathBuf>,
@@ -250,17 +251,32 @@ fn extract(paths: Vec<PathBuf>, output: Option<PathBuf>, provenance: bool, max_b
         }
         want_rows.then(|| Rows::of(&value, &formats).map_err(|e| fail_write("the dataset rows", &e)).ok()).flatten()
     };
-    // On this thread, in input order: append the rows.
-    let mut append = |rows: Option<Rows>| {
-        let Some(rows) = rows else { return };
-        if let Some(Err(e)) = dataset.as_mut().map(|d| d.append(&rows)) {
+    // errors.jsonl: one line per input that is not `ok`, in input order.
+    let errors_path = out_dir.join("errors.jsonl");
+    let mut errors = match AtomicFile::create(&errors_path) {
+        Ok(f) => Some(f),
+        Err(e) => {
+            fail_write(&errors_path.display().to_string(), &e);
+            None
+        }
+    };
+    // On this thread, in input order: append the rows and the error lines.
+    let mut append = |rows: Option<Rows>, error: Option<batch::ErrorLine>| {
+        if let Some(Err(e)) = rows.and_then(|rows| dataset.as_mut().map(|d| d.append(&rows))) {
             fail_write(&format!("the dataset files in {}", out_dir.display()), &e);
             dataset = None; // dropped: its temporary files go
         }
+        let written = error.and_then(|line| {
+            errors.as_mut().map(|f| serde_json::to_writer(&mut *f, &line).map_err(std::io::Error::from).and_then(|_| f.write_all(b"\n")))
+        });
+        if let Some(Err(e)) = written {
+            fail_write(&errors_path.display().to_string(), &e);
+            errors = None;
+        }
     };
     let summary = batch::run(&inputs, &opts, &on_record, &mut append);
-    if let Err(e) = batch::write_errors(&out_dir, &summary.errors) {
-        fail_write(&out_dir.join("errors.jsonl").display().to_string(), &e);
+    if let Some(Err(e)) = errors.map(AtomicFile::commit) {
+        fail_write(&errors_path.display().to_string(), &e);
     }
     if let Some(Err(e)) = dataset.map(DatasetWriter::commit) {
         fail_write(&format!("the dataset files in {}", out_dir.display()), &e);
