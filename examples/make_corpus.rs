@@ -22,10 +22,6 @@ pub const SAMPLE: &str = include_str!("../input/000_72349b560cd020d7.txt");
 pub const GOLDEN: &str = include_str!("../tests/golden/000_72349b560cd020d7.json");
 const LG_CODES: &str = include_str!("../data/lg-codes.csv");
 
-/// See the change-history step in `one`: set to false to reproduce the known
-/// before/after split failure of the extractor.
-pub const KEEP_SPLIT_ANCHOR: bool = true;
-
 /// One generated sheet.
 pub struct Sheet {
     pub name: String,
@@ -290,18 +286,7 @@ fn one(i: usize, base: &[String], golden: &Value, bodies: &[Body], rng: &mut Rng
     // --- Change history: drop whole rows (and the same rows of the expected list).
     let rows = change_rows(&lines);
     let drop_rate = [0u64, 10, 30, 60, 90][rng.below(5) as usize];
-    let mut dropped: Vec<(usize, usize)> = rows.iter().copied().filter(|_| rng.chance(drop_rate)).collect();
-    if KEEP_SPLIT_ANCHOR {
-        // Known extractor gap (reported): without the 令和3年1月15日 Ⅰ４② row, whose
-        // 変更前 repeats the 変更後 of 平成31年2月12日 Ⅰ４②, the latter's before/after split
-        // is guessed wrong. Keep that row whenever the 平成31年 row stays.
-        let starts = |p: &str| rows.iter().copied().find(|&(s, _)| lines[s].starts_with(p));
-        if let (Some(anchor), Some(h31)) = (starts("令和3年1月15日 Ⅰ４②"), starts("平成31年2月12日 Ⅰ４②")) {
-            if !dropped.contains(&h31) {
-                dropped.retain(|&r| r != anchor);
-            }
-        }
-    }
+    let dropped: Vec<(usize, usize)> = rows.iter().copied().filter(|_| rng.chance(drop_rate)).collect();
     if !dropped.is_empty() {
         // Identify each dump row as (date_text, item, k-th occurrence).
         let golden_rows: Vec<(String, String)> = exp["changes"]

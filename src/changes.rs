@@ -2,8 +2,9 @@
 //! order, a one-line row is its cells joined by single spaces, and a multi-line row's
 //! 変更前 and 変更後 cells are blocks with nothing marking where one ends. The split is
 //! decided by evidence from the document: markers such as `（従前の記載に次の内容を追加）`,
-//! a cell that starts over with the same heading, and the chain of revisions (one
-//! change's 変更後 is the next change's 変更前; the latest 変更後 is the current value).
+//! a cell that starts over with the same heading, the chain of revisions (one
+//! change's 変更後 is the next change's 変更前; the latest 変更後 is the current value),
+//! and for an item's newest row, the current value's opening line.
 
 use crate::normalize::{find_date_in_key, join_cell_lines, key, parse_date};
 use crate::pdf::TableRow;
@@ -202,7 +203,10 @@ fn cell_text(blocks: &[Vec<String>]) -> Option<String> {
 }
 
 /// Where 変更後 starts among a row's blocks, and whether the document proves it.
-fn split_point(blocks: &[Vec<String>], markers: &[String], known: &HashSet<String>) -> (usize, bool) {
+/// `known`: the body's current values and the cells of rows already settled (the
+/// chain); `current`: the body's current values only, given for a row that is the
+/// newest for its item (no later row changed the item since).
+fn split_point(blocks: &[Vec<String>], markers: &[String], known: &HashSet<String>, current: Option<&HashSet<String>>) -> (usize, bool) {
     let n = blocks.len();
     if n <= 1 {
         return (0, false);
@@ -227,6 +231,21 @@ fn split_point(blocks: &[Vec<String>], markers: &[String], known: &HashSet<Strin
     if let Some(j) = (1..n).find(|&j| blocks[j].first().map(|l| key(l)) == Some(head.clone())) {
         return (j, true);
     }
+    // The newest row of an item changed it to its current value (give or take later
+    // edits the table does not record), so 変更後 starts at the one block whose first
+    // line begins a current value of the body. Only the opening is compared: later
+    // edits tend to change the wording further on, not the heading. Keys join lines,
+    // so wrapping does not matter. When 変更前 opens like a current value too, this
+    // says nothing.
+    if let Some(current) = current {
+        let opens_a_value = |b: &Vec<String>| b.first().map(|l| key(l)).is_some_and(|h| !h.is_empty() && current.iter().any(|v| v.starts_with(&h)));
+        let opens: Vec<usize> = (0..n).filter(|&j| opens_a_value(&blocks[j])).collect();
+        if let [j] = opens[..] {
+            if j > 0 {
+                return (j, true);
+            }
+        }
+    }
     // Last resort: the split that balances the two cells' lengths.
     let counts: Vec<usize> = bk.iter().map(|k| k.chars().count()).collect();
     let total: usize = counts.iter().sum();
@@ -236,7 +255,11 @@ fn split_point(blocks: &[Vec<String>], markers: &[String], known: &HashSet<Strin
 
 fn split_rows(raw: Vec<RawRow>, rules: &Rules, known: &HashSet<String>, warnings: &mut Vec<Warning>) -> Vec<Change> {
     let markers: Vec<String> = rules.changes.addition_markers.iter().map(|m| key(m)).collect();
+    let current = known;
     let mut known = known.clone();
+    // A row is the newest for its item when no other row changed the same item later.
+    let items: Vec<(String, Option<String>)> = raw.iter().map(|r| (key(&r.item), parse_date(&r.date_text))).collect();
+    let newest: Vec<bool> = items.iter().map(|(it, d)| !items.iter().any(|(it2, d2)| it2 == it && d2.is_some() && d2 > d)).collect();
     let mut splits: Vec<Option<(usize, bool)>> = vec![None; raw.len()];
     // Rows the document settles on its own first; their cells then serve as evidence
     // for the others (the chain of revisions).
@@ -246,7 +269,7 @@ fn split_rows(raw: Vec<RawRow>, rules: &Rules, known: &HashSet<String>, warnings
             if matches!(splits[i], Some((_, true))) {
                 continue;
             }
-            let (k, sure) = split_point(&r.blocks, &markers, &known);
+            let (k, sure) = split_point(&r.blocks, &markers, &known, newest[i].then_some(current));
             if sure {
                 known.insert(block_key(&r.blocks[..k]));
                 known.insert(block_key(&r.blocks[k..]));
@@ -325,6 +348,29 @@ mod tests {
         assert_eq!(c[0].before.as_deref(), Some("旧い根拠"));
         assert_eq!(c[0].after.as_deref(), Some("【提供】\n新しい根拠\n【照会】\n新しい照会"));
         assert!(w.is_empty(), "{w:?}");
+    }
+
+    #[test]
+    fn newest_row_after_opens_like_the_current_value() {
+        // Five blocks, no marker, no chain, no repeated head: balance alone would put
+        // the short 【提供の根拠】 block in 変更前. The body's current value (edited again
+        // later on: 第8号) opens like that block, so 変更後 starts there.
+        let text = "平成31年2月12日 Ⅰ４②法令上の根拠\n\n旧い根拠 第7号\n\n旧い照会 第7号\n\n【提供の根拠】\n第7号\n\n第7号による長い長い長い長い長い長い長い長い長い長い説明\n\n【照会の根拠】\n第7号\n\n事後\n";
+        let current: HashSet<String> = [key("【提供の根拠】\n第8号\n【照会の根拠】\n第8号"), key("国民健康保険事務")].into_iter().collect();
+        let mut w = Vec::new();
+        let c = from_text(&lines_of(text), 0, Rules::default_rules(), &current, &mut w);
+        assert_eq!(c[0].before.as_deref(), Some("旧い根拠 第7号\n旧い照会 第7号"));
+        assert_eq!(c[0].after.as_deref(), Some("【提供の根拠】\n第7号\n第7号による長い長い長い長い長い長い長い長い長い長い説明\n【照会の根拠】\n第7号"));
+        assert!(w.is_empty(), "{w:?}");
+        // Without the current value the same row is a flagged (here wrong) guess.
+        let (c, w) = rows(text);
+        assert_eq!(c[0].before.as_deref(), Some("旧い根拠 第7号\n旧い照会 第7号\n【提供の根拠】\n第7号"));
+        assert!(w.iter().any(|w| w.code == "uncertain_split"), "{w:?}");
+        // A later row of the same item holds the current value, not this one: no evidence.
+        let later = format!("{text}\n令和3年1月15日 Ⅰ４②法令上の根拠 甲 乙 事後\n");
+        let mut w = Vec::new();
+        from_text(&lines_of(&later), 0, Rules::default_rules(), &current, &mut w);
+        assert!(w.iter().any(|w| w.code == "uncertain_split" && w.path.contains("平成31年")), "{w:?}");
     }
 
     #[test]

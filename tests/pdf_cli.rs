@@ -32,28 +32,6 @@ fn fixture_pdfs_match_their_records() {
     let _ = std::fs::remove_dir_all(out);
 }
 
-/// A one-page PDF whose form XObject draws itself (pdf-extract recurses without end).
-fn self_referencing_pdf() -> Vec<u8> {
-    let objs = [
-        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 5 0 R /Resources << /XObject << /X1 4 0 R >> >> >>".to_string(),
-        "<< /Type /XObject /Subtype /Form /BBox [0 0 10 10] /Resources << /XObject << /X1 4 0 R >> >> /Length 6 >>\nstream\n/X1 Do\nendstream".to_string(),
-        "<< /Length 6 >>\nstream\n/X1 Do\nendstream".to_string(),
-    ];
-    let mut pdf = b"%PDF-1.4\n".to_vec();
-    let mut offsets = vec![];
-    for (i, o) in objs.iter().enumerate() {
-        offsets.push(pdf.len());
-        pdf.extend(format!("{} 0 obj\n{o}\nendobj\n", i + 1).bytes());
-    }
-    let xref = pdf.len();
-    pdf.extend(format!("xref\n0 {}\n0000000000 65535 f \n", objs.len() + 1).bytes());
-    offsets.iter().for_each(|o| pdf.extend(format!("{o:010} 00000 n \n").bytes()));
-    pdf.extend(format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objs.len() + 1).bytes());
-    pdf
-}
-
 #[test]
 fn broken_pdfs_beside_a_good_one() {
     let dir = temp("pdf-mixed");

@@ -1,6 +1,8 @@
 //! PDF reader: reading order and change table on the fixture sheets, and clean errors
 //! (through the supervised worker) on hostile files made here.
 
+mod common;
+use common::{build_pdf, self_referencing_pdf, stream};
 use piasheet::pdf::{layout_from_bytes, layout_text, read_pdf_with, PdfLayout};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -153,29 +155,6 @@ fn text_dump_has_pages_and_changes() {
 
 // ---------------------------------------------------------------- hostile inputs
 
-/// A minimal PDF from object bodies (object i+1 = bodies[i]) with a correct xref table.
-fn build_pdf(bodies: &[&str], trailer_extra: &str) -> Vec<u8> {
-    let mut out = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n".to_vec();
-    let mut offsets = Vec::new();
-    for (i, b) in bodies.iter().enumerate() {
-        offsets.push(out.len());
-        out.extend_from_slice(format!("{} 0 obj\n{}\nendobj\n", i + 1, b).as_bytes());
-    }
-    let xref = out.len();
-    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", bodies.len() + 1).as_bytes());
-    for o in offsets {
-        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
-    }
-    out.extend_from_slice(
-        format!("trailer\n<< /Size {} /Root 1 0 R {trailer_extra} >>\nstartxref\n{xref}\n%%EOF\n", bodies.len() + 1).as_bytes(),
-    );
-    out
-}
-
-fn stream(dict: &str, data: &str) -> String {
-    format!("<< {dict} /Length {} >>\nstream\n{data}\nendstream", data.len())
-}
-
 fn code_of(bytes: &[u8]) -> String {
     let dir = std::env::temp_dir();
     match read_pdf_with(worker(), &dir.join("hostile.pdf"), bytes, Duration::from_secs(60)) {
@@ -216,19 +195,7 @@ fn unguarded(tag: &str, bytes: &[u8]) -> piasheet::pdf::PdfError {
 
 #[test]
 fn self_referencing_form_xobject() {
-    let content = "/X1 Do";
-    let form = stream("/Type /XObject /Subtype /Form /BBox [0 0 10 10] /Resources << /XObject << /X1 4 0 R >> >>", "/X1 Do");
-    let page_content = stream("", content);
-    let pdf = build_pdf(
-        &[
-            "<< /Type /Catalog /Pages 2 0 R >>",
-            "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 5 0 R /Resources << /XObject << /X1 4 0 R >> >> >>",
-            &form,
-            &page_content,
-        ],
-        "",
-    );
+    let pdf = self_referencing_pdf();
     let r = code_of(&pdf);
     assert!(r.starts_with("engine_crash") && r.contains("self-referencing form XObject"), "{r}");
     // Without the pre-scan pdf-extract overflows its stack (an abort, beyond
