@@ -206,7 +206,7 @@ fn cell_text(blocks: &[Vec<String>]) -> Option<String> {
 /// `known`: the body's current values and the cells of rows already settled (the
 /// chain); `current`: the body's current values only, given for a row that is the
 /// newest for its item (no later row changed the item since).
-fn split_point(blocks: &[Vec<String>], markers: &[String], known: &HashSet<String>, current: Option<&HashSet<String>>) -> (usize, bool) {
+fn split_point(blocks: &[Vec<String>], bk: &[String], markers: &[String], is_known: &dyn Fn(&str) -> bool, current: Option<&HashSet<String>>) -> (usize, bool) {
     let n = blocks.len();
     if n <= 1 {
         return (0, false);
@@ -217,11 +217,9 @@ fn split_point(blocks: &[Vec<String>], markers: &[String], known: &HashSet<Strin
     if n == 2 {
         return (1, true);
     }
-    // perf: each block keyed once; the key of a run of blocks is the concatenation
-    // (same as `block_key` of the run), instead of re-keying every line for every k.
-    let bk: Vec<String> = blocks.iter().map(|b| block_key(std::slice::from_ref(b))).collect();
-    let scores: Vec<(usize, usize)> =
-        (1..n).map(|k| (k, known.contains(&bk[..k].concat()) as usize + known.contains(&bk[k..].concat()) as usize)).collect();
+    // `bk`: each block's key; the key of a run of blocks is their concatenation (same
+    // as `block_key` of the run).
+    let scores: Vec<(usize, usize)> = (1..n).map(|k| (k, is_known(&bk[..k].concat()) as usize + is_known(&bk[k..].concat()) as usize)).collect();
     let best = scores.iter().map(|s| s.1).max().unwrap_or(0);
     if best > 0 && scores.iter().filter(|s| s.1 == best).count() == 1 {
         return (scores.iter().find(|s| s.1 == best).map_or(1, |s| s.0), true);
@@ -256,7 +254,10 @@ fn split_point(blocks: &[Vec<String>], markers: &[String], known: &HashSet<Strin
 fn split_rows(raw: Vec<RawRow>, rules: &Rules, known: &HashSet<String>, warnings: &mut Vec<Warning>) -> Vec<Change> {
     let markers: Vec<String> = rules.changes.addition_markers.iter().map(|m| key(m)).collect();
     let current = known;
-    let mut known = known.clone();
+    // Cells of rows already split, added to the body's values as evidence.
+    let mut settled: HashSet<String> = HashSet::new();
+    // perf: every block keyed once for all passes.
+    let block_keys: Vec<Vec<String>> = raw.iter().map(|r| r.blocks.iter().map(|b| block_key(std::slice::from_ref(b))).collect()).collect();
     // A row is the newest for its item when no other row changed the same item later.
     let items: Vec<(String, Option<String>)> = raw.iter().map(|r| (key(&r.item), parse_date(&r.date_text))).collect();
     let newest: Vec<bool> = items.iter().map(|(it, d)| !items.iter().any(|(it2, d2)| it2 == it && d2.is_some() && d2 > d)).collect();
@@ -269,10 +270,11 @@ fn split_rows(raw: Vec<RawRow>, rules: &Rules, known: &HashSet<String>, warnings
             if matches!(splits[i], Some((_, true))) {
                 continue;
             }
-            let (k, sure) = split_point(&r.blocks, &markers, &known, newest[i].then_some(current));
+            let is_known = |k: &str| current.contains(k) || settled.contains(k);
+            let (k, sure) = split_point(&r.blocks, &block_keys[i], &markers, &is_known, newest[i].then_some(current));
             if sure {
-                known.insert(block_key(&r.blocks[..k]));
-                known.insert(block_key(&r.blocks[k..]));
+                settled.insert(block_keys[i][..k].concat());
+                settled.insert(block_keys[i][k..].concat());
                 progress = true;
             }
             splits[i] = Some((k, sure));
