@@ -19,6 +19,8 @@ struct RawRow {
     item: String,
     /// Cells or blocks between the item and the timing, each a list of lines.
     blocks: Vec<Vec<String>>,
+    /// The match key of each block (its lines' keys joined).
+    block_keys: Vec<String>,
     timing: Option<String>,
     note: Vec<String>,
     /// Sort key for ties: (page, position in the page's table order).
@@ -133,7 +135,7 @@ fn parse_row(lines: &[&Line], timings: &[String], order: (usize, usize)) -> Opti
     }
     let item = tokens[..item_len].join(" ");
     tokens.drain(..item_len);
-    let mut blocks: Vec<Vec<String>> = Vec::new();
+    let mut blocks = Blocks::default();
     let mut timing = None;
     let mut note: Vec<String> = Vec::new();
     // One-line cells on the first line.
@@ -145,10 +147,10 @@ fn parse_row(lines: &[&Line], timings: &[String], order: (usize, usize)) -> Opti
             }
             break;
         }
-        blocks.push(vec![t.to_string()]);
+        blocks.line(t.to_string(), &key(t));
+        blocks.close();
     }
     // Multi-line cells below: blocks separated by empty lines, then the timing.
-    let mut current: Vec<String> = Vec::new();
     for l in &lines[1..] {
         if timing.is_some() {
             if !l.key.is_empty() {
@@ -157,16 +159,12 @@ fn parse_row(lines: &[&Line], timings: &[String], order: (usize, usize)) -> Opti
             continue;
         }
         if l.key.is_empty() {
-            if !current.is_empty() {
-                blocks.push(std::mem::take(&mut current));
-            }
+            blocks.close();
             continue;
         }
         let trimmed = l.raw.trim();
         if let Some(t) = timings.iter().find(|t| l.key == **t || l.key.starts_with(t.as_str()) && trimmed.contains(' ')) {
-            if !current.is_empty() {
-                blocks.push(std::mem::take(&mut current));
-            }
+            blocks.close();
             let rest = trimmed.splitn(2, ' ').nth(1).unwrap_or("").trim();
             timing = Some(t.clone());
             if !rest.is_empty() {
@@ -177,23 +175,42 @@ fn parse_row(lines: &[&Line], timings: &[String], order: (usize, usize)) -> Opti
         // A cell line ending in ` 事後` (the timing drawn on the same line).
         if let Some((head, tail)) = trimmed.rsplit_once(' ') {
             if timings.contains(&key(tail)) {
-                current.push(head.to_string());
-                blocks.push(std::mem::take(&mut current));
+                blocks.line(head.to_string(), &key(head));
+                blocks.close();
                 timing = Some(tail.to_string());
                 continue;
             }
         }
-        current.push(l.raw.clone());
+        blocks.line(l.raw.clone(), &l.key);
     }
-    if !current.is_empty() {
-        blocks.push(current);
-    }
+    blocks.close();
     let lines_used = lines.iter().filter(|l| !l.key.is_empty()).count();
-    Some(RawRow { date_text, item, blocks, timing, note, order, lines_used })
+    Some(RawRow { date_text, item, blocks: blocks.lines, block_keys: blocks.keys, timing, note, order, lines_used })
 }
 
-fn block_key(blocks: &[Vec<String>]) -> String {
-    blocks.iter().flatten().map(|l| key(l)).collect()
+/// A row's blocks as they are gathered, each with its key (kept from the lines, which
+/// are keyed already, instead of keyed again).
+#[derive(Default)]
+struct Blocks {
+    lines: Vec<Vec<String>>,
+    keys: Vec<String>,
+    current: Vec<String>,
+    current_key: String,
+}
+
+impl Blocks {
+    fn line(&mut self, raw: String, key: &str) {
+        self.current.push(raw);
+        self.current_key.push_str(key);
+    }
+
+    /// End the current block (if it has lines).
+    fn close(&mut self) {
+        if !self.current.is_empty() {
+            self.lines.push(std::mem::take(&mut self.current));
+            self.keys.push(std::mem::take(&mut self.current_key));
+        }
+    }
 }
 
 fn cell_text(blocks: &[Vec<String>]) -> Option<String> {
@@ -218,7 +235,7 @@ fn split_point(blocks: &[Vec<String>], bk: &[String], markers: &[String], is_kno
         return (1, true);
     }
     // `bk`: each block's key; the key of a run of blocks is their concatenation (same
-    // as `block_key` of the run).
+    // as keying the run's lines).
     let scores: Vec<(usize, usize)> = (1..n).map(|k| (k, is_known(&bk[..k].concat()) as usize + is_known(&bk[k..].concat()) as usize)).collect();
     let best = scores.iter().map(|s| s.1).max().unwrap_or(0);
     if best > 0 && scores.iter().filter(|s| s.1 == best).count() == 1 {
@@ -256,8 +273,6 @@ fn split_rows(raw: Vec<RawRow>, rules: &Rules, known: &HashSet<String>, warnings
     let current = known;
     // Cells of rows already split, added to the body's values as evidence.
     let mut settled: HashSet<String> = HashSet::new();
-    // perf: every block keyed once for all passes.
-    let block_keys: Vec<Vec<String>> = raw.iter().map(|r| r.blocks.iter().map(|b| block_key(std::slice::from_ref(b))).collect()).collect();
     // A row is the newest for its item when no other row changed the same item later.
     let items: Vec<(String, Option<String>)> = raw.iter().map(|r| (key(&r.item), parse_date(&r.date_text))).collect();
     let newest: Vec<bool> = items.iter().map(|(it, d)| !items.iter().any(|(it2, d2)| it2 == it && d2.is_some() && d2 > d)).collect();
@@ -271,10 +286,10 @@ fn split_rows(raw: Vec<RawRow>, rules: &Rules, known: &HashSet<String>, warnings
                 continue;
             }
             let is_known = |k: &str| current.contains(k) || settled.contains(k);
-            let (k, sure) = split_point(&r.blocks, &block_keys[i], &markers, &is_known, newest[i].then_some(current));
+            let (k, sure) = split_point(&r.blocks, &r.block_keys, &markers, &is_known, newest[i].then_some(current));
             if sure {
-                settled.insert(block_keys[i][..k].concat());
-                settled.insert(block_keys[i][k..].concat());
+                settled.insert(r.block_keys[..k].concat());
+                settled.insert(r.block_keys[k..].concat());
                 progress = true;
             }
             splits[i] = Some((k, sure));
