@@ -4,6 +4,7 @@
 
 use crate::write::AtomicFile;
 use serde_json::Value;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::{self, Write};
 use std::path::Path;
@@ -109,12 +110,12 @@ impl Rows {
         }
         if formats.csv {
             let cells = flatten(record);
-            rows.sheet = csv_row(sheet_columns_cached().iter().map(|col| cells.get(col.as_str()).map_or("", String::as_str)))?;
-            let keys: Vec<&str> = CHANGE_KEYS.iter().map(|k| cells.get(*k).map_or("", String::as_str)).collect();
+            rows.sheet = csv_row(sheet_columns_cached().iter().map(|col| cells.get(col.as_str()).map_or("", |c| c.as_ref())))?;
+            let keys: Vec<&str> = CHANGE_KEYS.iter().map(|k| cells.get(*k).map_or("", |c| c.as_ref())).collect();
             let mut c = csv::Writer::from_writer(&mut rows.changes);
             for row in record.get("changes").and_then(Value::as_array).into_iter().flatten() {
-                let fields: Vec<String> = CHANGE_FIELDS.iter().map(|f| row.get(*f).map(scalar).unwrap_or_default()).collect();
-                c.write_record(keys.iter().copied().chain(fields.iter().map(String::as_str)))?;
+                let fields: Vec<Cow<str>> = CHANGE_FIELDS.iter().map(|f| row.get(*f).map(scalar).unwrap_or_default()).collect();
+                c.write_record(keys.iter().copied().chain(fields.iter().map(|f| f.as_ref())))?;
             }
             c.flush()?;
         }
@@ -147,41 +148,47 @@ fn bad_data(path: &Path, e: serde_json::Error) -> io::Error {
 }
 
 /// A JSON scalar as a CSV cell: null is empty, strings as they are.
-fn scalar(v: &Value) -> String {
+fn scalar(v: &Value) -> Cow<'_, str> {
     match v {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
+        Value::Null => Cow::Borrowed(""),
+        Value::String(s) => Cow::Borrowed(s),
+        other => Cow::Owned(other.to_string()),
     }
 }
 
 /// The record's cells by dotted path: a choice gives its label at its own path and the
 /// number at `.code`; arrays are left to their own files, except warnings (one cell).
-pub fn flatten(record: &Value) -> HashMap<String, String> {
-    fn walk(v: &Value, path: &str, out: &mut HashMap<String, String>) {
+pub fn flatten(record: &Value) -> HashMap<String, Cow<'_, str>> {
+    // `path` is one buffer, extended and cut back on the way down.
+    fn walk<'a>(v: &'a Value, path: &mut String, out: &mut HashMap<String, Cow<'a, str>>) {
         match v {
             Value::Object(m) => {
                 let choice = m.contains_key("code") && m.contains_key("label");
                 for (k, x) in m {
-                    let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
                     if path.is_empty() && matches!(k.as_str(), "changes" | "warnings" | "provenance") {
                         continue;
                     }
                     if choice && k == "label" {
-                        out.insert(path.to_string(), scalar(x));
-                    } else {
-                        walk(x, &p, out);
+                        out.insert(path.clone(), scalar(x));
+                        continue;
                     }
+                    let len = path.len();
+                    if !path.is_empty() {
+                        path.push('.');
+                    }
+                    path.push_str(k);
+                    walk(x, path, out);
+                    path.truncate(len);
                 }
             }
             Value::Array(_) => {}
             scalar_value => {
-                out.insert(path.to_string(), scalar(scalar_value));
+                out.insert(path.clone(), scalar(scalar_value));
             }
         }
     }
-    let mut out = HashMap::new();
-    walk(record, "", &mut out);
+    let mut out = HashMap::with_capacity(128);
+    walk(record, &mut String::new(), &mut out);
     let warnings: Vec<String> = record
         .get("warnings")
         .and_then(Value::as_array)
@@ -189,6 +196,6 @@ pub fn flatten(record: &Value) -> HashMap<String, String> {
         .flatten()
         .map(|w| format!("{}@{}", scalar(w.get("code").unwrap_or(&Value::Null)), scalar(w.get("path").unwrap_or(&Value::Null))))
         .collect();
-    out.insert("warnings".into(), warnings.join("; "));
+    out.insert("warnings".into(), Cow::Owned(warnings.join("; ")));
     out
 }

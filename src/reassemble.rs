@@ -14,7 +14,9 @@ pub struct Line {
 }
 
 pub fn lines_of(text: &str) -> Vec<Line> {
-    text.split('\n').map(|l| Line { raw: l.to_string(), key: key(l) }).collect()
+    let mut lines = Vec::with_capacity(text.bytes().filter(|&b| b == b'\n').count() + 1);
+    lines.extend(text.split('\n').map(|l| Line { raw: l.to_string(), key: key(l) }));
+    lines
 }
 
 /// What a printed label stands for.
