@@ -2,7 +2,7 @@
 //! a narrow cell wrapped them over several lines; bracket fragments, option lists and
 //! answers are told apart; the body is cut from the change-history pages.
 
-use crate::normalize::{after_key_prefix, find_date_in_key, key, whole_date_of_key};
+use crate::normalize::{after_key_prefix, key, whole_date_of_key};
 use crate::rules::Rules;
 use std::collections::HashMap;
 
@@ -378,8 +378,8 @@ pub fn is_change_row_start(k: &str, rules: &Rules) -> bool {
     if !crate::normalize::may_start_with_date(k) {
         return false; // perf: no date at 0, skip the regex
     }
-    match find_date_in_key(k, false) {
-        Some(d) if d.start == 0 => {
+    match crate::normalize::date_at_start(k, false) {
+        Some(d) => {
             let rest = &k[d.end..];
             rules.compiled().item_prefixes.iter().any(|p| rest.starts_with(p.as_str()))
         }
