@@ -40,6 +40,18 @@ fn run_child(cmd: &mut Command) -> Run {
     Run { seconds, cpu, max_rss_kb: usage.ru_maxrss, status: libc::WEXITSTATUS(status) }
 }
 
+/// `piasheet extract INPUT -o OUT`, `runs` times on a fresh OUT: the best run and all times.
+fn extract_runs(bin: &Path, input: &Path, out: &Path, runs: usize) -> (Run, Vec<f64>) {
+    best(
+        runs,
+        || {
+            let _ = std::fs::remove_dir_all(out);
+            run_child(Command::new(bin).arg("extract").arg(input).arg("-o").arg(out))
+        },
+        |r| r.seconds,
+    )
+}
+
 /// User + system CPU seconds of this process so far.
 fn self_cpu() -> f64 {
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
@@ -107,14 +119,7 @@ fn main() {
     // --- piasheet end to end.
     let out_parent = out_parent.unwrap_or_else(std::env::temp_dir);
     let out = out_parent.join(format!("piasheet-bench-{}", std::process::id()));
-    let (p, times) = best(
-        runs,
-        || {
-            let _ = std::fs::remove_dir_all(&out);
-            run_child(Command::new(&bin).arg("extract").arg(&input).arg("-o").arg(&out))
-        },
-        |r| r.seconds,
-    );
+    let (p, times) = extract_runs(&bin, &input, &out, runs);
     let (written, json_bytes) = {
         let mut v = Vec::new();
         files_of(&out, "json", &mut v);
@@ -212,15 +217,8 @@ fn main() {
     if let Some(dir) = pdf {
         let mut pdfs = Vec::new();
         files_of(&dir, "pdf", &mut pdfs);
-        let out = std::env::temp_dir().join(format!("piasheet-bench-pdf-{}", std::process::id()));
-        let (r, times) = best(
-            runs,
-            || {
-                let _ = std::fs::remove_dir_all(&out);
-                run_child(Command::new(&bin).arg("extract").arg(&dir).arg("-o").arg(&out))
-            },
-            |r| r.seconds,
-        );
+        let out = out_parent.join(format!("piasheet-bench-pdf-{}", std::process::id()));
+        let (r, times) = extract_runs(&bin, &dir, &out, runs);
         let mut outs = Vec::new();
         files_of(&out, "json", &mut outs);
         let pages: u64 = outs
@@ -230,7 +228,7 @@ fn main() {
             .sum();
         let _ = std::fs::remove_dir_all(&out);
         if pages == 0 {
-            println!("pdf: {} files, no pages read (PDF reader not implemented yet), skipped", pdfs.len());
+            println!("pdf: {} files, no pages read, skipped", pdfs.len());
         } else {
             println!(
                 "pdf: {} files, {pages} pages in {:.3} s  {:.1} pages/s  peak {:.1} MB  (runs {})",
