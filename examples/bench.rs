@@ -65,7 +65,7 @@ fn files_of(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
         let p = e.unwrap().path();
         if p.is_dir() {
             files_of(&p, ext, out);
-        } else if p.extension().and_then(|x| x.to_str()).map_or(false, |x| x.eq_ignore_ascii_case(ext)) {
+        } else if p.extension().and_then(|x| x.to_str()).is_some_and(|x| x.eq_ignore_ascii_case(ext)) {
             out.push(p);
         }
     }
@@ -198,7 +198,7 @@ fn main() {
     );
 
     // --- rg -c, if installed.
-    if Command::new("rg").arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().map_or(false, |s| s.success()) {
+    if Command::new("rg").arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success()) {
         let (r, times) = best(runs, || run_child(Command::new("rg").arg("-c").arg("令和").arg(&input)), |r| r.seconds);
         println!(
             "rg -c: {:.3} s  {:.0} documents/s  {:.1} MB/s  peak {:.1} MB  (runs {}); ratio piasheet/rg {:.1}x",

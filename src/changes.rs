@@ -165,7 +165,7 @@ fn parse_row(lines: &[&Line], timings: &[String], order: (usize, usize)) -> Opti
         let trimmed = l.raw.trim();
         if let Some(t) = timings.iter().find(|t| l.key == **t || l.key.starts_with(t.as_str()) && trimmed.contains(' ')) {
             blocks.close();
-            let rest = trimmed.splitn(2, ' ').nth(1).unwrap_or("").trim();
+            let rest = trimmed.split_once(' ').map(|x| x.1).unwrap_or("").trim();
             timing = Some(t.clone());
             if !rest.is_empty() {
                 note.push(rest.to_string());
@@ -228,7 +228,7 @@ fn split_point(blocks: &[Vec<String>], bk: &[String], markers: &[String], is_kno
     if n <= 1 {
         return (0, false);
     }
-    if let Some(m) = (1..n).find(|&i| markers.iter().any(|mk| blocks[i].first().map_or(false, |l| key(l).starts_with(mk.as_str())))) {
+    if let Some(m) = (1..n).find(|&i| markers.iter().any(|mk| blocks[i].first().is_some_and(|l| key(l).starts_with(mk.as_str())))) {
         return (m, true);
     }
     if n == 2 {

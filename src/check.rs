@@ -47,8 +47,8 @@ pub fn check_with_tree(record: &mut Record, rules: &Rules, tree: &Value) {
         // A rule applies only when every answer it names is known.
         let expected = rules.threshold_rules.iter().find(|r| {
             r.population == Some(p)
-                && r.handlers.map_or(true, |h| hand == Some(h))
-                && r.incident.map_or(true, |i| inc == Some(i))
+                && r.handlers.is_none_or(|h| hand == Some(h))
+                && r.incident.is_none_or(|i| inc == Some(i))
         });
         if let Some(rule) = expected {
             if rule.level != stated {

@@ -69,7 +69,7 @@ fn detect(bytes: &[u8]) -> Result<Detected<'_>, DecodeError> {
     }
     // UTF-16 without BOM: NUL bytes (every ASCII character has one) and an even length;
     // the byte order is the one that reads as Japanese text.
-    if bytes.contains(&0) && bytes.len() % 2 == 0 {
+    if bytes.contains(&0) && bytes.len().is_multiple_of(2) {
         let plausible = |enc: &'static Encoding| {
             let (text, had_errors) = enc.decode_without_bom_handling(&bytes[..bytes.len().min(8192)]);
             let n = text.chars().count().max(1);

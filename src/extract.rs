@@ -158,17 +158,17 @@ fn cover(t: &Tokens, rules: &Rules, cover_end: usize, f: &mut Fields) {
         }
     }
     // 評価書番号 and 評価書名 share a table row: `6 国民健康保険事務 基礎項目評価書`.
-    let row = number_inline.map(|(i, r)| (i, r)).or_else(|| {
+    let row = number_inline.or_else(|| {
         (0..cover_end).filter(|&i| !claimed[i]).find_map(|i| {
             let raw = lines[i].raw.trim();
-            let (num, rest) = raw.split_once(|c: char| c == ' ' || c == '　')?;
+            let (num, rest) = raw.split_once([' ', '　'])?;
             let num_key = key(num);
             (!num_key.is_empty() && num_key.chars().all(|c| c.is_ascii_digit() || c == '-') && !rest.trim().is_empty() && whole_date(rest).is_none())
                 .then(|| (i, raw.to_string()))
         })
     });
     match row.and_then(|(i, r)| {
-        let (num, title) = r.trim().split_once(|c: char| c == ' ' || c == '　')?;
+        let (num, title) = r.trim().split_once([' ', '　'])?;
         Some((i, key(num), title.split_whitespace().collect::<Vec<_>>().join(" ")))
     }) {
         Some((i, num, title)) => {
@@ -262,14 +262,14 @@ fn text_fields(t: &Tokens, rules: &Rules, from: usize, f: &mut Fields) {
         let mut j = hit.end + 1;
         let mut open = false;
         // Fixed words such as ＜選択肢＞ do not end a run; every other label does.
-        let ends_run = |j: usize| hit_on_line(t, j).map_or(false, |h| h.kinds.iter().any(|k| *k != LabelKind::Other));
+        let ends_run = |j: usize| hit_on_line(t, j).is_some_and(|h| h.kinds.iter().any(|k| *k != LabelKind::Other));
         while j < t.body_end && !ends_run(j) {
             if t.roles[j] == Role::Text {
                 if !open {
                     blocks.push(Block { lines: vec![] });
                     open = true;
                 }
-                blocks.last_mut().map(|b| b.lines.push(j));
+                if let Some(b) = blocks.last_mut() { b.lines.push(j) }
             } else {
                 open = false;
             }

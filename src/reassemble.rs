@@ -174,7 +174,7 @@ impl Labels {
 /// A label is a whole cell: what follows it on its line is another cell (after a
 /// space or a bracket) or nothing. `連絡先：0246-…` inside a value is not the label 連絡先.
 fn ends_label(rest: &str) -> bool {
-    rest.chars().next().map_or(true, |c| c.is_whitespace() || matches!(c, '[' | ']' | '［' | '］' | '＜' | '<'))
+    rest.chars().next().is_none_or(|c| c.is_whitespace() || matches!(c, '[' | ']' | '［' | '］' | '＜' | '<'))
 }
 
 /// Option labels of every choice list: key → (list name, code).
