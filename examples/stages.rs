@@ -41,6 +41,17 @@ fn main() {
     };
     let texts: Vec<String> = files.iter().map(|b| decode::decode_text(b).expect("decodes").text).collect();
     time("decode", &mut || files.iter().for_each(|b| drop(decode::decode_text(b))));
+    // Decoding by encoding: the legacy ones cost most.
+    let mut by_encoding: std::collections::BTreeMap<&str, (usize, f64)> = Default::default();
+    for b in &files {
+        let t = Instant::now();
+        let enc = decode::decode_text(b).map(|d| d.encoding).unwrap_or("failed");
+        let e = by_encoding.entry(enc).or_default();
+        (e.0, e.1) = (e.0 + 1, e.1 + t.elapsed().as_secs_f64());
+    }
+    for (enc, (count, secs)) in by_encoding {
+        println!("  {enc:<9} {:8.1} µs/document ({count} documents)", secs * 1e6 / count as f64);
+    }
     time("lines", &mut || texts.iter().for_each(|t| drop(reassemble::lines_of(t))));
     let lines: Vec<Vec<reassemble::Line>> = texts.iter().map(|t| reassemble::lines_of(t)).collect();
     time("tokenize", &mut || lines.iter().for_each(|l| drop(reassemble::tokenize(l.clone(), rules, &c.labels, &c.options, &c.result))));
