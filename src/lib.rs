@@ -113,7 +113,7 @@ fn extract_lines(source: Source, lines: Vec<reassemble::Line>, table: Option<&[p
     }
     let rules::Compiled { labels, options, result: result_re, .. } = rules.compiled();
     let tokens = reassemble::tokenize(lines, rules, labels, options, result_re);
-    let distinct_labels: HashSet<String> = tokens.hits.iter().map(|h| format!("{:?}", h.kinds)).collect();
+    let distinct_labels: HashSet<&[reassemble::LabelKind]> = tokens.hits.iter().map(|h| h.kinds.as_slice()).collect();
     let has_title = tokens.lines.iter().any(|l| l.key.contains(&title));
     if !has_title && distinct_labels.len() < 10 {
         return failed(

@@ -20,7 +20,7 @@ pub fn lines_of(text: &str) -> Vec<Line> {
 }
 
 /// What a printed label stands for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LabelKind {
     /// Index into `rules.text_fields`.
     Text(usize),
@@ -36,7 +36,7 @@ pub enum LabelKind {
     Other,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CoverLabel {
     SheetTitle,
     NumberAndTitle,
@@ -60,9 +60,10 @@ pub struct LabelHit {
 pub struct Labels {
     entries: Vec<(String, Vec<LabelKind>)>,
     /// perf: indices into `entries` (in order) by the label's first character, so a
-    /// line is compared only with labels that can start it or be started by it.
+    /// line is compared only with labels that can start it or be started by it;
+    /// sorted by the character (a binary search is cheaper than hashing here).
     /// `None` when some label is empty (then every entry is tried, as before).
-    by_first: Option<HashMap<char, Vec<usize>>>,
+    by_first: Option<Vec<(char, Vec<usize>)>>,
 }
 
 impl Labels {
@@ -98,11 +99,11 @@ impl Labels {
         }).collect();
         entries.sort_by(|a, b| b.0.chars().count().cmp(&a.0.chars().count()).then(a.0.cmp(&b.0)));
         let by_first = entries.iter().all(|(k, _)| !k.is_empty()).then(|| {
-            let mut m: HashMap<char, Vec<usize>> = HashMap::new();
+            let mut m: std::collections::BTreeMap<char, Vec<usize>> = Default::default();
             for (i, (k, _)) in entries.iter().enumerate() {
                 m.entry(k.chars().next().unwrap_or_default()).or_default().push(i);
             }
-            m
+            m.into_iter().collect::<Vec<_>>()
         });
         Labels { entries, by_first }
     }
@@ -112,7 +113,7 @@ impl Labels {
     /// the same first character.
     fn candidates<'a>(&'a self, first: &str) -> impl Iterator<Item = &'a (String, Vec<LabelKind>)> + 'a {
         let indexed: Option<&'a [usize]> = match (&self.by_first, first.chars().next()) {
-            (Some(m), Some(c)) => Some(m.get(&c).map_or(&[][..], Vec::as_slice)),
+            (Some(m), Some(c)) => Some(m.binary_search_by_key(&c, |e| e.0).map_or(&[][..], |i| m[i].1.as_slice())),
             _ => None,
         };
         let all = if indexed.is_none() { self.entries.len() } else { 0 };
