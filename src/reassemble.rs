@@ -292,10 +292,6 @@ pub struct Tokens {
 pub fn tokenize(lines: Vec<Line>, rules: &Rules, labels: &Labels, options: &Options, result_re: &regex::Regex) -> Tokens {
     let body_end = change_region_start(&lines, rules);
     let fixed = &rules.compiled().fixed_texts;
-    // perf: one search in the fixed texts joined by `\n` (a key never holds white
-    // space, so a match never straddles two of them) instead of one per text.
-    let fixed_joined = &rules.compiled().fixed_texts_joined;
-    let fixed_heads = &rules.compiled().fixed_text_windows;
     let mut hits = Vec::new();
     let mut hit_at_line = vec![None; lines.len()];
     let mut roles = vec![Role::Blank; lines.len()];
@@ -324,10 +320,8 @@ pub fn tokenize(lines: Vec<Line>, rules: &Rules, labels: &Labels, options: &Opti
             || k.starts_with("<選択肢>")
             || whole_date_of_key(k).is_some()
             || (k.len() <= 3 && k.chars().all(|c| c.is_ascii_digit()))
-            || {
-                let long = k.chars().nth(4).is_some();
-                fixed.iter().any(|f| k.starts_with(f.as_str())) || (long && in_fixed_text(k, fixed_joined, fixed_heads))
-            }
+            || fixed.starts(k)
+            || (k.chars().nth(4).is_some() && fixed.inside(k))
             || result_re.is_match(k)
             || is_stamp(k);
         roles[i] = if typed { Role::Typed } else { Role::Text };
@@ -336,24 +330,41 @@ pub fn tokenize(lines: Vec<Line>, rules: &Rules, labels: &Labels, options: &Opti
     Tokens { lines, hits, hit_at_line, roles, residues, body_end }
 }
 
-/// Whether the key `k` (five characters or more) occurs inside a fixed text. perf: its
-/// first five characters must be one of the texts' five-character windows, which
-/// spares the substring search for almost every line.
-fn in_fixed_text(k: &str, joined: &str, windows: &std::collections::HashSet<String>) -> bool {
-    let head_end = k.char_indices().nth(5).map_or(k.len(), |(i, _)| i);
-    windows.contains(&k[..head_end]) && joined.contains(k)
+/// The rules' fixed texts (form wording that is never a value), keyed.
+pub struct FixedTexts {
+    keys: Vec<String>,
+    /// perf: the keys joined by `\n` (a key never holds white space, so a match never
+    /// straddles two of them): one search instead of one per text.
+    joined: String,
+    /// perf: every run of five characters of each key.
+    windows: std::collections::HashSet<String>,
 }
 
-/// Every run of five characters (or the whole text when shorter) of each text.
-pub fn five_char_windows(texts: &[String]) -> std::collections::HashSet<String> {
-    let mut out = std::collections::HashSet::new();
-    for t in texts {
-        let starts: Vec<usize> = t.char_indices().map(|(i, _)| i).chain([t.len()]).collect();
-        for w in starts.windows(6) {
-            out.insert(t[w[0]..w[5]].to_string());
+impl FixedTexts {
+    pub fn new(texts: &[String]) -> FixedTexts {
+        let keys: Vec<String> = texts.iter().map(|t| key(t)).collect();
+        let mut windows = std::collections::HashSet::new();
+        for k in &keys {
+            let starts: Vec<usize> = k.char_indices().map(|(i, _)| i).chain([k.len()]).collect();
+            for w in starts.windows(6) {
+                windows.insert(k[w[0]..w[5]].to_string());
+            }
         }
+        FixedTexts { joined: keys.join("\n"), keys, windows }
     }
-    out
+
+    /// Whether the key `k` starts with a fixed text.
+    fn starts(&self, k: &str) -> bool {
+        self.keys.iter().any(|f| k.starts_with(f.as_str()))
+    }
+
+    /// Whether the key `k` (five characters or more) occurs inside a fixed text. perf:
+    /// its first five characters must be one of the texts' five-character windows,
+    /// which spares the substring search for almost every line.
+    fn inside(&self, k: &str) -> bool {
+        let head_end = k.char_indices().nth(5).map_or(k.len(), |(i, _)| i);
+        self.windows.contains(&k[..head_end]) && self.joined.contains(k)
+    }
 }
 
 /// `[平成31年１月　様式２]` and the like.
@@ -395,9 +406,9 @@ mod tests {
     #[test]
     fn fixed_text_lookup_equals_a_plain_search() {
         let texts = vec!["特定個人情報保護評価書".to_string(), "abcdefgh".to_string()];
-        let (joined, windows) = (texts.join("\n"), five_char_windows(&texts));
+        let fixed = FixedTexts::new(&texts);
         for k in ["個人情報保護", "特定個人情報保護評価書", "defgh", "cdefghX", "評価書abc", "保護評価書", "ghabc"] {
-            assert_eq!(in_fixed_text(k, &joined, &windows), texts.iter().any(|t| t.contains(k)), "{k}");
+            assert_eq!(fixed.inside(k), texts.iter().any(|t| t.contains(k)), "{k}");
         }
     }
 

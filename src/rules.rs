@@ -39,10 +39,8 @@ pub struct Compiled {
     pub result: regex::Regex,
     /// Keys of the check-box labels (in `boxes` order) and a finder for all of them.
     pub box_labels: (Vec<String>, aho_corasick::AhoCorasick),
-    /// Keys of `fixed_texts` and of the change rows' item prefixes.
-    pub fixed_texts: Vec<String>,
-    pub fixed_texts_joined: String,
-    pub fixed_text_windows: std::collections::HashSet<String>,
+    pub fixed_texts: crate::reassemble::FixedTexts,
+    /// Keys of the change rows' item prefixes.
     pub item_prefixes: Vec<String>,
     /// Fields a change row can name (for the latest-change check).
     pub change_targets: Vec<crate::check::ChangeTarget>,
@@ -188,9 +186,7 @@ impl Rules {
             options: crate::reassemble::Options::new(self),
             result: regex::Regex::new(&self.result.pattern).unwrap_or_else(|e| panic!("rules {}: result pattern: {e}", self.id)),
             change_targets: crate::check::change_targets(self),
-            fixed_texts: self.fixed_texts.iter().map(|t| crate::normalize::key(t)).collect(),
-            fixed_texts_joined: self.fixed_texts.iter().map(|t| crate::normalize::key(t)).collect::<Vec<_>>().join("\n"),
-            fixed_text_windows: crate::reassemble::five_char_windows(&self.fixed_texts.iter().map(|t| crate::normalize::key(t)).collect::<Vec<_>>()),
+            fixed_texts: crate::reassemble::FixedTexts::new(&self.fixed_texts),
             item_prefixes: self.changes.item_prefixes.iter().map(|p| crate::normalize::key(p)).collect(),
             box_labels: {
                 let keys: Vec<String> = self.boxes.iter().map(|b| crate::normalize::key(&b.label)).collect();
