@@ -39,11 +39,15 @@ pub const CHANGE_KEYS: &[&str] = &["source.file", "header.evaluation_number", "o
 /// Fields of one change row, in `changes.csv` order.
 pub const CHANGE_FIELDS: &[&str] = &["date", "date_text", "item", "before", "after", "timing", "timing_note"];
 
-/// Columns of `sheets.csv`: every scalar leaf of the record schema, then the warnings.
-pub fn sheet_columns() -> Vec<String> {
-    let mut cols: Vec<String> = crate::codebook::sheet_leaves().into_iter().map(|l| l.path).collect();
-    cols.push("warnings".into());
-    cols
+/// Columns of `sheets.csv`: every scalar leaf of the record schema, then the warnings
+/// (computed once: every row looks them up).
+pub fn sheet_columns() -> &'static [String] {
+    static COLUMNS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    COLUMNS.get_or_init(|| {
+        let mut cols: Vec<String> = crate::codebook::sheet_leaves().into_iter().map(|l| l.path).collect();
+        cols.push("warnings".into());
+        cols
+    })
 }
 
 /// The dataset files being written: rows are appended in the order they come (the
@@ -64,7 +68,7 @@ impl DatasetWriter {
             // The BOM makes Excel read the file as UTF-8 instead of the local code page.
             let mut s = AtomicFile::create(&out_dir.join("sheets.csv"))?;
             s.write_all(b"\xEF\xBB\xBF")?;
-            s.write_all(&csv_row(sheet_columns_cached().iter())?)?;
+            s.write_all(&csv_row(sheet_columns().iter())?)?;
             let mut c = AtomicFile::create(&out_dir.join("changes.csv"))?;
             c.write_all(b"\xEF\xBB\xBF")?;
             c.write_all(&csv_row(CHANGE_KEYS.iter().chain(CHANGE_FIELDS))?)?;
@@ -110,7 +114,7 @@ impl Rows {
         }
         if formats.csv {
             let cells = flatten(record);
-            rows.sheet = csv_row(sheet_columns_cached().iter().map(|col| cells.get(col.as_str()).map_or("", |c| c.as_ref())))?;
+            rows.sheet = csv_row(sheet_columns().iter().map(|col| cells.get(col.as_str()).map_or("", |c| c.as_ref())))?;
             let keys: Vec<&str> = CHANGE_KEYS.iter().map(|k| cells.get(*k).map_or("", |c| c.as_ref())).collect();
             let mut c = csv::Writer::from_writer(&mut rows.changes);
             for row in record.get("changes").and_then(Value::as_array).into_iter().flatten() {
@@ -128,12 +132,6 @@ impl Rows {
         let record: Value = serde_json::from_slice(&bytes).map_err(|e| bad_data(path, e))?;
         Rows::of(&record, formats)
     }
-}
-
-/// [`sheet_columns`], computed once.
-fn sheet_columns_cached() -> &'static [String] {
-    static COLUMNS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-    COLUMNS.get_or_init(sheet_columns)
 }
 
 /// One CSV record as bytes.
