@@ -128,8 +128,8 @@ fn extract_lines(source: Source, lines: Vec<reassemble::Line>, table: Option<&[p
     let evaluator = fields.get("header.evaluator").and_then(|v| v.as_str()).map(str::to_string);
     match evaluator {
         Some(e) => {
-            let context: String = tokens.lines.iter().map(|l| l.key.as_str()).collect();
-            let res = organization::resolve(&e, rules, &context);
+            let context = || tokens.lines.iter().map(|l| l.key.as_str()).collect::<String>();
+            let res = organization::resolve(&e, rules, context);
             if let Some(note) = res.note {
                 fields.warn("organization.lg_code", "ambiguous_body", note);
             }

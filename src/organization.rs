@@ -51,9 +51,9 @@ pub struct Resolved {
 }
 
 /// Resolve `評価実施機関名` (e.g. `いわき市長`, `愛知県 扶桑町長`, `○○市教育委員会`).
-/// `context` is the rest of the document, used only to choose between bodies of the
-/// same name in different prefectures (伊達市, 府中市 …).
-pub fn resolve(evaluator: &str, rules: &Rules, context: &str) -> Resolved {
+/// `context` gives the rest of the document, asked for only to choose between bodies
+/// of the same name in different prefectures (伊達市, 府中市 …).
+pub fn resolve(evaluator: &str, rules: &Rules, context: impl FnOnce() -> String) -> Resolved {
     let full = key(evaluator);
     let mut org = Organization::default();
     // Split the head's title off the body's name.
@@ -84,7 +84,7 @@ pub fn resolve(evaluator: &str, rules: &Rules, context: &str) -> Resolved {
         let chosen: Vec<usize> = match &pref_hint {
             Some(p) => candidates.iter().copied().filter(|&i| &t.bodies[i].prefecture == p).collect(),
             None if candidates.len() > 1 => {
-                let ctx = key(context);
+                let ctx = key(&context());
                 let in_ctx: Vec<usize> = candidates
                     .iter()
                     .copied()
@@ -134,7 +134,7 @@ mod tests {
     use super::*;
 
     fn r(s: &str) -> Organization {
-        resolve(s, Rules::default_rules(), "").org
+        resolve(s, Rules::default_rules(), String::new).org
     }
 
     #[test]
@@ -167,10 +167,10 @@ mod tests {
 
     #[test]
     fn homonyms_need_the_prefecture() {
-        let res = resolve("伊達市長", Rules::default_rules(), "");
+        let res = resolve("伊達市長", Rules::default_rules(), String::new);
         assert_eq!(res.org.lg_code, None);
         assert!(res.note.is_some());
-        let res = resolve("伊達市長", Rules::default_rules(), "〒960-0000 福島県伊達市保原町");
+        let res = resolve("伊達市長", Rules::default_rules(), || "〒960-0000 福島県伊達市保原町".to_string());
         assert_eq!(res.org.prefecture.as_deref(), Some("福島県"));
     }
 
