@@ -178,7 +178,21 @@ impl<'a> Reader<'a> {
         for (n, node) in nodes.iter().enumerate() {
             let f = match node {
                 Node::Field(f) if f.within.is_some() || f.ty == FieldType::Zone => None,
-                Node::Field(f) => find_label(lines, cursor, to, &f.label).map(|h| Found::Field(n, h)),
+                Node::Field(f) => match find_label(lines, cursor, to, &f.label) {
+                    Some(h) => Some(Found::Field(n, h)),
+                    // Drawn out of form order (a producer's drawing order): anywhere in
+                    // the zone on a line no other label took, without moving on.
+                    None => {
+                        let taken: Vec<usize> = found.iter().flatten().filter_map(|f| if let Found::Field(_, h) = f { Some(h.line) } else { None }).collect();
+                        let h = (from..cursor.min(to)).find_map(|i| {
+                            if taken.contains(&i) {
+                                return None;
+                            }
+                            find_label(lines, i, i + 1, &f.label)
+                        });
+                        h.map(|h| Found::Field(n, h))
+                    }
+                },
                 Node::Heading(h) => find_label(lines, cursor, to, &h.heading).map(Found::Heading),
                 Node::Section(s) => find_label(lines, cursor, to, &s.heading).map(|h| {
                     // A section runs to the next section's heading.
@@ -206,6 +220,7 @@ impl<'a> Reader<'a> {
             };
             if let Some(f) = &f {
                 cursor = match f {
+                    Found::Field(_, h) if h.line < cursor => cursor,
                     Found::Field(_, h) | Found::Heading(h) => h.last,
                     Found::Block(_, _, end) | Found::Section(_, _, end) => *end,
                 };
