@@ -110,11 +110,15 @@ fn label_keys(labels: &[String]) -> (Vec<String>, Vec<String>) {
     (full, bare)
 }
 
-/// A key without its leading item number (`①`, `1.`, `Ⅲ`, `(1)`).
+/// A key without its leading item number (`①`, `1.`, `III` (a key's Ⅲ), `(1)`).
 fn strip_number(k: &str) -> &str {
     static RE: OnceLock<Regex> = OnceLock::new();
-    let re = RE.get_or_init(|| Regex::new(r"^(?:[①-⑳]|[0-9]{1,2}\.|\([0-9]{1,2}\)|[Ⅰ-Ⅹ])").expect("number regex"));
-    re.find(k).map_or(k, |m| &k[m.end()..])
+    let re = RE.get_or_init(|| Regex::new(r"^(?:[①-⑳]|[0-9]{1,2}\.|\([0-9]{1,2}\)|[IVX]{1,4})").expect("number regex"));
+    match re.find(k) {
+        // A Roman numeral (NFKC makes Ⅲ into III) only before the item's words.
+        Some(m) if k[m.end()..].chars().next().is_some_and(|c| !c.is_ascii()) => &k[m.end()..],
+        _ => k,
+    }
 }
 
 fn find_label(lines: &[Line], from: usize, to: usize, labels: &[String]) -> Option<Hit> {
@@ -820,6 +824,8 @@ mod tests {
         assert_eq!((h.line, h.last, h.col), (0, 1, 2));
         assert_eq!(strip_number("①事務の名称"), "事務の名称");
         assert_eq!(strip_number("1.特定個人情報ファイル名"), "特定個人情報ファイル名");
+        assert_eq!(strip_number(&key("Ⅲ　リスク対策")), "リスク対策");
+        assert_eq!(strip_number("IDカード"), "IDカード");
     }
 
     #[test]
@@ -948,7 +954,9 @@ pub fn cover(common: &Common, lines: &[Line], end: usize, approved: bool, head_t
     put("published_on", published);
     put("approved_on", approved_on);
     // 特記事項: after its label when written there; else what no other value took.
-    let notes = find(&c.special_notes).and_then(|h| {
+    // `特記事項 なし`: written, and blank.
+    let written_blank = find(&c.special_notes).is_some_and(|h| !rest_of(h).is_empty() && text_value(&rest_of(h), &common.empty_values).is_none());
+    let notes = find(&c.special_notes).filter(|_| !written_blank).and_then(|h| {
         let rest = rest_of(h);
         let mut raws = vec![rest.as_str()];
         let mut last = h.last;
@@ -962,6 +970,9 @@ pub fn cover(common: &Common, lines: &[Line], end: usize, approved: bool, head_t
         text_value(&join_cell_lines(&raws), &common.empty_values).map(|t| (t, h.line, last))
     });
     let notes = notes.or_else(|| {
+        if written_blank {
+            return None;
+        }
         let free: Vec<usize> = (0..end).filter(|&i| !claimed[i] && !is_label(i)).collect();
         let raws: Vec<&str> = free.iter().map(|&i| lines[i].raw.as_str()).collect();
         text_value(&join_cell_lines(&raws), &common.empty_values).map(|t| (t, free[0], *free.last().unwrap_or(&free[0])))
@@ -985,7 +996,7 @@ pub fn cover(common: &Common, lines: &[Line], end: usize, approved: bool, head_t
 pub fn cover_end(common: &Common, lines: &[Line], body_end: usize) -> usize {
     let index = key(&common.index_heading);
     static RE: OnceLock<Regex> = OnceLock::new();
-    let re = RE.get_or_init(|| Regex::new(r"^(?:[Ⅰ-Ⅹ]|[①-⑳]|[0-9]{1,2}\.\S)").expect("heading regex"));
+    let re = RE.get_or_init(|| Regex::new(r"^(?:[IVX]{1,4}[^\x00-\x7f]|[①-⑳]|[0-9]{1,2}\.\S)").expect("heading regex"));
     lines[..body_end.min(lines.len())].iter().position(|l| l.key == index || re.is_match(&l.key)).unwrap_or(body_end.min(lines.len()))
 }
 

@@ -220,6 +220,13 @@ pub struct FormSet {
     pub forms: Vec<Form>,
 }
 
+static INSTALLED: OnceLock<FormSet> = OnceLock::new();
+
+/// Make `set` the forms of this process (`--rules DIR`); once, before any reading.
+pub fn install(set: FormSet) -> Result<(), String> {
+    INSTALLED.set(set).map_err(|_| "the forms are already chosen for this process".to_string())
+}
+
 const BUILTIN_COMMON: &str = include_str!("../rules/common.json");
 const BUILTIN: &[(&str, &str)] = &[
     ("zenkomoku-h30-5.json", include_str!("../rules/zenkomoku-h30-5.json")),
@@ -239,6 +246,11 @@ impl FormSet {
         })
     }
 
+    /// The forms this process reads with: those given to [`install`], else the built-in ones.
+    pub fn current() -> &'static FormSet {
+        INSTALLED.get().unwrap_or_else(|| FormSet::builtin())
+    }
+
     /// The built-in forms plus every `*.json` of `dir` (a file with the id of a built-in
     /// one replaces it; `common.json` there extends the shared lists and groups).
     pub fn load(dir: &Path) -> Result<FormSet, String> {
@@ -256,22 +268,24 @@ impl FormSet {
                 files.push((name, text));
             }
         }
-        let mut set = FormSet::from_texts(BUILTIN_COMMON, &files)?;
-        if let Some(extra) = common_extra {
-            let more: CommonExtra = serde_json::from_str(&extra).map_err(|e| format!("common.json: {e}"))?;
-            set.common.lists.extend(more.lists);
-            set.common.groups.extend(more.groups);
-            set.common.kinds.extend(more.kinds);
-            // Re-validate: the new lists may be what a form names.
-            for f in &set.forms {
-                validate(&set.common, f).map_err(|e| format!("{}: {e}", f.id))?;
-            }
-        }
-        Ok(set)
+        FormSet::from_texts_with(BUILTIN_COMMON, common_extra.as_deref(), &files)
     }
 
     fn from_texts(common: &str, files: &[(String, String)]) -> Result<FormSet, String> {
-        let common: Common = serde_json::from_str(common).map_err(|e| format!("common.json: {e}"))?;
+        FormSet::from_texts_with(common, None, files)
+    }
+
+    /// `extra`: a user's `common.json`, whose kinds, lists and groups add to (or
+    /// replace, by name) the built-in ones.
+    fn from_texts_with(common: &str, extra: Option<&str>, files: &[(String, String)]) -> Result<FormSet, String> {
+        let mut common: Common = serde_json::from_str(common).map_err(|e| format!("common.json: {e}"))?;
+        if let Some(extra) = extra {
+            let more: CommonExtra = serde_json::from_str(extra).map_err(|e| format!("common.json: {e}"))?;
+            common.lists.extend(more.lists);
+            common.groups.extend(more.groups);
+            common.kinds.retain(|k| !more.kinds.iter().any(|m| m.kind == k.kind));
+            common.kinds.extend(more.kinds);
+        }
         let mut parsed: Vec<(String, FormFile)> = Vec::new();
         for (name, text) in files {
             let f: FormFile = serde_json::from_str(text).map_err(|e| format!("{name}: {e}"))?;

@@ -105,7 +105,7 @@ fn rules_for(lines: &[reassemble::Line], warnings: &mut Vec<Warning>) -> &'stati
 }
 
 fn extract_lines(source: Source, lines: Vec<reassemble::Line>, table: Option<&[pdf::TableRow]>) -> Record {
-    let forms = form::FormSet::builtin();
+    let forms = form::FormSet::current();
     let stamp = engine::stamp(&lines);
     let keys: Vec<&str> = lines.iter().map(|l| l.key.as_str()).collect();
     // The kind: the printed title first, then the stamp's 様式 number.

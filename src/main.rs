@@ -70,6 +70,10 @@ enum Command {
         /// csv (DIR/sheets.csv and DIR/changes.csv).
         #[arg(long, value_name = "LIST", default_value = "json,jsonl,csv")]
         format: String,
+        /// Also read the form descriptions (`*.json`) in DIR: a new kind or version, or a
+        /// correction of a built-in one (same `id`), without rebuilding. See rules/.
+        #[arg(long, value_name = "DIR")]
+        rules: Option<PathBuf>,
     },
     /// Print the JSON Schema of a record.
     Schema,
@@ -125,7 +129,13 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Extract { paths, output, provenance, max_bytes, timeout, jobs, resume, quiet, format } => {
+        Command::Extract { paths, output, provenance, max_bytes, timeout, jobs, resume, quiet, format, rules } => {
+            if let Some(dir) = rules {
+                if let Err(e) = piasheet::form::FormSet::load(&dir).and_then(piasheet::form::install) {
+                    eprintln!("piasheet: --rules {}: {e}", dir.display());
+                    return ExitCode::from(2);
+                }
+            }
             match piasheet::dataset::Formats::parse(&format) {
                 Ok(formats) => extract(paths, output, provenance, max_bytes, timeout, jobs, resume, quiet, formats),
                 Err(e) => {
