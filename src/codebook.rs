@@ -5,9 +5,9 @@
 use crate::rules::Rules;
 use serde_json::{Map, Value};
 
-/// JSON Schema of one record.
+/// JSON Schema of one 基礎 record (see [`crate::schema`] for every kind).
 pub fn schema() -> Value {
-    schemars::schema_for!(crate::record::Record).to_value()
+    crate::schema::schema("kiso").unwrap_or_default()
 }
 
 /// One scalar field of the schema.
@@ -134,7 +134,9 @@ fn form_info(path: &str, rules: &Rules) -> (String, String, String) {
         let allowed = if path.ends_with(".code") {
             list.iter().map(|o| o.code.to_string()).collect::<Vec<_>>().join(", ")
         } else {
-            list.iter().map(|o| format!("{}) {}", o.code, o.label)).collect::<Vec<_>>().join("; ")
+            // Labels as the data holds them (NFKC, no white space), so a filter copied
+            // from the codebook matches.
+            list.iter().map(|o| format!("{}) {}", o.code, crate::normalize::key(&o.label))).collect::<Vec<_>>().join("; ")
         };
         return (f.item.clone(), label, allowed);
     }
@@ -182,45 +184,32 @@ pub fn entries(rules: &Rules) -> Vec<Entry> {
         let note = if l.description == "choice label" { String::new() } else { l.description.replace('\n', " ") };
         rows.push(Entry { path: l.path, item, label, ty: l.ty, allowed, note });
     }
-    for (code, meaning) in WARNING_CODES.iter().chain(crate::check::CODES) {
+    rows.extend(code_rows());
+    rows
+}
+
+/// The warning, finding and error codes, each with its meaning.
+fn code_rows() -> Vec<Entry> {
+    let mut rows = Vec::new();
+    for (code, meaning) in crate::codes::WARNINGS.iter().chain(crate::codes::FINDINGS) {
         rows.push(Entry { path: "warnings[].code".into(), item: String::new(), label: String::new(), ty: "warning code".into(), allowed: code.to_string(), note: meaning.to_string() });
     }
-    for (code, meaning) in ERROR_CODES {
+    for (code, meaning) in crate::codes::ERRORS {
         rows.push(Entry { path: "error.code".into(), item: String::new(), label: String::new(), ty: "error code".into(), allowed: code.to_string(), note: meaning.to_string() });
     }
     rows
 }
 
-/// Warning codes of the extractor itself (the consistency checks list theirs in
-/// [`crate::check::CODES`]).
-pub const WARNING_CODES: &[(&str, &str)] = &[
-    ("not_found", "the item, answer, date or check box was not found: its value is null"),
-    ("ambiguous_value", "different answers found for one question; the one on the named line was taken"),
-    ("ambiguous_checkbox", "○ marks drawn apart from their boxes: which box each belongs to is a guess"),
-    ("ambiguous_body", "the 評価実施機関名 fits more than one body; the 団体コード is a guess"),
-    ("uncertain_assignment", "fewer value cells than labels waiting for one: this value was taken as empty"),
-    ("uncertain_order", "answers or 計数 dates whose question is inferred from their order"),
-    ("uncertain_split", "several text blocks merged into this value, or where 変更前 ends and 変更後 begins is a guess"),
-    ("bad_date", "a 変更日 that is not a date; date_text keeps the printed text"),
-    ("unknown_form_version", "a form version stamp with no rules file; read with the newest"),
-];
-
-/// Codes of `error.code` on a `failed` record.
-pub const ERROR_CODES: &[(&str, &str)] = &[
-    ("io", "the file could not be read"),
-    ("empty", "the file is empty"),
-    ("binary", "not text in any supported encoding"),
-    ("too_large", "larger than --max-bytes"),
-    ("timeout", "a PDF took longer than --timeout"),
-    ("unsupported", "an input this build cannot read (e.g. PDF before the reader lands)"),
-    ("unsupported_kind", "a 重点項目 or 全項目評価書, not a 基礎項目評価書"),
-    ("not_a_sheet", "not a PIA sheet"),
-    ("internal", "a bug in the parser on this file"),
-];
-
-/// The codebook as Markdown (`csv == false`) or CSV.
-pub fn render(rules: &Rules, as_csv: bool) -> Result<String, String> {
-    let rows = entries(rules);
+/// The codebook of `kind` as Markdown (`csv == false`) or CSV (with a BOM, for Excel).
+pub fn render_kind(kind: &str, as_csv: bool) -> Result<String, String> {
+    let (id, rows) = if kind == "kiso" {
+        let rules = crate::rules::Rules::default_rules();
+        (rules.id.clone(), entries(rules))
+    } else {
+        let forms = crate::form::FormSet::current();
+        let (form, _) = forms.form_for(kind, None).ok_or_else(|| format!("no form description for kind {kind:?}"))?;
+        (form.id.clone(), form_entries(kind, forms))
+    };
     let header = ["path", "form item", "label (ja)", "type", "allowed values", "note"];
     if as_csv {
         let mut w = csv::Writer::from_writer(Vec::new());
@@ -228,12 +217,57 @@ pub fn render(rules: &Rules, as_csv: bool) -> Result<String, String> {
         for r in &rows {
             w.write_record([&r.path, &r.item, &r.label, &r.ty, &r.allowed, &r.note]).map_err(|e| e.to_string())?;
         }
-        return String::from_utf8(w.into_inner().map_err(|e| e.to_string())?).map_err(|e| e.to_string());
+        let body = String::from_utf8(w.into_inner().map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+        return Ok(format!("\u{feff}{body}"));
     }
     let cell = |s: &str| s.replace('|', "\\|");
-    let mut md = format!("# piasheet codebook ({}, schema {})\n\n| {} |\n|{}\n", rules.id, crate::SCHEMA_VERSION, header.join(" | "), "---|".repeat(header.len()));
+    let mut md = format!("# piasheet codebook ({id}, schema {})\n\n| {} |\n|{}\n", crate::SCHEMA_VERSION, header.join(" | "), "---|".repeat(header.len()));
     for r in &rows {
         md += &format!("| `{}` | {} | {} | {} | {} | {} |\n", r.path, cell(&r.item), cell(&r.label), cell(&r.ty), cell(&r.allowed), cell(&r.note));
     }
     Ok(md)
+}
+
+/// The 基礎 codebook (see [`render_kind`]).
+pub fn render(rules: &Rules, as_csv: bool) -> Result<String, String> {
+    let _ = rules;
+    render_kind("kiso", as_csv)
+}
+
+/// Rows of a kind read by the form engine: the envelope's leaves, then each field of
+/// the newest description, with the versions that do not print it.
+fn form_entries(kind: &str, forms: &crate::form::FormSet) -> Vec<Entry> {
+    let mut rows = Vec::new();
+    for l in sheet_leaves() {
+        if ["related.", "threshold.", "risk."].iter().any(|p| l.path.starts_with(p)) {
+            continue;
+        }
+        rows.push(Entry { path: l.path, item: String::new(), label: String::new(), ty: l.ty, allowed: l.allowed.join(", "), note: l.description.replace('\n', " ") });
+    }
+    let Some((newest, _)) = forms.form_for(kind, None) else { return rows };
+    let versions: Vec<&crate::form::Form> = forms.forms.iter().filter(|f| f.kind.kind == kind).collect();
+    let schemas = crate::schema::leaf_schemas(newest, &forms.common);
+    for leaf in newest.leaves() {
+        let f = leaf.field;
+        let lacking: Vec<&str> = versions.iter().filter(|v| !v.has(&leaf.path)).map(|v| v.version.as_str()).collect();
+        let note = if lacking.is_empty() { String::new() } else { format!("not printed on {}", lacking.join(", ")) };
+        let list = f.list.as_deref().and_then(|n| forms.common.lists.get(n));
+        let allowed = match list {
+            Some(l) => l.iter().map(|o| format!("{}) {}", o.code, crate::normalize::key(&o.label))).collect::<Vec<_>>().join("; "),
+            None => String::new(),
+        };
+        let label = f.label.join(" / ");
+        for (path, s) in schemas.iter().filter(|(p, _)| p == &leaf.path || p.starts_with(&format!("{}.", leaf.path)) || p.starts_with(&format!("{}_text", leaf.path))) {
+            let ty = match f.ty {
+                crate::form::FieldType::Checks if path.contains("_text.") => "string | null".to_string(),
+                crate::form::FieldType::Checks => format!("boolean | null (box {})", path.rsplit('.').next().unwrap_or_default()),
+                _ => format!("{:?}", f.ty).to_lowercase(),
+            };
+            let _ = s;
+            rows.push(Entry { path: path.clone(), item: f.item.clone(), label: label.clone(), ty, allowed: allowed.clone(), note: note.clone() });
+        }
+    }
+    rows.push(Entry { path: "extra_items[]".into(), item: String::new(), label: String::new(), ty: "{path_printed, label, value}".into(), allowed: String::new(), note: "numbered items the form description does not name".into() });
+    rows.extend(code_rows());
+    rows
 }

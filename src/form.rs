@@ -140,6 +140,10 @@ pub struct Block {
     #[serde(default)]
     pub join_on: Option<String>,
     pub nodes: Vec<Node>,
+    /// The `title` as a field of its own (made when the form loads), so the schema and
+    /// the codebook list it with the block's other fields.
+    #[serde(skip)]
+    pub title_field: Option<Field>,
 }
 
 /// Value types of the form.
@@ -384,6 +388,30 @@ fn resolve(common: &Common, all: &[(String, FormFile)], f: &FormFile) -> Result<
         }
         absent.extend(file.absent.iter().cloned());
     }
+    fn titles(nodes: &mut [Node]) {
+        for n in nodes {
+            match n {
+                Node::Section(s) => titles(&mut s.nodes),
+                Node::Block(b) => {
+                    b.title_field = b.title.as_ref().map(|t| Field {
+                        path: t.clone(),
+                        ty: FieldType::String,
+                        item: String::new(),
+                        label: vec![b.start.clone()],
+                        list: None,
+                        within: None,
+                        after: None,
+                        opt_out: Vec::new(),
+                        with_text: false,
+                        optional: true,
+                    });
+                    titles(&mut b.nodes);
+                }
+                Node::Field(_) | Node::Heading(_) => {}
+            }
+        }
+    }
+    titles(&mut body);
     Ok(Form { id: f.id.clone(), kind, version: f.version.clone(), version_date, body, absent })
 }
 
@@ -436,6 +464,9 @@ impl Form {
                     Node::Section(s) => walk(&s.nodes, &join(prefix, &s.path), out),
                     Node::Block(b) => {
                         let p = format!("{}[]", join(prefix, &b.path));
+                        if let Some(t) = &b.title_field {
+                            out.push(Leaf { path: join(&p, &t.path), field: t });
+                        }
                         walk(&b.nodes, &p, out);
                     }
                     Node::Field(f) => out.push(Leaf { path: join(prefix, &f.path), field: f }),

@@ -9,6 +9,7 @@
 pub mod changes;
 pub mod check;
 pub mod codebook;
+pub mod codes;
 pub mod dataset;
 pub mod diff;
 pub mod decode;
@@ -21,6 +22,7 @@ pub mod pdf;
 pub mod reassemble;
 pub mod record;
 pub mod rules;
+pub mod schema;
 pub mod batch;
 pub mod write;
 

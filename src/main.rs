@@ -75,14 +75,22 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         rules: Option<PathBuf>,
     },
-    /// Print the JSON Schema of a record.
-    Schema,
-    /// Print every field: path, form item, Japanese label, type, allowed values, and
-    /// the warning codes.
+    /// Print the JSON Schema of a record of one kind (every key required, ISO dates,
+    /// choice codes of their lists).
+    Schema {
+        /// kiso (基礎項目評価書), juten (重点項目評価書) or zenkomoku (全項目評価書).
+        #[arg(long, default_value = "kiso")]
+        kind: String,
+    },
+    /// Print every field of one kind: path, form item, Japanese label, type, allowed
+    /// values, the versions that lack it, and the warning and error codes.
     Codebook {
         /// CSV instead of Markdown.
         #[arg(long)]
         csv: bool,
+        /// kiso, juten or zenkomoku.
+        #[arg(long, default_value = "kiso")]
+        kind: String,
     },
     /// Compare two records field by field (source, warnings, status, provenance left out).
     ///
@@ -144,8 +152,8 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Schema => print(serde_json::to_string_pretty(&piasheet::codebook::schema()).map_err(|e| e.to_string())),
-        Command::Codebook { csv } => print(piasheet::codebook::render(piasheet::rules::Rules::default_rules(), csv)),
+        Command::Schema { kind } => print(piasheet::schema::schema(&kind).and_then(|s| serde_json::to_string_pretty(&s).map_err(|e| e.to_string()))),
+        Command::Codebook { csv, kind } => print(piasheet::codebook::render_kind(&kind, csv)),
         Command::Diff { old, new, json } => diff(&old, &new, json),
     }
 }
