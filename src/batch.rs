@@ -668,6 +668,18 @@ mod tests {
     }
 
     #[test]
+    fn sizes_take_binary_units() {
+        assert_eq!(parse_size("1G"), Ok(1 << 30));
+        assert_eq!(parse_size("512M"), Ok(512 << 20));
+        assert_eq!(parse_size("2GiB"), Ok(2 << 30));
+        assert_eq!(parse_size("64mb"), Ok(64 << 20));
+        assert_eq!(parse_size(&(32u64 << 20).to_string()), Ok(32 << 20));
+        for bad in ["", "G", "1X", "1K", "-1G", "99999999999999T"] {
+            assert!(parse_size(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
     fn a_panic_becomes_one_internal_line() {
         install_quiet_panic_hook();
         let r = guarded("f.txt", b"abc", "text", || panic!("boom\nsecond line"));

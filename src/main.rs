@@ -356,7 +356,7 @@ fn extract(paths: Vec<PathBuf>, opts: batch::Options, jobs: Option<usize>, keep_
     if !quiet {
         let mut extra = String::new();
         if !found.problems.is_empty() {
-            extra += &format!("; {} path(s) not readable", found.problems.len());
+            extra += &format!("; {} path(s) not walked (see above)", found.problems.len());
         }
         if !found.duplicates.is_empty() {
             extra += &format!("; {} duplicate path(s) of the same file skipped", found.duplicates.len());
