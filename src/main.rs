@@ -342,9 +342,14 @@ fn extract(paths: Vec<PathBuf>, opts: batch::Options, jobs: Option<usize>, keep_
         }
         append(rows, batch::stored_error_line(&s.json));
     }
-    if let Some(Err(e)) = errors.map(AtomicFile::commit) {
-        fail_write(&errors_path.display().to_string(), &e);
-    }
+    let errors_written = match errors.map(AtomicFile::commit) {
+        Some(Err(e)) => {
+            fail_write(&errors_path.display().to_string(), &e);
+            false
+        }
+        Some(Ok(())) => true,
+        None => false,
+    };
     let dataset_written = match dataset.map(DatasetWriter::commit) {
         Some(Err(e)) => {
             fail_write(&format!("the dataset files in {}", out_dir.display()), &e);
@@ -369,6 +374,9 @@ fn extract(paths: Vec<PathBuf>, opts: batch::Options, jobs: Option<usize>, keep_
         }
         if !dataset_written && (formats.jsonl || formats.csv) {
             extra += "; dataset files NOT written";
+        }
+        if !errors_written {
+            extra += "; errors.jsonl NOT written";
         }
         eprintln!(
             "piasheet: {} documents: {} ok, {} partial, {} failed in {:.2}s → {}{extra}",

@@ -161,6 +161,21 @@ mod tests {
     }
 
     #[test]
+    fn a_locked_folder_refuses_a_second_lock_until_released() {
+        let dir = std::env::temp_dir().join(format!("piasheet-lock-{}", std::process::id()));
+        let first = super::lock_dir(&dir.join("out")).unwrap();
+        // flock locks belong to an open file description: a second open conflicts even
+        // within one process, as a second run's would.
+        assert!(matches!(super::lock_dir(&dir.join("out")), Err(super::LockError::Busy(_))));
+        drop(first);
+        assert!(super::lock_dir(&dir.join("out")).is_ok());
+        assert_eq!(std::fs::read_dir(dir.join("out")).unwrap().count(), 0, "no lock file left");
+        std::fs::write(dir.join("file"), b"x").unwrap();
+        assert!(matches!(super::lock_dir(&dir.join("file")), Err(super::LockError::Io(..))));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
     fn stale_tmp_files_are_removed() {
         let dir = std::env::temp_dir().join(format!("piasheet-stale-{}", std::process::id()));
         std::fs::create_dir_all(dir.join("sub")).unwrap();
