@@ -278,27 +278,28 @@ fn extract(paths: Vec<PathBuf>, opts: batch::Options, jobs: Option<usize>, keep_
                 rows => batch::Written { value: rows.and_then(Result::ok), failure: None },
             };
         };
-        let written = if formats.json {
-            serde_json::to_vec_pretty(record).map_err(std::io::Error::from).and_then(|json| piasheet::write::atomic_write(&target, &json))
-        } else {
-            Ok(())
+        // One JSON value for the file and the dataset rows (serialized once).
+        let value = serde_json::to_value(record).map_err(std::io::Error::from);
+        let written = match (&value, formats.json) {
+            (Ok(v), true) => serde_json::to_vec_pretty(v).map_err(std::io::Error::from).and_then(|json| piasheet::write::atomic_write(&target, &json)),
+            (Ok(_), false) => Ok(()),
+            (Err(e), _) => Err(std::io::Error::other(e.to_string())),
         };
-        let (record, failure) = match written {
-            Ok(()) => (std::borrow::Cow::Borrowed(record), None),
+        let (error, value, failure) = match written {
+            Ok(()) => (record.error.clone().filter(|_| record.status == Status::Failed), value, None),
             Err(e) => {
                 let reason = format!("cannot write {}: {e}", target.display());
                 // An older record at that path would say something this run did not.
                 let _ = std::fs::remove_file(&target);
                 // The dataset row says what became of this input: it failed.
-                (std::borrow::Cow::Owned(piasheet::failed(record.source.clone(), "write_failed", reason.clone())), Some(reason))
+                let failed = piasheet::failed(record.source.clone(), "write_failed", reason.clone());
+                (failed.error.clone(), serde_json::to_value(&failed).map_err(std::io::Error::from), Some(reason))
             }
         };
-        if let (Status::Failed, Some(err)) = (record.status, &record.error) {
+        if let Some(err) = error {
             eprintln!("piasheet: {}: {}: {}", input.path.display(), err.code, err.reason);
         }
-        let rows = want_rows
-            .then(|| serde_json::to_value(&*record).map_err(std::io::Error::from).and_then(|v| Rows::of(&v, &formats)).map_err(|e| fail_write("the dataset rows", &e)).ok())
-            .flatten();
+        let rows = want_rows.then(|| value.and_then(|v| Rows::of(&v, &formats)).map_err(|e| fail_write("the dataset rows", &e)).ok()).flatten();
         batch::Written { value: rows, failure }
     };
     // errors.jsonl: one line per input that is not `ok` and per path that could not be
