@@ -105,15 +105,22 @@ pub fn read_pdf_with(worker_exe: &Path, path: &Path, bytes: &[u8], timeout: Dura
 /// its address space is capped, so a decompression or content-stream bomb ends in an
 /// allocation failure instead of the OOM killer; and it gets SIGKILL when its parent
 /// ends, so killing piasheet leaves no worker behind.
+/// Returns the cap in force (lower than asked when piasheet runs under a lower one).
 #[cfg(unix)]
-fn limit_worker(cmd: &mut Command, max_memory: u64) {
+fn limit_worker(cmd: &mut Command, max_memory: u64) -> u64 {
     use std::os::unix::process::CommandExt;
-    // SAFETY: the closure runs in the forked child and calls only setrlimit, prctl and
-    // getppid, which are async-signal-safe; it touches no lock and allocates nothing.
+    #[cfg(target_os = "linux")]
     let parent = std::process::id() as libc::pid_t;
+    // Never above a hard limit piasheet itself runs under (`ulimit -v`): raising it
+    // would fail, and with it every worker start.
+    let mut current = libc::rlimit { rlim_cur: libc::RLIM_INFINITY, rlim_max: libc::RLIM_INFINITY };
+    // SAFETY: getrlimit writes only the struct it is given.
+    unsafe { libc::getrlimit(libc::RLIMIT_AS, &mut current) };
+    let cap = (max_memory as libc::rlim_t).min(current.rlim_max);
+    // SAFETY: the closure runs in the forked child and calls only setrlimit, prctl,
+    // getppid and _exit, which are async-signal-safe; it takes no lock, allocates nothing.
     unsafe {
         cmd.pre_exec(move || {
-            let cap = max_memory as libc::rlim_t;
             let limit = libc::rlimit { rlim_cur: cap, rlim_max: cap };
             if libc::setrlimit(libc::RLIMIT_AS, &limit) != 0 {
                 return Err(std::io::Error::last_os_error());
@@ -134,10 +141,13 @@ fn limit_worker(cmd: &mut Command, max_memory: u64) {
             Ok(())
         });
     }
+    cap as u64
 }
 
 #[cfg(not(unix))]
-fn limit_worker(_cmd: &mut Command, _max_memory: u64) {}
+fn limit_worker(_cmd: &mut Command, max_memory: u64) -> u64 {
+    max_memory
+}
 
 /// True when the worker's stderr shows that it ran out of its address space: Rust's
 /// allocation-failure message, or mimalloc's when it cannot map more memory.
@@ -156,7 +166,7 @@ pub fn read_pdf_with_limits(worker_exe: &Path, path: &Path, bytes: &[u8], timeou
     };
     let mut cmd = Command::new(worker_exe);
     cmd.arg(WORKER_ARG).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    limit_worker(&mut cmd, max_memory);
+    let max_memory = limit_worker(&mut cmd, max_memory);
     let mut child = cmd.spawn().map_err(|e| PdfError::new("engine_crash", format!("cannot start PDF worker: {e}")))?;
 
     // Feed and drain the pipes on threads: a worker blocked on a full pipe would
