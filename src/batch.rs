@@ -26,35 +26,159 @@ pub struct Options {
     /// Wall-clock limit for one file (the PDF worker, or the text parse).
     pub pdf_timeout: Duration,
     pub progress: bool,
-    /// Skip inputs whose output already holds a record of the same bytes.
+    /// Skip inputs whose output already holds a record of the same bytes (unless that
+    /// record is `failed`: those are read again).
     pub resume: bool,
+    /// Address-space limit of each PDF worker process, in bytes (`--max-memory`).
+    pub max_memory: u64,
+}
+
+/// Parse a size for `--max-memory`: bytes, or a number with a binary unit
+/// (`512M`, `1G`, `1GiB`, `64MB`: K, M, G, T are powers of 1024). At least 16 MiB,
+/// below which a worker cannot even start.
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (digits, unit) = t.split_at(split);
+    let n: u64 = digits.parse().map_err(|_| format!("{s:?} is not a size (e.g. 512M, 1G)"))?;
+    let shift = match unit.trim().to_ascii_uppercase().trim_end_matches("IB").trim_end_matches('B') {
+        "" => 0,
+        "K" => 10,
+        "M" => 20,
+        "G" => 30,
+        "T" => 40,
+        _ => return Err(format!("{s:?}: unknown unit (use K, M, G or T)")),
+    };
+    let bytes = n.checked_mul(1 << shift).ok_or_else(|| format!("{s:?} is too large"))?;
+    if bytes < 16 << 20 {
+        return Err(format!("{s:?} is below the minimum of 16M"));
+    }
+    Ok(bytes)
 }
 
 fn is_input(p: &Path) -> bool {
     matches!(p.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref(), Some("txt" | "pdf"))
 }
 
+/// A path given or found that is not read: the walk could not go there, or it is not
+/// there. One stderr line and one `errors.jsonl` line each; the run goes on (exit 1).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    pub path: PathBuf,
+    /// `missing` (not there, or a broken symbolic link), `symlink_loop` (a link back to a
+    /// folder above it), `unreadable` (a folder or entry that cannot be listed or stat'ed).
+    pub code: &'static str,
+    pub reason: String,
+    /// How many inputs come before it in walk order, so its `errors.jsonl` line sits
+    /// in path order among the inputs' lines.
+    pub after: usize,
+}
+
+/// What [`discover`] found: the inputs, the paths it could not walk, and the paths it
+/// left out because an earlier input is the same file.
+#[derive(Debug, Default)]
+pub struct Discovery {
+    pub inputs: Vec<Input>,
+    pub problems: Vec<Problem>,
+    /// `(left out, same file as)`: a symbolic or hard link reaching a file already listed.
+    pub duplicates: Vec<(PathBuf, PathBuf)>,
+}
+
+/// Identity of a file, whatever path reaches it (device and inode on Unix).
+#[cfg(unix)]
+type FileId = (u64, u64);
+#[cfg(not(unix))]
+type FileId = PathBuf;
+
+#[cfg(unix)]
+fn file_id(_path: &Path, meta: &std::fs::Metadata) -> Option<FileId> {
+    use std::os::unix::fs::MetadataExt;
+    Some((meta.dev(), meta.ino()))
+}
+
+#[cfg(not(unix))]
+fn file_id(path: &Path, _meta: &std::fs::Metadata) -> Option<FileId> {
+    std::fs::canonicalize(path).ok()
+}
+
 /// Expand PATHs: files as given, folders searched recursively for `*.txt` and `*.pdf`
 /// (sorted, so runs are repeatable). A folder's tree is mirrored below the output folder.
-pub fn discover(paths: &[PathBuf]) -> Result<Vec<Input>, String> {
-    let mut inputs = Vec::new();
-    for p in paths {
-        let meta = std::fs::metadata(p).map_err(|e| format!("{}: {e}", p.display()))?;
-        if meta.is_dir() {
-            let mut found = Vec::new();
-            walk(p, &mut found).map_err(|e| format!("{}: {e}", p.display()))?;
-            found.sort();
-            for f in found {
-                let rel = f.strip_prefix(p).unwrap_or(&f).with_extension("json");
-                inputs.push(Input { path: f, output: rel });
+///
+/// The walk follows symbolic links (a linked folder of sheets is read) but never
+/// loops: a link back to a folder above it is reported once as `symlink_loop` and not
+/// entered. A folder that cannot be listed is reported and skipped, and so is a path
+/// given that does not exist; the rest is still walked. A file reached by several
+/// paths (links, hard links, the same folder given twice) is listed once, at its first
+/// path. Nothing is opened here except folders: FIFOs, sockets and devices named
+/// `*.txt`/`*.pdf` are listed and refused by [`load`] after a `stat`.
+pub fn discover(paths: &[PathBuf]) -> Discovery {
+    let mut d = Discovery::default();
+    let mut seen: std::collections::HashMap<FileId, PathBuf> = std::collections::HashMap::new();
+    let mut add = |d: &mut Discovery, path: PathBuf, output: PathBuf, meta: Option<&std::fs::Metadata>| {
+        if let Some(id) = meta.and_then(|m| file_id(&path, m)) {
+            if let Some(first) = seen.get(&id) {
+                d.duplicates.push((path, first.clone()));
+                return;
             }
-        } else {
-            let stem = p.file_stem().unwrap_or_default();
-            inputs.push(Input { path: p.clone(), output: PathBuf::from(stem).with_extension("json") });
+            seen.insert(id, path.clone());
+        }
+        d.inputs.push(Input { path, output });
+    };
+    for root in paths {
+        let problem = |d: &mut Discovery, path: &Path, code: &'static str, reason: String| {
+            let after = d.inputs.len();
+            d.problems.push(Problem { path: path.to_path_buf(), code, reason, after });
+        };
+        let meta = match std::fs::metadata(root) {
+            Ok(m) => m,
+            Err(e) => {
+                let (code, reason) = io_problem(root, &e);
+                problem(&mut d, root, code, reason);
+                continue;
+            }
+        };
+        if !meta.is_dir() {
+            let stem = root.file_stem().unwrap_or_default();
+            add(&mut d, root.clone(), PathBuf::from(stem).with_extension("json"), Some(&meta));
+            continue;
+        }
+        // Sorted by name at each level: the order of a sort of the full paths (paths
+        // compare component by component), so problems can be placed among the inputs.
+        for entry in walkdir::WalkDir::new(root).follow_links(true).sort_by_file_name() {
+            match entry {
+                Ok(entry) => {
+                    // With follow_links, the type and metadata are those of the target.
+                    if entry.file_type().is_dir() || !is_input(entry.path()) {
+                        continue;
+                    }
+                    let path = entry.path().to_path_buf();
+                    let output = path.strip_prefix(root).unwrap_or(&path).with_extension("json");
+                    match entry.metadata() {
+                        Ok(meta) => add(&mut d, path, output, Some(&meta)),
+                        // Listed but not stat-able now (gone since): load says why.
+                        Err(_) => add(&mut d, path, output, None),
+                    }
+                }
+                Err(e) => {
+                    let path = e.path().unwrap_or(root).to_path_buf();
+                    if let Some(ancestor) = e.loop_ancestor() {
+                        problem(&mut d, &path, "symlink_loop", format!("symbolic link loop: leads back to {}; not followed", ancestor.display()));
+                        continue;
+                    }
+                    let Some(io) = e.io_error() else { continue };
+                    let (code, reason) = io_problem(&path, io);
+                    // A broken link is worth a line only when it names an input; an
+                    // unlistable folder or a loop always is (it may hold inputs).
+                    if code == "missing" && !is_input(&path) {
+                        continue;
+                    }
+                    problem(&mut d, &path, code, reason);
+                }
+            }
         }
     }
-    disambiguate(&mut inputs);
-    Ok(inputs)
+    disambiguate(&mut d.inputs);
+    d
 }
 
 /// `a.txt` and `a.pdf` (or `x/a.txt` given next to `y/a.txt`) would both write `a.json`,
@@ -79,16 +203,17 @@ fn disambiguate(inputs: &mut [Input]) {
     }
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
-            walk(&path, out)?;
-        } else if is_input(&path) {
-            out.push(path);
-        }
+/// The code and reason for a path that could not be stat'ed or listed.
+fn io_problem(path: &Path, e: &std::io::Error) -> (&'static str, String) {
+    #[cfg(unix)]
+    if e.raw_os_error() == Some(libc::ELOOP) {
+        return ("symlink_loop", format!("symbolic link loop ({e})"));
     }
-    Ok(())
+    match e.kind() {
+        std::io::ErrorKind::NotFound if path.symlink_metadata().is_ok() => ("missing", format!("broken symbolic link: its target does not exist ({e})")),
+        std::io::ErrorKind::NotFound => ("missing", format!("no such file or folder ({e})")),
+        _ => ("unreadable", format!("cannot be read: {e}; skipped")),
+    }
 }
 
 /// Read one input into a record; never panics.
@@ -113,8 +238,25 @@ pub fn load(input: &Input, opts: &Options) -> Result<Vec<u8>, Box<Record>> {
         Box::new(crate::failed(source, code, reason))
     };
     let too_large = |n: u64| unreadable("too_large", format!("{n} bytes, over the limit of {} (--max-bytes)", opts.max_bytes), n);
-    let f = std::fs::File::open(&input.path).map_err(|e| unreadable("io", e.to_string(), 0))?;
+    // A FIFO, socket or device is refused on its `stat`, never opened: opening a FIFO
+    // blocks until a writer comes (forever, and no timeout applies to open), and opening
+    // a device can have effects of its own.
+    let not_a_file = |m: &std::fs::Metadata| unreadable("not_a_file", format!("{}, not a regular file: skipped without reading it", file_kind(m)), 0);
+    match std::fs::metadata(&input.path) {
+        Ok(m) if !m.is_file() => return Err(not_a_file(&m)),
+        Ok(_) => {}
+        Err(e) => return Err(unreadable("io", e.to_string(), 0)),
+    }
+    // Non-blocking open: should the path be swapped for a FIFO after the check, the open
+    // still returns at once and the check below refuses it (reads of a regular file are
+    // unaffected by the flag).
+    let mut open = std::fs::OpenOptions::new();
+    open.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut open, libc::O_NONBLOCK);
+    let f = open.open(&input.path).map_err(|e| unreadable("io", e.to_string(), 0))?;
     let size = match f.metadata() {
+        Ok(m) if !m.is_file() => return Err(not_a_file(&m)),
         Ok(m) if m.len() > opts.max_bytes => return Err(too_large(m.len())),
         Err(e) => return Err(unreadable("io", e.to_string(), 0)),
         Ok(m) => m.len(),
@@ -126,6 +268,27 @@ pub fn load(input: &Input, opts: &Options) -> Result<Vec<u8>, Box<Record>> {
         return Err(too_large(bytes.len() as u64));
     }
     Ok(bytes)
+}
+
+/// What a path that is not a regular file is, for the `not_a_file` reason.
+fn file_kind(m: &std::fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = m.file_type();
+        if t.is_fifo() {
+            return "a FIFO (named pipe)";
+        } else if t.is_socket() {
+            return "a socket";
+        } else if t.is_block_device() || t.is_char_device() {
+            return "a device";
+        }
+    }
+    if m.is_dir() {
+        "a folder"
+    } else {
+        "not a regular file"
+    }
 }
 
 /// Parse loaded bytes into a record; never panics, and gives up after the time limit.
@@ -256,11 +419,15 @@ pub fn install_quiet_panic_hook() {
 
 fn read_pdf(file: &str, path: &Path, bytes: &[u8], opts: &Options) -> Record {
     let mut source = crate::source_of(file, bytes, "pdf");
+    // Same code as an empty text dump: nothing to read is not "not a sheet".
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return crate::failed(source, "empty", format!("an empty file ({} bytes, no content)", bytes.len()));
+    }
     if !bytes.starts_with(b"%PDF") {
         let what = if looks_like_html(bytes) { "an HTML page" } else { "no %PDF header" };
         return crate::failed(source, "not_a_sheet", format!("named .pdf but not a PDF ({what})"));
     }
-    match crate::pdf::read_pdf(path, bytes, opts.pdf_timeout) {
+    match crate::pdf::read_pdf_limited(path, bytes, opts.pdf_timeout, opts.max_memory) {
         Ok(layout) => {
             source.pages = Some(layout.pages as u32);
             crate::extract_pdf_layout(source, &layout)
@@ -334,10 +501,81 @@ impl Outcome {
     }
 }
 
-/// For `--resume`: the outcome stored in `out`, if it was made from bytes with this checksum.
+/// For `--resume`: the outcome stored in `out`, if it was made from bytes with this
+/// checksum and did not fail (a failure may have been a timeout under load, or a
+/// reader since improved: failed inputs are always read again).
 fn previous_outcome(out: &Path, sha256: &str) -> Option<Outcome> {
     let stored: Outcome = serde_json::from_slice(&std::fs::read(out).ok()?).ok()?;
-    (stored.source.sha256 == sha256).then_some(stored)
+    (stored.source.sha256 == sha256 && stored.status != Status::Failed).then_some(stored)
+}
+
+/// The `errors.jsonl` line of a record stored in `json` (None when it is `ok` or is not
+/// a readable record), for records kept from an earlier run (`--keep-stale`).
+pub fn stored_error_line(json: &Path) -> Option<ErrorLine> {
+    #[derive(serde::Deserialize)]
+    struct Named {
+        source: NamedSource,
+    }
+    #[derive(serde::Deserialize)]
+    struct NamedSource {
+        file: String,
+    }
+    let bytes = std::fs::read(json).ok()?;
+    let outcome: Outcome = serde_json::from_slice(&bytes).ok()?;
+    let named: Named = serde_json::from_slice(&bytes).ok()?;
+    outcome.error_line(Path::new(&named.source.file))
+}
+
+/// A record in the output folder that no input of this run writes (its input was
+/// deleted or renamed since, or was not given this time).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stale {
+    /// The record's file in the output folder.
+    pub json: PathBuf,
+    /// The input it was made from (its `source.file`).
+    pub source: String,
+}
+
+/// Records below `out_dir` that are not the output of any of `inputs` (for `--resume`,
+/// so the folder and `sheets.jsonl` hold the same records). Only files that parse as
+/// piasheet records (`schema_version` and `source.file`) are listed: other JSON files a
+/// user put there are not ours to judge. Hidden files and folders are not looked at.
+pub fn stale_records(out_dir: &Path, inputs: &[Input]) -> Vec<Stale> {
+    #[derive(serde::Deserialize)]
+    struct Probe {
+        #[allow(dead_code)]
+        schema_version: String,
+        source: ProbeSource,
+    }
+    #[derive(serde::Deserialize)]
+    struct ProbeSource {
+        file: String,
+    }
+    let current: std::collections::HashSet<PathBuf> = inputs.iter().map(|i| i.output.clone()).collect();
+    let mut stale = Vec::new();
+    let hidden = |e: &walkdir::DirEntry| e.depth() > 0 && e.file_name().to_string_lossy().starts_with('.');
+    for entry in walkdir::WalkDir::new(out_dir).sort_by_file_name().into_iter().filter_entry(|e| !hidden(e)).flatten() {
+        let path = entry.path();
+        if !entry.file_type().is_file() || path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        if current.contains(path.strip_prefix(out_dir).unwrap_or(path)) {
+            continue;
+        }
+        let Ok(bytes) = std::fs::read(path) else { continue };
+        if let Ok(p) = serde_json::from_slice::<Probe>(&bytes) {
+            stale.push(Stale { json: path.to_path_buf(), source: p.source.file });
+        }
+    }
+    stale
+}
+
+/// What `on_record` made of a record: the value handed to `sink`, and why the record
+/// could not be written, if it could not (the input then counts as failed with the code
+/// `write_failed`: the summary counts only what was written).
+pub struct Written<R> {
+    pub value: R,
+    pub failure: Option<String>,
 }
 
 /// Inputs run in parallel at a time; their results reach `sink` in input order.
@@ -352,7 +590,7 @@ const CHUNK: usize = 256;
 pub fn run<R: Send>(
     inputs: &[Input],
     opts: &Options,
-    on_record: &(dyn Fn(&Input, Option<&Record>) -> R + Sync),
+    on_record: &(dyn Fn(&Input, Option<&Record>) -> Written<R> + Sync),
     sink: &mut dyn FnMut(R, Option<ErrorLine>),
 ) -> Summary {
     let start = Instant::now();
@@ -368,7 +606,7 @@ pub fn run<R: Send>(
     };
     let (ok, partial, failed, resumed) = (AtomicUsize::new(0), AtomicUsize::new(0), AtomicUsize::new(0), AtomicUsize::new(0));
     let one = |input: &Input| -> (R, Option<ErrorLine>) {
-        let (outcome, result) = match load(input, opts) {
+        let (mut outcome, written) = match load(input, opts) {
             Err(record) => (Outcome::of(&record), on_record(input, Some(&record))),
             Ok(bytes) => {
                 let sha = || format!("{:x}", sha2::Sha256::digest(&bytes));
@@ -384,6 +622,13 @@ pub fn run<R: Send>(
                 }
             }
         };
+        if let Some(reason) = written.failure {
+            // Not in the folder, so not ok, whatever the parse gave.
+            outcome.status = Status::Failed;
+            outcome.error = Some(crate::record::ErrorInfo { code: "write_failed".into(), reason });
+            outcome.warnings.clear();
+        }
+        let result = written.value;
         match outcome.status {
             Status::Ok => &ok,
             Status::Partial => &partial,
@@ -420,6 +665,18 @@ mod tests {
         disambiguate(&mut inputs);
         let outs: Vec<_> = inputs.iter().map(|i| i.output.to_string_lossy().into_owned()).collect();
         assert_eq!(outs, ["a.txt.json", "a.pdf.json", "a.txt.2.json", "b.json"]);
+    }
+
+    #[test]
+    fn sizes_take_binary_units() {
+        assert_eq!(parse_size("1G"), Ok(1 << 30));
+        assert_eq!(parse_size("512M"), Ok(512 << 20));
+        assert_eq!(parse_size("2GiB"), Ok(2 << 30));
+        assert_eq!(parse_size("64mb"), Ok(64 << 20));
+        assert_eq!(parse_size(&(32u64 << 20).to_string()), Ok(32 << 20));
+        for bad in ["", "G", "1X", "1K", "-1G", "99999999999999T"] {
+            assert!(parse_size(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -31,8 +31,8 @@ enum Command {
     TextDump {
         /// The PDF to show
         pdf: PathBuf,
-        /// Give up after this many seconds.
-        #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+        /// Give up after this many seconds (at least 1).
+        #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
         timeout: u64,
     },
     /// Extract records from text dumps and PDFs.
@@ -53,16 +53,26 @@ enum Command {
         /// Skip files larger than this many bytes (reported as too_large).
         #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024 * 1024)]
         max_bytes: u64,
-        /// Give up on a file (PDF or text) after this many seconds (reported as timeout).
-        #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+        /// Give up on a file (PDF or text) after this many seconds (reported as timeout; at least 1).
+        #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
         timeout: u64,
+        /// Memory (address space) of each PDF reader process, e.g. 512M, 2G; a PDF that
+        /// needs more is reported as memory_limit.
+        #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = batch::parse_size)]
+        max_memory: u64,
         /// Worker threads [default: one per core].
         #[arg(short, long)]
         jobs: Option<usize>,
         /// Skip inputs whose DIR/FILE.json was made from the same bytes (same
-        /// source.sha256): finishes an interrupted run.
+        /// source.sha256) and did not fail: finishes an interrupted run, retries failures.
+        /// Records in DIR of inputs not in this run (deleted since) are removed and listed,
+        /// so DIR and sheets.jsonl hold the same records.
         #[arg(long)]
         resume: bool,
+        /// With --resume: keep the records of inputs not in this run (listed, and added to
+        /// the dataset files) instead of removing them.
+        #[arg(long, requires = "resume")]
+        keep_stale: bool,
         /// No summary line at the end (errors are still reported).
         #[arg(short, long)]
         quiet: bool,
@@ -137,7 +147,7 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Extract { paths, output, provenance, max_bytes, timeout, jobs, resume, quiet, format, rules } => {
+        Command::Extract { paths, output, provenance, max_bytes, timeout, max_memory, jobs, resume, keep_stale, quiet, format, rules } => {
             if let Some(dir) = rules {
                 if let Err(e) = piasheet::form::FormSet::load(&dir).and_then(piasheet::form::install) {
                     eprintln!("piasheet: --rules {}: {e}", dir.display());
@@ -145,7 +155,18 @@ fn main() -> ExitCode {
                 }
             }
             match piasheet::dataset::Formats::parse(&format) {
-                Ok(formats) => extract(paths, output, provenance, max_bytes, timeout, jobs, resume, quiet, formats),
+                Ok(formats) => {
+                    let opts = batch::Options {
+                        out_dir: output.unwrap_or_else(|| PathBuf::from("output")),
+                        provenance,
+                        max_bytes,
+                        pdf_timeout: Duration::from_secs(timeout),
+                        progress: !quiet && std::io::stderr().is_terminal(),
+                        resume,
+                        max_memory,
+                    };
+                    extract(paths, opts, jobs, keep_stale, quiet, formats)
+                }
                 Err(e) => {
                     eprintln!("piasheet: --format: {e}");
                     ExitCode::from(2)
@@ -201,31 +222,34 @@ fn diff(old: &std::path::Path, new: &std::path::Path, json: bool) -> ExitCode {
     ExitCode::from(if diffs.is_empty() { 0 } else { 1 })
 }
 
-#[allow(clippy::too_many_arguments)]
-fn extract(paths: Vec<PathBuf>, output: Option<PathBuf>, provenance: bool, max_bytes: u64, timeout: u64, jobs: Option<usize>, resume: bool, quiet: bool, formats: piasheet::dataset::Formats) -> ExitCode {
+fn extract(paths: Vec<PathBuf>, opts: batch::Options, jobs: Option<usize>, keep_stale: bool, quiet: bool, formats: piasheet::dataset::Formats) -> ExitCode {
     let paths = if paths.is_empty() { vec![PathBuf::from("input")] } else { paths };
-    let out_dir = output.unwrap_or_else(|| PathBuf::from("output"));
+    let out_dir = opts.out_dir.clone();
     if let Some(n) = jobs {
         let _ = rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global();
     }
-    let inputs = match batch::discover(&paths) {
-        Ok(i) => i,
+    let found = batch::discover(&paths);
+    // Each path that cannot be walked: one line now; the run goes on without it.
+    for p in &found.problems {
+        eprintln!("piasheet: {}: {}: {}", p.path.display(), p.code, p.reason);
+    }
+    if found.inputs.is_empty() && found.problems.is_empty() {
+        eprintln!("piasheet: no *.txt or *.pdf files in {}", paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
+        return ExitCode::from(2);
+    }
+    if !quiet {
+        for (dup, first) in &found.duplicates {
+            eprintln!("piasheet: {}: skipped: the same file as {}", dup.display(), first.display());
+        }
+    }
+    let inputs = found.inputs;
+    // One run at a time per output folder: two would interleave their files.
+    let _lock = match piasheet::write::lock_dir(&out_dir) {
+        Ok(l) => l,
         Err(e) => {
             eprintln!("piasheet: {e}");
             return ExitCode::from(2);
         }
-    };
-    if inputs.is_empty() {
-        eprintln!("piasheet: no *.txt or *.pdf files in {}", paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
-        return ExitCode::from(2);
-    }
-    let opts = batch::Options {
-        out_dir: out_dir.clone(),
-        provenance,
-        max_bytes,
-        pdf_timeout: Duration::from_secs(timeout),
-        progress: !quiet && std::io::stderr().is_terminal(),
-        resume,
     };
     // A parser panic becomes one `internal` error line, not a backtrace on stderr.
     batch::install_quiet_panic_hook();
@@ -236,6 +260,23 @@ fn extract(paths: Vec<PathBuf>, output: Option<PathBuf>, provenance: bool, max_b
         write_failures.fetch_add(1, Ordering::Relaxed);
         eprintln!("piasheet: cannot write {what}: {e}");
     };
+    // --resume: records of inputs not in this run go (or, with --keep-stale, stay and
+    // join the dataset files), so the folder and sheets.jsonl hold the same records.
+    let stale = if opts.resume { batch::stale_records(&out_dir, &inputs) } else { Vec::new() };
+    let mut removed_stale = 0;
+    for s in &stale {
+        if keep_stale {
+            eprintln!("piasheet: {}: kept a stale record (its input {} is not in this run)", s.json.display(), s.source);
+        } else {
+            match std::fs::remove_file(&s.json) {
+                Ok(()) => {
+                    removed_stale += 1;
+                    eprintln!("piasheet: {}: removed a stale record (its input {} is not in this run)", s.json.display(), s.source);
+                }
+                Err(e) => fail_write(&format!("{} (a stale record, not removed)", s.json.display()), &e),
+            }
+        }
+    }
     let mut dataset = match DatasetWriter::create(&out_dir, &formats) {
         Ok(d) => Some(d),
         Err(e) => {
@@ -245,31 +286,42 @@ fn extract(paths: Vec<PathBuf>, output: Option<PathBuf>, provenance: bool, max_b
     };
     let want_rows = dataset.is_some() && (formats.jsonl || formats.csv);
     // On the worker threads: write the record's JSON, make its dataset rows.
-    let on_record = |input: &batch::Input, record: Option<&piasheet::record::Record>| -> Option<Rows> {
+    let on_record = |input: &batch::Input, record: Option<&piasheet::record::Record>| -> batch::Written<Option<Rows>> {
         let target = out_dir.join(&input.output);
         let Some(record) = record else {
             // Kept by --resume: its rows come from the stored output.
-            return want_rows.then(|| Rows::of_file(&target, &formats).map_err(|e| fail_write("the dataset rows", &e)).ok()).flatten();
+            let rows = want_rows.then(|| Rows::of_file(&target, &formats));
+            return match rows {
+                Some(Err(e)) => batch::Written { value: None, failure: Some(format!("cannot read back {} for the dataset files: {e}", target.display())) },
+                rows => batch::Written { value: rows.and_then(Result::ok), failure: None },
+            };
         };
-        if let (Status::Failed, Some(err)) = (record.status, &record.error) {
+        // One JSON value for the file and the dataset rows (serialized once).
+        let value = serde_json::to_value(record).map_err(std::io::Error::from);
+        let written = match (&value, formats.json) {
+            (Ok(v), true) => serde_json::to_vec_pretty(v).map_err(std::io::Error::from).and_then(|json| piasheet::write::atomic_write(&target, &json)),
+            (Ok(_), false) => Ok(()),
+            (Err(e), _) => Err(std::io::Error::other(e.to_string())),
+        };
+        let (error, value, failure) = match written {
+            Ok(()) => (record.error.clone().filter(|_| record.status == Status::Failed), value, None),
+            Err(e) => {
+                let reason = format!("cannot write {}: {e}", target.display());
+                // An older record at that path would say something this run did not.
+                let _ = std::fs::remove_file(&target);
+                // The dataset row says what became of this input: it failed.
+                let failed = piasheet::failed(record.source.clone(), "write_failed", reason.clone());
+                (failed.error.clone(), serde_json::to_value(&failed).map_err(std::io::Error::from), Some(reason))
+            }
+        };
+        if let Some(err) = error {
             eprintln!("piasheet: {}: {}: {}", input.path.display(), err.code, err.reason);
         }
-        let value = match serde_json::to_value(record) {
-            Ok(v) => v,
-            Err(e) => {
-                fail_write(&format!("{} (cannot serialize)", target.display()), &e);
-                return None;
-            }
-        };
-        if formats.json {
-            let written = serde_json::to_vec_pretty(&value).map_err(std::io::Error::from).and_then(|json| piasheet::write::atomic_write(&target, &json));
-            if let Err(e) = written {
-                fail_write(&target.display().to_string(), &e);
-            }
-        }
-        want_rows.then(|| Rows::of(&value, &formats).map_err(|e| fail_write("the dataset rows", &e)).ok()).flatten()
+        let rows = want_rows.then(|| value.and_then(|v| Rows::of(&v, &formats)).map_err(|e| fail_write("the dataset rows", &e)).ok()).flatten();
+        batch::Written { value: rows, failure }
     };
-    // errors.jsonl: one line per input that is not `ok`, in input order.
+    // errors.jsonl: one line per input that is not `ok` and per path that could not be
+    // walked, in input order.
     let errors_path = out_dir.join("errors.jsonl");
     let mut errors = match AtomicFile::create(&errors_path) {
         Ok(f) => Some(f),
@@ -278,30 +330,75 @@ fn extract(paths: Vec<PathBuf>, output: Option<PathBuf>, provenance: bool, max_b
             None
         }
     };
+    let mut problems = found.problems.iter().peekable();
+    let mut seen = 0;
     // On this thread, in input order: append the rows and the error lines.
     let mut append = |rows: Option<Rows>, error: Option<batch::ErrorLine>| {
         if let Some(Err(e)) = rows.and_then(|rows| dataset.as_mut().map(|d| d.append(&rows))) {
             fail_write(&format!("the dataset files in {}", out_dir.display()), &e);
             dataset = None; // dropped: its temporary files go
         }
-        let written = error.and_then(|line| {
-            errors.as_mut().map(|f| serde_json::to_writer(&mut *f, &line).map_err(std::io::Error::from).and_then(|_| f.write_all(b"\n")))
-        });
-        if let Some(Err(e)) = written {
-            fail_write(&errors_path.display().to_string(), &e);
-            errors = None;
+        // `None, None` with `seen` past the end flushes the problems after the last input.
+        let walk_errors = std::iter::from_fn(|| problems.next_if(|p| p.after <= seen)).map(problem_line);
+        let lines: Vec<batch::ErrorLine> = walk_errors.chain(error).collect();
+        seen += 1;
+        for line in lines {
+            let written = errors.as_mut().map(|f| serde_json::to_writer(&mut *f, &line).map_err(std::io::Error::from).and_then(|_| f.write_all(b"\n")));
+            if let Some(Err(e)) = written {
+                fail_write(&errors_path.display().to_string(), &e);
+                errors = None;
+            }
         }
     };
     let summary = batch::run(&inputs, &opts, &on_record, &mut append);
-    if let Some(Err(e)) = errors.map(AtomicFile::commit) {
-        fail_write(&errors_path.display().to_string(), &e);
+    // Walk problems after the last input, then the records kept by --keep-stale.
+    append(None, None);
+    let mut kept_stale = 0;
+    for s in stale.iter().filter(|_| keep_stale) {
+        let rows = want_rows.then(|| Rows::of_file(&s.json, &formats).map_err(|e| fail_write("the dataset rows", &e)).ok()).flatten();
+        if rows.is_some() || !want_rows {
+            kept_stale += 1;
+        }
+        append(rows, batch::stored_error_line(&s.json));
     }
-    if let Some(Err(e)) = dataset.map(DatasetWriter::commit) {
-        fail_write(&format!("the dataset files in {}", out_dir.display()), &e);
-    }
+    let errors_written = match errors.map(AtomicFile::commit) {
+        Some(Err(e)) => {
+            fail_write(&errors_path.display().to_string(), &e);
+            false
+        }
+        Some(Ok(())) => true,
+        None => false,
+    };
+    let dataset_written = match dataset.map(DatasetWriter::commit) {
+        Some(Err(e)) => {
+            fail_write(&format!("the dataset files in {}", out_dir.display()), &e);
+            false
+        }
+        Some(Ok(())) => true,
+        None => false,
+    };
     if !quiet {
+        let mut extra = String::new();
+        if !found.problems.is_empty() {
+            extra += &format!("; {} path(s) not walked (see above)", found.problems.len());
+        }
+        if !found.duplicates.is_empty() {
+            extra += &format!("; {} duplicate path(s) of the same file skipped", found.duplicates.len());
+        }
+        if removed_stale > 0 {
+            extra += &format!("; {removed_stale} stale record(s) removed");
+        }
+        if kept_stale > 0 {
+            extra += &format!("; {kept_stale} stale record(s) kept");
+        }
+        if !dataset_written && (formats.jsonl || formats.csv) {
+            extra += "; dataset files NOT written";
+        }
+        if !errors_written {
+            extra += "; errors.jsonl NOT written";
+        }
         eprintln!(
-            "piasheet: {} documents: {} ok, {} partial, {} failed in {:.2}s → {}",
+            "piasheet: {} documents: {} ok, {} partial, {} failed in {:.2}s → {}{extra}",
             inputs.len(),
             summary.ok,
             summary.partial,
@@ -310,11 +407,16 @@ fn extract(paths: Vec<PathBuf>, output: Option<PathBuf>, provenance: bool, max_b
             out_dir.display()
         );
     }
-    if summary.failed > 0 || write_failures.into_inner() > 0 {
+    if summary.failed > 0 || !found.problems.is_empty() || write_failures.into_inner() > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// The `errors.jsonl` line of a path that could not be walked (nothing was read).
+fn problem_line(p: &batch::Problem) -> batch::ErrorLine {
+    batch::ErrorLine { path: p.path.to_string_lossy().into_owned(), sha256: None, status: Status::Failed, code: p.code.into(), reason: p.reason.clone() }
 }
 
 // The parse allocates many small strings per document; mimalloc's thread-local free

@@ -77,16 +77,86 @@ impl PdfError {
 /// First argument that turns this executable into a PDF worker (see main.rs).
 pub const WORKER_ARG: &str = "__pdf-worker";
 
+/// Default address-space limit of a PDF worker (`--max-memory`): 1 GiB. The fixture
+/// sheets need well under 100 MiB; a content-stream bomb needs tens of GB.
+pub const DEFAULT_MAX_MEMORY: u64 = 1 << 30;
+
 /// Read a PDF in a supervised worker process (a panic, abort or stack overflow in the
-/// engine ends only the worker). The worker is the current executable.
+/// engine ends only the worker). The worker is the current executable, limited to
+/// [`DEFAULT_MAX_MEMORY`].
 pub fn read_pdf(path: &Path, bytes: &[u8], timeout: Duration) -> Result<PdfLayout, PdfError> {
+    read_pdf_limited(path, bytes, timeout, DEFAULT_MAX_MEMORY)
+}
+
+/// [`read_pdf`] with a given address-space limit for the worker, in bytes: a document
+/// that needs more fails with the code `memory_limit`.
+pub fn read_pdf_limited(path: &Path, bytes: &[u8], timeout: Duration, max_memory: u64) -> Result<PdfLayout, PdfError> {
     let exe = std::env::current_exe().map_err(|e| PdfError::new("engine_crash", format!("cannot locate own executable: {e}")))?;
-    read_pdf_with(&exe, path, bytes, timeout)
+    read_pdf_with_limits(&exe, path, bytes, timeout, max_memory)
 }
 
 /// `read_pdf` with an explicit worker executable (any binary whose `main` dispatches
 /// `__pdf-worker` to [`worker_main`]). If `bytes` is empty, `path` is read.
 pub fn read_pdf_with(worker_exe: &Path, path: &Path, bytes: &[u8], timeout: Duration) -> Result<PdfLayout, PdfError> {
+    read_pdf_with_limits(worker_exe, path, bytes, timeout, DEFAULT_MAX_MEMORY)
+}
+
+/// Limits set in the worker between fork and exec (only async-signal-safe calls here):
+/// its address space is capped, so a decompression or content-stream bomb ends in an
+/// allocation failure instead of the OOM killer; and it gets SIGKILL when its parent
+/// ends, so killing piasheet leaves no worker behind.
+/// Returns the cap in force (lower than asked when piasheet runs under a lower one).
+#[cfg(unix)]
+fn limit_worker(cmd: &mut Command, max_memory: u64) -> u64 {
+    use std::os::unix::process::CommandExt;
+    #[cfg(target_os = "linux")]
+    let parent = std::process::id() as libc::pid_t;
+    // Never above a hard limit piasheet itself runs under (`ulimit -v`): raising it
+    // would fail, and with it every worker start.
+    let mut current = libc::rlimit { rlim_cur: libc::RLIM_INFINITY, rlim_max: libc::RLIM_INFINITY };
+    // SAFETY: getrlimit writes only the struct it is given.
+    unsafe { libc::getrlimit(libc::RLIMIT_AS, &mut current) };
+    let cap = (max_memory as libc::rlim_t).min(current.rlim_max);
+    // SAFETY: the closure runs in the forked child and calls only setrlimit, prctl,
+    // getppid and _exit, which are async-signal-safe; it takes no lock, allocates nothing.
+    unsafe {
+        cmd.pre_exec(move || {
+            let limit = libc::rlimit { rlim_cur: cap, rlim_max: cap };
+            if libc::setrlimit(libc::RLIMIT_AS, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            // Linux: the signal is sent when the thread that forked ends. That is a batch
+            // thread (rayon's, alive for the whole run) or the main thread.
+            #[cfg(target_os = "linux")]
+            {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong, 0, 0, 0) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                // The parent died before the prctl (the child was re-parented): no signal
+                // will come, so go now.
+                if libc::getppid() != parent {
+                    libc::_exit(9);
+                }
+            }
+            Ok(())
+        });
+    }
+    cap as u64
+}
+
+#[cfg(not(unix))]
+fn limit_worker(_cmd: &mut Command, max_memory: u64) -> u64 {
+    max_memory
+}
+
+/// True when the worker's stderr shows that it ran out of its address space: Rust's
+/// allocation-failure message, or mimalloc's when it cannot map more memory.
+fn out_of_memory(stderr: &str) -> bool {
+    stderr.contains("memory allocation of") || stderr.contains("unable to allocate") || stderr.contains("out of memory")
+}
+
+/// [`read_pdf_with`] with a given worker address-space limit (see [`read_pdf_limited`]).
+pub fn read_pdf_with_limits(worker_exe: &Path, path: &Path, bytes: &[u8], timeout: Duration, max_memory: u64) -> Result<PdfLayout, PdfError> {
     let owned;
     let bytes = if bytes.is_empty() {
         owned = std::fs::read(path).map_err(|e| PdfError::new("unreadable", format!("{}: {e}", path.display())))?;
@@ -94,13 +164,10 @@ pub fn read_pdf_with(worker_exe: &Path, path: &Path, bytes: &[u8], timeout: Dura
     } else {
         bytes
     };
-    let mut child = Command::new(worker_exe)
-        .arg(WORKER_ARG)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| PdfError::new("engine_crash", format!("cannot start PDF worker: {e}")))?;
+    let mut cmd = Command::new(worker_exe);
+    cmd.arg(WORKER_ARG).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let max_memory = limit_worker(&mut cmd, max_memory);
+    let mut child = cmd.spawn().map_err(|e| PdfError::new("engine_crash", format!("cannot start PDF worker: {e}")))?;
 
     // Feed and drain the pipes on threads: a worker blocked on a full pipe would
     // otherwise look like a timeout.
@@ -171,8 +238,15 @@ pub fn read_pdf_with(worker_exe: &Path, path: &Path, bytes: &[u8], timeout: Dura
     let err = err_reader.join().unwrap_or_default();
 
     if !status.success() {
-        let first = String::from_utf8_lossy(&err).lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("").to_string();
+        let text = String::from_utf8_lossy(&err);
         let how = exit_description(&status);
+        if out_of_memory(&text) {
+            return Err(PdfError::new(
+                "memory_limit",
+                format!("PDF worker {how}: needed more than {} MiB of memory (--max-memory)", max_memory >> 20),
+            ));
+        }
+        let first = text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("").to_string();
         let msg = if first.is_empty() { format!("PDF worker {how}") } else { format!("PDF worker {how}: {first}") };
         return Err(PdfError::new("engine_crash", msg));
     }

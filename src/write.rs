@@ -33,6 +33,41 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     result
 }
 
+/// An exclusive lock on an output folder, held while it lives (released by the kernel
+/// when the process ends, however it ends: a killed run never leaves it held).
+///
+/// The lock is taken on the folder itself (`flock` on its descriptor), not on a lock
+/// file: nothing is left in the folder, and no lock file can be deleted under a run.
+/// The descriptor is close-on-exec, so PDF workers never hold it.
+#[derive(Debug)]
+pub struct DirLock {
+    _dir: std::fs::File,
+}
+
+/// Why [`lock_dir`] did not lock.
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    /// Another process holds the lock: another run writes into this folder.
+    #[error("another piasheet run is writing into {0}; wait for it to end or choose another output folder (-o)")]
+    Busy(std::path::PathBuf),
+    /// The folder cannot be created or opened (a file of that name, permissions, …).
+    #[error("cannot use {0} as the output folder: {1}")]
+    Io(std::path::PathBuf, std::io::Error),
+}
+
+/// Create `dir` if need be and lock it for this run; fails at once (never waits) if
+/// another process holds it.
+pub fn lock_dir(dir: &Path) -> Result<DirLock, LockError> {
+    let io = |e| LockError::Io(dir.to_path_buf(), e);
+    std::fs::create_dir_all(dir).map_err(io)?;
+    let f = std::fs::File::open(dir).map_err(io)?;
+    match f.try_lock() {
+        Ok(()) => Ok(DirLock { _dir: f }),
+        Err(std::fs::TryLockError::WouldBlock) => Err(LockError::Busy(dir.to_path_buf())),
+        Err(std::fs::TryLockError::Error(e)) => Err(io(e)),
+    }
+}
+
 /// This process's id (a system call each time otherwise).
 fn pid() -> u32 {
     static PID: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
@@ -122,6 +157,21 @@ mod tests {
         assert_eq!(std::fs::read(&p).unwrap(), b"two");
         let names: Vec<_> = std::fs::read_dir(p.parent().unwrap()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names.len(), 1, "{names:?}");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_locked_folder_refuses_a_second_lock_until_released() {
+        let dir = std::env::temp_dir().join(format!("piasheet-lock-{}", std::process::id()));
+        let first = super::lock_dir(&dir.join("out")).unwrap();
+        // flock locks belong to an open file description: a second open conflicts even
+        // within one process, as a second run's would.
+        assert!(matches!(super::lock_dir(&dir.join("out")), Err(super::LockError::Busy(_))));
+        drop(first);
+        assert!(super::lock_dir(&dir.join("out")).is_ok());
+        assert_eq!(std::fs::read_dir(dir.join("out")).unwrap().count(), 0, "no lock file left");
+        std::fs::write(dir.join("file"), b"x").unwrap();
+        assert!(matches!(super::lock_dir(&dir.join("file")), Err(super::LockError::Io(..))));
         std::fs::remove_dir_all(dir).unwrap();
     }
 
