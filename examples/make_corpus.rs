@@ -4,9 +4,12 @@
 //!     cargo run --release --example make_corpus -- N DIR [--seed S]
 //!
 //! writes `DIR/in/NAME.txt` and `DIR/expected/NAME.json` (score with
-//! `score.py --dir DIR/expected OUT`). Variation is by text substitution on the
-//! sample's lines, keeping the dump's structure: the body (a municipality whose name
-//! is unique across prefectures, from data/lg-codes.csv), 評価書番号, 公表日 (和暦,
+//! `score.py --dir DIR/expected OUT`). `make_corpus -- --repeat-changes K DIR` writes
+//! one sheet instead: the sample with its change table K times over.
+//!
+//! Variation is by text substitution on the sample's lines, keeping the dump's
+//! structure: the body (a municipality whose name is unique across prefectures, from
+//! data/lg-codes.csv), 評価書番号, 公表日 (和暦,
 //! incl. 令和元年), both いつ時点 dates (equal), the unique-option answers (Ⅰ4①, Ⅱ1,
 //! Ⅱ2, Ⅱ3, Ⅳ1, Ⅳ9, replaced at their answer position only), the 8 Ⅳ 十分か answers
 //! (all equal), Ⅲ result (kept consistent with Ⅱ), Ⅳ1 (never below what Ⅲ
@@ -459,6 +462,31 @@ fn change_history(lines: &mut Vec<String>, exp: &mut Value, drop_rate: u64, publ
     exp["changes"] = Value::Array(kept);
 }
 
+/// The sample with its change table repeated `times` times (a page break between
+/// copies), with its expected record (the sample's rows, `times` times over): the size
+/// series of the benchmark (`bench --sizes`). The sample is consistent, so each reads
+/// `ok`; at 1,000 times it is 23,000 rows, 13 MB.
+pub fn repeated_changes(times: usize) -> Sheet {
+    let lines: Vec<&str> = SAMPLE.trim_end().split('\n').collect();
+    let owned: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    let start = change_rows(&owned)[0].0;
+    let mut text = lines[..start].join("\n");
+    let table = lines[start..].join("\n");
+    for _ in 0..times {
+        text.push('\n');
+        text.push_str(&table);
+        text.push_str("\n\n\n\n");
+    }
+    let mut exp: Value = serde_json::from_str(GOLDEN).expect("golden JSON");
+    let rows = exp["changes"].as_array().unwrap().clone();
+    exp["changes"] = Value::Array((0..times).flat_map(|_| rows.iter().cloned()).collect());
+    let name = format!("changes_x{times}");
+    exp["source"]["file"] = json!(format!("in/{name}.txt"));
+    exp["source"]["bytes"] = json!(text.len());
+    exp["source"]["sha256"] = Value::Null;
+    Sheet { name, bytes: text.into_bytes(), expected: exp }
+}
+
 fn replace_strings(v: &mut Value, from: &str, to: &str) {
     match v {
         Value::String(s) if s.contains(from) => *s = s.replace(from, to),
@@ -492,8 +520,14 @@ fn main() {
             pos.push(a.clone());
         }
     }
+    // `make_corpus --repeat-changes K DIR`: the sample with its change table K times.
+    if pos.len() == 3 && pos[0] == "--repeat-changes" {
+        let sheet = repeated_changes(pos[1].parse().expect("K"));
+        write_corpus(std::path::Path::new(&pos[2]), &[sheet]).expect("write corpus");
+        return;
+    }
     if pos.len() != 2 {
-        eprintln!("usage: make_corpus N DIR [--seed S]");
+        eprintln!("usage: make_corpus N DIR [--seed S] | make_corpus --repeat-changes K DIR");
         std::process::exit(2);
     }
     let n: usize = pos[0].parse().expect("N");
