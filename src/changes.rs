@@ -151,26 +151,69 @@ fn rows_of<'a>(lines: &'a [Line], rules: &Rules) -> Vec<RawRow<'a>> {
 }
 
 /// True for an item token that is only a reference (`Ⅰ`, `Ⅰ５②`) without its label.
+/// (The reader uses [`item_tokens`]; this is the plain form it is tested against.)
+#[cfg(test)]
 fn is_bare_reference(token: &str) -> bool {
     let k = key(token);
     !k.is_empty() && k.chars().all(|c| c.is_ascii_digit() || matches!(c, 'I' | 'V' | 'X' | '.' | '-'))
+}
+
+/// How many leading tokens of a row's first line make its date: the fewest whose
+/// join holds a date.
+///
+/// perf: a token that keys to nothing (white space only: NFKC makes it spaces, which
+/// compose with nothing) leaves the join's key, and so its date, as it was, and is not
+/// looked at again; only tokens that add to the key are, and a date is found within
+/// its ~20 characters. So a hostile line of a million such tokens stays linear
+/// (joining the prefix anew for every token was quadratic). Same result as
+/// `reference::parse_row`'s loop (tested in `tests::row_tokens_as_the_reference`).
+fn date_tokens(tokens: &[&str]) -> usize {
+    let mut date_end = 1;
+    while date_end < tokens.len() {
+        let added_nothing = date_end > 1 && key(tokens[date_end - 1]).is_empty();
+        if !added_nothing && find_date_in_key(&key(&tokens[..date_end].concat()), false).is_some() {
+            break;
+        }
+        date_end += 1;
+    }
+    date_end
+}
+
+/// How many leading tokens (after the date) make the item: a bare reference (`Ⅰ`,
+/// `Ⅰ５②`) takes the tokens that follow while their join is still a bare reference.
+///
+/// perf: the join is a bare reference exactly when every token keys to reference
+/// characters (ASCII digits, I, V, X, `.`, `-`) and one at least to some: NFKC never
+/// composes or reorders ASCII starters with their neighbours, so the key of the join
+/// is the join of the keys. Known token by token, in one pass (re-keying the growing
+/// join was quadratic in a line of many tokens). Tested against the join.
+fn item_tokens(tokens: &[&str]) -> usize {
+    let is_ref = |k: &str| k.chars().all(|c| c.is_ascii_digit() || matches!(c, 'I' | 'V' | 'X' | '.' | '-'));
+    let mut item_len = 1.min(tokens.len());
+    // Whether tokens[..item_len] keys to reference characters only, and to any at all.
+    let (mut all_ref, mut any) = (true, false);
+    if let Some(t) = tokens.first() {
+        let k = key(t);
+        (all_ref, any) = (is_ref(&k), !k.is_empty());
+    }
+    while item_len < tokens.len() && all_ref && any {
+        let k = key(tokens[item_len]);
+        all_ref &= is_ref(&k);
+        any |= !k.is_empty();
+        item_len += 1;
+    }
+    item_len
 }
 
 fn parse_row<'a>(lines: &[&'a Line], timings: &[String], order: (usize, usize)) -> Option<RawRow<'a>> {
     let first = lines.first()?.raw.trim();
     let mut tokens: Vec<&'a str> = first.split(' ').filter(|t| !t.is_empty()).collect();
     // The date: leading tokens up to where the date ends.
-    let mut date_end = 1;
-    while date_end < tokens.len() && find_date_in_key(&key(&tokens[..date_end].concat()), false).is_none() {
-        date_end += 1;
-    }
+    let date_end = date_tokens(&tokens);
     let date_text = tokens[..date_end].join("");
     tokens.drain(..date_end);
     // The item; a bare reference is joined with the label that follows (`Ⅰ システムの名称`).
-    let mut item_len = 1.min(tokens.len());
-    while item_len < tokens.len() && is_bare_reference(&tokens[..item_len].join("")) {
-        item_len += 1;
-    }
+    let item_len = item_tokens(&tokens);
     let item = tokens[..item_len].join(" ");
     tokens.drain(..item_len);
     let mut blocks = Blocks::default();
@@ -661,6 +704,45 @@ mod tests {
             let (text, known) = random_table(&mut rng, &rows, &values);
             assert_same(&text, &known, &format!("case {case}"));
         }
+    }
+
+    /// The token-by-token date and item lengths equal the old loops over the joined
+    /// prefix, on token lists drawn from characters that NFKC folds, joins or drops.
+    #[test]
+    fn row_tokens_as_the_reference() {
+        let pool = [
+            "Ⅰ", "Ⅱ", "Ⅳ", "１", "②", "⑳", "I", "V", "X", "7", ".", "．", "-", "－", "　", "\u{a0}", "\u{3000}\u{3000}", "\u{0301}", "\u{3099}", "ｶ", "ﾞ", "ⅰ", "⒈", "㈱",
+            "あ", "x", "令和", "元", "6年", "5月", "24日", "令和6年5月24日", "2024年", "13月", "平成31年2月", "12日", "時点", "Ⅰ５②所属長", "システムの名称",
+        ];
+        let mut rng = Rng(7);
+        for _ in 0..20_000 {
+            let tokens: Vec<&str> = (0..1 + rng.below(7)).map(|_| pool[rng.below(pool.len())]).collect();
+            let mut old_date = 1;
+            while old_date < tokens.len() && find_date_in_key(&key(&tokens[..old_date].concat()), false).is_none() {
+                old_date += 1;
+            }
+            assert_eq!(date_tokens(&tokens), old_date, "{tokens:?}");
+            let mut old_item = 1.min(tokens.len());
+            while old_item < tokens.len() && is_bare_reference(&tokens[..old_item].join("")) {
+                old_item += 1;
+            }
+            assert_eq!(item_tokens(&tokens), old_item, "{tokens:?}");
+        }
+        assert_eq!(item_tokens(&[]), 0);
+    }
+
+    /// A first line of a million white-space cells before its date ends, and a million
+    /// reference tokens as its item: read in linear time (this test would not finish
+    /// with the old loops).
+    #[test]
+    fn hostile_first_lines() {
+        let mut tokens = vec!["令和6年5月24"];
+        tokens.extend(std::iter::repeat_n("\u{3000}", 1_000_000));
+        tokens.push("日");
+        assert_eq!(date_tokens(&tokens), tokens.len());
+        let mut tokens = vec!["Ⅰ"; 1_000_000];
+        tokens.push("システムの名称");
+        assert_eq!(item_tokens(&tokens), tokens.len());
     }
 
     /// The work of the split (rows, blocks, bytes hashed or compared) per row is the
