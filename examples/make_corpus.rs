@@ -4,13 +4,20 @@
 //!     cargo run --release --example make_corpus -- N DIR [--seed S]
 //!
 //! writes `DIR/in/NAME.txt` and `DIR/expected/NAME.json` (score with
-//! `score.py --dir DIR/expected OUT`). Variation is by text substitution on the
-//! sample's lines, keeping the dump's structure: the body (a municipality whose name
-//! is unique across prefectures, from data/lg-codes.csv), 評価書番号, 公表日 (和暦,
+//! `score.py --dir DIR/expected OUT`). `make_corpus -- --repeat-changes K DIR` writes
+//! one sheet instead: the sample with its change table K times over.
+//!
+//! Variation is by text substitution on the sample's lines, keeping the dump's
+//! structure: the body (a municipality whose name is unique across prefectures, from
+//! data/lg-codes.csv), 評価書番号, 公表日 (和暦,
 //! incl. 令和元年), both いつ時点 dates (equal), the unique-option answers (Ⅰ4①, Ⅱ1,
 //! Ⅱ2, Ⅱ3, Ⅳ1, Ⅳ9, replaced at their answer position only), the 8 Ⅳ 十分か answers
-//! (all equal), Ⅲ result (kept consistent with Ⅱ), the encoding and the length of
-//! the change history (whole rows dropped).
+//! (all equal), Ⅲ result (kept consistent with Ⅱ), Ⅳ1 (never below what Ⅲ
+//! requires), the encoding and the length of the change history (whole rows dropped).
+//! The change history agrees with the body (issue #14): the newest row of a field that
+//! keeps rows is never dropped, dates move back by whole years until none is after the
+//! 公表日, and the newest いつ時点 rows give the body's count date; so every sheet reads
+//! `ok` (tests/corpus.rs checks it).
 //!
 //! The generator core (`generate`) is also used by `tests/corpus.rs`.
 #![allow(dead_code)]
@@ -250,8 +257,9 @@ fn one(i: usize, base: &[String], golden: &Value, bodies: &[Body], rng: &mut Rng
     lines[k] = result.to_string();
     exp["threshold"]["result"] = json!(result);
 
-    // --- Ⅳ1 kind: the lone answer line after the 2)又は3) note.
-    let kind = 1 + rng.below(3) as usize;
+    // --- Ⅳ1 kind: the lone answer line after the 2)又は3) note; never below what Ⅲ
+    // requires (a filing with fewer sheets than required is not a consistent one).
+    let kind = (1 + rng.below(3) as usize).max(required_level(result));
     let k = find_line(&lines, |l| l == "基礎項目評価書及び重点項目評価書");
     lines[k] = KINDS[kind - 1].to_string();
     exp["risk"]["assessment_kind"] = choice(kind, KINDS[kind - 1]);
@@ -283,54 +291,15 @@ fn one(i: usize, base: &[String], golden: &Value, bodies: &[Body], rng: &mut Rng
     r["network"]["acquisition"] = c.clone();
     r["network"]["provision"] = c;
 
-    // --- Change history: drop whole rows (and the same rows of the expected list).
-    let rows = change_rows(&lines);
+    // --- Change history, kept consistent with the body (issue #14): rows are dropped
+    // (and the same rows of the expected list), but never the newest row of a field
+    // that keeps other rows (it is what set the current value); a field's whole history
+    // may go. Dates move back by whole years until none is after the 公表日, and the
+    // newest いつ時点 row changes the count date to the body's (varied) one.
     let drop_rate = [0u64, 10, 30, 60, 90][rng.below(5) as usize];
-    let dropped: Vec<(usize, usize)> = rows.iter().copied().filter(|_| rng.chance(drop_rate)).collect();
-    if !dropped.is_empty() {
-        // Identify each dump row as (date_text, item, k-th occurrence).
-        let golden_rows: Vec<(String, String)> = exp["changes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| (canon(r["date_text"].as_str().unwrap()), canon(r["item"].as_str().unwrap())))
-            .collect();
-        let ident = |s: usize| -> (String, String) {
-            let line = canon(&lines[s]);
-            golden_rows
-                .iter()
-                .filter(|(d, it)| line.starts_with(&format!("{d}{it}")))
-                .max_by_key(|(d, it)| d.len() + it.len())
-                .cloned()
-                .expect("change row not in the golden")
-        };
-        let mut seen = std::collections::HashMap::new();
-        let mut drop_keys = Vec::new();
-        for &(s, _) in &rows {
-            let id = ident(s);
-            let n = seen.entry(id.clone()).or_insert(0usize);
-            if dropped.iter().any(|&(ds, _)| ds == s) {
-                drop_keys.push((id, *n));
-            }
-            *n += 1;
-        }
-        let mut seen = std::collections::HashMap::new();
-        let kept: Vec<Value> = golden_rows
-            .iter()
-            .zip(exp["changes"].as_array().unwrap())
-            .filter(|(id, _)| {
-                let n = seen.entry((*id).clone()).or_insert(0usize);
-                let keep = !drop_keys.contains(&((*id).clone(), *n));
-                *n += 1;
-                keep
-            })
-            .map(|(_, r)| r.clone())
-            .collect();
-        exp["changes"] = Value::Array(kept);
-        for &(s, e) in dropped.iter().rev() {
-            lines.drain(s..e);
-        }
-    }
+    let published = (y, m, d);
+    let as_of_text = format!("{}\u{3000}時点", wareki(ay, am, ad, true));
+    change_history(&mut lines, &mut exp, drop_rate, published, &as_of_text, rng);
 
     // --- Encoding.
     let mut text = lines.join("\n");
@@ -369,6 +338,155 @@ fn one(i: usize, base: &[String], golden: &Value, bodies: &[Body], rng: &mut Rng
     Sheet { name, bytes, expected: exp }
 }
 
+/// Level of a Ⅲ result (as `check::result_level`): 3 全項目, 2 重点, 1 基礎, 0 none.
+fn required_level(result: &str) -> usize {
+    if result.contains("全項目") {
+        3
+    } else if result.contains("重点") {
+        2
+    } else if result.contains("義務付けられない") {
+        0
+    } else {
+        1
+    }
+}
+
+/// The field a change row's item changes (the sample's items; several wordings name
+/// one field: `Ⅰ５②所属長` and `Ⅰ５②所属長の役職名`, `Ⅰ システムの名称` and
+/// `Ⅰ１③システムの名称`).
+fn field_of(item: &str) -> String {
+    // White space removed but not NFKC: Ⅱ and ② stay one character each.
+    let c: String = item.chars().filter(|ch| !ch.is_whitespace()).collect();
+    let number: String = c.chars().take_while(|ch| !matches!(ch, 'ぁ'..='ヿ' | '一'..='鿿')).collect();
+    if c.contains("所属長") {
+        "department_head".into()
+    } else if c.contains("システムの名称") {
+        "systems".into()
+    } else if c.contains("いつ時点") || c.contains("法令上の根拠") {
+        // Ⅱ1 / Ⅱ2 count dates; Ⅰ3 / Ⅰ4 legal bases (Ⅰ４ and Ⅰ４②: one field).
+        format!("{}{}", number.chars().take(2).collect::<String>(), &c[number.len()..])
+    } else {
+        c
+    }
+}
+
+/// ISO `YYYY-MM-DD` → (y, m, d).
+fn ymd(iso: &str) -> (u32, u32, u32) {
+    let p: Vec<u32> = iso.split('-').map(|x| x.parse().expect("ISO date")).collect();
+    (p[0], p[1], p[2])
+}
+
+/// (y, m, d) of a 和暦 date in canonical form (`令和5年1月1日`, `平成31年…`, `令和元年…`).
+fn parse_wareki(c: &str) -> Option<(u32, u32, u32)> {
+    let (base, rest) = if let Some(r) = c.strip_prefix("令和") { (2018, r) } else { (1988, c.strip_prefix("平成")?) };
+    let (year, rest) = rest.split_once('年')?;
+    let (month, rest) = rest.split_once('月')?;
+    let (day, _) = rest.split_once('日')?;
+    let year: u32 = if year == "元" { 1 } else { year.parse().ok()? };
+    Some((base + year, month.parse().ok()?, day.parse().ok()?))
+}
+
+/// A `…　時点` cell moved back by `years` (full-width digits, as the sample prints them).
+fn shift_count_date(cell: &str, years: u32) -> String {
+    match parse_wareki(&canon(cell)) {
+        Some((y, m, d)) => format!("{}\u{3000}時点", wareki(y - years, m, d, true)),
+        None => cell.to_string(),
+    }
+}
+
+/// See the caller: drop rows, move dates back, set the newest count-date rows.
+fn change_history(lines: &mut Vec<String>, exp: &mut Value, drop_rate: u64, published: (u32, u32, u32), as_of_text: &str, rng: &mut Rng) {
+    let rows = change_rows(lines);
+    let golden: Vec<Value> = exp["changes"].as_array().unwrap().clone();
+    // Each dump row is the k-th row with its (date_text, item) in the expected list.
+    let ids: Vec<(String, String)> = golden.iter().map(|r| (canon(r["date_text"].as_str().unwrap()), canon(r["item"].as_str().unwrap()))).collect();
+    let mut seen = std::collections::HashMap::new();
+    let row_of: Vec<usize> = rows
+        .iter()
+        .map(|&(s, _)| {
+            let line = canon(&lines[s]);
+            let id = ids.iter().filter(|(d, it)| line.starts_with(&format!("{d}{it}"))).max_by_key(|(d, it)| d.len() + it.len()).expect("change row not in the golden");
+            let k = seen.entry(id.clone()).or_insert(0usize);
+            let g = (0..ids.len()).filter(|&g| &ids[g] == id).nth(*k).expect("as many rows as the golden");
+            *k += 1;
+            g
+        })
+        .collect();
+    let fields: Vec<String> = golden.iter().map(|r| field_of(r["item"].as_str().unwrap())).collect();
+    let dates: Vec<String> = golden.iter().map(|r| r["date"].as_str().unwrap().to_string()).collect();
+    let newest = |g: usize| !(0..golden.len()).any(|h| fields[h] == fields[g] && dates[h] > dates[g]);
+    // Which rows stay: a field's whole history goes, or its older rows one by one.
+    let mut field_names: Vec<&String> = fields.iter().collect();
+    field_names.sort();
+    field_names.dedup();
+    let gone: Vec<String> = field_names.into_iter().filter(|_| rng.chance(drop_rate)).cloned().collect();
+    let keep: Vec<bool> = (0..golden.len()).map(|g| !gone.contains(&fields[g]) && (newest(g) || !rng.chance(drop_rate))).collect();
+    // Move every date back by whole years until the newest is not after the 公表日.
+    let latest = (0..golden.len()).filter(|&g| keep[g]).map(|g| ymd(&dates[g])).max();
+    let years = latest.map_or(0, |(ly, lm, ld)| (0..).find(|&n| (ly - n, lm, ld) <= published).unwrap());
+    let shift = |iso: &str| {
+        let (y, m, d) = ymd(iso);
+        (format!("{:04}-{m:02}-{d:02}", y - years), wareki(y - years, m, d, false))
+    };
+    // The dump: rows dropped (from the end, so line numbers hold), first lines rewritten.
+    for (r, &(s, e)) in rows.iter().enumerate().rev() {
+        let g = row_of[r];
+        if !keep[g] {
+            lines.drain(s..e);
+            continue;
+        }
+        let mut cells: Vec<String> = lines[s].split(' ').map(str::to_string).collect();
+        cells[0] = shift(&dates[g]).1;
+        if fields[g].contains("いつ時点") {
+            assert_eq!(cells.len(), 5, "a one-line いつ時点 row: {}", lines[s]);
+            cells[2] = shift_count_date(&cells[2], years);
+            cells[3] = if newest(g) { as_of_text.to_string() } else { shift_count_date(&cells[3], years) };
+        }
+        lines[s] = cells.join(" ");
+    }
+    // The expected rows, the same way (their order, by date, does not change).
+    let kept: Vec<Value> = (0..golden.len())
+        .filter(|&g| keep[g])
+        .map(|g| {
+            let mut r = golden[g].clone();
+            let (iso, text) = shift(&dates[g]);
+            r["date"] = json!(iso);
+            r["date_text"] = json!(text);
+            if fields[g].contains("いつ時点") {
+                r["before"] = json!(shift_count_date(r["before"].as_str().unwrap(), years));
+                r["after"] = json!(if newest(g) { as_of_text.to_string() } else { shift_count_date(r["after"].as_str().unwrap(), years) });
+            }
+            r
+        })
+        .collect();
+    exp["changes"] = Value::Array(kept);
+}
+
+/// The sample with its change table repeated `times` times (a page break between
+/// copies), with its expected record (the sample's rows, `times` times over): the size
+/// series of the benchmark (`bench --sizes`). The sample is consistent, so each reads
+/// `ok`; at 1,000 times it is 23,000 rows, 13 MB.
+pub fn repeated_changes(times: usize) -> Sheet {
+    let lines: Vec<&str> = SAMPLE.trim_end().split('\n').collect();
+    let owned: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    let start = change_rows(&owned)[0].0;
+    let mut text = lines[..start].join("\n");
+    let table = lines[start..].join("\n");
+    for _ in 0..times {
+        text.push('\n');
+        text.push_str(&table);
+        text.push_str("\n\n\n\n");
+    }
+    let mut exp: Value = serde_json::from_str(GOLDEN).expect("golden JSON");
+    let rows = exp["changes"].as_array().unwrap().clone();
+    exp["changes"] = Value::Array((0..times).flat_map(|_| rows.iter().cloned()).collect());
+    let name = format!("changes_x{times}");
+    exp["source"]["file"] = json!(format!("in/{name}.txt"));
+    exp["source"]["bytes"] = json!(text.len());
+    exp["source"]["sha256"] = Value::Null;
+    Sheet { name, bytes: text.into_bytes(), expected: exp }
+}
+
 fn replace_strings(v: &mut Value, from: &str, to: &str) {
     match v {
         Value::String(s) if s.contains(from) => *s = s.replace(from, to),
@@ -402,8 +520,14 @@ fn main() {
             pos.push(a.clone());
         }
     }
+    // `make_corpus --repeat-changes K DIR`: the sample with its change table K times.
+    if pos.len() == 3 && pos[0] == "--repeat-changes" {
+        let sheet = repeated_changes(pos[1].parse().expect("K"));
+        write_corpus(std::path::Path::new(&pos[2]), &[sheet]).expect("write corpus");
+        return;
+    }
     if pos.len() != 2 {
-        eprintln!("usage: make_corpus N DIR [--seed S]");
+        eprintln!("usage: make_corpus N DIR [--seed S] | make_corpus --repeat-changes K DIR");
         std::process::exit(2);
     }
     let n: usize = pos[0].parse().expect("N");

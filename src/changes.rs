@@ -11,22 +11,58 @@ use crate::pdf::TableRow;
 use crate::reassemble::{is_change_row_start, Line};
 use crate::record::{Change, Warning};
 use crate::rules::Rules;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-/// A row as found in the text, before its cells are split.
-struct RawRow {
+// Cost model (the table can be most of a 64 MB dump, ~100,000 rows): every step below
+// is linear in the table's size, or n log n for the final sort. Rows borrow their lines
+// from the dump instead of copying them; a row's blocks are keyed once into one string,
+// so the key of any run of leading or trailing blocks is a slice of it (no copy), and
+// the chain evidence (`settled`) holds such slices. Looking a run up costs its length in
+// hashing only when some known value has that length. The reader before this (kept as
+// the test oracle in `changes/reference.rs`) compared every row with every other row
+// for `newest` and copied every run it looked up: 8 s for 40k rows, 29 s for 80k.
+
+/// A row as found in the text, before its cells are split. Lines and tokens are
+/// borrowed from the dump's lines.
+struct RawRow<'a> {
     date_text: String,
     item: String,
     /// Cells or blocks between the item and the timing, each a list of lines.
-    blocks: Vec<Vec<String>>,
-    /// The match key of each block (its lines' keys joined).
-    block_keys: Vec<String>,
+    blocks: Vec<Vec<&'a str>>,
+    /// The match keys of all blocks, concatenated (a block's key is its lines' keys
+    /// joined); block `i`'s key is `key[start(i)..ends[i]]`.
+    key: String,
+    /// Where each block's key ends in `key`.
+    ends: Vec<usize>,
+    /// Length of the key of each block's first line (a prefix of the block's key).
+    head_len: Vec<usize>,
     timing: Option<String>,
     note: Vec<String>,
     /// Sort key for ties: (page, position in the page's table order).
     order: (usize, usize),
     /// Non-empty lines of the dump this row was read from.
     lines_used: usize,
+}
+
+impl RawRow<'_> {
+    fn start(&self, i: usize) -> usize {
+        if i == 0 {
+            0
+        } else {
+            self.ends[i - 1]
+        }
+    }
+
+    /// The key of block `i`'s first line.
+    fn head(&self, i: usize) -> &str {
+        let s = self.start(i);
+        &self.key[s..s + self.head_len[i]]
+    }
+
+    /// The key of block `i`.
+    fn block_key(&self, i: usize) -> &str {
+        &self.key[self.start(i)..self.ends[i]]
+    }
 }
 
 /// Rows of the change table from the dump's lines at and after `start`.
@@ -69,7 +105,7 @@ pub fn from_table(rows: &[TableRow], warnings: &mut Vec<Warning>) -> Vec<Change>
 
 /// Split the change pages into pages (runs of three or more empty lines mark a page
 /// break in pdf-extract dumps) and rows (a line that starts with a date and an item).
-fn rows_of(lines: &[Line], rules: &Rules) -> Vec<RawRow> {
+fn rows_of<'a>(lines: &'a [Line], rules: &Rules) -> Vec<RawRow<'a>> {
     let header = key(&rules.changes.header);
     let heading = key(&rules.changes.heading);
     let timings: Vec<String> = rules.changes.timings.iter().map(|t| key(t)).collect();
@@ -90,13 +126,15 @@ fn rows_of(lines: &[Line], rules: &Rules) -> Vec<RawRow> {
     }
     pages.push((start, lines.len()));
     let mut rows = Vec::new();
+    let mut body: Vec<&Line> = Vec::new();
     for (page_no, &(ps, pe)) in pages.iter().enumerate() {
         let page = &lines[ps..pe];
         let header_at = page.iter().position(|l| l.key.starts_with(&header));
         let starts: Vec<usize> = (0..page.len()).filter(|&i| is_change_row_start(&page[i].key, rules)).collect();
         for (n, &s) in starts.iter().enumerate() {
             let end = starts.get(n + 1).copied().unwrap_or(page.len());
-            let body: Vec<&Line> = page[s..end].iter().filter(|l| !l.key.starts_with(&header) && l.key != heading).collect();
+            body.clear();
+            body.extend(page[s..end].iter().filter(|l| !l.key.starts_with(&header) && l.key != heading));
             // Rows drawn after the page's header come first in the table; rows drawn
             // before it belong below them (Excel draws some rows ahead of the header).
             let pos = match header_at {
@@ -113,26 +151,69 @@ fn rows_of(lines: &[Line], rules: &Rules) -> Vec<RawRow> {
 }
 
 /// True for an item token that is only a reference (`Ⅰ`, `Ⅰ５②`) without its label.
+/// (The reader uses [`item_tokens`]; this is the plain form it is tested against.)
+#[cfg(test)]
 fn is_bare_reference(token: &str) -> bool {
     let k = key(token);
     !k.is_empty() && k.chars().all(|c| c.is_ascii_digit() || matches!(c, 'I' | 'V' | 'X' | '.' | '-'))
 }
 
-fn parse_row(lines: &[&Line], timings: &[String], order: (usize, usize)) -> Option<RawRow> {
-    let first = lines.first()?.raw.trim();
-    let mut tokens: Vec<&str> = first.split(' ').filter(|t| !t.is_empty()).collect();
-    // The date: leading tokens up to where the date ends.
+/// How many leading tokens of a row's first line make its date: the fewest whose
+/// join holds a date.
+///
+/// perf: a token that keys to nothing (white space only: NFKC makes it spaces, which
+/// compose with nothing) leaves the join's key, and so its date, as it was, and is not
+/// looked at again; only tokens that add to the key are, and a date is found within
+/// its ~20 characters. So a hostile line of a million such tokens stays linear
+/// (joining the prefix anew for every token was quadratic). Same result as
+/// `reference::parse_row`'s loop (tested in `tests::row_tokens_as_the_reference`).
+fn date_tokens(tokens: &[&str]) -> usize {
     let mut date_end = 1;
-    while date_end < tokens.len() && find_date_in_key(&key(&tokens[..date_end].concat()), false).is_none() {
+    while date_end < tokens.len() {
+        let added_nothing = date_end > 1 && key(tokens[date_end - 1]).is_empty();
+        if !added_nothing && find_date_in_key(&key(&tokens[..date_end].concat()), false).is_some() {
+            break;
+        }
         date_end += 1;
     }
+    date_end
+}
+
+/// How many leading tokens (after the date) make the item: a bare reference (`Ⅰ`,
+/// `Ⅰ５②`) takes the tokens that follow while their join is still a bare reference.
+///
+/// perf: the join is a bare reference exactly when every token keys to reference
+/// characters (ASCII digits, I, V, X, `.`, `-`) and one at least to some: NFKC never
+/// composes or reorders ASCII starters with their neighbours, so the key of the join
+/// is the join of the keys. Known token by token, in one pass (re-keying the growing
+/// join was quadratic in a line of many tokens). Tested against the join.
+fn item_tokens(tokens: &[&str]) -> usize {
+    let is_ref = |k: &str| k.chars().all(|c| c.is_ascii_digit() || matches!(c, 'I' | 'V' | 'X' | '.' | '-'));
+    let mut item_len = 1.min(tokens.len());
+    // Whether tokens[..item_len] keys to reference characters only, and to any at all.
+    let (mut all_ref, mut any) = (true, false);
+    if let Some(t) = tokens.first() {
+        let k = key(t);
+        (all_ref, any) = (is_ref(&k), !k.is_empty());
+    }
+    while item_len < tokens.len() && all_ref && any {
+        let k = key(tokens[item_len]);
+        all_ref &= is_ref(&k);
+        any |= !k.is_empty();
+        item_len += 1;
+    }
+    item_len
+}
+
+fn parse_row<'a>(lines: &[&'a Line], timings: &[String], order: (usize, usize)) -> Option<RawRow<'a>> {
+    let first = lines.first()?.raw.trim();
+    let mut tokens: Vec<&'a str> = first.split(' ').filter(|t| !t.is_empty()).collect();
+    // The date: leading tokens up to where the date ends.
+    let date_end = date_tokens(&tokens);
     let date_text = tokens[..date_end].join("");
     tokens.drain(..date_end);
     // The item; a bare reference is joined with the label that follows (`Ⅰ システムの名称`).
-    let mut item_len = 1.min(tokens.len());
-    while item_len < tokens.len() && is_bare_reference(&tokens[..item_len].join("")) {
-        item_len += 1;
-    }
+    let item_len = item_tokens(&tokens);
     let item = tokens[..item_len].join(" ");
     tokens.drain(..item_len);
     let mut blocks = Blocks::default();
@@ -140,14 +221,15 @@ fn parse_row(lines: &[&Line], timings: &[String], order: (usize, usize)) -> Opti
     let mut note: Vec<String> = Vec::new();
     // One-line cells on the first line.
     for (i, t) in tokens.iter().enumerate() {
-        if timings.contains(&key(t)) && timing.is_none() {
+        let k = key(t);
+        if timings.contains(&k) && timing.is_none() {
             timing = Some(t.to_string());
             if i + 1 < tokens.len() {
                 note.push(tokens[i + 1..].join(" "));
             }
             break;
         }
-        blocks.line(t.to_string(), &key(t));
+        blocks.line(t, &k);
         blocks.close();
     }
     // Multi-line cells below: blocks separated by empty lines, then the timing.
@@ -175,75 +257,132 @@ fn parse_row(lines: &[&Line], timings: &[String], order: (usize, usize)) -> Opti
         // A cell line ending in ` 事後` (the timing drawn on the same line).
         if let Some((head, tail)) = trimmed.rsplit_once(' ') {
             if timings.contains(&key(tail)) {
-                blocks.line(head.to_string(), &key(head));
+                blocks.line(head, &key(head));
                 blocks.close();
                 timing = Some(tail.to_string());
                 continue;
             }
         }
-        blocks.line(l.raw.clone(), &l.key);
+        blocks.line(&l.raw, &l.key);
     }
     blocks.close();
     let lines_used = lines.iter().filter(|l| !l.key.is_empty()).count();
-    Some(RawRow { date_text, item, blocks: blocks.lines, block_keys: blocks.keys, timing, note, order, lines_used })
+    let Blocks { lines: blocks, key, ends, head_len, .. } = blocks;
+    Some(RawRow { date_text, item, blocks, key, ends, head_len, timing, note, order, lines_used })
 }
 
-/// A row's blocks as they are gathered, each with its key (kept from the lines, which
-/// are keyed already, instead of keyed again).
+/// A row's blocks as they are gathered, with their keys (kept from the lines, which
+/// are keyed already, instead of keyed again) in one string.
 #[derive(Default)]
-struct Blocks {
-    lines: Vec<Vec<String>>,
-    keys: Vec<String>,
-    current: Vec<String>,
-    current_key: String,
+struct Blocks<'a> {
+    lines: Vec<Vec<&'a str>>,
+    key: String,
+    ends: Vec<usize>,
+    head_len: Vec<usize>,
+    current: Vec<&'a str>,
+    current_head: usize,
 }
 
-impl Blocks {
-    fn line(&mut self, raw: String, key: &str) {
+impl<'a> Blocks<'a> {
+    fn line(&mut self, raw: &'a str, key: &str) {
+        if self.current.is_empty() {
+            self.current_head = key.len();
+        }
         self.current.push(raw);
-        self.current_key.push_str(key);
+        self.key.push_str(key);
     }
 
     /// End the current block (if it has lines).
     fn close(&mut self) {
         if !self.current.is_empty() {
             self.lines.push(std::mem::take(&mut self.current));
-            self.keys.push(std::mem::take(&mut self.current_key));
+            self.ends.push(self.key.len());
+            self.head_len.push(self.current_head);
         }
     }
 }
 
-fn cell_text(blocks: &[Vec<String>]) -> Option<String> {
-    let lines: Vec<&str> = blocks.iter().flatten().map(String::as_str).collect();
+fn cell_text(blocks: &[Vec<&str>]) -> Option<String> {
+    let lines: Vec<&str> = blocks.iter().flatten().copied().collect();
     let t = join_cell_lines(&lines);
     (!t.is_empty()).then_some(t)
 }
 
+/// What is known to be a whole cell: the body's current values and the cells of rows
+/// already settled (the chain). Settled cells are slices of the rows' keys.
+struct Known<'k> {
+    current: &'k HashSet<String>,
+    settled: HashSet<&'k str>,
+    /// Byte lengths of every string in `current` and `settled`: a run of blocks whose
+    /// key has another length is not looked up (not hashed), which keeps a row with many
+    /// blocks linear in practice.
+    lens: HashSet<usize>,
+    /// `current`, sorted: the values with a given prefix are the run that starts at the
+    /// prefix's place.
+    sorted: Vec<&'k str>,
+}
+
+impl<'k> Known<'k> {
+    fn new(current: &'k HashSet<String>) -> Self {
+        let mut sorted: Vec<&str> = current.iter().map(String::as_str).collect();
+        sorted.sort_unstable();
+        Known { current, settled: HashSet::new(), lens: current.iter().map(String::len).collect(), sorted }
+    }
+
+    fn contains(&self, k: &str) -> bool {
+        if !self.lens.contains(&k.len()) {
+            return false;
+        }
+        work::add(k.len());
+        self.current.contains(k) || self.settled.contains(k)
+    }
+
+    fn settle(&mut self, k: &'k str) {
+        self.lens.insert(k.len());
+        self.settled.insert(k);
+    }
+
+    /// Does any current value start with `h`?
+    fn opens_a_current_value(&self, h: &str) -> bool {
+        let at = self.sorted.partition_point(|v| *v < h);
+        work::add(h.len());
+        self.sorted.get(at).is_some_and(|v| v.starts_with(h))
+    }
+}
+
 /// Where 変更後 starts among a row's blocks, and whether the document proves it.
 /// `known`: the body's current values and the cells of rows already settled (the
-/// chain); `current`: the body's current values only, given for a row that is the
-/// newest for its item (no later row changed the item since).
-fn split_point(blocks: &[Vec<String>], bk: &[String], markers: &[String], is_known: &dyn Fn(&str) -> bool, current: Option<&HashSet<String>>) -> (usize, bool) {
-    let n = blocks.len();
+/// chain); `newest`: the row is the newest for its item (no later row changed the item
+/// since), so the body's current values say where its 変更後 starts.
+fn split_point(r: &RawRow, markers: &[String], known: &Known, newest: bool) -> (usize, bool) {
+    let n = r.blocks.len();
+    work::add(n);
     if n <= 1 {
         return (0, false);
     }
-    if let Some(m) = (1..n).find(|&i| markers.iter().any(|mk| blocks[i].first().is_some_and(|l| key(l).starts_with(mk.as_str())))) {
+    if let Some(m) = (1..n).find(|&i| markers.iter().any(|mk| r.head(i).starts_with(mk.as_str()))) {
         return (m, true);
     }
     if n == 2 {
         return (1, true);
     }
-    // `bk`: each block's key; the key of a run of blocks is their concatenation (same
-    // as keying the run's lines).
-    let scores: Vec<(usize, usize)> = (1..n).map(|k| (k, is_known(&bk[..k].concat()) as usize + is_known(&bk[k..].concat()) as usize)).collect();
-    let best = scores.iter().map(|s| s.1).max().unwrap_or(0);
-    if best > 0 && scores.iter().filter(|s| s.1 == best).count() == 1 {
-        return (scores.iter().find(|s| s.1 == best).map_or(1, |s| s.0), true);
+    // The key of a run of blocks is their keys concatenated: a slice of the row's key.
+    let mut best = (0, 0, 0); // (score, first split with it, how many splits have it)
+    for k in 1..n {
+        let at = r.ends[k - 1];
+        let score = known.contains(&r.key[..at]) as usize + known.contains(&r.key[at..]) as usize;
+        if score > best.0 {
+            best = (score, k, 1);
+        } else if score == best.0 {
+            best.2 += 1;
+        }
+    }
+    if best.0 > 0 && best.2 == 1 {
+        return (best.1, true);
     }
     // A cell that starts over: the 変更後 text repeats the 変更前 text's first line.
-    let head = blocks[0].first().map(|l| key(l)).unwrap_or_default();
-    if let Some(j) = (1..n).find(|&j| blocks[j].first().map(|l| key(l)) == Some(head.clone())) {
+    let head = r.head(0);
+    if let Some(j) = (1..n).find(|&j| r.head(j) == head) {
         return (j, true);
     }
     // The newest row of an item changed it to its current value (give or take later
@@ -252,44 +391,65 @@ fn split_point(blocks: &[Vec<String>], bk: &[String], markers: &[String], is_kno
     // edits tend to change the wording further on, not the heading. Keys join lines,
     // so wrapping does not matter. When 変更前 opens like a current value too, this
     // says nothing.
-    if let Some(current) = current {
-        let opens_a_value = |b: &Vec<String>| b.first().map(|l| key(l)).is_some_and(|h| !h.is_empty() && current.iter().any(|v| v.starts_with(&h)));
-        let opens: Vec<usize> = (0..n).filter(|&j| opens_a_value(&blocks[j])).collect();
-        if let [j] = opens[..] {
+    if newest {
+        let mut opens = (0..n).filter(|&j| {
+            let h = r.head(j);
+            !h.is_empty() && known.opens_a_current_value(h)
+        });
+        if let (Some(j), None) = (opens.next(), opens.next()) {
             if j > 0 {
                 return (j, true);
             }
         }
     }
-    // Last resort: the split that balances the two cells' lengths.
-    let counts: Vec<usize> = bk.iter().map(|k| k.chars().count()).collect();
+    // Last resort: the split that balances the two cells' lengths (the first such).
+    let counts: Vec<usize> = (0..n).map(|i| r.block_key(i).chars().count()).collect();
     let total: usize = counts.iter().sum();
-    let k = (1..n).min_by_key(|&k| (counts[..k].iter().sum::<usize>() * 2).abs_diff(total)).unwrap_or(1);
-    (k, false)
+    let mut before = 0;
+    let mut best = (usize::MAX, 1); // (distance, k)
+    for k in 1..n {
+        before += counts[k - 1];
+        let d = (before * 2).abs_diff(total);
+        if d < best.0 {
+            best = (d, k);
+        }
+    }
+    (best.1, false)
 }
 
-fn split_rows(raw: Vec<RawRow>, rules: &Rules, known: &HashSet<String>, warnings: &mut Vec<Warning>) -> Vec<Change> {
+fn split_rows(raw: Vec<RawRow>, rules: &Rules, current: &HashSet<String>, warnings: &mut Vec<Warning>) -> Vec<Change> {
     let markers: Vec<String> = rules.changes.addition_markers.iter().map(|m| key(m)).collect();
-    let current = known;
-    // Cells of rows already split, added to the body's values as evidence.
-    let mut settled: HashSet<String> = HashSet::new();
-    // A row is the newest for its item when no other row changed the same item later.
-    let items: Vec<(String, Option<String>)> = raw.iter().map(|r| (key(&r.item), parse_date(&r.date_text))).collect();
-    let newest: Vec<bool> = items.iter().map(|(it, d)| !items.iter().any(|(it2, d2)| it2 == it && d2.is_some() && d2 > d)).collect();
+    let dates: Vec<Option<String>> = raw.iter().map(|r| parse_date(&r.date_text)).collect();
+    // A row is the newest for its item when no other row changed the same item later:
+    // its date is not before the latest date of the item (rows without a date are
+    // newest only where no row of the item has one).
+    let items: Vec<String> = raw.iter().map(|r| key(&r.item)).collect();
+    let mut latest: HashMap<&str, &str> = HashMap::new();
+    for (it, d) in items.iter().zip(&dates) {
+        if let Some(d) = d.as_deref() {
+            let slot = latest.entry(it.as_str()).or_insert(d);
+            if d > *slot {
+                *slot = d;
+            }
+        }
+    }
+    let newest: Vec<bool> = items.iter().zip(&dates).map(|(it, d)| latest.get(it.as_str()).is_none_or(|l| Some(*l) <= d.as_deref())).collect();
+    work::add(raw.len());
+    let mut known = Known::new(current);
     let mut splits: Vec<Option<(usize, bool)>> = vec![None; raw.len()];
     // Rows the document settles on its own first; their cells then serve as evidence
-    // for the others (the chain of revisions).
+    // for the others (the chain of revisions). At most three passes over the rows.
     for _pass in 0..3 {
         let mut progress = false;
         for (i, r) in raw.iter().enumerate() {
             if matches!(splits[i], Some((_, true))) {
                 continue;
             }
-            let is_known = |k: &str| current.contains(k) || settled.contains(k);
-            let (k, sure) = split_point(&r.blocks, &r.block_keys, &markers, &is_known, newest[i].then_some(current));
+            let (k, sure) = split_point(r, &markers, &known, newest[i]);
             if sure {
-                settled.insert(r.block_keys[..k].concat());
-                settled.insert(r.block_keys[k..].concat());
+                let at = if k == 0 { 0 } else { r.ends[k - 1] };
+                known.settle(&r.key[..at]);
+                known.settle(&r.key[at..]);
                 progress = true;
             }
             splits[i] = Some((k, sure));
@@ -298,10 +458,10 @@ fn split_rows(raw: Vec<RawRow>, rules: &Rules, known: &HashSet<String>, warnings
             break;
         }
     }
-    let mut rows: Vec<((usize, usize), Change)> = Vec::new();
-    for (i, r) in raw.into_iter().enumerate() {
-        let (k, sure) = splits[i].unwrap_or((0, false));
-        let date = parse_date(&r.date_text);
+    drop(known);
+    let mut rows: Vec<((usize, usize), Change)> = Vec::with_capacity(raw.len());
+    for ((r, split), date) in raw.into_iter().zip(splits).zip(dates) {
+        let (k, sure) = split.unwrap_or((0, false));
         let label = format!("changes row {} {}", r.date_text, r.item);
         if !sure && !r.blocks.is_empty() {
             warnings.push(Warning { path: format!("changes[{}]", label), code: "uncertain_split".into(), message: format!("{label}: where 変更前 ends and 変更後 begins is a best guess") });
@@ -316,6 +476,25 @@ fn split_rows(raw: Vec<RawRow>, rules: &Rules, known: &HashSet<String>, warnings
     rows.sort_by(|a, b| a.1.date.cmp(&b.1.date).then(a.0.cmp(&b.0)));
     rows.into_iter().map(|(_, c)| c).collect()
 }
+
+/// A count of the elementary work of [`split_rows`] (rows, blocks, bytes hashed or
+/// compared), so a test can check that it grows linearly with the table without
+/// timing anything. Compiled to nothing outside tests.
+mod work {
+    #[cfg(test)]
+    thread_local! {
+        pub static COUNT: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    }
+
+    #[inline(always)]
+    pub fn add(_n: usize) {
+        #[cfg(test)]
+        COUNT.with(|c| c.set(c.get() + _n as u64));
+    }
+}
+
+#[cfg(test)]
+mod reference;
 
 #[cfg(test)]
 mod tests {
@@ -394,5 +573,221 @@ mod tests {
     fn timing_note_after_timing() {
         let (c, _) = rows("平成28年3月31日 Ⅰ５②所属長 課長　甲 課長　乙 事前 任意に事前の提出を行うもの\n");
         assert_eq!(c[0].timing_note.as_deref(), Some("任意に事前の提出を行うもの"));
+    }
+
+    // --- The linear reader against the old one, and its growth. ---
+
+    const SAMPLE: &str = include_str!("../input/000_72349b560cd020d7.txt");
+
+    /// The sample's lines before its change table, and the table's rows (each with
+    /// the lines up to the next row: blank lines, page breaks, headers).
+    fn sample_rows() -> (Vec<&'static str>, Vec<Vec<&'static str>>) {
+        let lines: Vec<&str> = SAMPLE.lines().collect();
+        let rules = Rules::default_rules();
+        let starts: Vec<usize> = (0..lines.len()).filter(|&i| crate::reassemble::is_change_row_start(&key(lines[i]), rules)).collect();
+        let rows = starts.iter().enumerate().map(|(n, &s)| lines[s..starts.get(n + 1).copied().unwrap_or(lines.len())].to_vec()).collect();
+        (lines[..starts[0]].to_vec(), rows)
+    }
+
+    /// The sample with its change table repeated `times` times (a page break between).
+    pub(super) fn repeated(times: usize) -> String {
+        let (head, rows) = sample_rows();
+        let table: Vec<&str> = rows.concat();
+        let mut text = head.join("\n");
+        for _ in 0..times {
+            text.push('\n');
+            text.push_str(&table.join("\n"));
+            text.push_str("\n\n\n\n");
+        }
+        text
+    }
+
+    /// splitmix64.
+    struct Rng(u64);
+    impl Rng {
+        fn below(&mut self, n: usize) -> usize {
+            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            ((z ^ (z >> 31)) % n as u64) as usize
+        }
+    }
+
+    /// A change table made of the sample's rows, picked with repeats, in any order,
+    /// with dates swapped between rows, blocks split and merged, timings dropped,
+    /// addition markers, headers and page breaks put in; and a random part of the
+    /// body's values (and of the rows' cells) as the known values.
+    fn random_table(rng: &mut Rng, rows: &[Vec<&str>], values: &[String]) -> (String, HashSet<String>) {
+        let dates: Vec<&str> = rows.iter().map(|r| r[0].split(' ').next().unwrap()).collect();
+        let mut text = String::new();
+        for _ in 0..1 + rng.below(40) {
+            let mut row: Vec<String> = rows[rng.below(rows.len())].iter().map(|l| l.to_string()).collect();
+            if rng.below(4) == 0 {
+                let rest = row[0].split_once(' ').unwrap().1.to_string();
+                row[0] = format!("{} {rest}", dates[rng.below(dates.len())]);
+            }
+            for _ in 0..rng.below(3) {
+                let at = 1 + rng.below(row.len());
+                match rng.below(5) {
+                    0 => row.insert(at.min(row.len()), String::new()),
+                    1 if at < row.len() && row[at].is_empty() => drop(row.remove(at)),
+                    2 => row.insert(at.min(row.len()), "（従前の記載に次の内容を追加）".into()),
+                    3 => row.retain(|l| l.trim() != "事後" && l.trim() != "事前"),
+                    _ => row.insert(at.min(row.len()), row[rng.below(row.len())].clone()),
+                }
+            }
+            for l in row {
+                text.push_str(&l);
+                text.push('\n');
+            }
+            match rng.below(6) {
+                0 => text.push_str("\n\n\n\n"),
+                1 => text.push_str("変更日 項目 変更前の記載 変更後の記載 提出時期 提出時期に係る説明\n\n"),
+                _ => {}
+            }
+        }
+        let known = values.iter().filter(|_| rng.below(3) > 0).cloned().collect();
+        (text, known)
+    }
+
+    /// Both readers on `text` with `known`: same rows, same warnings.
+    fn assert_same(text: &str, known: &HashSet<String>, case: &str) {
+        let lines = lines_of(text);
+        let rules = Rules::default_rules();
+        let (mut w_new, mut w_old) = (Vec::new(), Vec::new());
+        let new = from_text(&lines, 0, rules, known, &mut w_new);
+        let old = reference::from_text(&lines, 0, rules, known, &mut w_old);
+        assert_eq!(new, old, "{case}:\n{text}");
+        assert_eq!(w_new, w_old, "{case}:\n{text}");
+    }
+
+    #[test]
+    fn same_as_the_reference() {
+        let (_, rows) = sample_rows();
+        // Known values: every string of the sample's record (the body's current
+        // values, as `lib.rs` gives them) and the cells of its change rows.
+        let record = crate::extract_text_dump("sample.txt", SAMPLE.as_bytes());
+        let mut values: Vec<String> = Vec::new();
+        fn strings(v: &serde_json::Value, out: &mut Vec<String>) {
+            match v {
+                serde_json::Value::String(s) => out.push(key(s)),
+                serde_json::Value::Object(m) => m.values().for_each(|x| strings(x, out)),
+                serde_json::Value::Array(a) => a.iter().for_each(|x| strings(x, out)),
+                _ => {}
+            }
+        }
+        strings(&serde_json::to_value(&record).unwrap(), &mut values);
+        assert!(values.len() > 100);
+        let all: HashSet<String> = values.iter().cloned().collect();
+        // The sample itself, and repeated.
+        for times in [1, 2, 5] {
+            assert_same(&repeated(times), &all, &format!("sample x{times}"));
+            assert_same(&repeated(times), &HashSet::new(), &format!("sample x{times}, nothing known"));
+        }
+        // Rare paths: a tie of the balance (blocks of equal length, different heads),
+        // a block whose key is empty (a full-width space cell), a row of one block.
+        let known_heads: HashSet<String> = [key("甲乙"), key("丁戊"), String::new()].into_iter().collect();
+        for text in [
+            "令和6年5月24日 Ⅰ３法令上の根拠\n\n甲乙\n\n丙\n\n丁戊\n\n事後\n",
+            "令和6年5月24日 Ⅰ３法令上の根拠\n\n甲乙\n\n丙丙\n\n丁戊\n\n己庚\n\n事後\n",
+            "令和6年5月24日 Ⅰ システムの名称 \u{3000} Bシステム Cシステム 事前\n",
+            "令和6年5月24日 Ⅰ システムの名称 Aシステム 事前\n",
+            "令和6年5月24日 Ⅰ システムの名称\n\n事前\n",
+        ] {
+            for known in [&HashSet::new(), &known_heads, &all, &[key("Cシステムの一覧")].into_iter().collect()] {
+                assert_same(text, known, text);
+            }
+        }
+        let mut rng = Rng(16);
+        for case in 0..400 {
+            let (text, known) = random_table(&mut rng, &rows, &values);
+            assert_same(&text, &known, &format!("case {case}"));
+        }
+    }
+
+    /// The token-by-token date and item lengths equal the old loops over the joined
+    /// prefix, on token lists drawn from characters that NFKC folds, joins or drops.
+    #[test]
+    fn row_tokens_as_the_reference() {
+        let pool = [
+            "Ⅰ", "Ⅱ", "Ⅳ", "１", "②", "⑳", "I", "V", "X", "7", ".", "．", "-", "－", "　", "\u{a0}", "\u{3000}\u{3000}", "\u{0301}", "\u{3099}", "ｶ", "ﾞ", "ⅰ", "⒈", "㈱",
+            "あ", "x", "令和", "元", "6年", "5月", "24日", "令和6年5月24日", "2024年", "13月", "平成31年2月", "12日", "時点", "Ⅰ５②所属長", "システムの名称",
+        ];
+        let mut rng = Rng(7);
+        for _ in 0..20_000 {
+            let tokens: Vec<&str> = (0..1 + rng.below(7)).map(|_| pool[rng.below(pool.len())]).collect();
+            let mut old_date = 1;
+            while old_date < tokens.len() && find_date_in_key(&key(&tokens[..old_date].concat()), false).is_none() {
+                old_date += 1;
+            }
+            assert_eq!(date_tokens(&tokens), old_date, "{tokens:?}");
+            let mut old_item = 1.min(tokens.len());
+            while old_item < tokens.len() && is_bare_reference(&tokens[..old_item].join("")) {
+                old_item += 1;
+            }
+            assert_eq!(item_tokens(&tokens), old_item, "{tokens:?}");
+        }
+        assert_eq!(item_tokens(&[]), 0);
+    }
+
+    /// A first line of a million white-space cells before its date ends, and a million
+    /// reference tokens as its item: read in linear time (this test would not finish
+    /// with the old loops).
+    #[test]
+    fn hostile_first_lines() {
+        let mut tokens = vec!["令和6年5月24"];
+        tokens.extend(std::iter::repeat_n("\u{3000}", 1_000_000));
+        tokens.push("日");
+        assert_eq!(date_tokens(&tokens), tokens.len());
+        let mut tokens = vec!["Ⅰ"; 1_000_000];
+        tokens.push("システムの名称");
+        assert_eq!(item_tokens(&tokens), tokens.len());
+    }
+
+    /// The work of the split (rows, blocks, bytes hashed or compared) per row is the
+    /// same at 100 and 1,000 times the sample's rows: linear, not quadratic. (Counted,
+    /// not timed.)
+    #[test]
+    fn split_work_is_linear_in_the_rows() {
+        let rules = Rules::default_rules();
+        let work_of = |times: usize| {
+            let lines = lines_of(&repeated(times));
+            let start = lines.iter().position(|l| crate::reassemble::is_change_row_start(&l.key, rules)).unwrap();
+            let raw = rows_of(&lines[start..], rules);
+            assert_eq!(raw.len(), 23 * times);
+            work::COUNT.with(|c| c.set(0));
+            split_rows(raw, rules, &HashSet::new(), &mut Vec::new());
+            work::COUNT.with(|c| c.get())
+        };
+        let (w100, w1000) = (work_of(100), work_of(1000));
+        assert!(w100 > 0);
+        let ratio = w1000 as f64 / w100 as f64;
+        assert!((9.0..=11.0).contains(&ratio), "work at 1,000x / 100x = {ratio} (10 if linear)");
+    }
+
+    /// At 1,000 times the sample's rows (23,000 rows, 13 MB), every row is read as
+    /// it is at 1x: the same rows, 1,000 times each, and no warning.
+    #[test]
+    fn a_thousand_times_the_rows() {
+        let read = |times: usize| {
+            let mut w = Vec::new();
+            let rec = crate::extract_text_dump("x.txt", repeated(times).as_bytes());
+            w.extend(rec.warnings);
+            (rec.changes, w)
+        };
+        let (one, w) = read(1);
+        assert_eq!((one.len(), w.len()), (23, 0));
+        let (many, w) = read(1000);
+        assert!(w.is_empty(), "{:?}", &w[..w.len().min(3)]);
+        let mut count = std::collections::HashMap::new();
+        for c in &many {
+            *count.entry(serde_json::to_string(c).unwrap()).or_insert(0) += 1;
+        }
+        let mut want = std::collections::HashMap::new();
+        for c in &one {
+            *want.entry(serde_json::to_string(c).unwrap()).or_insert(0) += 1000;
+        }
+        assert_eq!(count, want);
     }
 }

@@ -1,0 +1,74 @@
+//! Heap held after each stage of the text path for one dump, and the peak, as multiples
+//! of the input's size (the system allocator, counted):
+//!
+//!     cargo run --release --example mem_stages -- FILE.txt
+//!
+//! For the memory bound of large dumps (issue #16: peak ≤ 4× the input): shows which
+//! stage's data is alive at the peak. The CLI's RSS (`bench --sizes`) adds the
+//! allocator's and the process's own overhead to this.
+
+use piasheet::{changes, decode, extract, reassemble, rules::Rules};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+
+struct Counting;
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        let n = LIVE.fetch_add(l.size(), Relaxed) + l.size();
+        PEAK.fetch_max(n, Relaxed);
+        unsafe { System.alloc(l) }
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        LIVE.fetch_sub(l.size(), Relaxed);
+        unsafe { System.dealloc(p, l) }
+    }
+    unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
+        if new > l.size() {
+            let n = LIVE.fetch_add(new - l.size(), Relaxed) + new - l.size();
+            PEAK.fetch_max(n, Relaxed);
+        } else {
+            LIVE.fetch_sub(l.size() - new, Relaxed);
+        }
+        unsafe { System.realloc(p, l, new) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn main() {
+    let path = std::env::args().nth(1).expect("usage: mem_stages FILE.txt");
+    let rules = Rules::default_rules();
+    let c = rules.compiled();
+    let bytes = std::fs::read(&path).expect("read");
+    let n = bytes.len() as f64;
+    let base = LIVE.load(Relaxed) - bytes.len();
+    PEAK.store(LIVE.load(Relaxed), Relaxed);
+    let show = |stage: &str| {
+        let (live, peak) = (LIVE.load(Relaxed) - base, PEAK.load(Relaxed) - base);
+        println!("{stage:<22} live {:7.1} MB = {:4.2}x   peak so far {:7.1} MB = {:4.2}x", live as f64 / 1e6, live as f64 / n, peak as f64 / 1e6, peak as f64 / n);
+    };
+    println!("input {:.1} MB", n / 1e6);
+    show("bytes");
+    let text = decode::decode_text(&bytes).expect("decodes").text;
+    show("+ decoded text");
+    let lines = reassemble::lines_of(&text);
+    show("+ lines");
+    let tokens = reassemble::tokenize(lines, rules, &c.labels, &c.options, &c.result);
+    show("+ tokens (lines moved)");
+    let fields = extract::extract_fields(&tokens, rules, &c.labels, &c.options);
+    show("+ fields");
+    let rows = changes::from_text(&tokens.lines, tokens.body_end, rules, &HashSet::new(), &mut Vec::new());
+    show("+ change rows");
+    drop((rows, fields, tokens, text));
+    show("(dropped)");
+    let record = piasheet::extract_text_dump("f.txt", &bytes);
+    show("+ record (whole path)");
+    let json = serde_json::to_vec_pretty(&record).expect("json");
+    show("+ pretty JSON");
+    drop(json);
+}
