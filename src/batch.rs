@@ -34,11 +34,19 @@ fn is_input(p: &Path) -> bool {
     matches!(p.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref(), Some("txt" | "pdf"))
 }
 
+/// The path that names standard input (`piasheet extract -`): one document, read whole.
+pub const STDIN: &str = "-";
+
 /// Expand PATHs: files as given, folders searched recursively for `*.txt` and `*.pdf`
 /// (sorted, so runs are repeatable). A folder's tree is mirrored below the output folder.
+/// `-` is standard input (output `stdin.json`).
 pub fn discover(paths: &[PathBuf]) -> Result<Vec<Input>, String> {
     let mut inputs = Vec::new();
     for p in paths {
+        if p.as_os_str() == STDIN {
+            inputs.push(Input { path: p.clone(), output: PathBuf::from("stdin.json") });
+            continue;
+        }
         let meta = std::fs::metadata(p).map_err(|e| format!("{}: {e}", p.display()))?;
         if meta.is_dir() {
             let mut found = Vec::new();
@@ -113,6 +121,15 @@ pub fn load(input: &Input, opts: &Options) -> Result<Vec<u8>, Box<Record>> {
         Box::new(crate::failed(source, code, reason))
     };
     let too_large = |n: u64| unreadable("too_large", format!("{n} bytes, over the limit of {} (--max-bytes)", opts.max_bytes), n);
+    if input.path.as_os_str() == STDIN {
+        // A pipe says nothing of its size: read up to one byte past the limit.
+        let mut bytes = Vec::new();
+        std::io::stdin().lock().take(opts.max_bytes.saturating_add(1)).read_to_end(&mut bytes).map_err(|e| unreadable("io", e.to_string(), 0))?;
+        if bytes.len() as u64 > opts.max_bytes {
+            return Err(too_large(bytes.len() as u64));
+        }
+        return Ok(bytes);
+    }
     let f = std::fs::File::open(&input.path).map_err(|e| unreadable("io", e.to_string(), 0))?;
     let size = match f.metadata() {
         Ok(m) if m.len() > opts.max_bytes => return Err(too_large(m.len())),
