@@ -452,8 +452,10 @@ pub fn table_rows(record: &Value, spec: &TableSpec) -> Vec<Vec<Cell>> {
 /// Rows per Arrow batch handed to the Parquet writer.
 const BATCH_ROWS: usize = 256;
 /// Rows per Parquet row group, and its size cap: the writer holds one row group's
-/// encoded pages in memory, so this bounds memory however long the run.
-const ROW_GROUP_ROWS: usize = 1024;
+/// encoded pages (and a dictionary per column) in memory, so this bounds memory however
+/// long the run. Measured on 4000 generated sheets: peak RSS +22 MB over the JSONL-only
+/// run at 256 rows, +40 MB at 1024.
+const ROW_GROUP_ROWS: usize = 256;
 const ROW_GROUP_BYTES: usize = 64 << 20;
 
 /// A Parquet file written as rows come: rows are gathered into Arrow batches of
