@@ -33,9 +33,13 @@ pub enum Change {
 /// One difference. `old` is null for added / gained, `new` null for removed / lost.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Difference {
+    /// Dotted path; rows by index (`changes[1]`: the new index, the old one for removed).
     pub path: String,
+    /// How it differs.
     pub change: Change,
+    /// The old value (a row, a warning, or a field's value).
     pub old: Value,
+    /// The new value.
     pub new: Value,
 }
 
@@ -43,7 +47,9 @@ pub struct Difference {
 /// sheet at all (different bodies, affairs or kinds).
 #[derive(Debug, Clone, Serialize, PartialEq, Default)]
 pub struct Report {
+    /// `different bodies: …`, `different affairs: …`, `different kinds: …`.
     pub cautions: Vec<String>,
+    /// In the order of the old record (then what only the new one has).
     pub differences: Vec<Difference>,
 }
 

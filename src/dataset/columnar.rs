@@ -25,6 +25,7 @@ pub enum ColType {
     Utf8,
     /// A whole number (choice codes, band bounds, counts); null when absent.
     Int64,
+    /// A check box (`true` ticked, `false` not); null when unknown.
     Boolean,
     /// An ISO `YYYY-MM-DD` date, as days since 1970-01-01.
     Date32,
@@ -55,7 +56,9 @@ impl ColType {
 /// One column of a table: its name (a dotted path, as in the CSV header) and type.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Column {
+    /// Dotted path, relative to the table's item (`risk.storage.code`, `date`).
     pub name: String,
+    /// The column's type.
     pub ty: ColType,
 }
 
@@ -176,6 +179,14 @@ fn leaf_columns(s: &Value, root: &Value, prefix: &str, skip_top: &[&str], out: &
     let mut bs = Vec::new();
     branches(s, root, &mut bs);
     if bs.iter().any(|b| types_of(b).contains(&"array")) {
+        // Rows of objects have their own table; a list of scalars is one cell (as JSON).
+        let mut ibs = Vec::new();
+        for items in bs.iter().filter_map(|b| b.get("items")) {
+            branches(items, root, &mut ibs);
+        }
+        if properties(&ibs).is_empty() {
+            out.push(Column { name: prefix.to_string(), ty: ColType::Utf8 });
+        }
         return;
     }
     let props = properties(&bs);
@@ -306,9 +317,13 @@ pub fn top_level_keys(schema: &Value) -> Vec<String> {
 /// One typed cell of a row.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
+    /// No value.
     Null,
+    /// Text (also a code, or a non-text JSON value in a text column, as JSON).
     Str(String),
+    /// A whole number.
     Int(i64),
+    /// A check box.
     Bool(bool),
     /// Days since 1970-01-01.
     Date(i32),
@@ -623,8 +638,9 @@ mod tests {
         assert_eq!(rows[1][4], Cell::Null, "a bad date is null");
         let files = table_rows(&record, &t[0]);
         let fcols: Vec<&str> = t[0].columns.iter().map(|c| c.name.as_str()).collect();
-        assert_eq!(fcols, ["sheet_sha256", "file_index", "name", "ok"]);
-        assert_eq!(files[1], [Cell::Str("ab".into()), Cell::Int(1), Cell::Str("b".into()), Cell::Null]);
+        assert_eq!(fcols, ["sheet_sha256", "file_index", "name", "ok", "tags"]);
+        assert_eq!(files[0][4], Cell::Str(r#"["x"]"#.into()), "a list of scalars is one JSON cell");
+        assert_eq!(files[1][..4], [Cell::Str("ab".into()), Cell::Int(1), Cell::Str("b".into()), Cell::Null]);
         assert!(tables(&s, &["files"]).is_empty(), "a skipped block takes its inner blocks along");
     }
 }

@@ -16,7 +16,9 @@ pub struct Key {
     /// `organization.lg_code`, else `organization.name`, else `header.evaluator`; a
     /// record with none of them (a failed read) is keyed by `file:<source.file>`.
     pub body: String,
+    /// `kind` (kiso, juten, zenkomoku).
     pub kind: String,
+    /// `header.evaluation_number` (評価書番号), `?` when missing.
     pub evaluation_number: String,
 }
 
@@ -45,10 +47,15 @@ pub fn key_of(v: &Value) -> Key {
 /// A sheet as listed in the report.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Sheet {
+    /// Its key in the comparison.
     pub key: Key,
+    /// `source.file`.
     pub file: Option<String>,
+    /// `organization.name`.
     pub name: Option<String>,
+    /// `header.title`.
     pub title: Option<String>,
+    /// `header.published_on` (公表日).
     pub published_on: Option<String>,
 }
 
@@ -75,8 +82,11 @@ impl Sheet {
 /// A sheet in both datasets, with what changed.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Changed {
+    /// The sheet in the old dataset.
     pub old: Sheet,
+    /// The sheet in the new dataset.
     pub new: Sheet,
+    /// Its cautions and differences (flattened into this object in `--json`).
     #[serde(flatten)]
     pub report: Report,
 }
@@ -84,9 +94,13 @@ pub struct Changed {
 /// Two datasets compared.
 #[derive(Debug, Clone, Serialize, PartialEq, Default)]
 pub struct DatasetReport {
+    /// Sheets only in the new dataset, by key.
     pub added: Vec<Sheet>,
+    /// Sheets only in the old dataset, by key.
     pub removed: Vec<Sheet>,
+    /// Sheets in both that differ, by key.
     pub changed: Vec<Changed>,
+    /// How many sheets are in both and equal.
     pub unchanged: usize,
     /// Keys held by several sheets of one side (e.g. two versions in one scrape): the
     /// newest by 公表日 (then the last read) is compared.

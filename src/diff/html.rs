@@ -3,7 +3,7 @@
 //! highlighted, added and removed rows and warnings coloured.
 
 use super::dataset::{DatasetReport, Sheet};
-use super::{show, show_row, Change, Difference, Report};
+use super::{show, Change, Difference, Report};
 use serde_json::Value;
 
 const STYLE: &str = "
@@ -57,6 +57,14 @@ fn marked(a: &str, b: &str) -> (String, String) {
     (old.replace("</del><del>", ""), new.replace("</ins><ins>", ""))
 }
 
+/// An added or removed row in full, one field a line (the cell keeps line breaks).
+fn row_lines(v: &Value) -> String {
+    match v.as_object() {
+        Some(m) => m.iter().filter(|(_, x)| !x.is_null()).map(|(k, x)| format!("<b>{}</b>: {}", escape(k), escape(&show(x)))).collect::<Vec<_>>().join("\n"),
+        None => escape(&show(v)),
+    }
+}
+
 fn found(v: &Value) -> String {
     let s = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or_default();
     format!("{} at {}: {}", s("code"), s("path"), s("message"))
@@ -68,8 +76,8 @@ fn rows(diffs: &[Difference]) -> String {
     for d in diffs {
         let (old, new) = match d.change {
             Change::Changed => marked(&show(&d.old), &show(&d.new)),
-            Change::Added => (String::new(), escape(&show_row(&d.new))),
-            Change::Removed => (escape(&show_row(&d.old)), String::new()),
+            Change::Added => (String::new(), row_lines(&d.new)),
+            Change::Removed => (row_lines(&d.old), String::new()),
             Change::Gained => (String::new(), escape(&found(&d.new))),
             Change::Lost => (escape(&found(&d.old)), String::new()),
         };
