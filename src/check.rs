@@ -39,8 +39,11 @@ pub fn check_with_tree(record: &mut Record, rules: &Rules, tree: &Value) {
     let mut out = Vec::new();
     let mut warn = |path: &str, code: &str, message: String| out.push(Warning { path: path.into(), code: code.into(), message });
 
+    // The 基礎 checks (R1, R2) read the typed 基礎 body; other kinds have none.
+    let default_threshold = crate::record::Threshold::default();
+    let default_risk = crate::record::Risk::default();
     // R1: Ⅲ = f(Ⅱ1, Ⅱ2, Ⅱ3).
-    let t = &record.threshold;
+    let t = record.threshold.as_ref().unwrap_or(&default_threshold);
     let stated = t.result.as_deref().and_then(result_level);
     let (pop, hand, inc) = (t.target_population.as_ref().map(|c| c.code), t.handlers.as_ref().map(|c| c.code), t.serious_incident.as_ref().map(|c| c.code));
     if let (Some(stated), Some(p)) = (stated, pop) {
@@ -57,7 +60,7 @@ pub fn check_with_tree(record: &mut Record, rules: &Rules, tree: &Value) {
         }
     }
     // R2: Ⅳ1 level ≥ Ⅲ level (higher is voluntary and allowed).
-    if let (Some(stated), Some(kind)) = (stated, &record.risk.assessment_kind) {
+    if let (Some(stated), Some(kind)) = (stated, &record.risk.as_ref().unwrap_or(&default_risk).assessment_kind) {
         let level = rules.list("assessment_kind").iter().find(|o| o.code == kind.code).and_then(|o| o.level);
         if let Some(level) = level.filter(|l| *l < stated) {
             warn("risk.assessment_kind", "kind_below_required", format!("Ⅳ１ is level {level} but Ⅲ requires level {stated}"));
@@ -231,14 +234,14 @@ mod tests {
     #[test]
     fn opt_out_boxes_and_their_questions() {
         let (mut r, rules) = sample();
-        r.risk.outsourcing.not_outsourced = Some(true);
-        r.risk.network.provision = None;
+        r.risk.as_mut().unwrap().outsourcing.not_outsourced = Some(true);
+        r.risk.as_mut().unwrap().network.provision = None;
         check(&mut r, rules);
         assert_eq!(codes(&r), [("opt_out_answered", "risk.outsourcing.misuse"), ("opt_out_missing_answer", "risk.network.provision")]);
         // A box that was not found says nothing either way.
         let (mut r, _) = sample();
-        r.risk.provision.not_provided = None;
-        r.risk.provision.misuse = None;
+        r.risk.as_mut().unwrap().provision.not_provided = None;
+        r.risk.as_mut().unwrap().provision.misuse = None;
         check(&mut r, rules);
         assert!(r.warnings.is_empty());
     }
@@ -250,11 +253,11 @@ mod tests {
         assert_eq!(result_level("基礎項目評価及び全項目評価の実施が義務付けられる"), Some(3));
         // No rule applies when an answer the rule needs is unknown.
         let (mut r, rules) = sample();
-        r.threshold.serious_incident = None;
+        r.threshold.as_mut().unwrap().serious_incident = None;
         check(&mut r, rules);
         assert!(r.warnings.is_empty());
         let (mut r, _) = sample();
-        r.risk.assessment_kind = Some(Choice { code: 1, label: "基礎項目評価書".into() });
+        r.risk.as_mut().unwrap().assessment_kind = Some(Choice { code: 1, label: "基礎項目評価書".into() });
         check(&mut r, rules);
         assert_eq!(codes(&r), [("kind_below_required", "risk.assessment_kind")]);
     }

@@ -12,7 +12,9 @@ pub mod codebook;
 pub mod dataset;
 pub mod diff;
 pub mod decode;
+pub mod engine;
 pub mod extract;
+pub mod form;
 pub mod normalize;
 pub mod organization;
 pub mod pdf;
@@ -26,6 +28,7 @@ use normalize::key;
 use record::{ErrorInfo, Record, Source, Status, Warning};
 use rules::Rules;
 use serde::Deserialize;
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::HashSet;
 
@@ -102,15 +105,108 @@ fn rules_for(lines: &[reassemble::Line], warnings: &mut Vec<Warning>) -> &'stati
 }
 
 fn extract_lines(source: Source, lines: Vec<reassemble::Line>, table: Option<&[pdf::TableRow]>) -> Record {
+    let forms = form::FormSet::builtin();
+    let stamp = engine::stamp(&lines);
+    let keys: Vec<&str> = lines.iter().map(|l| l.key.as_str()).collect();
+    // The kind: the printed title first, then the stamp's 様式 number.
+    let kind = forms.kind_of(&keys).or_else(|| stamp.as_ref().and_then(|s| forms.kind_by_number(s.2)));
+    match kind {
+        Some(k) if k.kind != "kiso" => extract_described(source, lines, table, forms, k, stamp),
+        _ => extract_kiso(source, lines, table),
+    }
+}
+
+/// A sheet of a kind read by the form engine: the cover, the described body, the
+/// organization and the change history.
+fn extract_described(
+    source: Source,
+    lines: Vec<reassemble::Line>,
+    table: Option<&[pdf::TableRow]>,
+    forms: &form::FormSet,
+    kind: &form::KindInfo,
+    stamp: Option<(String, String, u32)>,
+) -> Record {
+    let mut warnings = Vec::new();
+    let kiso_rules = Rules::default_rules();
+    let (label, date, number) = match &stamp {
+        Some((d, l, n)) => (Some(l.clone()), Some(d.clone()), Some(*n)),
+        None => {
+            warnings.push(Warning { path: "form.label".into(), code: "not_found".into(), message: "no form version stamp such as [平成30年5月 様式4]".into() });
+            (None, None, None)
+        }
+    };
+    if let Some(n) = number.filter(|n| *n != kind.form_number) {
+        warnings.push(Warning { path: "kind".into(), code: "kind_mismatch".into(), message: format!("the title says {} but the stamp says 様式{n}", kind.title) });
+    }
+    let Some((form, exact)) = forms.form_for(&kind.kind, date.as_deref()) else {
+        return failed(source, "unsupported_kind", format!("no form description for {}", kind.title));
+    };
+    if !exact {
+        warnings.push(Warning {
+            path: "form.label".into(),
+            code: "unknown_form_version".into(),
+            message: format!("stamp {:?} has no rules file; read with {}", label.clone().unwrap_or_default(), form.id),
+        });
+    }
+    let mut body_end = reassemble::change_region_start(&lines, kiso_rules);
+    // The table's own heading (`（別添３）変更箇所`) is not part of the body.
+    let change_heading = key(&kiso_rules.changes.heading);
+    while body_end > 0 && (lines[body_end - 1].key.is_empty() || lines[body_end - 1].key.ends_with(&change_heading)) {
+        body_end -= 1;
+    }
+    let cover_end = engine::cover_end(&forms.common, &lines, body_end);
+    let head_titles: Vec<String> = kiso_rules.organization_titles.iter().map(|t| t.suffix.clone()).collect();
+    let cover = engine::cover(&forms.common, &lines, cover_end, kind.kind == "zenkomoku", &head_titles);
+    let body = engine::read(form, &forms.common, &lines, cover_end, body_end);
+    warnings.extend(cover.warnings);
+    warnings.extend(body.warnings);
+    let mut provenance = cover.provenance;
+    provenance.extend(body.provenance);
+    let header: record::Header = serde_json::from_value(Value::Object(cover.header)).unwrap_or_default();
+    let organization = match &header.evaluator {
+        Some(e) => {
+            let context = || lines.iter().map(|l| l.key.as_str()).collect::<String>();
+            let res = organization::resolve(e, kiso_rules, context);
+            if let Some(note) = res.note {
+                warnings.push(Warning { path: "organization.lg_code".into(), code: "ambiguous_body".into(), message: note });
+            }
+            res.org
+        }
+        None => {
+            warnings.push(Warning { path: "organization".into(), code: "not_found".into(), message: "no 評価実施機関名 to derive the body from".into() });
+            record::Organization::default()
+        }
+    };
+    let changes = match table {
+        Some(rows) => changes::from_table(rows, &mut warnings),
+        None => {
+            let mut known: HashSet<String> = HashSet::new();
+            collect_strings(&Value::Object(body.body.clone()), &mut known);
+            changes::from_text(&lines, body_end, kiso_rules, &known, &mut warnings)
+        }
+    };
+    let mut record = Record {
+        schema_version: SCHEMA_VERSION.into(),
+        source,
+        kind: Some(kind.kind.clone()),
+        form: record::Form { label, date, number },
+        header,
+        organization,
+        body: body.body,
+        changes,
+        warnings,
+        provenance: Some(provenance.iter().map(|(k, v)| (k.clone(), record::Provenance { lines: [v[0] + 1, v[1] + 1] })).collect()),
+        ..Default::default()
+    };
+    record.status = if record.warnings.is_empty() { Status::Ok } else { Status::Partial };
+    record
+}
+
+/// A 基礎項目評価書 (or a text that may not be a sheet at all), read by its own rules.
+fn extract_kiso(source: Source, lines: Vec<reassemble::Line>, table: Option<&[pdf::TableRow]>) -> Record {
     let mut early_warnings = Vec::new();
     let rules = rules_for(&lines, &mut early_warnings);
-    // Is this a 基礎項目評価書 at all?
     let title = key(&rules.sheet_title);
-    if !lines.iter().any(|l| l.key.contains(&title)) {
-        if let Some(other) = rules.other_kinds.iter().find(|o| lines.iter().any(|l| l.key.contains(&key(&o.title)))) {
-            return failed(source, "unsupported_kind", format!("a {} ({}), not a 基礎項目評価書", other.title, other.kind));
-        }
-    }
     let rules::Compiled { labels, options, result: result_re, .. } = rules.compiled();
     let tokens = reassemble::tokenize(lines, rules, labels, options, result_re);
     let distinct_labels: HashSet<&[reassemble::LabelKind]> = tokens.hits.iter().map(|h| h.kinds.as_slice()).collect();

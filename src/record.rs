@@ -13,10 +13,23 @@ pub struct Record {
     pub form: Form,
     pub header: Header,
     pub organization: Organization,
-    pub related: Related,
-    pub threshold: Threshold,
-    pub risk: Risk,
+    /// 基礎項目評価書 Ⅰ (typed; absent on other kinds).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub related: Option<Related>,
+    /// 基礎項目評価書 Ⅱ and Ⅲ.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<Threshold>,
+    /// 基礎項目評価書 Ⅳ.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub risk: Option<Risk>,
+    /// The body of other kinds, as their form description lays it out (`basic`,
+    /// `files[]`, …), in form order.
+    #[serde(flatten)]
+    #[schemars(skip)]
+    pub body: serde_json::Map<String, serde_json::Value>,
     pub changes: Vec<Change>,
+    /// Numbered items printed on the sheet that its form description does not name.
+    pub extra_items: Vec<ExtraItem>,
     pub warnings: Vec<Warning>,
     pub status: Status,
     /// Reason of a `failed` status (one line).
@@ -62,6 +75,8 @@ pub struct Header {
     pub special_notes: Option<String>,
     pub evaluator: Option<String>,
     pub published_on: Option<String>,
+    /// 承認日 (行政機関等 only); `null` where the form has none.
+    pub approved_on: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
@@ -161,6 +176,14 @@ pub struct Audit {
     pub self_inspection: Option<bool>,
     pub internal_audit: Option<bool>,
     pub external_audit: Option<bool>,
+}
+
+/// A numbered item the form description does not name, kept as printed.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct ExtraItem {
+    pub path_printed: Option<String>,
+    pub label: String,
+    pub value: Option<String>,
 }
 
 /// One row of the 変更箇所 table.

@@ -92,11 +92,21 @@ fn not_a_sheet_fails_cleanly() {
     assert_eq!(extract(html.as_bytes())["error"]["code"], "not_a_sheet");
 }
 
+/// Issue #11 replaced `unsupported_kind`: a sheet of another kind is read by the form
+/// engine and keeps at least the common envelope. A 基礎 body under a 全項目 title
+/// says so (`kind_mismatch`: the stamp is 様式2) instead of failing.
 #[test]
-fn other_sheet_kinds_are_reported_as_unsupported() {
+fn other_sheet_kinds_keep_the_common_envelope() {
     let text = sample_text().replace("（基礎項目評価書）", "（全項目評価書）");
     let got = extract(text.as_bytes());
-    assert_eq!(got["error"]["code"], "unsupported_kind");
+    assert_eq!(got["status"], "partial", "{}", got["error"]);
+    assert_eq!(got["kind"], "zenkomoku");
+    assert_eq!(got["header"]["evaluator"], "いわき市長");
+    assert_eq!(got["organization"]["lg_code"], "072044");
+    assert_eq!(got["form"]["number"], 2);
+    assert!(got["changes"].as_array().unwrap().len() >= 20, "change rows are kept");
+    let codes: Vec<&str> = got["warnings"].as_array().unwrap().iter().filter_map(|w| w["code"].as_str()).collect();
+    assert!(codes.contains(&"kind_mismatch"), "{codes:?}");
 }
 
 #[test]

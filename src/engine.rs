@@ -1,0 +1,1013 @@
+//! The form engine: reads any described form ([`crate::form`]) from lines in reading
+//! order (a PDF's rebuilt layout, a mirror site's text, a dump whose cells come in
+//! order). Zones first, then fields (as GROBID does): the sections are found by their
+//! headings, repeated blocks by the lines that open them, and inside each zone every
+//! field's label is looked for in form order; a field's value is what lies between its
+//! label and the next label found, read by the field's type.
+
+use crate::form::{BoxSpec, Choice, Common, Field, FieldType, Form, Node};
+use crate::normalize::{after_key_prefix, join_cell_lines, key, parse_date, text_value};
+use crate::reassemble::Line;
+use crate::record::Warning;
+use regex::Regex;
+use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+/// What the engine read: the record's body, with warnings and provenance.
+pub struct Output {
+    pub body: Map<String, Value>,
+    pub warnings: Vec<Warning>,
+    pub provenance: BTreeMap<String, [usize; 2]>,
+}
+
+/// A field's zone: from `col` key characters into line `start` up to line `end` (exclusive).
+#[derive(Clone, Copy, Debug)]
+struct Region {
+    start: usize,
+    col: usize,
+    end: usize,
+}
+
+/// Where a label was found: the line it starts on, the line it ends on, and how many
+/// key characters of that last line it takes.
+#[derive(Clone, Copy, Debug)]
+struct Hit {
+    line: usize,
+    last: usize,
+    col: usize,
+}
+
+struct Reader<'a> {
+    lines: &'a [Line],
+    common: &'a Common,
+    form: &'a Form,
+    warnings: Vec<Warning>,
+    provenance: BTreeMap<String, [usize; 2]>,
+}
+
+/// Read the body of `form` from `lines[from..to]` (the cover and the change pages are
+/// outside that range).
+pub fn read(form: &Form, common: &Common, lines: &[Line], from: usize, to: usize) -> Output {
+    let mut r = Reader { lines, common, form, warnings: Vec::new(), provenance: BTreeMap::new() };
+    let mut body = Map::new();
+    let from = skip_index(lines, from, to, common, form);
+    r.read_nodes(&form.body, from, to, "", "", &mut body);
+    Output { body, warnings: r.warnings, provenance: r.provenance }
+}
+
+/// The 項目一覧 page lists every section heading: the body starts after it.
+fn skip_index(lines: &[Line], from: usize, to: usize, common: &Common, form: &Form) -> usize {
+    let index = key(&common.index_heading);
+    let Some(i) = (from..to).find(|&i| lines[i].key == index) else { return from };
+    let headings: Vec<String> = form.body.iter().filter_map(|n| if let Node::Section(s) = n { Some(s.heading.iter().map(|h| key(h))) } else { None }).flatten().collect();
+    let mut j = i + 1;
+    while j < to {
+        let k = &lines[j].key;
+        let listed = k.is_empty() || headings.iter().any(|h| h.starts_with(k.as_str()) || k.starts_with(h.as_str())) || k.starts_with("(別添") || k.starts_with("別添");
+        if !listed {
+            break;
+        }
+        j += 1;
+    }
+    j
+}
+
+/// Does a label (key) start at line `i`? Labels wrapped by a narrow cell continue on
+/// the next lines.
+fn label_at(lines: &[Line], i: usize, label: &str, to: usize) -> Option<Hit> {
+    let k = lines[i].key.as_str();
+    if k.starts_with(label) {
+        return Some(Hit { line: i, last: i, col: label.chars().count() });
+    }
+    if k.chars().count() < 4 || !label.starts_with(k) {
+        return None;
+    }
+    let mut acc = k.len();
+    let mut j = i + 1;
+    while j < to && j <= i + 3 {
+        let kj = lines[j].key.as_str();
+        let rest = &label[acc..];
+        if kj.starts_with(rest) {
+            return Some(Hit { line: i, last: j, col: rest.chars().count() });
+        }
+        if kj.is_empty() || !rest.starts_with(kj) {
+            return None;
+        }
+        acc += kj.len();
+        j += 1;
+    }
+    None
+}
+
+/// The label keys of a field or heading, longest first (so `所属長の役職名` wins over
+/// `所属長`), then the same without their printed numbering (a renumbered item).
+fn label_keys(labels: &[String]) -> (Vec<String>, Vec<String>) {
+    let mut full: Vec<String> = labels.iter().map(|l| key(l)).collect();
+    full.sort_by_key(|k| std::cmp::Reverse(k.len()));
+    let mut bare: Vec<String> = full.iter().map(|k| strip_number(k).to_string()).filter(|b| !full.contains(b) && b.chars().count() >= 3).collect();
+    bare.dedup();
+    (full, bare)
+}
+
+/// A key without its leading item number (`①`, `1.`, `Ⅲ`, `(1)`).
+fn strip_number(k: &str) -> &str {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| Regex::new(r"^(?:[①-⑳]|[0-9]{1,2}\.|\([0-9]{1,2}\)|[Ⅰ-Ⅹ])").expect("number regex"));
+    re.find(k).map_or(k, |m| &k[m.end()..])
+}
+
+fn find_label(lines: &[Line], from: usize, to: usize, labels: &[String]) -> Option<Hit> {
+    let (full, bare) = label_keys(labels);
+    for set in [&full, &bare] {
+        for i in from..to {
+            if let Some(h) = set.iter().find_map(|l| label_at(lines, i, l, to)) {
+                return Some(h);
+            }
+        }
+    }
+    None
+}
+
+/// The first line of a node, to end the zone of whatever comes before it.
+fn first_labels(node: &Node) -> Option<Vec<String>> {
+    match node {
+        Node::Section(s) => Some(s.heading.clone()),
+        Node::Block(b) => Some(vec![b.start.clone()]),
+        Node::Field(f) if f.within.is_none() && !f.label.is_empty() => Some(f.label.clone()),
+        Node::Heading(h) => Some(h.heading.clone()),
+        Node::Field(_) => None,
+    }
+}
+
+/// Is line `i` the opening line of a block element? Returns the text after the opener.
+fn block_start(line: &Line, start: &str, numbered: bool) -> Option<String> {
+    let k = line.key.as_str();
+    let rest = k.strip_prefix(start)?;
+    let n = if numbered {
+        let digits = rest.chars().take_while(|c| c.is_ascii_digit()).count();
+        if digits == 0 {
+            return None;
+        }
+        start.chars().count() + digits
+    } else {
+        start.chars().count()
+    };
+    Some(after_key_prefix(&line.raw, n).trim().to_string())
+}
+
+enum Found {
+    Field(usize, Hit),
+    Heading(Hit),
+    Block(usize, Vec<(usize, String)>, usize),
+    Section(usize, Hit, usize),
+}
+
+impl<'a> Reader<'a> {
+    fn warn(&mut self, path: &str, code: &str, message: String) {
+        self.warnings.push(Warning { path: path.to_string(), code: code.to_string(), message });
+    }
+
+    /// Read `nodes` from lines `from..to` into `out`. `path` is the JSON path of `out`
+    /// (with indexes), `schema` the same with `[]` (for the version's `absent` list).
+    fn read_nodes(&mut self, nodes: &[Node], from: usize, to: usize, path: &str, schema: &str, out: &mut Map<String, Value>) {
+        let lines = self.lines;
+        // Pass 1: anchors in form order.
+        let mut found: Vec<Option<Found>> = Vec::with_capacity(nodes.len());
+        let mut cursor = from;
+        for (n, node) in nodes.iter().enumerate() {
+            let f = match node {
+                Node::Field(f) if f.within.is_some() || f.ty == FieldType::Zone => None,
+                Node::Field(f) => match find_label(lines, cursor, to, &f.label) {
+                    Some(h) => Some(Found::Field(n, h)),
+                    // Drawn out of form order (a producer's drawing order): anywhere in
+                    // the zone on a line no other label took, without moving on.
+                    None => {
+                        let taken: Vec<usize> = found.iter().flatten().filter_map(|f| if let Found::Field(_, h) = f { Some(h.line) } else { None }).collect();
+                        let h = (from..cursor.min(to)).find_map(|i| {
+                            if taken.contains(&i) {
+                                return None;
+                            }
+                            find_label(lines, i, i + 1, &f.label)
+                        });
+                        h.map(|h| Found::Field(n, h))
+                    }
+                },
+                Node::Heading(h) => find_label(lines, cursor, to, &h.heading).map(Found::Heading),
+                Node::Section(s) => find_label(lines, cursor, to, &s.heading).map(|h| {
+                    // A section runs to the next section's heading.
+                    let end = nodes[n + 1..]
+                        .iter()
+                        .filter_map(|m| if let Node::Section(s2) = m { Some(s2) } else { None })
+                        .find_map(|s2| find_label(lines, h.last + 1, to, &s2.heading))
+                        .map_or(to, |x| x.line);
+                    Found::Section(n, h, end)
+                }),
+                Node::Block(b) => {
+                    let start = key(&b.start);
+                    let first = (cursor..to).find(|&i| block_start(&lines[i], &start, b.numbered).is_some());
+                    first.map(|first| {
+                        // The block ends where the next item of the form that is printed begins.
+                        let end = nodes[n + 1..]
+                            .iter()
+                            .filter_map(first_labels)
+                            .find_map(|l| find_label(lines, first + 1, to, &l))
+                            .map_or(to, |h| h.line);
+                        let starts: Vec<(usize, String)> = (first..end).filter_map(|i| block_start(&lines[i], &start, b.numbered).map(|t| (i, t))).collect();
+                        Found::Block(n, starts, end)
+                    })
+                }
+            };
+            if let Some(f) = &f {
+                cursor = match f {
+                    Found::Field(_, h) if h.line < cursor => cursor,
+                    Found::Field(_, h) | Found::Heading(h) => h.last,
+                    Found::Block(_, _, end) | Found::Section(_, _, end) => *end,
+                };
+            }
+            found.push(f);
+        }
+        // Anchor lines in order: a field's zone ends at the next anchor.
+        let mut anchors: Vec<usize> = found
+            .iter()
+            .flatten()
+            .map(|f| match f {
+                Found::Field(_, h) | Found::Heading(h) => h.line,
+                Found::Block(_, s, _) => s.first().map_or(to, |x| x.0),
+                Found::Section(_, h, _) => h.line,
+            })
+            .collect();
+        anchors.sort_unstable();
+        let next_anchor = |line: usize| anchors.iter().copied().find(|&a| a > line).unwrap_or(to).min(to);
+        // Pass 2: values.
+        let mut regions: BTreeMap<String, Region> = BTreeMap::new();
+        let mut pending: Vec<(usize, Option<Region>)> = Vec::new();
+        for (n, node) in nodes.iter().enumerate() {
+            match (node, &found[n]) {
+                (Node::Field(f), Some(Found::Field(_, h))) => {
+                    let region = Region { start: h.last, col: h.col, end: next_anchor(h.line).max(h.last + 1) };
+                    regions.insert(f.path.clone(), region);
+                    pending.push((n, Some(region)));
+                }
+                (Node::Field(f), None) if f.ty == FieldType::Zone => pending.push((n, Some(Region { start: from, col: 0, end: to }))),
+                (Node::Field(_), _) => pending.push((n, None)),
+                (Node::Section(s), found) => {
+                    let p = crate::form::join(path, &s.path);
+                    let sp = crate::form::join(schema, &s.path);
+                    // Read into what is already there: a later section may join an
+                    // array an earlier one filled (Ⅲ's blocks to Ⅱ's files).
+                    let mut sub = if s.path.is_empty() {
+                        std::mem::take(out)
+                    } else {
+                        match get(out, &s.path) {
+                            Some(Value::Object(m)) => m.clone(),
+                            _ => Map::new(),
+                        }
+                    };
+                    if let Some(Found::Section(_, h, end)) = found {
+                        self.read_nodes(&s.nodes, h.last + 1, *end, &p, &sp, &mut sub);
+                    } else {
+                        // Not printed: every field null, each missing one said once.
+                        self.read_nodes(&s.nodes, to, to, &p, &sp, &mut sub);
+                    }
+                    if s.path.is_empty() {
+                        *out = sub;
+                    } else {
+                        set(out, &s.path, Value::Object(sub));
+                    }
+                }
+                (Node::Block(b), found) => {
+                    let starts: &[(usize, String)] = match found {
+                        Some(Found::Block(_, s, _)) => s,
+                        _ => &[],
+                    };
+                    let end = match found {
+                        Some(Found::Block(_, _, e)) => *e,
+                        _ => to,
+                    };
+                    let array_path = crate::form::join(path, &b.path);
+                    let array_schema = format!("{}[]", crate::form::join(schema, &b.path));
+                    let mut elements = Vec::new();
+                    for (k, (line, title)) in starts.iter().enumerate() {
+                        let stop = starts.get(k + 1).map_or(end, |x| x.0);
+                        let mut el = Map::new();
+                        if let Some(t) = &b.title {
+                            el.insert(t.clone(), text_value(title, &self.common.empty_values).map_or(Value::Null, Value::String));
+                        }
+                        let index = match &b.join_on {
+                            Some(_) => elements.len(),
+                            None => k,
+                        };
+                        self.read_nodes(&b.nodes, *line, stop, &format!("{array_path}[{index}]"), &array_schema, &mut el);
+                        elements.push(Value::Object(el));
+                    }
+                    match &b.join_on {
+                        Some(on) => self.join_blocks(out, &b.path, &array_path, on, elements),
+                        None => merge_into(out, &b.path, Value::Array(elements)),
+                    }
+                }
+                (Node::Heading(_), _) => {}
+            }
+        }
+        // Fields read inside another field's zone take that zone.
+        let mut values: Vec<(usize, Value)> = Vec::new();
+        let mut missing: Vec<usize> = Vec::new();
+        for (n, region) in pending {
+            let Node::Field(f) = &nodes[n] else { continue };
+            let region = region.or_else(|| f.within.as_ref().and_then(|w| regions.get(w).copied()));
+            let full = crate::form::join(path, &f.path);
+            let schema_path = crate::form::join(schema, &f.path);
+            if !self.form.has(&schema_path) {
+                self.put(out, f, Value::Null, None);
+                continue;
+            }
+            match region {
+                Some(r) => {
+                    let v = self.value(f, r, &full);
+                    self.provenance.insert(full.clone(), [r.start, r.end.saturating_sub(1).max(r.start)]);
+                    values.push((n, v.clone()));
+                    self.put(out, f, v, Some(r));
+                }
+                None => {
+                    self.put(out, f, Value::Null, None);
+                    if !f.optional {
+                        missing.push(n);
+                    }
+                }
+            }
+        }
+        // A ticked opt-out box leaves its questions blank: no value, no warning.
+        let ticked = |out: &Map<String, Value>, p: &str| get(out, p).and_then(Value::as_bool) == Some(true);
+        for (n, node) in nodes.iter().enumerate() {
+            let Node::Field(f) = node else { continue };
+            if f.opt_out.iter().any(|o| ticked(out, o)) {
+                self.put(out, f, Value::Null, None);
+                missing.retain(|&m| m != n);
+            }
+        }
+        let _ = values;
+        for n in missing {
+            if let Node::Field(f) = &nodes[n] {
+                let full = crate::form::join(path, &f.path);
+                let what = f.label.first().or(f.after.as_ref()).cloned().unwrap_or_default();
+                self.warn(&full, "not_found", format!("「{what}」 not found"));
+            }
+        }
+    }
+
+    /// Write a field's value (and its siblings: `_text` of dates and check groups).
+    fn put(&self, out: &mut Map<String, Value>, f: &Field, v: Value, _r: Option<Region>) {
+        match f.ty {
+            FieldType::Date if f.with_text => {
+                let (iso, text) = match &v {
+                    Value::Object(m) => (m.get("iso").cloned().unwrap_or(Value::Null), m.get("text").cloned().unwrap_or(Value::Null)),
+                    _ => (Value::Null, Value::Null),
+                };
+                set(out, &f.path, iso);
+                set(out, &format!("{}_text", f.path), text);
+            }
+            FieldType::Date => {
+                let iso = match &v {
+                    Value::Object(m) => m.get("iso").cloned().unwrap_or(Value::Null),
+                    _ => Value::Null,
+                };
+                set(out, &f.path, iso);
+            }
+            FieldType::Checks => {
+                let group = self.group(f);
+                let (boxes, texts) = match &v {
+                    Value::Array(a) if a.len() == 2 => (a[0].clone(), a[1].clone()),
+                    _ => {
+                        let nulls: Map<String, Value> = group.iter().map(|b| (b.key.clone(), Value::Null)).collect();
+                        let tnulls: Map<String, Value> = group.iter().filter(|b| takes_text(b)).map(|b| (b.key.clone(), Value::Null)).collect();
+                        (Value::Object(nulls), Value::Object(tnulls))
+                    }
+                };
+                set(out, &f.path, boxes);
+                if group.iter().any(takes_text) {
+                    set(out, &format!("{}_text", f.path), texts);
+                }
+            }
+            _ => set(out, &f.path, v),
+        }
+    }
+
+    /// A section heading printed again at the top of a page (a file's second page).
+    fn is_section_heading(&self, raw: &str) -> bool {
+        let k = key(raw);
+        !k.is_empty()
+            && self.form.body.iter().any(|n| match n {
+                Node::Section(s) => s.heading.iter().any(|h| {
+                    let h = key(h);
+                    k.starts_with(&h) || (k.chars().count() >= 6 && h.starts_with(&k))
+                }),
+                _ => false,
+            })
+    }
+
+    fn group(&self, f: &Field) -> &'a [BoxSpec] {
+        f.list.as_deref().and_then(|g| self.common.groups.get(g)).map_or(&[], Vec::as_slice)
+    }
+
+    fn list(&self, f: &Field) -> &'a [Choice] {
+        f.list.as_deref().and_then(|g| self.common.lists.get(g)).map_or(&[], Vec::as_slice)
+    }
+
+    /// The raw text lines of a region (the first one after its label).
+    fn raw_lines(&self, r: Region) -> Vec<&'a str> {
+        (r.start..r.end.min(self.lines.len()))
+            .map(|i| if i == r.start { after_key_prefix(&self.lines[i].raw, r.col) } else { self.lines[i].raw.as_str() })
+            .collect()
+    }
+
+    /// The keys of a region's lines, joined by `\n`.
+    fn key_text(&self, r: Region) -> String {
+        let mut s = String::new();
+        for i in r.start..r.end.min(self.lines.len()) {
+            let k = &self.lines[i].key;
+            if i == r.start {
+                s.push_str(&k.chars().skip(r.col).collect::<String>());
+            } else {
+                s.push('\n');
+                s.push_str(k);
+            }
+        }
+        s
+    }
+
+    fn value(&mut self, f: &Field, r: Region, full: &str) -> Value {
+        match f.ty {
+            FieldType::String | FieldType::Text | FieldType::Zone => {
+                let kept: Vec<&str> = self.raw_lines(r).into_iter().filter(|l| !is_furniture(l) && !self.is_section_heading(l)).collect();
+                let mut kept = kept;
+                if let Some(first) = kept.first_mut() {
+                    *first = first.trim_start().trim_start_matches('※').trim_start();
+                }
+                let mut text = join_cell_lines(&kept);
+                // A label that opens a bracket (`（手数料額、納付方法：`) is closed after its value.
+                if f.label.iter().any(|l| l.starts_with('（') && !l.contains('）')) {
+                    let trimmed = text.trim_end();
+                    text = trimmed.strip_suffix('）').or_else(|| trimmed.strip_suffix(')')).unwrap_or(trimmed).to_string();
+                }
+                text_value(&text, &self.common.empty_values).map_or(Value::Null, Value::String)
+            }
+            FieldType::Choice | FieldType::Band => self.choice(f, r, full),
+            FieldType::Checks => {
+                let s = self.key_text(r);
+                let group = self.group(f);
+                let mut boxes = Map::new();
+                let mut texts = Map::new();
+                for b in group {
+                    let (state, text) = box_state(&s, &key(&b.label));
+                    boxes.insert(b.key.clone(), state.map_or(Value::Null, Value::Bool));
+                    if takes_text(b) {
+                        texts.insert(b.key.clone(), text.filter(|_| state == Some(true)).map_or(Value::Null, Value::String));
+                    }
+                }
+                Value::Array(vec![Value::Object(boxes), Value::Object(texts)])
+            }
+            FieldType::Box => {
+                let s = self.key_text(r);
+                let label = key(f.after.as_deref().unwrap_or_default());
+                box_state(&s, &label).0.map_or(Value::Null, Value::Bool)
+            }
+            FieldType::Count => {
+                let s = self.key_text(r);
+                let from = f.after.as_deref().map(key).and_then(|a| s.find(&a).map(|p| p + a.len())).unwrap_or(0);
+                static RE: OnceLock<Regex> = OnceLock::new();
+                let re = RE.get_or_init(|| Regex::new(r"^[^件]*?\(([0-9]*)\)件").expect("count regex"));
+                re.captures(&s[from..]).and_then(|c| c[1].parse::<u64>().ok()).map_or(Value::Null, |n| json!(n))
+            }
+            FieldType::Date => {
+                let text = self.raw_lines(r).join("\n");
+                match raw_dates(&text).into_iter().next() {
+                    Some((iso, raw)) => json!({"iso": iso, "text": raw}),
+                    None => Value::Null,
+                }
+            }
+            FieldType::Period => {
+                let kept: Vec<&str> = self.raw_lines(r).into_iter().filter(|l| !is_furniture(l)).collect();
+                let text = join_cell_lines(&kept);
+                let dates = raw_dates(&text);
+                if text.trim().is_empty() {
+                    return Value::Null;
+                }
+                json!({"from": dates.first().map(|d| d.0.clone()), "to": dates.get(1).map(|d| d.0.clone()), "text": text.trim()})
+            }
+        }
+    }
+
+    /// A choice: the bracketed answer (`[ 十分である ]`) that is one of the list's options.
+    fn choice(&mut self, f: &Field, r: Region, full: &str) -> Value {
+        let list = self.list(f);
+        let s = self.key_text(r);
+        static RE: OnceLock<Regex> = OnceLock::new();
+        let re = RE.get_or_init(|| Regex::new(r"\[([^\[\]\n]*)\]").expect("bracket regex"));
+        let mut other = None;
+        for c in re.captures_iter(&s) {
+            let answer = &c[1];
+            if answer.is_empty() || answer == "○" {
+                continue;
+            }
+            if let Some(o) = list.iter().find(|o| key(&o.label) == answer) {
+                return choice_json(f, o);
+            }
+            other.get_or_insert(answer.to_string());
+        }
+        // An answer wrapped by a narrow cell (`…の実施が` / `[ 義務付けられる ]`): the
+        // text before the option list, brackets and line breaks removed, holds the
+        // whole option; the longest one wins.
+        let head = s.split("<選択肢>").next().unwrap_or_default();
+        let flat: String = head.chars().filter(|c| !matches!(c, '[' | ']' | '\n')).collect();
+        if other.is_some() {
+            let mut best: Option<&Choice> = None;
+            for o in list {
+                let k = key(&o.label);
+                if flat.contains(&k) && best.is_none_or(|b| key(&b.label).len() < k.len()) {
+                    best = Some(o);
+                }
+            }
+            if let Some(o) = best {
+                return choice_json(f, o);
+            }
+        }
+        if let Some(a) = other {
+            self.warn(full, "ambiguous_value", format!("answer 「{a}」 is not an option of list {}", f.list.as_deref().unwrap_or_default()));
+        }
+        Value::Null
+    }
+
+    /// Ⅲ blocks join the `files[]` entries of Ⅱ by file name.
+    fn join_blocks(&mut self, out: &mut Map<String, Value>, rel: &str, array_path: &str, on: &str, elements: Vec<Value>) {
+        let name_key = |s: &str| {
+            let k = key(s);
+            strip_number(&k).to_string()
+        };
+        let mut array = match get(out, rel) {
+            Some(Value::Array(a)) => a.clone(),
+            _ => Vec::new(),
+        };
+        for el in elements {
+            let Value::Object(el) = el else { continue };
+            let name = get(&el, on).and_then(Value::as_str).map(name_key);
+            let target = name.as_ref().and_then(|n| array.iter().position(|e| e.get("name").and_then(Value::as_str).map(name_key).as_ref() == Some(n)));
+            match target {
+                Some(i) => {
+                    if let Value::Object(m) = &mut array[i] {
+                        for (k, v) in el {
+                            m.insert(k, v);
+                        }
+                    }
+                }
+                None => {
+                    let i = array.len();
+                    self.warn(&format!("{array_path}[{i}]"), "unmatched_risk_block", format!("a block for 「{}」 matches no file of the earlier section", name.unwrap_or_default()));
+                    let mut m = Map::new();
+                    m.insert("name".into(), get(&el, on).cloned().unwrap_or(Value::Null));
+                    m.extend(el);
+                    array.push(Value::Object(m));
+                }
+            }
+        }
+        merge_into(out, rel, Value::Array(array));
+    }
+}
+
+fn choice_json(f: &Field, o: &Choice) -> Value {
+    let label = key(&o.label);
+    if f.ty == FieldType::Band {
+        json!({"code": o.code, "label": label, "at_least": o.at_least, "less_than": o.less_than})
+    } else {
+        json!({"code": o.code, "label": label})
+    }
+}
+
+/// A box whose label ends in `（　）` takes the text written inside.
+pub fn takes_text(b: &BoxSpec) -> bool {
+    let k = key(&b.label);
+    k.ends_with("()")
+}
+
+/// Lines that belong to the form, not to a value: option lists and their markers,
+/// page numbers, bracketed answers.
+fn is_furniture(raw: &str) -> bool {
+    let k = key(raw);
+    if k.is_empty() {
+        return false;
+    }
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| Regex::new(r"^(?:[0-9]{1,3}|[0-9]{1,3}/[0-9]{1,3}|<選択肢>.*|[0-9]{1,2}\)\S.*|\[[^\[\]]*\](?:<選択肢>)?)$").expect("furniture regex"));
+    re.is_match(&k) || k.contains("<選択肢>")
+}
+
+/// The state of the box labelled `label` (a key) in a zone's key text, and the text
+/// written in its `（　）`. A bracket drawn apart from its label (`］label` on one line,
+/// `［ ○ tail` on the next) is paired with the nearest dangling opener.
+fn box_state(s: &str, label: &str) -> (Option<bool>, Option<String>) {
+    // `その他（　）` takes written text; `提供を行っている（　）件` holds a count: both
+    // are matched by what comes before the `（　）`.
+    let (stem, open, written_in) = match label.find("()") {
+        Some(i) => (&label[..i], true, i + 2 == label.len()),
+        None => (label, false, false),
+    };
+    // The label, or (wrapped by the cell) its longest prefix of 4+ characters that is
+    // followed by a line end.
+    let mut at = None;
+    for (p, _) in s.match_indices(stem) {
+        let after = &s[p + stem.len()..];
+        let before = &s[..p];
+        let boxed = before.ends_with(']') || before.ends_with("[○") || before.ends_with('[');
+        let ends = if open { after.starts_with('(') } else { after.is_empty() || after.starts_with('[') || after.starts_with('\n') || after.starts_with(']') };
+        if boxed && ends {
+            at = Some((p, p + stem.len()));
+            break;
+        }
+    }
+    if at.is_none() && !open {
+        let chars: Vec<(usize, char)> = stem.char_indices().collect();
+        for cut in (4..chars.len()).rev() {
+            let prefix = &stem[..chars[cut].0];
+            if let Some(p) = s.match_indices(prefix).map(|(p, _)| p).find(|&p| s[p + prefix.len()..].starts_with('\n') && s[..p].ends_with(']')) {
+                at = Some((p, p + prefix.len()));
+                break;
+            }
+        }
+    }
+    let Some((p, end)) = at else { return (None, None) };
+    let before = &s[..p];
+    let state = if before.ends_with("[○]") || before.ends_with("[○") {
+        Some(true)
+    } else if before.ends_with("[]") || before.ends_with('[') {
+        Some(false)
+    } else if before.ends_with(']') {
+        // `］label`: its opener is a dangling `［` (with or without ○) elsewhere.
+        Some(dangling_opener_ticked(s, p))
+    } else {
+        None
+    };
+    let text = written_in.then(|| written_text(s[end..].strip_prefix('(').unwrap_or(&s[end..]))).flatten();
+    (state, text)
+}
+
+/// For a `］` with no `［` before it on its line (just before byte `p`), find its
+/// opener: the dangling `［` of the same rank (k-th unmatched closer ↔ k-th unmatched
+/// opener) and say whether a ○ follows it.
+fn dangling_opener_ticked(s: &str, p: usize) -> bool {
+    let mut closers = Vec::new();
+    let mut openers = Vec::new();
+    for (start, line) in line_spans(s) {
+        let mut open: Option<usize> = None;
+        for (i, c) in line.char_indices() {
+            match c {
+                '[' => {
+                    if let Some(o) = open {
+                        openers.push(start + o);
+                    }
+                    open = Some(i);
+                }
+                ']' => match open.take() {
+                    Some(_) => {}
+                    None => closers.push(start + i),
+                },
+                _ => {}
+            }
+        }
+        if let Some(o) = open {
+            openers.push(start + o);
+        }
+    }
+    let rank = closers.iter().position(|&c| c + 1 == p);
+    match rank.and_then(|r| openers.get(r)) {
+        Some(&o) => s[o + 1..].starts_with('○'),
+        None => false,
+    }
+}
+
+fn line_spans(s: &str) -> impl Iterator<Item = (usize, &str)> {
+    let mut start = 0;
+    s.split('\n').map(move |l| {
+        let r = (start, l);
+        start += l.len() + 1;
+        r
+    })
+}
+
+/// The text written in a box's `（　）`, up to its matching `）`, with line breaks and
+/// stray bracket marks of the layout removed.
+fn written_text(after_open: &str) -> Option<String> {
+    let mut depth = 0;
+    let mut out = String::new();
+    let mut chars = after_open.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '(' => {
+                depth += 1;
+                out.push(c);
+            }
+            ')' if depth == 0 => break,
+            ')' => {
+                depth -= 1;
+                out.push(c);
+            }
+            '\n' => {
+                // The written text wrapped: it goes on after the dangling `［` of the
+                // next line (`［ ○ ステム）`), not at that line's first box.
+                let rest: String = chars.clone().collect();
+                let next_line = rest.split('\n').next().unwrap_or_default();
+                if let Some(o) = next_line.rfind('[').filter(|&o| !next_line[o..].contains(']')) {
+                    let skip = next_line[..o].chars().count() + 1;
+                    for _ in 0..skip {
+                        chars.next();
+                    }
+                    if chars.peek() == Some(&'○') {
+                        chars.next();
+                    }
+                }
+            }
+            ']' => {}
+            '[' => {
+                if chars.peek() == Some(&'○') {
+                    chars.next();
+                }
+            }
+            _ => out.push(c),
+        }
+    }
+    let t = out.trim().to_string();
+    (!t.is_empty()).then_some(t)
+}
+
+/// Every date in raw text: (ISO, the date as printed).
+fn raw_dates(text: &str) -> Vec<(String, String)> {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| {
+        Regex::new(r"(?:明治|大正|昭和|平成|令和)?\s*[0-9０-９元]{1,4}\s*年\s*[0-9０-９]{1,2}\s*月\s*[0-9０-９]{1,2}\s*日").expect("raw date regex")
+    });
+    re.find_iter(text).filter_map(|m| parse_date(m.as_str()).map(|iso| (iso, m.as_str().to_string()))).collect()
+}
+
+fn get<'v>(m: &'v Map<String, Value>, path: &str) -> Option<&'v Value> {
+    let mut parts = path.split('.');
+    let first = m.get(parts.next()?)?;
+    parts.try_fold(first, |v, p| v.get(p))
+}
+
+fn set(m: &mut Map<String, Value>, path: &str, v: Value) {
+    let mut parts: Vec<&str> = path.split('.').collect();
+    let last = parts.pop().unwrap_or_default();
+    let mut node = m;
+    for p in parts {
+        let slot = node.entry(p.to_string()).or_insert_with(|| Value::Object(Map::new()));
+        if !slot.is_object() {
+            *slot = Value::Object(Map::new());
+        }
+        let Value::Object(next) = slot else { return };
+        node = next;
+    }
+    node.insert(last.to_string(), v);
+}
+
+/// Put `v` at `path` of `m`; objects already there are merged key by key.
+fn merge_into(m: &mut Map<String, Value>, path: &str, v: Value) {
+    if path.is_empty() {
+        if let Value::Object(o) = v {
+            for (k, x) in o {
+                merge_into(m, &k, x);
+            }
+        }
+        return;
+    }
+    match (get(m, path).cloned(), v) {
+        (Some(Value::Object(mut old)), Value::Object(new)) => {
+            for (k, x) in new {
+                old.insert(k, x);
+            }
+            set(m, path, Value::Object(old));
+        }
+        (_, v) => set(m, path, v),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn boxes_drawn_apart_from_their_labels() {
+        let s = "[]専用線[○]電子メール\n]電子記録媒体(フラッシュメモリを除く\n[。)[]フラッシュメモリ\n[]紙[○]その他(リモート保守回線)";
+        assert_eq!(box_state(s, "専用線").0, Some(false));
+        assert_eq!(box_state(s, "電子メール").0, Some(true));
+        assert_eq!(box_state(s, "電子記録媒体(フラッシュメモリを除く。)").0, Some(false));
+        assert_eq!(box_state(s, "フラッシュメモリ").0, Some(false));
+        let (st, t) = box_state(s, "その他()");
+        assert_eq!((st, t.as_deref()), (Some(true), Some("リモート保守回線")));
+        let wrapped = "[○]庁内連携システム[]専用線\n]その他(住民基本台帳ネットワークシ\n[○]情報提供ネットワークシステム[○ステム)";
+        let (st, t) = box_state(wrapped, "その他()");
+        assert_eq!((st, t.as_deref()), (Some(true), Some("住民基本台帳ネットワークシステム")));
+        assert_eq!(box_state("[○]個人番号[]個人番号対応符号", "個人番号").0, Some(true));
+        assert_eq!(box_state("[○]個人番号[]個人番号対応符号", "個人番号対応符号").0, Some(false));
+        assert_eq!(box_state("[]紙", "専用線").0, None);
+        let counts = "[○]提供を行っている(2)件[]移転を行っている()件\n[]行っていない";
+        assert_eq!(box_state(counts, "提供を行っている()件").0, Some(true));
+        assert_eq!(box_state(counts, "移転を行っている()件").0, Some(false));
+        assert_eq!(box_state("[]その他識別情報(内部番号)[○]その他(メモ)", "その他()").1.as_deref(), Some("メモ"));
+    }
+
+    #[test]
+    fn labels_wrapped_over_lines() {
+        let lines = crate::reassemble::lines_of("対象者以外の情報の入手を防止するための措置の\n内容 値\n");
+        let h = label_at(&lines, 0, &key("対象者以外の情報の入手を防止するための措置の内容"), lines.len()).unwrap();
+        assert_eq!((h.line, h.last, h.col), (0, 1, 2));
+        assert_eq!(strip_number("①事務の名称"), "事務の名称");
+        assert_eq!(strip_number("1.特定個人情報ファイル名"), "特定個人情報ファイル名");
+    }
+
+    #[test]
+    fn counts_dates_and_furniture() {
+        assert_eq!(raw_dates("平成２９年１１月１６日")[0], ("2017-11-16".to_string(), "平成２９年１１月１６日".to_string()));
+        assert!(is_furniture("1) 特に力を入れている"));
+        assert!(is_furniture("[ 十分である ] ＜選択肢＞"));
+        assert!(!is_furniture("１ 申請書等の受付時に"));
+    }
+}
+
+/// The cover's values. Producers draw the cover's cells in any order, so values are
+/// typed: the stamp, `番号 名称` after their header, the declaration (the paragraph
+/// that ends in the form's fixed phrase), the body's head after its label, dates.
+pub struct Cover {
+    pub header: Map<String, Value>,
+    pub warnings: Vec<Warning>,
+    pub provenance: BTreeMap<String, [usize; 2]>,
+}
+
+/// Read the cover from `lines[..end]`. `approved` says whether this kind prints 承認日;
+/// `head_titles` are the endings of a body's head (`市長`, `教育委員会`) that type the
+/// 評価実施機関名 when the dump drew it apart from its label.
+pub fn cover(common: &Common, lines: &[Line], end: usize, approved: bool, head_titles: &[String]) -> Cover {
+    let c = &common.cover;
+    let mut header = Map::new();
+    let mut provenance = BTreeMap::new();
+    let mut warnings = Vec::new();
+    let end = end.min(lines.len());
+    let find = |label: &str| {
+        let k = key(label);
+        (0..end).find_map(|i| label_at(lines, i, &k, end))
+    };
+    let mut labels: Vec<String> = [&c.number_and_title, &c.declaration, &c.special_notes, &c.evaluator, &c.published].iter().map(|l| key(l)).collect();
+    labels.extend(c.approved.iter().map(|l| key(l)));
+    labels.extend(["評価書番号", "評価書名"].map(String::from));
+    labels.extend(common.kinds.iter().map(|k| key(&k.title)));
+    // Lines that can hold no cover value: blank, page numbers, the stamp, the title,
+    // and labels with nothing after them.
+    let mut claimed: Vec<bool> = (0..end)
+        .map(|i| {
+            let k = &lines[i].key;
+            k.is_empty() || is_furniture(&lines[i].raw) || k.contains("様式") || labels.iter().any(|l| k == l || l.starts_with(k.as_str()) && k.chars().count() >= 3)
+        })
+        .collect();
+    let is_label = |i: usize| labels.iter().any(|l| lines[i].key.starts_with(l.as_str()));
+    let next_free = |from: usize, claimed: &[bool]| (from..end).find(|&i| !claimed[i] && !is_label(i));
+    let rest_of = |h: Hit| after_key_prefix(&lines[h.last].raw, h.col).trim().to_string();
+    let mut put = |name: &str, v: Option<(String, usize, usize)>| match v {
+        Some((text, a, b)) => {
+            provenance.insert(format!("header.{name}"), [a, b]);
+            header.insert(name.to_string(), Value::String(text));
+        }
+        None => {
+            header.insert(name.to_string(), Value::Null);
+        }
+    };
+    // 評価書番号 and 評価書名: one header line and one value line `6 名称` (drawn before
+    // or after it), or (mirror sites) each label followed by its value.
+    let (mut number, mut title) = (None, None);
+    let numbered_title = (0..end).find(|&i| !claimed[i] && !is_label(i) && split_number(&lines[i].raw).is_some());
+    if find(&c.number_and_title).is_some() || numbered_title.is_some() {
+        if let Some(i) = numbered_title {
+            let (n, t) = split_number(&lines[i].raw).unwrap_or_default();
+            number = Some((n, i, i));
+            title = Some((t, i, i));
+            claimed[i] = true;
+        }
+    }
+    if number.is_none() {
+        for (name, slot) in [("評価書番号", &mut number), ("評価書名", &mut title)] {
+            if let Some(h) = find(name).filter(|h| !lines[h.line].key.starts_with(&key(&c.number_and_title))) {
+                let rest = rest_of(h);
+                *slot = if rest.is_empty() { next_free(h.last + 1, &claimed).map(|i| (lines[i].raw.trim().to_string(), i, i)) } else { Some((rest, h.line, h.last)) };
+                if let Some((_, i, _)) = slot {
+                    claimed[*i] = true;
+                }
+            }
+        }
+        number = number.map(|(t, a, b)| (key(&t), a, b));
+    }
+    put("evaluation_number", number);
+    put("title", title);
+    // The declaration: the paragraph ending in 宣言する.
+    let marker = key(&c.declaration_marker);
+    let decl = (0..end).find(|&i| lines[i].key.contains(&marker) && !is_label(i)).map(|last| {
+        let mut first = last;
+        while first > 0 && !lines[first - 1].key.is_empty() && !claimed[first - 1] && !is_label(first - 1) {
+            first -= 1;
+        }
+        let raws: Vec<&str> = (first..=last).map(|i| lines[i].raw.as_str()).collect();
+        (join_cell_lines(&raws).replace('\n', ""), first, last)
+    });
+    if let Some((_, a, b)) = &decl {
+        claimed[*a..=*b].iter_mut().for_each(|x| *x = true);
+    }
+    put("declaration", decl);
+    // 評価実施機関名: after its label, else the line that ends like a body's head.
+    let head_keys: Vec<String> = head_titles.iter().map(|t| key(t)).collect();
+    let evaluator = find(&c.evaluator)
+        .and_then(|h| {
+            let rest = rest_of(h);
+            (!rest.is_empty()).then_some((rest, h.line, h.last))
+        })
+        .or_else(|| {
+            (0..end)
+                .filter(|&i| !claimed[i] && !is_label(i) && lines[i].key.chars().count() <= 30)
+                .find(|&i| head_keys.iter().any(|t| lines[i].key.ends_with(t.as_str())))
+                .map(|i| (lines[i].raw.trim().to_string(), i, i))
+        });
+    if let Some((_, a, _)) = &evaluator {
+        if !is_label(*a) {
+            claimed[*a] = true;
+        }
+    }
+    put("evaluator", evaluator);
+    // 承認日 and 公表日: after their labels; else a date standing alone on the cover.
+    let date_after = |h: Hit| raw_dates(after_key_prefix(&lines[h.last].raw, h.col)).into_iter().next().map(|d| (d.0, h.line, h.last));
+    let approved_on = if approved { c.approved.iter().find_map(|l| find(l)).and_then(date_after) } else { None };
+    let published = find(&c.published).and_then(date_after).or_else(|| {
+        (0..end).filter(|&i| !claimed[i]).find_map(|i| crate::normalize::whole_date(&lines[i].raw).map(|d| (d, i, i)))
+    });
+    if let Some((_, a, _)) = &published {
+        claimed[*a] = true;
+    }
+    put("published_on", published);
+    put("approved_on", approved_on);
+    // 特記事項: after its label when written there; else what no other value took.
+    let notes = find(&c.special_notes).and_then(|h| {
+        let rest = rest_of(h);
+        let mut raws = vec![rest.as_str()];
+        let mut last = h.last;
+        for i in h.last + 1..end {
+            if claimed[i] || is_label(i) {
+                break;
+            }
+            raws.push(&lines[i].raw);
+            last = i;
+        }
+        text_value(&join_cell_lines(&raws), &common.empty_values).map(|t| (t, h.line, last))
+    });
+    let notes = notes.or_else(|| {
+        let free: Vec<usize> = (0..end).filter(|&i| !claimed[i] && !is_label(i)).collect();
+        let raws: Vec<&str> = free.iter().map(|&i| lines[i].raw.as_str()).collect();
+        text_value(&join_cell_lines(&raws), &common.empty_values).map(|t| (t, free[0], *free.last().unwrap_or(&free[0])))
+    });
+    put("special_notes", notes);
+    // Key order as the schema gives it.
+    let order = ["evaluation_number", "title", "declaration", "special_notes", "evaluator", "published_on", "approved_on"];
+    let mut ordered = Map::new();
+    for name in order {
+        ordered.insert(name.to_string(), header.remove(name).unwrap_or(Value::Null));
+    }
+    for name in ["evaluation_number", "title", "declaration", "evaluator", "published_on"] {
+        if ordered.get(name).is_some_and(Value::is_null) {
+            warnings.push(Warning { path: format!("header.{name}"), code: "not_found".into(), message: format!("no {name} on the cover") });
+        }
+    }
+    Cover { header: ordered, warnings, provenance }
+}
+
+/// Where the cover ends: the 項目一覧 page, or the first numbered heading or item.
+pub fn cover_end(common: &Common, lines: &[Line], body_end: usize) -> usize {
+    let index = key(&common.index_heading);
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| Regex::new(r"^(?:[Ⅰ-Ⅹ]|[①-⑳]|[0-9]{1,2}\.\S)").expect("heading regex"));
+    lines[..body_end.min(lines.len())].iter().position(|l| l.key == index || re.is_match(&l.key)).unwrap_or(body_end.min(lines.len()))
+}
+
+/// `6 国民健康保険事務 基礎項目評価書` → (`6`, the title): a number, white space, text.
+fn split_number(raw: &str) -> Option<(String, String)> {
+    let t = raw.trim();
+    let n: String = t.chars().take_while(|c| !c.is_whitespace()).collect();
+    let rest = t[n.len()..].trim();
+    let nk = key(&n);
+    (!nk.is_empty() && nk.len() <= 8 && nk.chars().all(|c| c.is_ascii_digit() || c == '-') && !rest.is_empty()).then(|| (nk, rest.to_string()))
+}
+
+/// The version stamp (`[平成30年５月　様式３]`, brackets lost, spaced out): the version's
+/// `YYYY-MM`, the printed label (`平成30年5月 様式3`) and the 様式 number.
+pub fn stamp(lines: &[Line]) -> Option<(String, String, u32)> {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| Regex::new(r"((?:平成|令和)(?:[0-9]{1,2}|元)年[0-9]{1,2}月)様式([0-9])").expect("stamp regex"));
+    lines.iter().take(200).find_map(|l| {
+        let c = re.captures(&l.key)?;
+        let version = c[1].to_string();
+        let n: u32 = c[2].parse().ok()?;
+        let date = crate::form::version_date(&version)?;
+        Some((date, format!("{version} 様式{n}"), n))
+    })
+}

@@ -1,0 +1,559 @@
+//! Form descriptions: each kind and version of the sheet as data.
+//!
+//! `rules/common.json` holds what every kind shares (the kinds and their titles, the
+//! cover's labels, choice lists, check-box groups, the "nothing" marks); each
+//! `rules/<kind>-<version>.json` describes one form's item tree: sections, repeated
+//! blocks and fields, each field with its output path, printed labels and type. A
+//! version that differs little from another `extends` it and lists only what differs
+//! (`relabel`, `absent`). A new kind or version is a new file here, not code.
+//!
+//! Descriptions are checked when they load ([`FormSet::load`]): an unknown list or
+//! group, a path that clashes with another (a leaf where an object is, or the same leaf
+//! twice), a bad `extends` — each is an error naming the file, never a silent drop.
+
+use crate::normalize::key;
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::sync::OnceLock;
+
+/// What every kind shares (`rules/common.json`).
+#[derive(Debug, Deserialize)]
+pub struct Common {
+    pub kinds: Vec<KindInfo>,
+    pub cover: CoverLabels,
+    pub index_heading: String,
+    pub lists: HashMap<String, Vec<Choice>>,
+    pub groups: HashMap<String, Vec<BoxSpec>>,
+    pub empty_values: Vec<String>,
+}
+
+/// One kind of sheet: its code in the output, its 様式 number and printed title.
+#[derive(Debug, Deserialize, Clone)]
+pub struct KindInfo {
+    pub kind: String,
+    pub form_number: u32,
+    pub title: String,
+    /// The title's kind word (`全項目評価書`), found when brackets are lost.
+    pub short: String,
+}
+
+/// The cover's printed labels.
+#[derive(Debug, Deserialize)]
+pub struct CoverLabels {
+    pub number_and_title: String,
+    pub declaration: String,
+    pub declaration_marker: String,
+    pub special_notes: String,
+    pub evaluator: String,
+    pub published: String,
+    /// 承認日 labels (they differ by version); absent on kinds without one.
+    pub approved: Vec<String>,
+}
+
+/// One printed option of a choice list; bands carry their bounds.
+#[derive(Debug, Deserialize, Clone)]
+pub struct Choice {
+    pub code: u32,
+    pub label: String,
+    #[serde(default)]
+    pub at_least: Option<u64>,
+    #[serde(default)]
+    pub less_than: Option<u64>,
+}
+
+/// One check box of a group: its output key and printed label. A label ending in
+/// `（　）` takes the text written inside it.
+#[derive(Debug, Deserialize, Clone)]
+pub struct BoxSpec {
+    pub key: String,
+    pub label: String,
+}
+
+/// A form file as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FormFile {
+    id: String,
+    kind: String,
+    /// The stamp's date part, `平成30年5月`.
+    version: String,
+    #[serde(default, rename = "_comment")]
+    _comment: Option<String>,
+    #[serde(default)]
+    extends: Option<String>,
+    #[serde(default)]
+    relabel: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    absent: Vec<String>,
+    #[serde(default)]
+    body: Vec<Node>,
+}
+
+/// A node of the item tree.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(untagged)]
+pub enum Node {
+    Section(Section),
+    Block(Block),
+    Field(Field),
+    Heading(Heading),
+}
+
+/// A printed heading inside a zone (`リスク１：…`): it outputs nothing, but ends the zone
+/// of the field before it and scopes the labels after it.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct Heading {
+    pub heading: Vec<String>,
+}
+
+/// A numbered section (Ⅰ, Ⅱ, （別添１）…): its zone runs from its heading to the next
+/// section's heading.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct Section {
+    pub section: String,
+    pub heading: Vec<String>,
+    /// Output path prefix of the section's fields (`basic`), empty for the root.
+    #[serde(default)]
+    pub path: String,
+    pub nodes: Vec<Node>,
+}
+
+/// A block repeated per system, file, 委託事項, 提供先, 移転先: every line that starts
+/// with `start` (followed by a number when `numbered`) opens one element.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct Block {
+    pub block: String,
+    /// Output path of the array, relative to the enclosing section or block.
+    pub path: String,
+    pub start: String,
+    #[serde(default)]
+    pub numbered: bool,
+    /// Where the text after the heading goes (`title`, `name`), if anywhere.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// Join these elements to an array filled by an earlier block of the same path,
+    /// by this field's value against the earlier elements' `name` (Ⅲ to Ⅱ by file name).
+    #[serde(default)]
+    pub join_on: Option<String>,
+    pub nodes: Vec<Node>,
+}
+
+/// Value types of the form.
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldType {
+    /// One line of text.
+    String,
+    /// Text that may hold line breaks.
+    Text,
+    /// A whole zone's text (an appendix).
+    Zone,
+    /// One option of a list: `{code, label}`.
+    Choice,
+    /// A choice whose options are number bands: `{code, label, at_least, less_than}`.
+    Band,
+    /// A group of check boxes: `{key: bool}` and `<path>_text` for written-in text.
+    Checks,
+    /// One check box: `true` / `false`.
+    Box,
+    /// A count printed `（　）件`.
+    Count,
+    /// A date: ISO, with `<path>_text` as printed when `with_text`.
+    Date,
+    /// A period: `{from, to, text}`.
+    Period,
+}
+
+/// One field: where it goes, how it is labelled and what it holds.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct Field {
+    pub path: String,
+    #[serde(rename = "type")]
+    pub ty: FieldType,
+    /// The printed item number (`Ⅱ2④`), for the codebook.
+    #[serde(default)]
+    pub item: String,
+    /// Printed labels, any of which marks the field (versions word items differently).
+    #[serde(default)]
+    pub label: Vec<String>,
+    /// The choice list or check-box group (names in `common.json`).
+    #[serde(default)]
+    pub list: Option<String>,
+    /// Read from the zone of another field of the same block (no label of its own).
+    #[serde(rename = "in", default)]
+    pub within: Option<String>,
+    /// For a box or count read inside another zone: the printed label it follows.
+    #[serde(default)]
+    pub after: Option<String>,
+    /// A box (path in the same block) that, when ticked, leaves this field blank.
+    #[serde(default)]
+    pub opt_out: Vec<String>,
+    #[serde(default)]
+    pub with_text: bool,
+    /// Blank without a warning when not printed (【任意】 items, written-in texts).
+    #[serde(default)]
+    pub optional: bool,
+}
+
+/// One form (kind + version), ready for the engine.
+#[derive(Debug)]
+pub struct Form {
+    pub id: String,
+    pub kind: KindInfo,
+    pub version: String,
+    /// `YYYY-MM` of the version, for choosing the nearest one.
+    pub version_date: String,
+    pub body: Vec<Node>,
+    /// Paths (dotted, `[]` for arrays) this version does not print.
+    pub absent: Vec<String>,
+}
+
+/// All forms known to a run: the built-in ones and those of `--rules DIR`.
+#[derive(Debug)]
+pub struct FormSet {
+    pub common: Common,
+    pub forms: Vec<Form>,
+}
+
+const BUILTIN_COMMON: &str = include_str!("../rules/common.json");
+const BUILTIN: &[(&str, &str)] = &[
+    ("zenkomoku-h30-5.json", include_str!("../rules/zenkomoku-h30-5.json")),
+    ("zenkomoku-h28-1.json", include_str!("../rules/zenkomoku-h28-1.json")),
+    ("zenkomoku-h26-4.json", include_str!("../rules/zenkomoku-h26-4.json")),
+    ("juten-h30-5.json", include_str!("../rules/juten-h30-5.json")),
+    ("juten-h26-4.json", include_str!("../rules/juten-h26-4.json")),
+];
+
+impl FormSet {
+    /// The built-in forms, parsed once. They are tested, so a failure here is a bug.
+    pub fn builtin() -> &'static FormSet {
+        static SET: OnceLock<FormSet> = OnceLock::new();
+        SET.get_or_init(|| {
+            let files: Vec<(String, String)> = BUILTIN.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect();
+            FormSet::from_texts(BUILTIN_COMMON, &files).unwrap_or_else(|e| panic!("built-in rules: {e}"))
+        })
+    }
+
+    /// The built-in forms plus every `*.json` of `dir` (a file with the id of a built-in
+    /// one replaces it; `common.json` there extends the shared lists and groups).
+    pub fn load(dir: &Path) -> Result<FormSet, String> {
+        let mut files: Vec<(String, String)> = BUILTIN.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect();
+        let mut common_extra = None;
+        let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let mut names: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "json")).collect();
+        names.sort();
+        for p in names {
+            let text = std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+            let name = p.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+            if name == "common.json" {
+                common_extra = Some(text);
+            } else {
+                files.push((name, text));
+            }
+        }
+        let mut set = FormSet::from_texts(BUILTIN_COMMON, &files)?;
+        if let Some(extra) = common_extra {
+            let more: CommonExtra = serde_json::from_str(&extra).map_err(|e| format!("common.json: {e}"))?;
+            set.common.lists.extend(more.lists);
+            set.common.groups.extend(more.groups);
+            set.common.kinds.extend(more.kinds);
+            // Re-validate: the new lists may be what a form names.
+            for f in &set.forms {
+                validate(&set.common, f).map_err(|e| format!("{}: {e}", f.id))?;
+            }
+        }
+        Ok(set)
+    }
+
+    fn from_texts(common: &str, files: &[(String, String)]) -> Result<FormSet, String> {
+        let common: Common = serde_json::from_str(common).map_err(|e| format!("common.json: {e}"))?;
+        let mut parsed: Vec<(String, FormFile)> = Vec::new();
+        for (name, text) in files {
+            let f: FormFile = serde_json::from_str(text).map_err(|e| format!("{name}: {e}"))?;
+            // A later file with the same id replaces the earlier (a user's correction).
+            parsed.retain(|(_, p)| p.id != f.id);
+            parsed.push((name.clone(), f));
+        }
+        let mut forms = Vec::new();
+        for (name, f) in &parsed {
+            let form = resolve(&common, &parsed, f).map_err(|e| format!("{name}: {e}"))?;
+            validate(&common, &form).map_err(|e| format!("{name}: {e}"))?;
+            forms.push(form);
+        }
+        Ok(FormSet { common, forms })
+    }
+
+    /// The kind whose title is printed in these line keys: the bracketed title first,
+    /// then the kind word alone (brackets lost or spaced out).
+    pub fn kind_of(&self, keys: &[&str]) -> Option<&KindInfo> {
+        let bare = |s: &str| s.chars().filter(|c| !matches!(c, '(' | ')' | '[' | ']' | '【' | '】' | '「' | '」')).collect::<String>();
+        let titles: Vec<(String, &KindInfo)> = self.common.kinds.iter().map(|k| (bare(&key(&k.title)), k)).collect();
+        for k in keys.iter().take(400) {
+            let b = bare(k);
+            if let Some((_, kind)) = titles.iter().find(|(t, _)| b.contains(t.as_str())) {
+                return Some(kind);
+            }
+        }
+        None
+    }
+
+    /// The kind by its 様式 number.
+    pub fn kind_by_number(&self, n: u32) -> Option<&KindInfo> {
+        self.common.kinds.iter().find(|k| k.form_number == n)
+    }
+
+    /// The form of `kind` for a stamp's version (`平成30年5月`), else the nearest
+    /// described version of that kind (the bool says whether it was exact).
+    pub fn form_for(&self, kind: &str, version_date: Option<&str>) -> Option<(&Form, bool)> {
+        let mut of_kind: Vec<&Form> = self.forms.iter().filter(|f| f.kind.kind == kind).collect();
+        of_kind.sort_by(|a, b| a.version_date.cmp(&b.version_date));
+        let newest = *of_kind.last()?;
+        let Some(v) = version_date else { return Some((newest, false)) };
+        if let Some(f) = of_kind.iter().find(|f| f.version_date == v) {
+            return Some((f, true));
+        }
+        // Nearest: the newest version not after the stamp, else the oldest one.
+        let before = of_kind.iter().rev().find(|f| f.version_date.as_str() <= v);
+        Some((before.copied().unwrap_or(of_kind[0]), false))
+    }
+}
+
+#[derive(Deserialize)]
+struct CommonExtra {
+    #[serde(default)]
+    kinds: Vec<KindInfo>,
+    #[serde(default)]
+    lists: HashMap<String, Vec<Choice>>,
+    #[serde(default)]
+    groups: HashMap<String, Vec<BoxSpec>>,
+}
+
+/// `平成30年5月` → `2018-05`.
+pub fn version_date(version: &str) -> Option<String> {
+    crate::normalize::find_date_in_key(&key(version), true).map(|d| d.iso[..7].to_string())
+}
+
+fn resolve(common: &Common, all: &[(String, FormFile)], f: &FormFile) -> Result<Form, String> {
+    let kind = common.kinds.iter().find(|k| k.kind == f.kind).cloned().ok_or_else(|| format!("unknown kind {:?}", f.kind))?;
+    let version_date = version_date(&f.version).ok_or_else(|| format!("version {:?} is not a 和暦 year and month", f.version))?;
+    // Follow `extends` (at most a few steps; a cycle is an error).
+    let mut chain = vec![f];
+    let mut cur = f;
+    while let Some(parent) = &cur.extends {
+        let p = all.iter().map(|(_, p)| p).find(|p| &p.id == parent).ok_or_else(|| format!("extends unknown form {parent:?}"))?;
+        if chain.iter().any(|c| c.id == p.id) || chain.len() > 8 {
+            return Err(format!("extends cycle at {parent:?}"));
+        }
+        if p.kind != f.kind {
+            return Err(format!("extends {parent:?}, a form of another kind"));
+        }
+        chain.push(p);
+        cur = p;
+    }
+    let base = chain.last().ok_or("empty chain")?;
+    if base.body.is_empty() {
+        return Err("no body".into());
+    }
+    let mut body = base.body.clone();
+    let mut absent = Vec::new();
+    // Apply the overrides from the base outwards, so the nearest file wins.
+    for file in chain.iter().rev() {
+        for (path, labels) in &file.relabel {
+            if !relabel(&mut body, "", path, labels) {
+                return Err(format!("relabel: no field {path:?}"));
+            }
+        }
+        absent.extend(file.absent.iter().cloned());
+    }
+    Ok(Form { id: f.id.clone(), kind, version: f.version.clone(), version_date, body, absent })
+}
+
+fn relabel(nodes: &mut [Node], prefix: &str, path: &str, labels: &[String]) -> bool {
+    for n in nodes {
+        match n {
+            Node::Section(s) => {
+                if relabel(&mut s.nodes, &join(prefix, &s.path), path, labels) {
+                    return true;
+                }
+            }
+            Node::Block(b) => {
+                if relabel(&mut b.nodes, &format!("{}[]", join(prefix, &b.path)), path, labels) {
+                    return true;
+                }
+            }
+            Node::Field(f) => {
+                if join(prefix, &f.path) == path {
+                    f.label = labels.to_vec();
+                    return true;
+                }
+            }
+            Node::Heading(_) => {}
+        }
+    }
+    false
+}
+
+/// `a` + `.` + `b`, either may be empty.
+pub fn join(a: &str, b: &str) -> String {
+    match (a.is_empty(), b.is_empty()) {
+        (true, _) => b.to_string(),
+        (_, true) => a.to_string(),
+        _ => format!("{a}.{b}"),
+    }
+}
+
+/// One output leaf of a form: its full path (`files[].basic.population`) and field.
+pub struct Leaf<'a> {
+    pub path: String,
+    pub field: &'a Field,
+}
+
+impl Form {
+    /// Every field with its full path, in form order.
+    pub fn leaves(&self) -> Vec<Leaf<'_>> {
+        fn walk<'a>(nodes: &'a [Node], prefix: &str, out: &mut Vec<Leaf<'a>>) {
+            for n in nodes {
+                match n {
+                    Node::Section(s) => walk(&s.nodes, &join(prefix, &s.path), out),
+                    Node::Block(b) => {
+                        let p = format!("{}[]", join(prefix, &b.path));
+                        walk(&b.nodes, &p, out);
+                    }
+                    Node::Field(f) => out.push(Leaf { path: join(prefix, &f.path), field: f }),
+                    Node::Heading(_) => {}
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.body, "", &mut out);
+        out
+    }
+
+    /// Whether this version prints the field at `path` (`[]` paths).
+    pub fn has(&self, path: &str) -> bool {
+        !self.absent.iter().any(|a| path == a || path.starts_with(&format!("{a}.")))
+    }
+}
+
+/// The output paths a field writes (a date also writes `_text`, checks their `_text`).
+pub fn written_paths(path: &str, f: &Field, common: &Common) -> Vec<String> {
+    match f.ty {
+        FieldType::Date if f.with_text => vec![path.to_string(), format!("{path}_text")],
+        FieldType::Checks => {
+            let group = f.list.as_deref().and_then(|g| common.groups.get(g));
+            let mut out: Vec<String> = group.map(|g| g.iter().map(|b| format!("{path}.{}", b.key)).collect()).unwrap_or_default();
+            if let Some(g) = group {
+                out.extend(g.iter().filter(|b| crate::engine::takes_text(b)).map(|b| format!("{path}_text.{}", b.key)));
+            }
+            out
+        }
+        _ => vec![path.to_string()],
+    }
+}
+
+fn validate(common: &Common, form: &Form) -> Result<(), String> {
+    let leaves = form.leaves();
+    let mut seen: BTreeMap<String, ()> = BTreeMap::new();
+    let block_paths = block_paths(&form.body, "");
+    for l in &leaves {
+        let f = l.field;
+        match f.ty {
+            FieldType::Choice | FieldType::Band => {
+                let name = f.list.as_deref().ok_or_else(|| format!("{}: a choice needs a list", l.path))?;
+                if !common.lists.contains_key(name) {
+                    return Err(format!("{}: unknown list {name:?}", l.path));
+                }
+            }
+            FieldType::Checks => {
+                let name = f.list.as_deref().ok_or_else(|| format!("{}: checks need a group", l.path))?;
+                if !common.groups.contains_key(name) {
+                    return Err(format!("{}: unknown group {name:?}", l.path));
+                }
+            }
+            _ => {}
+        }
+        if f.label.is_empty() && f.within.is_none() && f.ty != FieldType::Zone {
+            return Err(format!("{}: a field needs a label or `in`", l.path));
+        }
+        for p in written_paths(&l.path, f, common) {
+            if seen.insert(p.clone(), ()).is_some() {
+                return Err(format!("{p}: written by two fields"));
+            }
+        }
+    }
+    // A leaf may not sit where an object is (`a.b` and `a.b.c`), nor inside an array path.
+    let paths: Vec<&String> = seen.keys().collect();
+    for w in paths.windows(2) {
+        if w[1].starts_with(&format!("{}.", w[0])) {
+            return Err(format!("{} is a value and an object ({})", w[0], w[1]));
+        }
+    }
+    for bp in &block_paths {
+        if seen.contains_key(bp) {
+            return Err(format!("{bp} is a value and an array"));
+        }
+    }
+    Ok(())
+}
+
+fn block_paths(nodes: &[Node], prefix: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for n in nodes {
+        match n {
+            Node::Section(s) => out.extend(block_paths(&s.nodes, &join(prefix, &s.path))),
+            Node::Block(b) => {
+                let p = join(prefix, &b.path);
+                out.extend(block_paths(&b.nodes, &format!("{p}[]")));
+                out.push(p);
+            }
+            Node::Field(_) | Node::Heading(_) => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const COMMON: &str = r#"{"kinds":[{"kind":"toy","form_number":9,"title":"おもちゃ評価書","short":"おもちゃ"}],
+      "cover":{"number_and_title":"評価書番号 評価書名","declaration":"宣言","declaration_marker":"宣言する","special_notes":"特記事項","evaluator":"評価実施機関名","published":"公表日","approved":[]},
+      "index_heading":"項目一覧","lists":{"YN":[{"code":1,"label":"はい"},{"code":2,"label":"いいえ"}]},"groups":{},"empty_values":["―"]}"#;
+
+    fn one(body: &str) -> Result<FormSet, String> {
+        let file = format!(r#"{{"id":"toy-r1","kind":"toy","version":"令和1年5月","body":{body}}}"#);
+        FormSet::from_texts(COMMON, &[("toy.json".into(), file)])
+    }
+
+    #[test]
+    fn a_path_the_output_cannot_hold_is_an_error() {
+        let clash = r#"[{"section":"Ⅰ","heading":["Ⅰ"],"path":"a","nodes":[
+            {"path":"b","type":"text","label":["b"]},{"path":"b.c","type":"text","label":["c"]}]}]"#;
+        let e = one(clash).unwrap_err();
+        assert!(e.contains("a.b is a value and an object"), "{e}");
+        let twice = r#"[{"path":"x","type":"text","label":["x"]},{"path":"x","type":"text","label":["y"]}]"#;
+        assert!(one(twice).unwrap_err().contains("written by two fields"));
+        let list = r#"[{"path":"x","type":"choice","label":["x"],"list":"NOPE"}]"#;
+        assert!(one(list).unwrap_err().contains("unknown list"));
+        let unknown_key = r#"[{"path":"x","type":"text","label":["x"],"colour":"red"}]"#;
+        assert!(one(unknown_key).is_err());
+    }
+
+    #[test]
+    fn builtin_forms_load_and_choose_versions() {
+        let set = FormSet::builtin();
+        let (f, exact) = set.form_for("zenkomoku", Some("2018-05")).unwrap();
+        assert!(exact && f.id == "zenkomoku-h30-5");
+        // An unknown stamp takes the newest version not after it.
+        let (f, exact) = set.form_for("zenkomoku", Some("2017-05")).unwrap();
+        assert!(!exact && f.id == "zenkomoku-h28-1", "{}", f.id);
+        let (f, _) = set.form_for("juten", Some("2010-01")).unwrap();
+        assert_eq!(f.id, "juten-h26-4");
+        assert_eq!(version_date("平成26年4月").as_deref(), Some("2014-04"));
+    }
+}
