@@ -4,6 +4,7 @@
 //! the batch runs (rows in input order), so memory stays flat however many sheets there
 //! are. Columns and their types come from the record's JSON Schema ([`layout`]).
 
+pub mod blocks;
 pub mod columnar;
 pub mod datapackage;
 
@@ -72,7 +73,8 @@ pub struct Layout {
     pub sheets: Vec<Column>,
     /// `changes.csv` / `changes.parquet`: [`CHANGE_KEYS`] then [`CHANGE_FIELDS`].
     pub changes: Vec<Column>,
-    /// One long table per repeated block but `changes` (see [`columnar::tables`]).
+    /// The long tables the schema describes (see [`columnar::tables`]); blocks it does
+    /// not describe get their tables from the records ([`blocks`]).
     pub tables: Vec<TableSpec>,
     /// The record's top-level keys: each one is on every `sheets.jsonl` line.
     pub top_keys: Vec<String>,
@@ -101,12 +103,10 @@ pub struct DatasetWriter {
     jsonl: Option<AtomicFile>,
     sheets: Option<AtomicFile>,
     changes: Option<AtomicFile>,
-    /// One CSV per [`Layout::tables`] (empty without `csv`).
-    tables: Vec<AtomicFile>,
+    /// The long tables of the repeated blocks (with `csv` or `parquet`).
+    blocks: Option<blocks::Blocks>,
     pq_sheets: Option<ParquetTable<AtomicFile>>,
     pq_changes: Option<ParquetTable<AtomicFile>>,
-    /// One Parquet file per [`Layout::tables`] (empty without `parquet`).
-    pq_tables: Vec<ParquetTable<AtomicFile>>,
     /// Where `datapackage.json` goes (with `csv`).
     datapackage: Option<std::path::PathBuf>,
 }
@@ -124,18 +124,19 @@ impl DatasetWriter {
     pub fn create(out_dir: &Path, formats: &Formats) -> io::Result<DatasetWriter> {
         let l = layout();
         let jsonl = formats.jsonl.then(|| AtomicFile::create(&out_dir.join("sheets.jsonl"))).transpose()?;
-        let mut w = DatasetWriter { jsonl, sheets: None, changes: None, tables: vec![], pq_sheets: None, pq_changes: None, pq_tables: vec![], datapackage: None };
+        let mut w = DatasetWriter { jsonl, sheets: None, changes: None, blocks: None, pq_sheets: None, pq_changes: None, datapackage: None };
         if formats.csv {
             w.sheets = Some(csv_file(&out_dir.join("sheets.csv"), &l.sheets)?);
             w.changes = Some(csv_file(&out_dir.join("changes.csv"), &l.changes)?);
-            w.tables = l.tables.iter().map(|t| csv_file(&out_dir.join(format!("{}.csv", t.name)), &t.columns)).collect::<io::Result<_>>()?;
             w.datapackage = Some(out_dir.join("datapackage.json"));
         }
         if formats.parquet {
             let pq = |name: &str, cols: &[Column]| ParquetTable::create(AtomicFile::create(&out_dir.join(format!("{name}.parquet")))?, cols);
             w.pq_sheets = Some(pq("sheets", &l.sheets)?);
             w.pq_changes = Some(pq("changes", &l.changes)?);
-            w.pq_tables = l.tables.iter().map(|t| pq(&t.name, &t.columns)).collect::<io::Result<_>>()?;
+        }
+        if formats.csv || formats.parquet {
+            w.blocks = Some(blocks::Blocks::new(out_dir, formats.csv, formats.parquet, l.tables.clone())?);
         }
         Ok(w)
     }
@@ -147,8 +148,8 @@ impl DatasetWriter {
                 out.write_all(bytes)?;
             }
         }
-        for (out, bytes) in self.tables.iter_mut().zip(&rows.tables) {
-            out.write_all(bytes)?;
+        if let Some(b) = self.blocks.as_mut() {
+            b.append(&rows.sha256, &rows.items)?;
         }
         if let Some(t) = self.pq_sheets.as_mut().filter(|_| !rows.pq_sheet.is_empty()) {
             t.push(&rows.pq_sheet)?;
@@ -156,23 +157,24 @@ impl DatasetWriter {
         if let Some(t) = self.pq_changes.as_mut() {
             rows.pq_changes.iter().try_for_each(|r| t.push(r))?;
         }
-        for (t, table_rows) in self.pq_tables.iter_mut().zip(&rows.pq_tables) {
-            table_rows.iter().try_for_each(|r| t.push(r))?;
-        }
         Ok(())
     }
 
     /// Finish every file and put it in place.
     pub fn commit(self) -> io::Result<()> {
-        let mut files: Vec<AtomicFile> = [self.jsonl, self.sheets, self.changes].into_iter().flatten().chain(self.tables).collect();
-        for t in self.pq_sheets.into_iter().chain(self.pq_changes).chain(self.pq_tables) {
+        let mut files: Vec<AtomicFile> = [self.jsonl, self.sheets, self.changes].into_iter().flatten().collect();
+        for t in self.pq_sheets.into_iter().chain(self.pq_changes) {
             files.push(t.finish()?);
         }
         for f in files {
             f.commit()?;
         }
+        let tables = match self.blocks {
+            Some(b) => b.finish()?,
+            None => vec![],
+        };
         if let Some(path) = self.datapackage {
-            let json = serde_json::to_vec_pretty(&datapackage::datapackage(layout()))?;
+            let json = serde_json::to_vec_pretty(&datapackage::datapackage(layout(), &tables))?;
             crate::write::atomic_write(&path, &json)?;
         }
         Ok(())
@@ -186,11 +188,11 @@ pub struct Rows {
     jsonl: Vec<u8>,
     sheet: Vec<u8>,
     changes: Vec<u8>,
-    /// CSV rows of each long table, as [`Layout::tables`].
-    tables: Vec<Vec<u8>>,
+    /// The items of the record's repeated blocks, and its checksum (their key).
+    items: Vec<blocks::Item>,
+    sha256: String,
     pq_sheet: Vec<Cell>,
     pq_changes: Vec<Vec<Cell>>,
-    pq_tables: Vec<Vec<Vec<Cell>>>,
 }
 
 impl Rows {
@@ -203,15 +205,10 @@ impl Rows {
             write_complete(&mut rows.jsonl, record, &l.top_keys)?;
             rows.jsonl.push(b'\n');
         }
-        let tables: Vec<Vec<Vec<Cell>>> = if formats.csv || formats.parquet { l.tables.iter().map(|t| columnar::table_rows(record, t)).collect() } else { vec![] };
-        if formats.csv {
-            for t in &tables {
-                let mut w = csv::Writer::from_writer(Vec::new());
-                for row in t {
-                    w.write_record(row.iter().map(csv_cell))?;
-                }
-                rows.tables.push(w.into_inner().map_err(|e| io::Error::other(e.to_string()))?);
-            }
+        if formats.csv || formats.parquet {
+            // `changes` has its own table, keyed as changes.csv always was.
+            rows.items = blocks::items(record, &["changes", "provenance"]);
+            rows.sha256 = record.pointer("/source/sha256").and_then(Value::as_str).unwrap_or_default().to_string();
         }
         if formats.parquet {
             let values = columnar::leaves(record, &["changes", "warnings", "provenance"]);
@@ -222,7 +219,6 @@ impl Rows {
                 let fields = l.changes[CHANGE_KEYS.len()..].iter().map(|c| columnar::cell(row.get(&c.name), c.ty));
                 rows.pq_changes.push(keys.iter().cloned().chain(fields).collect());
             }
-            rows.pq_tables = tables;
         }
         if formats.csv {
             let cells = flatten(record);

@@ -5,7 +5,7 @@
 //! dates are dates, choice codes and counts integers, check boxes booleans.
 
 use super::{Layout, CHANGE_KEYS};
-use crate::dataset::columnar::{ColType, Column, SHEET_KEY};
+use crate::dataset::columnar::{ColType, Column, TableSpec, SHEET_KEY};
 use serde_json::{json, Value};
 
 /// The Table Schema field of one column.
@@ -47,8 +47,9 @@ fn resource(name: &str, columns: &[Column], description: &str, foreign_keys: Val
     })
 }
 
-/// The data package of the CSV files written with `--format csv`.
-pub fn datapackage(l: &Layout) -> Value {
+/// The data package of the CSV files written with `--format csv`: the sheets, the
+/// changes and the long `tables` (as written).
+pub fn datapackage(l: &Layout, tables: &[TableSpec]) -> Value {
     let to_sheets = |fields: Value, reference: Value| json!([{ "fields": fields, "reference": { "resource": "sheets", "fields": reference } }]);
     let mut resources = vec![
         resource("sheets", &l.sheets, "one row per sheet: every scalar field of the record; a choice gives its label and a .code column", json!([])),
@@ -59,7 +60,7 @@ pub fn datapackage(l: &Layout) -> Value {
             to_sheets(json!(CHANGE_KEYS[0]), json!(CHANGE_KEYS[0])),
         ),
     ];
-    for t in &l.tables {
+    for t in tables {
         resources.push(resource(
             &t.name,
             &t.columns,
