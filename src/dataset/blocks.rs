@@ -215,10 +215,11 @@ impl Blocks {
     pub fn finish(mut self) -> io::Result<Vec<Finished>> {
         let mut done = Vec::new();
         let mut result = Ok(());
+        let blocks: Vec<String> = self.spools.iter().map(|s| s.path.clone()).collect();
         for s in std::mem::take(&mut self.spools) {
             let tmp = s.tmp.clone();
             if result.is_ok() {
-                match write_table(s, &self.dir, self.csv, self.parquet) {
+                match write_table(s, &self.dir, self.csv, self.parquet, &blocks) {
                     Ok(t) => done.push(t),
                     Err(e) => result = Err(e),
                 }
@@ -242,14 +243,23 @@ impl Spool {
     }
 }
 
-/// One spooled table written out as `<name>.csv` and/or `<name>.parquet`.
-fn write_table(s: Spool, dir: &Path, csv: bool, parquet: bool) -> io::Result<Finished> {
+/// One spooled table written out as `<name>.csv` and/or `<name>.parquet`. A column
+/// that was only ever null where other records hold a block (`transfer.recipients:
+/// null` beside `transfer.recipients: [{…}]`) is left out: the block has its table.
+fn write_table(s: Spool, dir: &Path, csv: bool, parquet: bool, blocks: &[String]) -> io::Result<Finished> {
     let Spool { path, index, columns, evidence, typed, tmp, out, .. } = s;
-    out.into_inner().map_err(|e| e.into_error())?.sync_data().ok();
+    drop(out.into_inner().map_err(|e| e.into_error())?);
     let mut cols = vec![Column { name: SHEET_KEY.into(), ty: ColType::Utf8 }];
     cols.extend(index.iter().map(|n| Column { name: n.clone(), ty: ColType::Int64 }));
     let depth = index.len();
+    // Where each spooled column goes in the row (None: left out).
+    let mut place: Vec<Option<usize>> = Vec::with_capacity(columns.len());
     for (name, ev) in columns.iter().zip(&evidence) {
+        if ev.values == 0 && !typed.contains_key(name) && blocks.contains(&format!("{path}.{name}[]")) {
+            place.push(None);
+            continue;
+        }
+        place.push(Some(cols.len()));
         cols.push(Column { name: name.clone(), ty: typed.get(name).copied().unwrap_or_else(|| ev.ty(name)) });
     }
     let spec = TableSpec { name: path.replace("[]", ""), path, columns: cols, depth };
@@ -264,8 +274,9 @@ fn write_table(s: Spool, dir: &Path, csv: bool, parquet: bool) -> io::Result<Fin
             row[1 + k] = Cell::Int(*i);
         }
         for (c, v) in cells {
-            let col = &spec.columns[1 + depth + c];
-            row[1 + depth + c] = columnar::cell(Some(&v), col.ty);
+            if let Some(at) = place.get(c).copied().flatten() {
+                row[at] = columnar::cell(Some(&v), spec.columns[at].ty);
+            }
         }
         if let Some(w) = csv_out.as_mut() {
             w.write_all(&super::csv_row(row.iter().map(super::csv_cell))?)?;
@@ -295,15 +306,15 @@ mod tests {
             "basic": {"systems": [{"name": "s1", "functions": "f"}, {"name": "s2", "functions": null}]},
             "files": [
                 {"name": "a", "basic": {"holding_start": "2017-08-19", "population": {"code": 3, "label": "10万人以上"}},
-                 "outsourcing": {"contracts": [{"to": "c0", "people": 10}]}},
+                 "outsourcing": {"contracts": [{"to": "c0", "people": 10}]}, "transfer": {"recipients": null}},
                 {"name": "b", "basic": {"holding_start": "2018-01-01", "population": null},
-                 "outsourcing": {"contracts": [{"to": "c1", "people": 20, "extra": true}]}}
+                 "outsourcing": {"contracts": [{"to": "c1", "people": 20, "extra": true}]}, "transfer": {"recipients": [{"to": "t"}]}}
             ],
             "changes": [{"date": "2020-01-01"}]
         });
         let items = items(&record, &["changes"]);
         let paths: Vec<&str> = items.iter().map(|i| i.path.as_str()).collect();
-        assert_eq!(paths, ["basic.systems[]", "basic.systems[]", "files[]", "files[].outsourcing.contracts[]", "files[]", "files[].outsourcing.contracts[]"]);
+        assert_eq!(paths, ["basic.systems[]", "basic.systems[]", "files[]", "files[].outsourcing.contracts[]", "files[]", "files[].outsourcing.contracts[]", "files[].transfer.recipients[]"]);
         assert_eq!(items[5].index, [1, 0]);
 
         let dir = std::env::temp_dir().join(format!("piasheet-blocks-{}", std::process::id()));
@@ -312,7 +323,7 @@ mod tests {
         b.append("ab", &items).unwrap();
         let tables = b.finish().unwrap();
         let names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
-        assert_eq!(names, ["basic.systems", "files", "files.outsourcing.contracts"]);
+        assert_eq!(names, ["basic.systems", "files", "files.outsourcing.contracts", "files.transfer.recipients"]);
         let cols = |t: &TableSpec| t.columns.iter().map(|c| (c.name.clone(), c.ty)).collect::<Vec<_>>();
         assert_eq!(
             cols(&tables[1]),
@@ -330,7 +341,14 @@ mod tests {
         assert_eq!(contracts[4..], [("people".to_string(), ColType::Int64), ("extra".into(), ColType::Boolean)], "a column first seen later is added");
         let csv = std::fs::read_to_string(dir.join("files.outsourcing.contracts.csv")).unwrap();
         assert_eq!(csv.trim_start_matches('\u{feff}'), "sheet_sha256,file_index,contract_index,to,people,extra\nab,0,0,c0,10,\nab,1,0,c1,20,true\n");
-        assert!(dir.join("files.parquet").exists());
+        // The Parquet file carries the same types.
+        let file = std::fs::File::open(dir.join("files.parquet")).unwrap();
+        let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
+        let schema = reader.schema().clone();
+        assert_eq!(schema.field_with_name("basic.holding_start").unwrap().data_type(), &arrow_schema::DataType::Date32);
+        assert_eq!(schema.field_with_name("basic.population.code").unwrap().data_type(), &arrow_schema::DataType::Int64);
+        let batch = reader.build().unwrap().next().unwrap().unwrap();
+        assert_eq!(batch.num_rows(), 2);
         let left: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).filter(|n| n.ends_with(".tmp")).collect();
         assert!(left.is_empty(), "spools removed: {left:?}");
         std::fs::remove_dir_all(dir).unwrap();
