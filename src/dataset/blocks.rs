@@ -76,7 +76,9 @@ fn ordered_leaves(v: &Value) -> Vec<(String, &Value)> {
                     walk(x, &if path.is_empty() { k.clone() } else { format!("{path}.{k}") }, out);
                 }
             }
-            Value::Array(a) if a.iter().any(Value::is_object) => {}
+            // Blocks inside have their own tables; an empty list says nothing (and is
+            // an empty block where other records have rows).
+            Value::Array(a) if a.is_empty() || a.iter().any(Value::is_object) => {}
             other => out.push((path.to_string(), other)),
         }
     }
@@ -306,7 +308,7 @@ mod tests {
             "basic": {"systems": [{"name": "s1", "functions": "f"}, {"name": "s2", "functions": null}]},
             "files": [
                 {"name": "a", "basic": {"holding_start": "2017-08-19", "population": {"code": 3, "label": "10万人以上"}},
-                 "outsourcing": {"contracts": [{"to": "c0", "people": 10}]}, "transfer": {"recipients": null}},
+                 "outsourcing": {"contracts": [{"to": "c0", "people": 10}]}, "transfer": {"recipients": []}},
                 {"name": "b", "basic": {"holding_start": "2018-01-01", "population": null},
                  "outsourcing": {"contracts": [{"to": "c1", "people": 20, "extra": true}]}, "transfer": {"recipients": [{"to": "t"}]}}
             ],
