@@ -231,7 +231,12 @@ pub fn cautions(a: &Value, b: &Value) -> Vec<String> {
     }
     let title = |v| text_at(v, "/header/title");
     if title(a) != title(b) {
-        out.push(format!("different affairs: {} → {}", title(a).unwrap_or("?"), title(b).unwrap_or("?")));
+        // One line each: a title misread from a poor dump can be a page long.
+        let short = |t: Option<&str>| {
+            let t = t.unwrap_or("?");
+            if t.chars().count() > 60 { format!("{}…", t.chars().take(60).collect::<String>()) } else { t.to_string() }
+        };
+        out.push(format!("different affairs: {} → {}", short(title(a)), short(title(b))));
     }
     let kind = |v| text_at(v, "/kind");
     if kind(a) != kind(b) {
