@@ -1,0 +1,183 @@
+//! Text scraped by other extractors (pdftotext, pdfminer.six, PyMuPDF, pdfplumber) or
+//! copied from mirror sites: recognise the shape of the text ([`shape_of`]) and, where
+//! the shape keeps enough of the page's geometry, rebuild the same reading-order lines
+//! and 変更箇所 rows the PDF path builds from glyphs ([`rebuild`]). The extractor then
+//! reads them exactly as it reads a PDF's layout.
+//!
+//! Nothing here knows the form's labels or answers: only the shape of the text
+//! (columns, row bands, blank lines, dates, 事前/事後 tokens).
+
+mod layout;
+mod mirror;
+mod shape;
+
+pub use shape::shape_of;
+
+use crate::pdf::TableRow;
+
+/// The shape of a text dump, named after the tool that makes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TextLayout {
+    /// The Rust crate pdf-extract (drawing order; the seed's shape).
+    PdfExtract,
+    /// `pdftotext` (poppler) default: column by column, form feeds.
+    Pdftotext,
+    /// `pdftotext -layout`: rows padded with spaces to the glyphs' columns.
+    PdftotextLayout,
+    /// `pdftotext -raw`: content-stream order, no blank lines.
+    PdftotextRaw,
+    /// pdfminer.six `pdf2txt.py`: text boxes one after another, form feeds.
+    Pdfminer,
+    /// PyMuPDF `get_text()`: one span per line, content-stream order.
+    Pymupdf,
+    /// PyMuPDF `get_text(sort=True)`: rows padded with spaces.
+    PymupdfSort,
+    /// pdfplumber `extract_text()`: visual rows, cells joined by single spaces.
+    Pdfplumber,
+    /// A mirror site's text view, one cell per line.
+    MirrorLines,
+    /// A mirror site's text view, each page flattened into long lines.
+    MirrorFlat,
+    /// Reading order (label then value), e.g. piasheet's own `text-dump`.
+    ReadingOrder,
+}
+
+impl TextLayout {
+    pub const ALL: [TextLayout; 11] = [
+        TextLayout::PdfExtract,
+        TextLayout::Pdftotext,
+        TextLayout::PdftotextLayout,
+        TextLayout::PdftotextRaw,
+        TextLayout::Pdfminer,
+        TextLayout::Pymupdf,
+        TextLayout::PymupdfSort,
+        TextLayout::Pdfplumber,
+        TextLayout::MirrorLines,
+        TextLayout::MirrorFlat,
+        TextLayout::ReadingOrder,
+    ];
+
+    /// Stable snake_case name (the value of `source.text_layout`).
+    pub fn name(self) -> &'static str {
+        match self {
+            TextLayout::PdfExtract => "pdf_extract",
+            TextLayout::Pdftotext => "pdftotext",
+            TextLayout::PdftotextLayout => "pdftotext_layout",
+            TextLayout::PdftotextRaw => "pdftotext_raw",
+            TextLayout::Pdfminer => "pdfminer",
+            TextLayout::Pymupdf => "pymupdf",
+            TextLayout::PymupdfSort => "pymupdf_sort",
+            TextLayout::Pdfplumber => "pdfplumber",
+            TextLayout::MirrorLines => "mirror_lines",
+            TextLayout::MirrorFlat => "mirror_flat",
+            TextLayout::ReadingOrder => "reading_order",
+        }
+    }
+}
+
+impl std::fmt::Display for TextLayout {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Reading-order lines rebuilt from a scraped text, with the change rows where the
+/// shape allowed rebuilding them.
+#[derive(Debug, Clone, Default)]
+pub struct Rebuilt {
+    /// Reading-order lines (the same conventions as [`crate::pdf::PdfLayout::lines`]).
+    pub lines: Vec<String>,
+    /// 変更箇所 rows, cells left to right. `None`: the shape does not tell the cells
+    /// apart; the extractor reads the rows from `lines` as for any text dump.
+    pub change_rows: Option<Vec<TableRow>>,
+    /// Change rows seen but not rebuilt (left out rather than guessed).
+    pub unreadable_rows: usize,
+}
+
+/// Rebuild reading-order lines (and change rows) from a text of this shape. `None`:
+/// the text is read as it is.
+pub fn rebuild(text: &str, shape: TextLayout) -> Option<Rebuilt> {
+    match shape {
+        TextLayout::PdftotextLayout | TextLayout::PymupdfSort => Some(layout::rebuild(text, shape)),
+        TextLayout::MirrorLines | TextLayout::MirrorFlat => mirror::rebuild(text, shape),
+        _ => None,
+    }
+}
+
+/// A date of the 和暦 form at the start of `s` (`令和5年9月11日`, `平成31年１月1日`, also with
+/// full-width digits); its byte length.
+pub(crate) fn leading_date(s: &str) -> Option<usize> {
+    let mut chars = s.char_indices().peekable();
+    let mut era = String::new();
+    for _ in 0..2 {
+        let (_, c) = chars.next()?;
+        era.push(c);
+    }
+    if !matches!(era.as_str(), "令和" | "平成" | "昭和") {
+        return None;
+    }
+    let digits = |chars: &mut std::iter::Peekable<std::str::CharIndices>, allow_gan: bool| -> bool {
+        let mut n = 0;
+        while let Some(&(_, c)) = chars.peek() {
+            if c.is_ascii_digit() || ('０'..='９').contains(&c) || (allow_gan && n == 0 && c == '元') {
+                chars.next();
+                n += 1;
+                if c == '元' {
+                    break;
+                }
+            } else if c == ' ' && n > 0 {
+                chars.next();
+            } else {
+                break;
+            }
+        }
+        n > 0 && n <= 2
+    };
+    for (unit, gan) in [('年', true), ('月', false), ('日', false)] {
+        while chars.peek().map(|&(_, c)| c == ' ') == Some(true) {
+            chars.next();
+        }
+        if !digits(&mut chars, gan) {
+            return None;
+        }
+        while chars.peek().map(|&(_, c)| c == ' ') == Some(true) {
+            chars.next();
+        }
+        let (i, c) = chars.next()?;
+        if c != unit {
+            return None;
+        }
+        if unit == '日' {
+            return Some(i + c.len_utf8());
+        }
+    }
+    None
+}
+
+/// 事前 / 事後 (the 提出時期 cell).
+pub(crate) fn is_timing(s: &str) -> bool {
+    matches!(s, "事前" | "事後")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_at_line_start() {
+        assert_eq!(leading_date("令和5年9月11日 Ⅰ８"), Some("令和5年9月11日".len()));
+        assert_eq!(leading_date("平成31年１月１日"), Some("平成31年１月１日".len()));
+        assert_eq!(leading_date("令和元年10月4日"), Some("令和元年10月4日".len()));
+        assert_eq!(leading_date("令和5年9月"), None);
+        assert_eq!(leading_date("平成"), None);
+    }
+
+    #[test]
+    fn names_are_stable() {
+        let names: Vec<&str> = TextLayout::ALL.iter().map(|s| s.name()).collect();
+        assert_eq!(
+            names,
+            ["pdf_extract", "pdftotext", "pdftotext_layout", "pdftotext_raw", "pdfminer", "pymupdf", "pymupdf_sort", "pdfplumber", "mirror_lines", "mirror_flat", "reading_order"]
+        );
+    }
+}
