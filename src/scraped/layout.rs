@@ -391,7 +391,9 @@ fn table(lines: &[SrcLine]) -> (Vec<TableRow>, usize) {
     let Some(timing_col) = timing_cols.iter().copied().min() else {
         return (Vec::new(), rows_lines.len());
     };
-    let note_col = note_cols.iter().copied().min().unwrap_or(timing_col + 4).max(timing_col + 3);
+    // No 説明 next to any timing token: the table has no 説明 text (a long 変更後 line
+    // may run past the timing column).
+    let note_col = note_cols.iter().copied().min().map_or(usize::MAX, |c| c.max(timing_col + 3));
     let mut zone_cols: Vec<usize> = Vec::new();
     for rl in &rows_lines {
         for &i in rl {
@@ -501,7 +503,7 @@ fn classify(ch: Chunk, item_max: usize, before_col: usize, note_col: usize) -> V
             return v;
         }
     }
-    if ch.col + 2 >= note_col {
+    if ch.col + 2 >= note_col && note_col != usize::MAX {
         return vec![(Cell::Note, ch.text, ch.col)];
     }
     if ch.col <= item_max + 2 && ch.col + 2 < before_col {
@@ -550,7 +552,8 @@ fn sides(segs: Vec<Chunk>, before_col: usize, after_col: Option<usize>) -> Vec<(
     if first.col + 3 >= after_col || first.col > mid {
         return vec![(Cell::After, first.text)];
     }
-    if first.end() > after_col {
+    // A 変更前 line joined to 変更後 by one space: cut at a single space right of the middle.
+    {
         if let Some((head, tail)) = cut_near(&first, after_col, mid) {
             return vec![(Cell::Before, head.text), (Cell::After, tail.text)];
         }
@@ -565,7 +568,7 @@ fn cut_near(ch: &Chunk, col: usize, min_col: usize) -> Option<(Chunk, Chunk)> {
     let best = chars
         .iter()
         .enumerate()
-        .filter(|(_, &c)| c == ' ')
+        .filter(|(k, &c)| c == ' ' && chars.get(k + 1) != Some(&' ') && (*k == 0 || chars[k - 1] != ' '))
         .map(|(k, _)| k)
         .filter(|&k| {
             let at = ch.col + k + 1;
