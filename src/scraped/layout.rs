@@ -93,7 +93,7 @@ struct SrcLine {
     page: u32,
 }
 
-pub(super) fn rebuild(text: &str, _shape: TextLayout) -> Rebuilt {
+pub(super) fn rebuild(text: &str, shape: TextLayout) -> Rebuilt {
     let mut lines: Vec<SrcLine> = Vec::new();
     let mut page = 1u32;
     for raw in text.split('\n') {
@@ -117,7 +117,7 @@ pub(super) fn rebuild(text: &str, _shape: TextLayout) -> Rebuilt {
     for l in &lines[..body_start] {
         out.push(joined(&chunks(&l.text)));
     }
-    out.extend(body(&lines[body_start..body_end]));
+    out.extend(body(&lines[body_start..body_end], shape));
     let mut rebuilt = Rebuilt::default();
     if let Some(ts) = table_start {
         for l in &lines[ts..] {
@@ -160,19 +160,22 @@ struct Group {
 }
 
 /// The body (Ⅰ … before 変更箇所) as reading-order lines.
-fn body(lines: &[SrcLine]) -> Vec<String> {
+fn body(lines: &[SrcLine], shape: TextLayout) -> Vec<String> {
     let chunked: Vec<Vec<Chunk>> = lines.iter().map(|l| chunks(&l.text)).collect();
     // The value column: the commonest start of lines that do not start at the margin.
     let mut counts = std::collections::HashMap::<usize, usize>::new();
     for c in &chunked {
         if let Some(f) = c.first() {
-            if f.col >= 8 && !is_page_number(&f.text) {
+            if (8..=60).contains(&f.col) && !is_page_number(&f.text) {
                 *counts.entry(f.col).or_default() += 1;
             }
         }
     }
     let value_col = counts.iter().max_by_key(|(col, n)| (**n, std::cmp::Reverse(**col))).map(|(c, _)| *c).unwrap_or(24);
-    let left_limit = (value_col * 2 / 3).max(6);
+    let left_limit = (value_col * 2 / 3).clamp(6, 12);
+    if std::env::var_os("PIASHEET_DEBUG_SCRAPED").is_some() {
+        eprintln!("body: value column {value_col}, labels left of {left_limit}");
+    }
     let rows: Vec<Row> = chunked
         .into_iter()
         .map(|mut c| {
@@ -187,8 +190,17 @@ fn body(lines: &[SrcLine]) -> Vec<String> {
             }
         })
         .collect();
+    // Option lists whose numbers and texts interleave (`1)2) 十分である特に力を入れている`)
+    // say nothing: left out (the answer is in its brackets).
+    let mut rows = rows;
+    for r in rows.iter_mut() {
+        r.right.retain(|c| !glued_options(&c.text));
+    }
     // The label column's width: wrapped labels fill it.
     let label_width = rows.iter().filter_map(|r| r.left.as_ref()).filter(|l| l.col >= 1).map(Chunk::width).max().unwrap_or(0);
+    if shape == TextLayout::PymupdfSort {
+        trailing_labels(&mut rows, label_width);
+    }
     // Label groups.
     let mut group_of: Vec<Option<usize>> = vec![None; rows.len()];
     let mut groups: Vec<Group> = Vec::new();
@@ -280,6 +292,68 @@ fn body(lines: &[SrcLine]) -> Vec<String> {
         }
     }
     out
+}
+
+/// `1)2) …`: option numbers printed one after the other, their texts interleaved.
+fn glued_options(t: &str) -> bool {
+    let b = t.as_bytes();
+    b.len() >= 4 && b[0].is_ascii_digit() && b[1] == b')' && b[2].is_ascii_digit() && b[3] == b')'
+}
+
+/// Whether a chunk can be (part of) a label: text, not a bracket, an option or a number.
+fn label_like(t: &str) -> bool {
+    let first = t.chars().next().unwrap_or(' ');
+    !(first.is_ascii_digit() || matches!(first, '[' | ']' | '［' | '］' | '＜' | '<' | '〒' | '(' | '（'))
+        && !t.chars().any(|c| c.is_ascii_digit())
+}
+
+/// PyMuPDF `sort=True` prints a label whose baseline is a little lower than its row's at
+/// the end of the row (`〒686-8312 …  連絡先`, `[ 十分である ]  2) 十分である  紐付けが…十分か`):
+/// put it back in the label column. Two cases: the last chunk of a row with no label
+/// right under a wrapped question (its continuation), and the last short chunk of a run
+/// of value lines with no label next to it (the cell's own label).
+fn trailing_labels(rows: &mut [Row], label_width: usize) {
+    let n = rows.len();
+    // Continuations of wrapped questions.
+    for i in 1..n {
+        if rows[i].left.is_some() || rows[i].right.len() < 2 {
+            continue;
+        }
+        let Some(prev) = rows[..i].iter().rev().find(|r| !r.blank()).and_then(|r| r.left.clone()) else { continue };
+        let wide = prev.col >= 1 && label_width > 0 && prev.width() * 5 >= label_width * 4;
+        let last = rows[i].right.last().unwrap();
+        if wide && label_like(&last.text) {
+            let mut c = rows[i].right.pop().unwrap();
+            c.col = prev.col;
+            rows[i].left = Some(c);
+            // The label goes first: the row's other chunks stay as its value.
+        }
+    }
+    // Runs of value lines with no label next to them.
+    let mut i = 0;
+    while i < n {
+        if rows[i].left.is_some() || rows[i].blank() {
+            i += 1;
+            continue;
+        }
+        let r0 = i;
+        while i + 1 < n && rows[i + 1].left.is_none() && !rows[i + 1].blank() {
+            i += 1;
+        }
+        let r1 = i;
+        i += 1;
+        let prev_label = r0 > 0 && rows[r0 - 1].left.is_some();
+        let next_label = r1 + 1 < n && rows[r1 + 1].left.is_some();
+        if prev_label || next_label {
+            continue;
+        }
+        let found = (r0..=r1).find(|&j| rows[j].right.len() >= 2 && rows[j].right.last().is_some_and(|c| c.width() <= 8 && label_like(&c.text)));
+        if let Some(j) = found {
+            let mut c = rows[j].right.pop().unwrap();
+            c.col = 2;
+            rows[j].left = Some(c);
+        }
+    }
 }
 
 /// Which cell of a change row a chunk belongs to.
