@@ -635,8 +635,9 @@ fn sides(segs: Vec<Chunk>, before_col: usize, after_col: Option<usize>) -> Vec<(
     vec![(Cell::Before, first.text)]
 }
 
-/// Cut a chunk at the single space nearest to column `col` (the next cell's start), not
-/// left of `min_col`.
+/// Cut a chunk at its first single space from column `min_col` on (not right of `col`,
+/// the next cell's start, by more than a few columns): a cell's lines fill its width,
+/// so the first cell ends at the first space past its middle.
 fn cut_near(ch: &Chunk, col: usize, min_col: usize) -> Option<(Chunk, Chunk)> {
     let chars: Vec<char> = ch.text.chars().collect();
     let best = chars
@@ -648,7 +649,7 @@ fn cut_near(ch: &Chunk, col: usize, min_col: usize) -> Option<(Chunk, Chunk)> {
             let at = ch.col + k + 1;
             at >= min_col && at <= col + 8
         })
-        .min_by_key(|&k| (ch.col + k + 1).abs_diff(col))?;
+        .min()?;
     let head: String = chars[..best].iter().collect();
     let tail: String = chars[best + 1..].iter().collect();
     Some((Chunk { col: ch.col, text: head }, Chunk { col: ch.col + best + 1, text: tail }))
