@@ -531,8 +531,18 @@ fn table(lines: &[SrcLine]) -> (Vec<TableRow>, usize) {
             // Only single cells: a line starting well right of 変更前 is 変更後.
             segs.iter().filter(|s| s.len() == 1 && s[0].col > before_col + 12).map(|s| s[0].col).min()
         });
-        for ((mut line_cells, _), seg) in per_line.into_iter().zip(segs) {
-            for (cell, text) in sides(seg, before_col, row_after) {
+        // Both cells start at the row's top: below the last line holding both, the lines
+        // are the longer cell's; which one, the majority of their columns says.
+        let last_both = segs.iter().rposition(|s| s.len() == 2);
+        let tail_after = last_both.map(|lb| {
+            let mid = (before_col + row_after.unwrap_or(before_col + 20)) / 2;
+            let tail: Vec<&Chunk> = segs[lb + 1..].iter().filter(|s| s.len() == 1).map(|s| &s[0]).collect();
+            let right = tail.iter().filter(|c| c.col > mid).count();
+            (lb, right * 2 > tail.len())
+        });
+        for (k, ((mut line_cells, _), seg)) in per_line.into_iter().zip(segs).enumerate() {
+            let tail = tail_after.filter(|(lb, _)| k > *lb).map(|(_, after)| after);
+            for (cell, text) in sides(seg, before_col, row_after, tail) {
                 line_cells[cell as usize].push(text);
             }
             for (k, lc) in line_cells.iter().enumerate() {
@@ -615,19 +625,24 @@ fn segments(zone: &[Chunk]) -> Vec<Chunk> {
 }
 
 /// 変更前 / 変更後 of one line's segments, given where 変更後 starts in the row.
-fn sides(segs: Vec<Chunk>, before_col: usize, after_col: Option<usize>) -> Vec<(Cell, String)> {
+/// `tail`: the line is below the last line holding both cells, in the 変更後 cell
+/// (`Some(true)`) or the 変更前 cell (`Some(false)`) by the majority of such lines.
+fn sides(segs: Vec<Chunk>, before_col: usize, after_col: Option<usize>, tail: Option<bool>) -> Vec<(Cell, String)> {
     let mut segs = segs.into_iter();
     let (Some(first), second) = (segs.next(), segs.next()) else { return vec![] };
     if let Some(second) = second {
         return vec![(Cell::Before, first.text), (Cell::After, second.text)];
     }
+    if tail == Some(true) {
+        return vec![(Cell::After, first.text)];
+    }
     let Some(after_col) = after_col else { return vec![(Cell::Before, first.text)] };
     let mid = (before_col + after_col) / 2;
-    if first.col + 3 >= after_col || first.col > mid {
+    if first.col + 3 >= after_col || (first.col > mid && tail.is_none()) {
         return vec![(Cell::After, first.text)];
     }
     // A 変更前 line joined to 変更後 by one space: cut at a single space right of the middle.
-    {
+    if first.col <= mid {
         if let Some((head, tail)) = cut_near(&first, after_col, mid) {
             return vec![(Cell::Before, head.text), (Cell::After, tail.text)];
         }
@@ -647,7 +662,7 @@ fn cut_near(ch: &Chunk, col: usize, min_col: usize) -> Option<(Chunk, Chunk)> {
         .map(|(k, _)| k)
         .filter(|&k| {
             let at = ch.col + k + 1;
-            at >= min_col && at <= col + 8
+            at >= min_col && at <= col + 30
         })
         .min()?;
     let head: String = chars[..best].iter().collect();
