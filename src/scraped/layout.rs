@@ -126,7 +126,10 @@ pub(super) fn rebuild(text: &str, shape: TextLayout) -> Rebuilt {
                 out.push(joined(&c));
             }
         }
-        let (rows, unreadable) = table(&lines[ts..]);
+        // pdftotext prints a wide space inside a cell as several spaces; PyMuPDF keeps
+        // U+3000, so there two spaces already part cells.
+        let cell_gap = if shape == TextLayout::PymupdfSort { 2 } else { CELL_GAP };
+        let (rows, unreadable) = table(&lines[ts..], cell_gap);
         rebuilt.change_rows = Some(rows);
         rebuilt.unreadable_rows = unreadable;
     }
@@ -368,7 +371,7 @@ enum Cell {
 
 /// 変更箇所 rows from the table region (heading, header rows, rows). Rows that cannot be
 /// told apart are counted, not guessed.
-fn table(lines: &[SrcLine]) -> (Vec<TableRow>, usize) {
+fn table(lines: &[SrcLine], cell_gap: usize) -> (Vec<TableRow>, usize) {
     // Lines of the table proper, chunked; None = blank.
     let mut body: Vec<(Option<Vec<Chunk>>, u32)> = Vec::new();
     for l in lines {
@@ -526,7 +529,7 @@ fn table(lines: &[SrcLine]) -> (Vec<TableRow>, usize) {
             per_line.push((line_cells, zone));
         }
         // Where 変更後 starts in this row: the second of two cells side by side.
-        let segs: Vec<Vec<Chunk>> = per_line.iter().map(|(_, z)| segments(z)).collect();
+        let segs: Vec<Vec<Chunk>> = per_line.iter().map(|(_, z)| segments(z, cell_gap)).collect();
         let row_after = segs.iter().filter(|s| s.len() == 2).map(|s| s[1].col).min().or_else(|| {
             // Only single cells: a line starting well right of 変更前 is 変更後.
             segs.iter().filter(|s| s.len() == 1 && s[0].col > before_col + 12).map(|s| s[0].col).min()
@@ -606,7 +609,7 @@ fn classify(ch: Chunk, item_max: usize, before_col: usize, note_col: usize) -> V
 
 /// The chunks of one line's 変更前/変更後 zone as one or two segments: two when the
 /// widest gap is a gap between cells.
-fn segments(zone: &[Chunk]) -> Vec<Chunk> {
+fn segments(zone: &[Chunk], cell_gap: usize) -> Vec<Chunk> {
     let merge = |cs: &[Chunk]| -> Option<Chunk> {
         let mut it = cs.iter();
         let mut m = it.next()?.clone();
@@ -619,7 +622,7 @@ fn segments(zone: &[Chunk]) -> Vec<Chunk> {
     };
     let widest = zone.windows(2).enumerate().map(|(k, w)| (w[1].col.saturating_sub(w[0].end()), k)).max();
     match widest {
-        Some((gap, k)) if gap >= CELL_GAP => merge(&zone[..=k]).into_iter().chain(merge(&zone[k + 1..])).collect(),
+        Some((gap, k)) if gap >= cell_gap => merge(&zone[..=k]).into_iter().chain(merge(&zone[k + 1..])).collect(),
         _ => merge(zone).into_iter().collect(),
     }
 }
