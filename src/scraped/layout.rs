@@ -559,7 +559,9 @@ fn table(lines: &[SrcLine], cell_gap: usize) -> (Vec<TableRow>, usize) {
             continue;
         }
         cells[0].push(date);
-        out.push(TableRow { page, cells: cells.iter().map(|c| c.join("\n")).collect() });
+        // Runs of spaces (a wide space printed as columns) as one.
+        let squeeze = |s: &str| s.split(' ').filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ");
+        out.push(TableRow { page, cells: cells.iter().map(|c| c.iter().map(|l| squeeze(l)).collect::<Vec<_>>().join("\n")).collect() });
     }
     (out, unreadable)
 }
@@ -680,7 +682,7 @@ mod tests {
     #[test]
     fn chunks_split_at_double_spaces() {
         let c = chunks("    ①部署                   市民部       市民課");
-        assert_eq!(c.iter().map(|c| (c.col, c.text.as_str())).collect::<Vec<_>>(), [(4, "①部署"), (25, "市民部"), (38, "市民課")]);
+        assert_eq!(c.iter().map(|c| (c.col, c.text.as_str())).collect::<Vec<_>>(), [(4, "①部署"), (26, "市民部"), (36, "市民課")]);
         let c = chunks("平成30年10月24日 Ⅱ１いつ時点の計数か");
         assert_eq!(c.len(), 1);
     }
@@ -689,7 +691,7 @@ mod tests {
     fn value_cell_centred_on_its_label() {
         let text = "Ⅰ   関連情報\n１．事務\n    ①事務の名称                ある事務\n                          【概要】\n                          一行目\n    ②事務の概要                二行目\n                          三行目\n\n\n                          Ａシステム\n    ③システムの名称              Ｂシステム\n";
         let r = rebuild(text, TextLayout::PdftotextLayout);
-        assert_eq!(r.lines, ["Ⅰ 関連情報", "１．事務", "①事務の名称 ある事務", "②事務の概要", "", "【概要】", "一行目", "二行目", "三行目", "", "", "③システムの名称", "", "Ａシステム", "Ｂシステム"]);
+        assert_eq!(r.lines, ["Ⅰ 関連情報", "１．事務", "①事務の名称 ある事務", "②事務の概要", "", "【概要】", "一行目", "二行目", "三行目", "", "", "③システムの名称", "", "Ａシステム", "Ｂシステム", ""]);
     }
 
     #[test]

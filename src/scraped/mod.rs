@@ -9,6 +9,7 @@
 
 mod layout;
 mod mirror;
+mod plumber;
 mod shape;
 
 pub use shape::shape_of;
@@ -100,8 +101,43 @@ pub fn rebuild(text: &str, shape: TextLayout) -> Option<Rebuilt> {
     match shape {
         TextLayout::PdftotextLayout | TextLayout::PymupdfSort => Some(layout::rebuild(text, shape)),
         TextLayout::MirrorLines | TextLayout::MirrorFlat => mirror::rebuild(text, shape),
-        _ => None,
+        // Column by column, or rows with their cells joined by single spaces: the text
+        // stays as it is, but the change rows cannot be told apart. None is given rather
+        // than wrong ones; the rows seen are counted.
+        TextLayout::Pdfplumber => {
+            let lines: Vec<String> = text.split('\n').map(str::to_string).collect();
+            let rows = change_dates(text);
+            // The body only: the change pages stay as they are.
+            let end = lines.iter().position(|l| l.trim() == "変更箇所").unwrap_or(lines.len());
+            let mut out = plumber::questions_in_order(&lines[..end]);
+            out.extend_from_slice(&lines[end..]);
+            Some(Rebuilt { lines: out, change_rows: (rows > 0).then(Vec::new), unreadable_rows: rows })
+        }
+        TextLayout::Pdftotext | TextLayout::PdftotextRaw | TextLayout::Pdfminer | TextLayout::Pymupdf => {
+            let rows = change_dates(text);
+            (rows > 0).then(|| Rebuilt { lines: text.split('\n').map(str::to_string).collect(), change_rows: Some(Vec::new()), unreadable_rows: rows })
+        }
+        TextLayout::PdfExtract | TextLayout::ReadingOrder => None,
     }
+}
+
+/// How many 変更箇所 rows a text holds: lines of the change pages that start with a date
+/// followed by nothing or by an item (`令和5年9月11日`, `令和5年9月11日 Ⅰ１③…`), not a
+/// value like `令和３年９月１日 時点`.
+pub(crate) fn change_dates(text: &str) -> usize {
+    let compact = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    let lines: Vec<&str> = text.split('\n').collect();
+    let Some(start) = lines.iter().position(|l| compact(l).ends_with("変更箇所") && compact(l).chars().count() <= 8) else { return 0 };
+    lines[start + 1..]
+        .iter()
+        .filter(|l| {
+            let t = l.trim().trim_start_matches('\u{c}');
+            leading_date(t).is_some_and(|n| {
+                let rest = t[n..].trim_start();
+                rest.is_empty() || rest.starts_with(['Ⅰ', 'Ⅱ', 'Ⅲ', 'Ⅳ', 'Ⅴ', 'Ⅵ', 'Ⅶ'])
+            })
+        })
+        .count()
 }
 
 /// A date of the 和暦 form at the start of `s` (`令和5年9月11日`, `平成31年１月1日`, also with

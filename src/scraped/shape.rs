@@ -136,7 +136,7 @@ mod tests {
 
     #[test]
     fn form_feed_shapes() {
-        let raw = "[平成31年１月 様式２]\n特定個人情報保護評価書（基礎項目評価書）\n評価書番号 評価書名\n\u{c}Ⅰ 関連情報\n";
+        let raw = "[平成31年１月 様式２]\n特定個人情報保護評価書（基礎項目評価書）\n評価書番号 評価書名\n1 ○○事務 基礎項目評価書\n評価実施機関名\n○○市長\n\u{c}Ⅰ 関連情報\n１．特定個人情報ファイルを取り扱う事務\n①事務の名称 ○○事務\n②事務の概要\n○○";
         assert_eq!(shape_of(raw), TextLayout::PdftotextRaw);
         let plain = "[平成31年１月\n\n様式２]\n\n評価書番号\n\n評価書名\n\n1\n\u{c}Ⅰ 関連情報\n";
         assert_eq!(shape_of(plain), TextLayout::Pdftotext);
