@@ -115,6 +115,13 @@ fn run_folder(dir: &Path) -> (Score, Vec<String>, Vec<(String, String)>) {
         let expected: Value = serde_json::from_str(&std::fs::read_to_string(format!("{}.expected.json", p.display())).unwrap()).unwrap();
         let got = serde_json::to_value(piasheet::extract_text_dump(&name, &bytes)).unwrap();
         shapes.push((name.clone(), got["source"]["text_layout"].as_str().unwrap_or("").to_string()));
+        // Rows seen but not rebuilt are counted in a warning.
+        let want_rows = expected["changes"].as_array().map_or(0, Vec::len);
+        let got_rows = got["changes"].as_array().map_or(0, Vec::len);
+        if got_rows < want_rows {
+            let warned = got["warnings"].as_array().unwrap().iter().any(|w| w["code"] == "unreadable_rows");
+            assert!(warned, "{}: {got_rows} of {want_rows} change rows and no unreadable_rows warning", p.display());
+        }
         score(&expected, &got, &name, &mut wrong, &mut s);
     }
     (s, wrong, shapes)
@@ -150,6 +157,10 @@ fn extractor_folders_score() {
             s.recall(),
             s.precision()
         );
+        // Where the rows cannot be rebuilt, none is guessed.
+        if recall == 0.0 && s.rows_got > 0 {
+            failures.push(format!("{folder}: {} change rows guessed", s.rows_got));
+        }
         if s.fields_pct() < fields || s.recall() < recall || s.precision() < precision {
             failures.push(format!(
                 "{folder}: fields {:.1}% (min {fields}), recall {:.1}% (min {recall}), precision {:.1}% (min {precision})\n  {}",

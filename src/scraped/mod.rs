@@ -121,14 +121,19 @@ pub fn rebuild(text: &str, shape: TextLayout) -> Option<Rebuilt> {
     }
 }
 
-/// How many 変更箇所 rows a text holds: lines of the change pages that start with a date
-/// followed by nothing or by an item (`令和5年9月11日`, `令和5年9月11日 Ⅰ１③…`), not a
-/// value like `令和３年９月１日 時点`.
+/// How many 変更箇所 rows a text holds: every row has one 提出時期 (事前 / 事後), in
+/// whatever order the tool printed the cells; without them, the lines of the change
+/// pages that start with a date followed by nothing or by an item.
 pub(crate) fn change_dates(text: &str) -> usize {
     let compact = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
     let lines: Vec<&str> = text.split('\n').collect();
     let Some(start) = lines.iter().position(|l| compact(l).ends_with("変更箇所") && compact(l).chars().count() <= 8) else { return 0 };
-    lines[start + 1..]
+    let pages = &lines[start + 1..];
+    let timings = pages.iter().flat_map(|l| l.split_whitespace()).filter(|w| is_timing(w.trim_matches('\u{c}'))).count();
+    if timings > 0 {
+        return timings;
+    }
+    pages
         .iter()
         .filter(|l| {
             let t = l.trim().trim_start_matches('\u{c}');
