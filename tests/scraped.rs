@@ -132,10 +132,10 @@ const EXTRACTORS: [(&str, &str, f64, f64, f64); 7] = [
     ("pdftotext-layout", "pdftotext_layout", 100.0, 100.0, 100.0),
     ("pymupdf-sort", "pymupdf_sort", 100.0, 100.0, 100.0),
     ("pdfplumber", "pdfplumber", 89.0, 0.0, 0.0),
-    ("pdfminer", "pdfminer", 86.0, 0.0, 0.0),
-    ("pdftotext", "pdftotext", 69.0, 0.0, 0.0),
+    ("pdfminer", "pdfminer", 90.0, 0.0, 0.0),
+    ("pdftotext", "pdftotext", 76.0, 0.0, 0.0),
     ("pdftotext-raw", "pdftotext_raw", 89.0, 0.0, 0.0),
-    ("pymupdf", "pymupdf", 85.0, 0.0, 0.0),
+    ("pymupdf", "pymupdf", 89.0, 0.0, 0.0),
 ];
 
 #[test]

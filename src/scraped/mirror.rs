@@ -27,6 +27,13 @@ pub(super) fn rebuild(text: &str, shape: TextLayout) -> Option<Rebuilt> {
     Some(Rebuilt { lines: out, change_rows: None, unreadable_rows: 0 })
 }
 
+/// The cover's number and title put back on the form's two lines (any text printing
+/// them one per line).
+pub(super) fn cover_fix(lines: &[String]) -> Option<Vec<String>> {
+    let v: Vec<&str> = lines.iter().map(String::as_str).collect();
+    cover_lines(&v)
+}
+
 /// `評価書番号` / N / `評価書名` / title (either label first, the value right after its
 /// label, or both labels first then both values).
 fn cover_lines(lines: &[&str]) -> Option<Vec<String>> {

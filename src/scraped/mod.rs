@@ -115,10 +115,32 @@ pub fn rebuild(text: &str, shape: TextLayout) -> Option<Rebuilt> {
         }
         TextLayout::Pdftotext | TextLayout::PdftotextRaw | TextLayout::Pdfminer | TextLayout::Pymupdf => {
             let rows = change_dates(text);
-            (rows > 0).then(|| Rebuilt { lines: text.split('\n').map(str::to_string).collect(), change_rows: Some(Vec::new()), unreadable_rows: rows })
+            let lines: Vec<String> = text.split('\n').map(str::to_string).collect();
+            // The cover's 番号/名称 labels and values one per line; a stamp cut in two.
+            let lines = join_stamp(mirror::cover_fix(&lines).unwrap_or(lines));
+            Some(Rebuilt { lines, change_rows: (rows > 0).then(Vec::new), unreadable_rows: rows })
         }
         TextLayout::PdfExtract | TextLayout::ReadingOrder => None,
     }
+}
+
+/// The version stamp cut over two lines (`[平成31年１月` / blank / `様式２]`) put back on one.
+fn join_stamp(mut lines: Vec<String>) -> Vec<String> {
+    let mut i = 0;
+    while i < lines.len() {
+        let t = lines[i].trim();
+        if t.starts_with(['[', '［']) && !t.contains([']', '］']) && t.chars().count() <= 12 {
+            if let Some(j) = (i + 1..lines.len().min(i + 4)).find(|&j| !lines[j].trim().is_empty()) {
+                let u = lines[j].trim();
+                if u.ends_with([']', '］']) && !u.contains(['[', '［']) && u.chars().count() <= 8 {
+                    lines[i] = format!("{} {}", t, u);
+                    lines.drain(i + 1..=j);
+                }
+            }
+        }
+        i += 1;
+    }
+    lines
 }
 
 /// How many 変更箇所 rows a text holds: every row has one 提出時期 (事前 / 事後), in
