@@ -120,8 +120,29 @@ pub fn rebuild(text: &str, shape: TextLayout) -> Option<Rebuilt> {
             let lines = join_stamp(mirror::cover_fix(&lines).unwrap_or(lines));
             Some(Rebuilt { lines, change_rows: (rows > 0).then(Vec::new), unreadable_rows: rows })
         }
-        TextLayout::PdfExtract | TextLayout::ReadingOrder => None,
+        TextLayout::ReadingOrder => dump_rows(text),
+        TextLayout::PdfExtract => None,
     }
+}
+
+/// piasheet's own `text-dump` of a PDF: reading-order lines, then `# 変更箇所` and the
+/// change rows as tab-separated cells (`\n` for a newline inside a cell).
+fn dump_rows(text: &str) -> Option<Rebuilt> {
+    let lines: Vec<&str> = text.split('\n').map(|l| l.trim_end_matches('\r')).collect();
+    let at = lines.iter().position(|l| *l == "# 変更箇所")?;
+    let mut rows = Vec::new();
+    for l in &lines[at + 1..] {
+        if l.trim().is_empty() {
+            continue;
+        }
+        let cells: Vec<String> = l.split('\t').map(|c| c.replace("\\n", "\n")).collect();
+        if cells.len() != 6 || leading_date(&cells[0]).is_none() {
+            return None;
+        }
+        rows.push(TableRow { page: 0, cells });
+    }
+    let body = lines[..at].iter().map(|l| l.replace('\u{c}', "")).collect();
+    Some(Rebuilt { lines: body, change_rows: Some(rows), unreadable_rows: 0 })
 }
 
 /// The version stamp cut over two lines (`[平成31年１月` / blank / `様式２]`) put back on one.
@@ -233,6 +254,16 @@ mod tests {
         assert_eq!(leading_date("令和元年10月4日"), Some("令和元年10月4日".len()));
         assert_eq!(leading_date("令和5年9月"), None);
         assert_eq!(leading_date("平成"), None);
+    }
+
+    #[test]
+    fn text_dump_rows() {
+        let t = "公表日 令和5年9月11日\n\u{c}変更箇所\n# 変更箇所\n令和5年9月11日\tⅠ１③システムの名称\tＡ\tＢ\\nＣ\t事後\t\n";
+        let r = rebuild(t, TextLayout::ReadingOrder).unwrap();
+        let rows = r.change_rows.unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].cells, ["令和5年9月11日", "Ⅰ１③システムの名称", "Ａ", "Ｂ\nＣ", "事後", ""]);
+        assert_eq!(r.lines, ["公表日 令和5年9月11日", "変更箇所"]);
     }
 
     #[test]
