@@ -263,7 +263,13 @@ fn body(lines: &[SrcLine], shape: TextLayout) -> Vec<String> {
         }
         i += 1;
     }
-    // Emit.
+    // Emit. Rows of each group: its own and the value lines given to it, in order.
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); groups.len()];
+    for j in 0..rows.len() {
+        if let Some(g) = owner[j].or(group_of[j]) {
+            members[g].push(j);
+        }
+    }
     let mut out = Vec::new();
     for (i, row) in rows.iter().enumerate() {
         if row.blank() {
@@ -276,8 +282,9 @@ fn body(lines: &[SrcLine], shape: TextLayout) -> Vec<String> {
             }
             let gr = &groups[g];
             let labels: Vec<String> = rows[gr.start..=gr.end].iter().filter_map(|r| r.left.as_ref().map(|l| l.text.clone())).collect();
-            let content: Vec<String> = (0..rows.len())
-                .filter(|&j| owner[j] == Some(g) || (gr.start..=gr.end).contains(&j))
+            let content: Vec<String> = members[g]
+                .iter()
+                .copied()
                 .filter(|&j| !rows[j].right.is_empty())
                 .map(|j| joined(&rows[j].right))
                 .collect();
@@ -322,7 +329,7 @@ fn trailing_labels(rows: &mut [Row], label_width: usize) {
         if rows[i].left.is_some() || rows[i].right.len() < 2 {
             continue;
         }
-        let Some(prev) = rows[..i].iter().rev().find(|r| !r.blank()).and_then(|r| r.left.clone()) else { continue };
+        let Some(prev) = rows[..i].iter().rev().take(8).find(|r| !r.blank()).and_then(|r| r.left.clone()) else { continue };
         let wide = prev.col >= 1 && label_width > 0 && prev.width() * 5 >= label_width * 4;
         let last = rows[i].right.last().unwrap();
         if wide && label_like(&last.text) {
@@ -483,10 +490,11 @@ fn table(lines: &[SrcLine], cell_gap: usize) -> (Vec<TableRow>, usize) {
     }
     zone_cols.sort_unstable();
     // 変更前 starts at the leftmost column several lines start at.
+    // (sorted: a column shared by two lines has a neighbour within 2)
     let before_col = zone_cols
-        .iter()
-        .copied()
-        .find(|&c| zone_cols.iter().filter(|&&x| x.abs_diff(c) <= 2).count() >= 2)
+        .windows(2)
+        .find(|w| w[1] - w[0] <= 2)
+        .map(|w| w[0])
         .or(zone_cols.first().copied())
         .unwrap_or(item_max + 8);
     if std::env::var_os("PIASHEET_DEBUG_SCRAPED").is_some() {
