@@ -248,7 +248,16 @@ fn body(lines: &[SrcLine], shape: TextLayout) -> Vec<String> {
         let next = group_of.get(r1 + 1).copied().flatten();
         match (prev, next) {
             (Some(p), Some(q)) => {
-                let k = groups[p].above.min(len);
+                // A label with no value on its own lines but value lines right under it
+                // heads its cell (top-aligned): the lines above it are the earlier label's.
+                let q_top = (groups[q].start..=groups[q].end).all(|j| rows[j].right.is_empty())
+                    && rows.get(groups[q].end + 1).is_some_and(|r| r.left.is_none() && !r.blank());
+                // A label with no value, followed by another label of its column (a
+                // sub-heading like `システム２`): the lines above it are the earlier label's.
+                let q_col = rows[groups[q].start].left.as_ref().map_or(0, |l| l.col);
+                let q_heading = (groups[q].start..=groups[q].end).all(|j| rows[j].right.is_empty())
+                    && rows.get(groups[q].end + 1).and_then(|r| r.left.as_ref()).is_some_and(|l| l.col >= q_col && q_col > 0);
+                let k = if q_top || q_heading { len } else { groups[p].above.min(len) };
                 for (j, o) in owner.iter_mut().enumerate().take(r1 + 1).skip(r0) {
                     *o = Some(if j < r0 + k { p } else { q });
                 }
@@ -256,8 +265,14 @@ fn body(lines: &[SrcLine], shape: TextLayout) -> Vec<String> {
             }
             (Some(p), None) => owner[r0..=r1].iter_mut().for_each(|o| *o = Some(p)),
             (None, Some(q)) => {
-                owner[r0..=r1].iter_mut().for_each(|o| *o = Some(q));
-                groups[q].above = len;
+                // Not a sub-heading's (a label with no value followed by another label).
+                let q_col = rows[groups[q].start].left.as_ref().map_or(0, |l| l.col);
+                let q_heading = (groups[q].start..=groups[q].end).all(|j| rows[j].right.is_empty())
+                    && rows.get(groups[q].end + 1).and_then(|r| r.left.as_ref()).is_some_and(|l| l.col >= q_col && q_col > 0);
+                if !q_heading {
+                    owner[r0..=r1].iter_mut().for_each(|o| *o = Some(q));
+                    groups[q].above = len;
+                }
             }
             (None, None) => {}
         }
@@ -700,6 +715,16 @@ mod tests {
         let text = "Ⅰ   関連情報\n１．事務\n    ①事務の名称                ある事務\n                          【概要】\n                          一行目\n    ②事務の概要                二行目\n                          三行目\n\n\n                          Ａシステム\n    ③システムの名称              Ｂシステム\n";
         let r = rebuild(text, TextLayout::PdftotextLayout);
         assert_eq!(r.lines, ["Ⅰ 関連情報", "１．事務", "①事務の名称 ある事務", "②事務の概要", "", "【概要】", "一行目", "二行目", "三行目", "", "", "③システムの名称", "", "Ａシステム", "Ｂシステム", ""]);
+    }
+
+    #[test]
+    fn top_aligned_labels_and_sub_headings() {
+        let text = "Ⅰ 基本情報\n    システム１\n    ②システムの機能              ・一行目\n                          ・二行目\n    ③他のシステムとの接続\n                               ［   ］甲         ［      ］乙\n\n                               ［   ］丙\n    システム２\n    ①システムの名称              丁\n";
+        let r = rebuild(text, TextLayout::PdftotextLayout);
+        assert_eq!(
+            r.lines,
+            ["Ⅰ 基本情報", "システム１", "②システムの機能", "", "・一行目", "・二行目", "③他のシステムとの接続 ［ ］甲 ［ ］乙", "", "［ ］丙", "システム２", "①システムの名称 丁", ""]
+        );
     }
 
     #[test]
