@@ -68,43 +68,131 @@ fn cover_lines(lines: &[&str]) -> Option<Vec<String>> {
     None
 }
 
-/// A flattened cover: `評価書番号評価書名 N title 個人のプライバシー…` (or the labels apart,
-/// `評価書番号 N 評価書名 title …`): cut into the form's lines before the cover's labels.
+/// A flattened cover: `評価書番号評価書名 N title 個人のプライバシー…宣言する` then
+/// `特記事項 … 評価実施機関名 … 公表日 令和 5 年 9 月 11 日 [ 平成 31 年 1 月様式 2]` (or the
+/// labels apart, `評価書番号 N 評価書名 title …`): cut into the form's lines at the cover's
+/// labels. The sheet's own cover is the one that goes on to its declaration (a site's
+/// preview of the first words does not).
 fn cover_flat(lines: &[&str]) -> Option<Vec<String>> {
     const DECLARATION: &str = "個人のプライバシー等の権利利益の保護の宣言";
-    let mut out: Vec<String> = Vec::new();
-    let mut done = false;
-    for l in lines {
-        if done {
-            out.push(l.to_string());
-            continue;
-        }
-        let c = l.replace("評価書番号 評価書名", "評価書番号評価書名");
-        let Some(p) = c.find("評価書番号評価書名") else {
-            out.push(l.to_string());
-            continue;
-        };
-        let rest = c[p + "評価書番号評価書名".len()..].trim_start();
-        let Some(d) = rest.find(DECLARATION) else {
-            out.push(l.to_string());
-            continue;
-        };
-        let value = rest[..d].trim();
-        let (n, title) = value.split_once(' ').unwrap_or((value, ""));
-        if !is_number(n) || title.trim().is_empty() {
-            out.push(l.to_string());
-            continue;
-        }
-        let head = c[..p].trim();
-        if !head.is_empty() {
-            out.push(head.to_string());
-        }
-        out.push(format!("{NUMBER} {TITLE}"));
-        out.push(format!("{n} {}", title.trim()));
-        out.push(rest[d..].to_string());
-        done = true;
+    const PAIR: &str = "評価書番号評価書名";
+    let squeeze = |s: &str| s.replace("評価書番号 評価書名", PAIR);
+    let start = lines.iter().position(|l| {
+        let c = squeeze(l);
+        c.contains(PAIR) && c.contains(DECLARATION) && compact(l).contains("宣言する")
+    })?;
+    let c = squeeze(lines[start]);
+    let p = c.find(PAIR)?;
+    let rest = c[p + PAIR.len()..].trim_start();
+    let d = rest.find(DECLARATION)?;
+    let value = rest[..d].trim();
+    let (n, title) = value.split_once(' ').unwrap_or((value, ""));
+    if !is_number(n) || title.trim().is_empty() {
+        return None;
     }
-    done.then_some(out)
+    // The sheet starts with its cover: what is above is the site's (previews of the
+    // sheet, `Size: px`, `Download "…"`), left out.
+    let mut out: Vec<String> = Vec::new();
+    // The sheet's title, without the site's page number in front (`1 特定個人情報…`).
+    let head = c[..p].trim();
+    let head = head.split_once(' ').filter(|(pn, _)| pn.chars().all(|ch| ch.is_ascii_digit())).map_or(head, |(_, h)| h.trim());
+    if !head.is_empty() {
+        out.push(head.to_string());
+    }
+    out.push(format!("{NUMBER} {TITLE}"));
+    out.push(format!("{n} {}", title.trim()));
+    out.push(DECLARATION.to_string());
+    // The declaration runs to 宣言する; the rest of the cover may follow on the same line.
+    let decl = rest[d + DECLARATION.len()..].trim();
+    match decl.find("宣言する").map(|e| e + "宣言する".len()) {
+        Some(e) if !decl[e..].trim().is_empty() => {
+            out.push(decl[..e].trim().to_string());
+            out.extend(cut_cover_labels(decl[e..].trim()));
+        }
+        _ => out.push(decl.to_string()),
+    }
+    // The rest of the cover: each label on a line of its own.
+    let mut k = start + 1;
+    while k < lines.len() && k <= start + 3 {
+        let l = lines[k];
+        if !(l.contains("特記事項") || l.contains("評価実施機関名") || l.contains("公表日")) {
+            if !l.trim().is_empty() {
+                break;
+            }
+            out.push(l.to_string());
+            k += 1;
+            continue;
+        }
+        out.extend(cut_cover_labels(l));
+        k += 1;
+    }
+    out.extend(lines[k..].iter().map(|s| s.to_string()));
+    Some(out)
+}
+
+/// A site's page mark: `1 / 5 ページ`, `2 / 76`.
+fn is_page_mark(s: &str) -> bool {
+    let t: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+    let t = t.strip_suffix("ページ").unwrap_or(&t);
+    t.split_once('/').is_some_and(|(a, b)| !a.is_empty() && !b.is_empty() && a.chars().chain(b.chars()).all(|c| c.is_ascii_digit()))
+}
+
+/// `特記事項 text 評価実施機関名 ○○市長 公表日 令和 5 年 9 月 11 日 [ 平成 31 年 1 月様式 2]`
+/// → `特記事項` / text / `評価実施機関名 ○○市長` / `公表日 令和5年9月11日` / `[平成31年1月様式2]`.
+fn cut_cover_labels(line: &str) -> Vec<String> {
+    let mut cuts: Vec<(usize, &str)> = Vec::new();
+    // 特記事項 opens the line; the other labels follow its text (which may say 公表日).
+    if let Some(p) = line.find("特記事項") {
+        cuts.push((p, "特記事項"));
+    }
+    for label in ["評価実施機関名", "公表日"] {
+        if let Some(p) = line.rfind(label) {
+            if cuts.iter().all(|&(q, _)| q != p) {
+                cuts.push((p, label));
+            }
+        }
+    }
+    if let Some(p) = line.rfind(['[', '［']) {
+        cuts.push((p, "["));
+    }
+    cuts.sort();
+    let mut out = Vec::new();
+    let lead = line[..cuts.first().map_or(line.len(), |c| c.0)].trim();
+    if !lead.is_empty() {
+        out.push(lead.to_string());
+    }
+    for (i, &(p, label)) in cuts.iter().enumerate() {
+        let end = cuts.get(i + 1).map_or(line.len(), |c| c.0);
+        let part = line[p..end].trim();
+        match label {
+            "特記事項" => {
+                out.push(label.to_string());
+                let text = part[label.len()..].trim();
+                if !text.is_empty() {
+                    out.push(text.to_string());
+                }
+            }
+            "[" => {
+                // Spaces inside a stamp are the mirror's; a page mark may follow it.
+                let (stamp, after) = match part.find([']', '］']) {
+                    Some(e) => part.split_at(e + part[e..].chars().next().map_or(1, char::len_utf8)),
+                    None => (part, ""),
+                };
+                out.push(stamp.chars().filter(|c| !c.is_whitespace()).collect());
+                let after = after.trim();
+                if !after.is_empty() && !is_page_mark(after) {
+                    out.push(after.to_string());
+                }
+            }
+            "公表日" => {
+                // Spaces between the digits of a date are the mirror's.
+                let value: String = part[label.len()..].chars().filter(|c| !c.is_whitespace()).collect();
+                out.push(format!("{label} {value}"));
+            }
+            _ => out.push(part.to_string()),
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -124,8 +212,22 @@ mod tests {
 
     #[test]
     fn flattened_cover() {
-        let t = "特定個人情報保護評価書 ( 基礎項目評価書 ) 評価書番号評価書名 6 ○○事務 基礎項目評価書 個人のプライバシー等の権利利益の保護の宣言 ○○市は";
+        let t = "Download \"特定個人情報保護評価書 評価書番号評価書名 6 ○○事務\"\n1 特定個人情報保護評価書 ( 基礎項目評価書 ) 評価書番号評価書名 6 ○○事務 基礎項目評価書 個人のプライバシー等の権利利益の保護の宣言 ○○市は … 宣言する\n特記事項 評価実施機関名 ○○市長 公表日 令和 6 年 5 月 24 日 [ 平成 31 年 1 月様式 2] 1 / 6 ページ\nⅠ 関連情報";
         let r = rebuild(t, TextLayout::MirrorFlat).unwrap();
-        assert_eq!(r.lines[1..3], ["評価書番号 評価書名", "6 ○○事務 基礎項目評価書"]);
+        assert_eq!(
+            r.lines,
+            [
+                "特定個人情報保護評価書 ( 基礎項目評価書 )",
+                "評価書番号 評価書名",
+                "6 ○○事務 基礎項目評価書",
+                "個人のプライバシー等の権利利益の保護の宣言",
+                "○○市は … 宣言する",
+                "特記事項",
+                "評価実施機関名 ○○市長",
+                "公表日 令和6年5月24日",
+                "[平成31年1月様式2]",
+                "Ⅰ 関連情報",
+            ]
+        );
     }
 }
