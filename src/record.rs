@@ -56,6 +56,10 @@ pub struct Source {
     pub format: String,
     pub encoding: Option<String>,
     pub pages: Option<u32>,
+    /// Shape of a text input, named after the tool that made it (`pdftotext_layout`,
+    /// `pymupdf_sort`, `pdf_extract`, … see `scraped::TextLayout`); absent for PDFs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text_layout: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
