@@ -61,13 +61,17 @@ fn skip_index(lines: &[Line], from: usize, to: usize, common: &Common, form: &Fo
     let index = key(&common.index_heading);
     let Some(i) = (from..to).find(|&i| lines[i].key == index) else { return from };
     let headings: Vec<String> = form.body.iter().filter_map(|n| if let Node::Section(s) = n { Some(s.heading.iter().map(|h| key(h))) } else { None }).flatten().collect();
+    // The list ends at the first line that is no heading, or at a heading listed
+    // already: the body's first section may follow the list directly.
+    let mut seen: Vec<&str> = Vec::new();
     let mut j = i + 1;
     while j < to {
-        let k = &lines[j].key;
-        let listed = k.is_empty() || headings.iter().any(|h| h.starts_with(k.as_str()) || k.starts_with(h.as_str())) || k.starts_with("(別添") || k.starts_with("別添");
-        if !listed {
+        let k = lines[j].key.as_str();
+        let listed = k.is_empty() || headings.iter().any(|h| h.starts_with(k) || k.starts_with(h.as_str())) || k.starts_with("(別添") || k.starts_with("別添");
+        if !listed || (!k.is_empty() && seen.contains(&k)) {
             break;
         }
+        seen.push(k);
         j += 1;
     }
     j
@@ -296,7 +300,13 @@ impl<'a> Reader<'a> {
                         let stop = starts.get(k + 1).map_or(end, |x| x.0);
                         let mut el = Map::new();
                         if let Some(t) = &b.title {
-                            el.insert(t.clone(), text_value(title, &self.common.empty_values).map_or(Value::Null, Value::String));
+                            // The title beside the opener, or (one cell per line) on the next line.
+                            let own_line = *line + 1 < stop && title.is_empty() && {
+                                let next = &lines[*line + 1];
+                                !next.key.is_empty() && !is_furniture(&next.raw) && !b.nodes.iter().filter_map(first_labels).any(|l| find_label(lines, *line + 1, *line + 2, &l).is_some())
+                            };
+                            let title = if own_line { lines[*line + 1].raw.trim().to_string() } else { title.clone() };
+                            el.insert(t.clone(), text_value(&title, &self.common.empty_values).map_or(Value::Null, Value::String));
                         }
                         let index = match &b.join_on {
                             Some(_) => elements.len(),
@@ -506,10 +516,12 @@ impl<'a> Reader<'a> {
         let list = self.list(f);
         let s = self.key_text(r);
         static RE: OnceLock<Regex> = OnceLock::new();
-        let re = RE.get_or_init(|| Regex::new(r"\[([^\[\]\n]*)\]").expect("bracket regex"));
+        // A bracket may hold its answer on lines of its own (`[` / `30万人以上` / `]`).
+        let re = RE.get_or_init(|| Regex::new(r"\[([^\[\]]*)\]").expect("bracket regex"));
         let mut other = None;
         for c in re.captures_iter(&s) {
-            let answer = &c[1];
+            let answer = c[1].replace('\n', "");
+            let answer = answer.as_str();
             if answer.is_empty() || answer == "○" {
                 continue;
             }
@@ -887,9 +899,13 @@ pub fn cover(common: &Common, lines: &[Line], end: usize, approved: bool, head_t
     // or after it), or (mirror sites) each label followed by its value.
     let (mut number, mut title) = (None, None);
     let numbered_title = (0..end).find(|&i| !claimed[i] && !is_label(i) && split_number(&lines[i].raw).is_some());
+    // `評価書番号 評価書名 6 名称` on one line.
+    let numbered_title = numbered_title.map(|i| (i, lines[i].raw.clone())).or_else(|| {
+        find(&c.number_and_title).map(|h| (h.last, rest_of(h))).filter(|(_, r)| split_number(r).is_some())
+    });
     if find(&c.number_and_title).is_some() || numbered_title.is_some() {
-        if let Some(i) = numbered_title {
-            let (n, t) = split_number(&lines[i].raw).unwrap_or_default();
+        if let Some((i, text)) = numbered_title {
+            let (n, t) = split_number(&text).unwrap_or_default();
             number = Some((n, i, i));
             title = Some((t, i, i));
             claimed[i] = true;
@@ -1021,4 +1037,79 @@ pub fn stamp(lines: &[Line]) -> Option<(String, String, u32)> {
         let date = crate::form::version_date(&version)?;
         Some((date, format!("{version} 様式{n}"), n))
     })
+}
+
+/// Lines of a text whose pages were flattened into a few long lines (a mirror site's
+/// text view): each long line is cut before every label of the form, every bracket
+/// and every `＜選択肢＞`, so the engine can find labels at line starts again.
+pub fn reline_flat(form: &Form, common: &Common, lines: Vec<Line>) -> Vec<Line> {
+    const LONG: usize = 400;
+    if !lines.iter().any(|l| l.key.chars().count() > LONG) {
+        return lines;
+    }
+    let mut labels: Vec<String> = Vec::new();
+    fn collect(nodes: &[Node], out: &mut Vec<String>) {
+        for n in nodes {
+            match n {
+                Node::Section(s) => {
+                    out.extend(s.heading.iter().map(|h| key(h)));
+                    collect(&s.nodes, out);
+                }
+                Node::Block(b) => {
+                    // A numbered opener only with its number (`システム1`), not the word.
+                    if b.numbered {
+                        out.extend((1..=30).map(|n| format!("{}{n}", key(&b.start))));
+                    } else {
+                        out.push(key(&b.start));
+                    }
+                    collect(&b.nodes, out);
+                }
+                Node::Field(f) => out.extend(f.label.iter().map(|l| key(l))),
+                Node::Heading(h) => out.extend(h.heading.iter().map(|l| key(l))),
+            }
+        }
+    }
+    collect(&form.body, &mut labels);
+    let c = &common.cover;
+    labels.extend([&c.number_and_title, &c.declaration, &c.special_notes, &c.evaluator, &c.published, &common.index_heading].iter().map(|l| key(l)));
+    labels.extend(c.approved.iter().map(|l| key(l)));
+    labels.extend(["[", "<選択肢>", "変更箇所"].map(String::from));
+    labels.retain(|l| !l.is_empty());
+    labels.sort_by_key(|l| std::cmp::Reverse(l.len()));
+    labels.dedup();
+    let finder = match aho_corasick::AhoCorasick::builder().match_kind(aho_corasick::MatchKind::LeftmostLongest).build(&labels) {
+        Ok(f) => f,
+        Err(_) => return lines,
+    };
+    let mut out = Vec::with_capacity(lines.len() * 8);
+    for line in lines {
+        // Once the text is flat, every line that can hold two cells is cut.
+        if line.key.chars().count() <= 8 {
+            out.push(line);
+            continue;
+        }
+        // Key character i starts at raw byte offsets[i].
+        let mut offsets = Vec::with_capacity(line.key.len());
+        for (b, ch) in line.raw.char_indices() {
+            let n = key(ch.encode_utf8(&mut [0; 4])).chars().count();
+            offsets.extend(std::iter::repeat_n(b, n));
+        }
+        let char_at: Vec<usize> = line.key.char_indices().map(|(b, _)| b).collect();
+        let mut cuts: Vec<usize> = finder
+            .find_iter(&line.key)
+            .filter_map(|m| char_at.binary_search(&m.start()).ok())
+            .filter_map(|ci| offsets.get(ci).copied())
+            .filter(|&b| b > 0)
+            .collect();
+        cuts.dedup();
+        let mut start = 0;
+        for cut in cuts.into_iter().chain([line.raw.len()]) {
+            let piece = line.raw[start..cut].trim();
+            if !piece.is_empty() {
+                out.push(Line { raw: piece.to_string(), key: key(piece) });
+            }
+            start = cut;
+        }
+    }
+    out
 }

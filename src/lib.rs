@@ -161,6 +161,7 @@ fn extract_described(
     let Some((form, exact)) = forms.form_for(&kind.kind, date.as_deref()) else {
         return failed(source, "unsupported_kind", format!("no form description for {}", kind.title));
     };
+    let lines = engine::reline_flat(form, &forms.common, lines);
     if !exact {
         warnings.push(Warning {
             path: "form.label".into(),
@@ -169,8 +170,18 @@ fn extract_described(
         });
     }
     let mut body_end = reassemble::change_region_start(&lines, kiso_rules);
-    // The table's own heading (`（別添３）変更箇所`) is not part of the body.
+    // One cell per line (a mirror site): no header row to find, but the table's heading
+    // (`（別添３）変更箇所`) is there, apart from its entry in the 項目一覧.
     let change_heading = key(&kiso_rules.changes.heading);
+    if body_end == lines.len() {
+        let index = lines.iter().position(|l| l.key == key(&forms.common.index_heading));
+        if let Some(h) = lines.iter().rposition(|l| l.key.ends_with(&change_heading) && l.key.len() <= change_heading.len() + 12) {
+            if index.is_none_or(|i| h > i + 15) {
+                body_end = h;
+            }
+        }
+    }
+    // The table's own heading (`（別添３）変更箇所`) is not part of the body.
     while body_end > 0 && (lines[body_end - 1].key.is_empty() || lines[body_end - 1].key.ends_with(&change_heading)) {
         body_end -= 1;
     }
