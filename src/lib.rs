@@ -45,6 +45,7 @@ pub fn source_of(file: &str, bytes: &[u8], format: &str) -> Source {
         format: format.to_string(),
         encoding: None,
         pages: None,
+        pdf_route: None,
     }
 }
 

@@ -56,6 +56,9 @@ pub struct Source {
     pub format: String,
     pub encoding: Option<String>,
     pub pages: Option<u32>,
+    /// How a PDF was read: `null` by the main engine (pdf-extract), `"fallback"` by the
+    /// second route (own content-stream reader) taken when the main one refused or failed.
+    pub pdf_route: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
