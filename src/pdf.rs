@@ -335,6 +335,13 @@ pub fn layout_from_bytes(bytes: &[u8]) -> Result<PdfLayout, PdfError> {
     guarded(bytes, true)
 }
 
+/// [`layout_from_bytes`] through the fallback route only (tests compare the routes
+/// without the process-wide [`FORCE_FALLBACK_ENV`]).
+#[doc(hidden)]
+pub fn fallback_layout_from_bytes(bytes: &[u8]) -> Result<PdfLayout, PdfError> {
+    fallback_layout(bytes, Vec::new())
+}
+
 /// Any panic, in lopdf, pdf-extract or here, becomes an `engine_crash` error.
 fn guarded(bytes: &[u8], hazard_checks: bool) -> Result<PdfLayout, PdfError> {
     std::panic::catch_unwind(|| layout_inner(bytes, hazard_checks))
