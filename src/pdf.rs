@@ -373,9 +373,9 @@ fn layout_inner(bytes: &[u8], hazard_checks: bool) -> Result<PdfLayout, PdfError
         // A clean read of every page stays with pdf-extract.
         Ok((layout, complete)) if complete => Ok(layout),
         Ok((layout, _)) => {
-            // Some page failed: the fallback is taken only when it reads more pages.
+            // Some page or object failed: the fallback is taken only when it reads more.
             match fallback_layout(bytes, layout.warnings.clone()) {
-                Ok(fb) if fb.lines.len() > layout.lines.len() => Ok(fb),
+                Ok(fb) if text_len(&fb) > text_len(&layout) => Ok(fb),
                 _ => Ok(layout),
             }
         }
@@ -388,11 +388,21 @@ fn layout_inner(bytes: &[u8], hazard_checks: bool) -> Result<PdfLayout, PdfError
     }
 }
 
+fn text_len(l: &PdfLayout) -> usize {
+    l.lines.iter().map(|l| l.text.chars().count()).sum::<usize>() + l.change_rows.iter().flat_map(|r| &r.cells).map(|c| c.chars().count()).sum::<usize>()
+}
+
 /// pdf-extract route. The flag is false when some page could not be read.
 fn primary_layout(bytes: &[u8], hazard_checks: bool) -> Result<(PdfLayout, bool), PdfError> {
     let (doc, mut warnings) = prescan::load(bytes, hazard_checks)?;
     let page_nums: Vec<u32> = doc.get_pages().keys().copied().collect();
     let declared = page_nums.len();
+    // Objects the xref lists but lopdf could not load: pages may have lost fonts or
+    // content, which the fallback's rebuilt xref may find.
+    let lost = fallback::lost_objects(&doc);
+    if lost > 0 {
+        warnings.push(format!("{lost} objects of the cross-reference table could not be read"));
+    }
 
     let mut collector = collect::Collector::default();
     for &n in &page_nums {
@@ -402,7 +412,7 @@ fn primary_layout(bytes: &[u8], hazard_checks: bool) -> Result<(PdfLayout, bool)
             warnings.push(format!("page {n} could not be read: {e:?}"));
         }
     }
-    let complete = collector.pages.len() == declared;
+    let complete = collector.pages.len() == declared && lost == 0;
     finish(collector.pages, declared, warnings).map(|l| (l, complete))
 }
 

@@ -29,19 +29,38 @@ const MAX_SEGS_PER_PAGE: usize = 500_000;
 pub fn load_lenient(bytes: &[u8]) -> Result<(Document, bool), String> {
     let first = Document::load_mem(bytes);
     if let Ok(d) = &first {
-        if !d.get_pages().is_empty() {
+        if !d.get_pages().is_empty() && lost_objects(d) == 0 {
             return first.map(|d| (d, false)).map_err(|e| e.to_string());
         }
     }
-    let repaired = rebuild_xref(bytes).ok_or_else(|| match &first {
-        Err(e) => format!("PDF structure unreadable: {e}"),
-        Ok(_) => "the page tree has no pages".to_string(),
-    })?;
-    match Document::load_mem(&repaired) {
-        Ok(d) if !d.get_pages().is_empty() => Ok((d, true)),
-        Ok(_) => Err("the page tree has no pages (after rebuilding the xref)".into()),
-        Err(e) => Err(format!("PDF structure unreadable, even with a rebuilt xref: {e}")),
+    let repaired = rebuild_xref(bytes).and_then(|b| Document::load_mem(&b).ok()).filter(|d| !d.get_pages().is_empty());
+    match (first, repaired) {
+        // Objects the xref points at but lopdf could not read (offsets shifted by a
+        // damaged or edited file): the rebuilt table finds them where they are.
+        (Ok(d), Some(r)) if !d.get_pages().is_empty() => {
+            if r.objects.len() > d.objects.len() {
+                Ok((r, true))
+            } else {
+                Ok((d, false))
+            }
+        }
+        (Ok(d), None) if !d.get_pages().is_empty() => Ok((d, false)),
+        (_, Some(r)) => Ok((r, true)),
+        (Err(e), None) => Err(format!("PDF structure unreadable: {e}")),
+        (Ok(_), None) => Err("the page tree has no pages".to_string()),
     }
+}
+
+/// Objects listed in the cross-reference table that lopdf could not load (it skips
+/// them silently): a sign the offsets are wrong and the file worth rebuilding.
+pub fn lost_objects(doc: &Document) -> usize {
+    use pdf_extract::xref::XrefEntry;
+    let have: std::collections::HashSet<u32> = doc.objects.keys().map(|id| id.0).collect();
+    doc.reference_table
+        .entries
+        .iter()
+        .filter(|(id, e)| matches!(e, XrefEntry::Normal { .. } | XrefEntry::Compressed { .. }) && !have.contains(id))
+        .count()
 }
 
 /// A copy of the file (from its `%PDF-` header on) with a fresh classic xref table and
