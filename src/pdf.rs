@@ -7,6 +7,12 @@
 //! pdf-extract can panic, abort or overflow its stack on hostile input, so the batch
 //! entry point `read_pdf` runs it in a child process (this same executable, re-invoked
 //! as `__pdf-worker`) under a wall-clock timeout.
+//!
+//! Second route (`fallback`, in the same worker): when the pre-scan refuses a file
+//! (predefined CJK CMaps, form XObject cycles), lopdf cannot open it, pdf-extract
+//! panics or fails a page, our own content-stream reader (`fallback.rs`, `cmap.rs`,
+//! `lexer.rs`) collects the same glyphs and rules for the same pipeline. The layout says
+//! so in `route` (and the record in `source.pdf_route`).
 
 use serde::{Deserialize, Serialize};
 use std::io::{Read, Write};
