@@ -438,7 +438,7 @@ fn fallback_layout(bytes: &[u8], mut warnings: Vec<String>) -> Result<PdfLayout,
         warnings.push("damaged cross-reference table; rebuilt from the objects found".to_string());
     }
     let declared = doc.get_pages().len();
-    let (pages, vertical) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| fallback::collect(&doc)))
+    let (pages, vertical) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| fallback::collect(&doc, bytes)))
         .map_err(|p| PdfError::new("engine_crash", format!("fallback panic: {}", panic_text(p.as_ref()))))?;
     if vertical {
         warnings.push("vertical writing (-V CMap): reading order unreliable".to_string());

@@ -28,7 +28,7 @@ pub enum Coding {
     Utf32,
     /// 90ms-RKSJ-*, 90msp-RKSJ-*, 83pv-RKSJ-*, 90pv-RKSJ-*, Add-RKSJ-*, Ext-RKSJ-*: Shift_JIS.
     ShiftJis,
-    /// EUC-H/V, Add-EUC?: EUC-JP.
+    /// EUC-H/V: EUC-JP.
     EucJp,
 }
 
@@ -49,7 +49,8 @@ impl Coding {
             Coding::Utf32
         } else if n.contains("RKSJ") {
             Coding::ShiftJis
-        } else if n.starts_with("EUC-") || n.contains("-EUC-") {
+        } else if n.starts_with("EUC-") {
+            // Japanese EUC-H/V only: GBK-EUC-H, KSC-EUC-H… are Chinese and Korean.
             Coding::EucJp
         } else {
             return None;
@@ -269,10 +270,12 @@ fn parse_w(doc: &Document, w: &[Object], out: &mut HashMap<u32, f64>) {
 impl FontDec {
     /// Build the decoder of a font dictionary. Never fails: a damaged font decodes as
     /// a simple font with no text for unknown codes.
-    pub fn new(doc: &Document, font: &Dictionary) -> FontDec {
+    /// `salvage` reads a ToUnicode stream whose object lopdf could not parse.
+    pub fn new(doc: &Document, font: &Dictionary, salvage: &dyn Fn(pdf_extract::ObjectId) -> Option<Vec<u8>>) -> FontDec {
         let subtype = get(doc, font, b"Subtype").and_then(|o| o.as_name().ok()).unwrap_or(b"");
-        let to_unicode = match get(doc, font, b"ToUnicode") {
-            Some(Object::Stream(s)) => parse_to_unicode(&stream_bytes(s)),
+        let to_unicode = match (get(doc, font, b"ToUnicode"), font.get(b"ToUnicode")) {
+            (Some(Object::Stream(s)), _) => parse_to_unicode(&stream_bytes(s)),
+            (None, Ok(Object::Reference(id))) => salvage(*id).map(|d| parse_to_unicode(&d)).unwrap_or_default(),
             _ => HashMap::new(),
         };
         let mut widths = HashMap::new();
@@ -451,7 +454,7 @@ mod tests {
         let m = parse_to_unicode(cmap);
         assert_eq!(m[&3], " ");
         assert_eq!(m[&0x10], "評");
-        assert_eq!(m[&0x22], "ぅ");
+        assert_eq!(m[&0x22], "い");
         assert_eq!(m[&0x31], "𠀋");
         // A hostile range is skipped, not expanded.
         assert!(parse_to_unicode(b"1 beginbfrange <00000000> <FFFFFFFF> <0041> endbfrange").is_empty());

@@ -66,12 +66,11 @@ pub fn lost_objects(doc: &Document) -> usize {
 /// A copy of the file (from its `%PDF-` header on) with a fresh classic xref table and
 /// trailer appended, listing every `N G obj` found by scanning (the last one of an
 /// object number wins, as in an incremental update). `None` when no catalog is found.
-fn rebuild_xref(bytes: &[u8]) -> Option<Vec<u8>> {
-    let start = bytes.windows(5).position(|w| w == b"%PDF-")?;
-    let body = &bytes[start..];
-    let re = regex::bytes::Regex::new(r"(?m)(?:^|[\r\n\s])(\d{1,9})\s+(\d{1,5})\s+obj\b").ok()?;
-    let mut offsets: HashMap<u32, (usize, u16)> = HashMap::new();
-    let mut catalog: Option<(u32, u16)> = None;
+/// Where each `N G obj` starts in `body` (the last one of a number wins), with the
+/// object's generation.
+fn object_offsets(body: &[u8]) -> HashMap<u32, (usize, u16)> {
+    let mut offsets = HashMap::new();
+    let Ok(re) = regex::bytes::Regex::new(r"(?m)(?:^|[\r\n\s])(\d{1,9})\s+(\d{1,5})\s+obj\b") else { return offsets };
     for c in re.captures_iter(body) {
         let (Some(m), Some(n), Some(g)) = (c.get(0), c.get(1), c.get(2)) else { continue };
         let Ok(n) = std::str::from_utf8(n.as_bytes()).unwrap_or("x").parse::<u32>() else { continue };
@@ -79,9 +78,68 @@ fn rebuild_xref(bytes: &[u8]) -> Option<Vec<u8>> {
         if n == 0 || n > 8_000_000 {
             continue;
         }
-        // The match may start on the white space before the number.
         let off = m.start() + m.as_bytes().iter().take_while(|b| !b.is_ascii_digit()).count();
         offsets.insert(n, (off, g));
+    }
+    offsets
+}
+
+/// The data of stream object `id` read straight from the file, for a stream whose
+/// dictionary is too damaged for lopdf (a flipped `<<`): the bytes between `stream`
+/// and `endstream`, inflated when they look deflated.
+pub struct Salvage<'a> {
+    body: &'a [u8],
+    offsets: HashMap<u32, (usize, u16)>,
+}
+
+impl<'a> Salvage<'a> {
+    pub fn new(bytes: &'a [u8]) -> Self {
+        let start = bytes.windows(5).position(|w| w == b"%PDF-").unwrap_or(0);
+        let body = &bytes[start..];
+        Salvage { body, offsets: object_offsets(body) }
+    }
+
+    pub fn stream(&self, id: ObjectId) -> Option<Vec<u8>> {
+        let &(off, _) = self.offsets.get(&id.0)?;
+        let rest = &self.body[off..];
+        let end_obj = rest.windows(6).position(|w| w == b"endobj").unwrap_or(rest.len());
+        let obj = &rest[..end_obj];
+        let s = obj.windows(6).position(|w| w == b"stream")? + 6;
+        let mut data = &obj[s..];
+        if data.starts_with(b"\r\n") {
+            data = &data[2..];
+        } else if data.starts_with(b"\n") || data.starts_with(b"\r") {
+            data = &data[1..];
+        }
+        let e = data.windows(9).rposition(|w| w == b"endstream").unwrap_or(data.len());
+        let data = &data[..e];
+        // zlib streams start 0x78; anything else is taken as written.
+        if data.first() == Some(&0x78) {
+            let out = super::cmap::partial_inflate(data);
+            if !out.is_empty() {
+                return Some(out);
+            }
+        }
+        Some(data.to_vec())
+    }
+}
+
+fn rebuild_xref(bytes: &[u8]) -> Option<Vec<u8>> {
+    let start = bytes.windows(5).position(|w| w == b"%PDF-")?;
+    let body = &bytes[start..];
+    let offsets = object_offsets(body);
+    let mut catalog: Option<(u32, u16)> = None;
+    let re = regex::bytes::Regex::new(r"(?m)(?:^|[\r\n\s])(\d{1,9})\s+(\d{1,5})\s+obj\b").ok()?;
+    for c in re.captures_iter(body) {
+        let (Some(m), Some(n), Some(g)) = (c.get(0), c.get(1), c.get(2)) else { continue };
+        let Ok(n) = std::str::from_utf8(n.as_bytes()).unwrap_or("x").parse::<u32>() else { continue };
+        let Ok(g) = std::str::from_utf8(g.as_bytes()).unwrap_or("x").parse::<u16>() else { continue };
+        if n == 0 || n > 8_000_000 {
+            continue;
+        }
+        if offsets.get(&n).map(|o| o.1) != Some(g) {
+            continue;
+        }
         let head = &body[m.end()..body.len().min(m.end() + 400)];
         let head_end = head.windows(6).position(|w| w == b"endobj").unwrap_or(head.len());
         let head = &head[..head_end];
@@ -168,6 +226,7 @@ impl Default for GState {
 
 struct Interp<'a> {
     doc: &'a Document,
+    salvage: &'a Salvage<'a>,
     page: PageGeom,
     fonts: HashMap<ObjectId, FontDec>,
     inline_fonts: HashMap<Vec<u8>, FontDec>,
@@ -202,14 +261,14 @@ impl<'a> Interp<'a> {
             Object::Reference(id) => {
                 if !self.fonts.contains_key(id) {
                     let d = self.doc.get_dictionary(*id).ok()?;
-                    let f = FontDec::new(self.doc, d);
+                    let f = FontDec::new(self.doc, d, &|id| self.salvage.stream(id));
                     self.fonts.insert(*id, f);
                 }
                 self.fonts.get(id)
             }
             Object::Dictionary(d) => {
                 if !self.inline_fonts.contains_key(name) {
-                    let f = FontDec::new(self.doc, d);
+                    let f = FontDec::new(self.doc, d, &|id| self.salvage.stream(id));
                     self.inline_fonts.insert(name.to_vec(), f);
                 }
                 self.inline_fonts.get(name)
@@ -472,9 +531,11 @@ fn inherited<'a>(doc: &'a Document, page_id: ObjectId, key: &[u8]) -> Option<&'a
 
 /// Glyphs and rules of every page. Pages with no content still appear (empty), so the
 /// page count stays honest. The flag says whether vertical-writing fonts were met.
-pub fn collect(doc: &Document) -> (Vec<PageGeom>, bool) {
+/// `bytes` is the file, for streams lopdf could not parse (see [`Salvage`]).
+pub fn collect(doc: &Document, bytes: &[u8]) -> (Vec<PageGeom>, bool) {
     let mut pages = Vec::new();
-    let mut interp = Interp { doc, page: PageGeom::default(), fonts: HashMap::new(), inline_fonts: HashMap::new(), ops: 0, forms: Vec::new(), vertical: false };
+    let salvage = Salvage::new(bytes);
+    let mut interp = Interp { doc, salvage: &salvage, page: PageGeom::default(), fonts: HashMap::new(), inline_fonts: HashMap::new(), ops: 0, forms: Vec::new(), vertical: false };
     for (num, page_id) in doc.get_pages() {
         let media = inherited(doc, page_id, b"MediaBox")
             .and_then(|o| o.as_array().ok())
@@ -493,10 +554,12 @@ pub fn collect(doc: &Document) -> (Vec<PageGeom>, bool) {
         let res = inherited(doc, page_id, b"Resources").and_then(|o| o.as_dict().ok());
         let mut content = Vec::new();
         for id in doc.get_page_contents(page_id) {
-            if let Ok(Object::Stream(s)) = doc.get_object(id) {
-                content.extend_from_slice(&stream_bytes(s));
-                content.push(b'\n');
+            match doc.get_object(id) {
+                Ok(Object::Stream(s)) => content.extend_from_slice(&stream_bytes(s)),
+                Err(_) => content.extend_from_slice(&salvage.stream(id).unwrap_or_default()),
+                _ => {}
             }
+            content.push(b'\n');
         }
         interp.run(&content, res, GState::default());
         pages.push(std::mem::take(&mut interp.page));
