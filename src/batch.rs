@@ -446,6 +446,7 @@ fn read_pdf(file: &str, path: &Path, bytes: &[u8], opts: &Options) -> Record {
     match crate::pdf::read_pdf_limited(path, bytes, opts.pdf_timeout, opts.max_memory) {
         Ok(layout) => {
             source.pages = Some(layout.pages as u32);
+            source.pdf_route = layout.route.clone();
             crate::extract_pdf_layout(source, &layout)
         }
         Err(e) => crate::failed(source, &e.code, e.message),

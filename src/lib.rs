@@ -47,6 +47,7 @@ pub fn source_of(file: &str, bytes: &[u8], format: &str) -> Source {
         encoding: None,
         pages: None,
         text_layout: None,
+        pdf_route: None,
     }
 }
 

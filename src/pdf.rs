@@ -7,6 +7,12 @@
 //! pdf-extract can panic, abort or overflow its stack on hostile input, so the batch
 //! entry point `read_pdf` runs it in a child process (this same executable, re-invoked
 //! as `__pdf-worker`) under a wall-clock timeout.
+//!
+//! Second route (`fallback`, in the same worker): when the pre-scan refuses a file
+//! (predefined CJK CMaps, form XObject cycles), lopdf cannot open it, pdf-extract
+//! panics or fails a page, our own content-stream reader (`fallback.rs`, `cmap.rs`,
+//! `lexer.rs`) collects the same glyphs and rules for the same pipeline. The layout says
+//! so in `route` (and the record in `source.pdf_route`).
 
 use serde::{Deserialize, Serialize};
 use std::io::{Read, Write};
@@ -18,6 +24,9 @@ use std::time::{Duration, Instant};
 pub mod cells;
 #[doc(hidden)]
 pub mod collect;
+mod cmap;
+mod fallback;
+mod lexer;
 mod order;
 mod prescan;
 mod table;
@@ -57,6 +66,10 @@ pub struct PdfLayout {
     /// an empty-password encryption…). One line each.
     #[serde(default)]
     pub warnings: Vec<String>,
+    /// Which reader gave the glyphs: `None` for pdf-extract, `Some("fallback")` for the
+    /// second route (`fallback.rs`), taken when pdf-extract refused, failed or panicked.
+    #[serde(default)]
+    pub route: Option<String>,
 }
 
 /// Why a PDF could not be read. `code` is one of the batch error codes
@@ -328,6 +341,13 @@ pub fn layout_from_bytes(bytes: &[u8]) -> Result<PdfLayout, PdfError> {
     guarded(bytes, true)
 }
 
+/// [`layout_from_bytes`] through the fallback route only (tests compare the routes
+/// without the process-wide [`FORCE_FALLBACK_ENV`]).
+#[doc(hidden)]
+pub fn fallback_layout_from_bytes(bytes: &[u8]) -> Result<PdfLayout, PdfError> {
+    fallback_layout(bytes, Vec::new())
+}
+
 /// Any panic, in lopdf, pdf-extract or here, becomes an `engine_crash` error.
 fn guarded(bytes: &[u8], hazard_checks: bool) -> Result<PdfLayout, PdfError> {
     std::panic::catch_unwind(|| layout_inner(bytes, hazard_checks))
@@ -338,10 +358,57 @@ fn guarded(bytes: &[u8], hazard_checks: bool) -> Result<PdfLayout, PdfError> {
 /// can see the supervisor survive the engine's real crashes. Not for production use.
 pub const SKIP_PRESCAN_ENV: &str = "PIASHEET_PDF_UNSAFE_NO_PRESCAN";
 
+/// Environment variable that sends every PDF through the fallback route (tests and
+/// accuracy checks of that route). Not for production use.
+pub const FORCE_FALLBACK_ENV: &str = "PIASHEET_PDF_FORCE_FALLBACK";
+
+/// Errors of the primary route that the fallback route may fix: refusals of inputs
+/// pdf-extract would crash on, damaged structure, engine failures. Not encryption or a
+/// file that is not a PDF at all.
+fn fallback_may_help(e: &PdfError) -> bool {
+    matches!(e.code.as_str(), "engine_crash" | "truncated_pdf" | "no_text_layer")
+}
+
 fn layout_inner(bytes: &[u8], hazard_checks: bool) -> Result<PdfLayout, PdfError> {
+    if std::env::var_os(FORCE_FALLBACK_ENV).is_some() {
+        return fallback_layout(bytes, Vec::new());
+    }
+    let primary = std::panic::catch_unwind(|| primary_layout(bytes, hazard_checks))
+        .unwrap_or_else(|p| Err(PdfError::new("engine_crash", format!("engine panic: {}", panic_text(p.as_ref())))));
+    match primary {
+        // A clean read of every page stays with pdf-extract.
+        Ok((layout, complete)) if complete => Ok(layout),
+        Ok((layout, _)) => {
+            // Some page or object failed: the fallback is taken only when it reads more.
+            match fallback_layout(bytes, layout.warnings.clone()) {
+                Ok(fb) if text_len(&fb) > text_len(&layout) => Ok(fb),
+                _ => Ok(layout),
+            }
+        }
+        Err(e) if fallback_may_help(&e) => match fallback_layout(bytes, vec![format!("read by the fallback route: {}", e.message)]) {
+            Ok(fb) => Ok(fb),
+            // The primary route's reason is the more telling one.
+            Err(_) => Err(e),
+        },
+        Err(e) => Err(e),
+    }
+}
+
+fn text_len(l: &PdfLayout) -> usize {
+    l.lines.iter().map(|l| l.text.chars().count()).sum::<usize>() + l.change_rows.iter().flat_map(|r| &r.cells).map(|c| c.chars().count()).sum::<usize>()
+}
+
+/// pdf-extract route. The flag is false when some page could not be read.
+fn primary_layout(bytes: &[u8], hazard_checks: bool) -> Result<(PdfLayout, bool), PdfError> {
     let (doc, mut warnings) = prescan::load(bytes, hazard_checks)?;
     let page_nums: Vec<u32> = doc.get_pages().keys().copied().collect();
     let declared = page_nums.len();
+    // Objects the xref lists but lopdf could not load: pages may have lost fonts or
+    // content, which the fallback's rebuilt xref may find.
+    let lost = fallback::lost_objects(&doc);
+    if lost > 0 {
+        warnings.push(format!("{lost} objects of the cross-reference table could not be read"));
+    }
 
     let mut collector = collect::Collector::default();
     for &n in &page_nums {
@@ -351,16 +418,48 @@ fn layout_inner(bytes: &[u8], hazard_checks: bool) -> Result<PdfLayout, PdfError
             warnings.push(format!("page {n} could not be read: {e:?}"));
         }
     }
-    if collector.pages.is_empty() {
+    let complete = collector.pages.len() == declared && lost == 0;
+    finish(collector.pages, declared, warnings).map(|l| (l, complete))
+}
+
+/// Fallback route: lenient loading (xref rebuilt if need be) and our own interpreter.
+fn fallback_layout(bytes: &[u8], mut warnings: Vec<String>) -> Result<PdfLayout, PdfError> {
+    let head = &bytes[..bytes.len().min(1024)];
+    if !head.windows(5).any(|w| w == b"%PDF-") {
+        return Err(PdfError::new("binary", "not a PDF (no %PDF- header)"));
+    }
+    let (doc, repaired) = std::panic::catch_unwind(|| fallback::load_lenient(bytes))
+        .unwrap_or_else(|p| Err(format!("lopdf panic: {}", panic_text(p.as_ref()))))
+        .map_err(|m| PdfError::new("truncated_pdf", m))?;
+    if doc.is_encrypted() {
+        return Err(PdfError::new("encrypted_pdf", "encrypted PDF (a user password is required)"));
+    }
+    if repaired {
+        warnings.push("damaged cross-reference table; rebuilt from the objects found".to_string());
+    }
+    let declared = doc.get_pages().len();
+    let (pages, vertical) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| fallback::collect(&doc, bytes)))
+        .map_err(|p| PdfError::new("engine_crash", format!("fallback panic: {}", panic_text(p.as_ref()))))?;
+    if vertical {
+        warnings.push("vertical writing (-V CMap): reading order unreliable".to_string());
+    }
+    let mut layout = finish(pages, declared, warnings)?;
+    layout.route = Some("fallback".to_string());
+    Ok(layout)
+}
+
+/// Quality gates and the cells → reading order → table pipeline, shared by both routes.
+fn finish(pages: Vec<collect::PageGeom>, declared: usize, mut warnings: Vec<String>) -> Result<PdfLayout, PdfError> {
+    if pages.is_empty() {
         return Err(PdfError::new("truncated_pdf", "no page could be read"));
     }
-    if collector.pages.len() != declared {
-        warnings.push(format!("{} of {declared} pages read", collector.pages.len()));
+    if pages.len() != declared {
+        warnings.push(format!("{} of {declared} pages read", pages.len()));
     }
 
     // Quality gate: glyphs drawn but nothing decoded means the font has no Unicode map
     // (the text is there for the eye only); empty text would pass silently otherwise.
-    for p in &collector.pages {
+    for p in &pages {
         if p.glyph_count > 0 && p.glyphs.is_empty() {
             return Err(PdfError::new(
                 "no_text_layer",
@@ -368,18 +467,18 @@ fn layout_inner(bytes: &[u8], hazard_checks: bool) -> Result<PdfLayout, PdfError
             ));
         }
     }
-    if collector.pages.iter().all(|p| p.glyphs.is_empty()) {
+    if pages.iter().all(|p| p.glyphs.is_empty()) {
         return Err(PdfError::new("no_text_layer", "no text on any page (scanned images?)"));
     }
 
-    for p in &collector.pages {
+    for p in &pages {
         if p.rotated * 5 > p.glyphs.len() {
             warnings.push(format!("page {}: {} of {} glyphs are rotated; reading order unreliable", p.number, p.rotated, p.glyphs.len()));
         }
     }
 
     let mut layout = PdfLayout { pages: declared, warnings, ..Default::default() };
-    for page in &collector.pages {
+    for page in &pages {
         let pc = cells::page_cells(page);
         layout.lines.extend(order::page_lines(&pc));
         table::append_page_rows(&mut layout.change_rows, table::page_rows(&pc));

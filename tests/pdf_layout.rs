@@ -220,12 +220,32 @@ fn predefined_cmap_encoding() {
         ],
         "",
     );
-    let r = code_of(&pdf);
-    assert!(r.starts_with("engine_crash") && r.contains("UniJIS-UCS2-H"), "{r}");
-    // Without the pre-scan the engine panics; catch_unwind in the worker reports it.
-    let e = unguarded("cmap", &pdf);
-    assert_eq!(e.code, "engine_crash");
-    assert!(e.message.contains("UniJIS-UCS2-H"), "{e:?}");
+    // The pre-scan sends it to the fallback route, which decodes UCS-2 codes directly.
+    let l = read_pdf_with(worker(), Path::new("x.pdf"), &pdf, Duration::from_secs(60)).unwrap();
+    assert_eq!(texts(&l), vec!["あ"]);
+    assert_eq!(l.route.as_deref(), Some("fallback"));
+    assert!(l.warnings.iter().any(|w| w.contains("UniJIS-UCS2-H")), "{:?}", l.warnings);
+    // Without the pre-scan pdf-extract panics on it; the panic is caught in the worker
+    // and the fallback route reads the page all the same.
+    let l = unguarded_ok("cmap", &pdf);
+    assert_eq!(texts(&l), vec!["あ"]);
+    assert!(l.warnings.iter().any(|w| w.contains("panic") && w.contains("UniJIS-UCS2-H")), "{:?}", l.warnings);
+}
+
+/// `unguarded` for a file the fallback route reads: the layout.
+fn unguarded_ok(tag: &str, bytes: &[u8]) -> PdfLayout {
+    let script_dir = std::env::temp_dir().join(format!("piasheet-unguarded-ok-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&script_dir).unwrap();
+    let script = script_dir.join("w.sh");
+    std::fs::write(&script, format!("#!/bin/sh\n{}=1 exec '{}' \"$@\"\n", piasheet::pdf::SKIP_PRESCAN_ENV, worker().display())).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let l = read_pdf_with(&script, &script_dir.join("x.pdf"), bytes, Duration::from_secs(60)).unwrap();
+    let _ = std::fs::remove_dir_all(&script_dir);
+    l
 }
 
 #[test]
