@@ -1,13 +1,14 @@
 //! Consistency checks on a finished record (form-notes §4, R1/R2/R4/R5 and the change
-//! history). They only add warnings: a sheet that contradicts itself is still read as
-//! printed, and the warning tells the reader which answers disagree.
+//! history). They add findings (`findings[]`), apart from the extraction's warnings: a
+//! sheet that contradicts itself is still read as printed, and the finding tells the
+//! reader which answers disagree.
 
 use crate::normalize::{key, parse_date};
 use crate::record::{Record, Warning};
 use crate::rules::Rules;
 use serde_json::Value;
 
-/// Warning codes added by [`check`], with what they mean (for the codebook).
+/// Finding codes added by [`check`], with what they mean (for the codebook).
 pub const CODES: &[(&str, &str)] = &[
     ("threshold_mismatch", "Ⅲ しきい値判断結果 does not follow from the Ⅱ answers (対象人数, 取扱者数, 重大事故) by the form's table"),
     ("kind_below_required", "Ⅳ１ the sheets submitted are fewer than Ⅲ requires (e.g. 基礎 only where 重点 is required)"),
@@ -18,7 +19,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("latest_change_differs", "the newest 変更後の記載 of an item differs from the item's value in the body"),
 ];
 
-/// Add consistency warnings to `record` (never removes anything).
+/// Add consistency findings to `record` (never removes anything).
 pub fn check(record: &mut Record, rules: &Rules) {
     // Paths are looked up generically in the JSON form, as the rules name them. The
     // change rows, warnings and provenance are left out of it: no check reads them
@@ -95,7 +96,7 @@ pub fn check_with_tree(record: &mut Record, rules: &Rules, tree: &Value) {
         }
     }
     latest_changes(record, rules, tree, &mut warn);
-    record.warnings.extend(out);
+    record.findings.extend(out);
 }
 
 /// Level of a Ⅲ result text: 3 全項目, 2 重点, 1 基礎, 0 not mandatory.
@@ -222,13 +223,13 @@ mod tests {
     fn sample() -> (Record, &'static Rules) {
         let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/input/000_72349b560cd020d7.txt")).unwrap();
         let mut r = crate::extract_text_dump("sample.txt", &bytes);
-        assert!(r.warnings.is_empty(), "{:?}", r.warnings);
-        r.warnings.clear();
+        assert!(r.findings.is_empty(), "{:?}", r.findings);
+        r.findings.clear();
         (r, Rules::default_rules())
     }
 
     fn codes(r: &Record) -> Vec<(&str, &str)> {
-        r.warnings.iter().map(|w| (w.code.as_str(), w.path.as_str())).collect()
+        r.findings.iter().map(|w| (w.code.as_str(), w.path.as_str())).collect()
     }
 
     #[test]
@@ -243,7 +244,7 @@ mod tests {
         r.risk.as_mut().unwrap().provision.not_provided = None;
         r.risk.as_mut().unwrap().provision.misuse = None;
         check(&mut r, rules);
-        assert!(r.warnings.is_empty());
+        assert!(r.findings.is_empty());
     }
 
     #[test]
@@ -255,7 +256,7 @@ mod tests {
         let (mut r, rules) = sample();
         r.threshold.as_mut().unwrap().serious_incident = None;
         check(&mut r, rules);
-        assert!(r.warnings.is_empty());
+        assert!(r.findings.is_empty());
         let (mut r, _) = sample();
         r.risk.as_mut().unwrap().assessment_kind = Some(Choice { code: 1, label: "基礎項目評価書".into() });
         check(&mut r, rules);

@@ -191,8 +191,11 @@ pub fn entries(rules: &Rules) -> Vec<Entry> {
 /// The warning, finding and error codes, each with its meaning.
 fn code_rows() -> Vec<Entry> {
     let mut rows = Vec::new();
-    for (code, meaning) in crate::codes::WARNINGS.iter().chain(crate::codes::FINDINGS) {
+    for (code, meaning) in crate::codes::WARNINGS {
         rows.push(Entry { path: "warnings[].code".into(), item: String::new(), label: String::new(), ty: "warning code".into(), allowed: code.to_string(), note: meaning.to_string() });
+    }
+    for (code, meaning) in crate::codes::FINDINGS {
+        rows.push(Entry { path: "findings[].code".into(), item: String::new(), label: String::new(), ty: "finding code".into(), allowed: code.to_string(), note: meaning.to_string() });
     }
     for (code, meaning) in crate::codes::ERRORS {
         rows.push(Entry { path: "error.code".into(), item: String::new(), label: String::new(), ty: "error code".into(), allowed: code.to_string(), note: meaning.to_string() });

@@ -34,7 +34,12 @@ pub const ERRORS: &[(&str, &str)] = &[
     ("encrypted_pdf", "an encrypted PDF"),
     ("no_text_layer", "a PDF without text (a scan): needs OCR"),
     ("engine_crash", "the PDF engine failed on this file"),
-    ("unreadable", "a PDF the engine could not open"),
+    ("unreadable", "a folder or file that cannot be listed or read, or a PDF the engine could not open"),
+    ("memory_limit", "a PDF worker went over --max-memory"),
+    ("not_a_file", "a FIFO, socket or device named *.txt/*.pdf: skipped without opening it"),
+    ("write_failed", "the record could not be written (disk full, permission, a path in the way)"),
+    ("missing", "a path given or linked that is not there"),
+    ("symlink_loop", "a symbolic link back to a folder above it: reported once, not followed"),
     ("internal", "a bug in the parser on this file"),
 ];
 

@@ -31,6 +31,10 @@ pub struct Record {
     /// Numbered items printed on the sheet that its form description does not name.
     pub extra_items: Vec<ExtraItem>,
     pub warnings: Vec<Warning>,
+    /// Where the filing contradicts itself (consistency checks): the values are read as
+    /// printed, and each finding names both sides. They do not change `status`, which
+    /// says only how sure the extraction is.
+    pub findings: Vec<Warning>,
     pub status: Status,
     /// Reason of a `failed` status (one line).
     #[serde(skip_serializing_if = "Option::is_none", default)]

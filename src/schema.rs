@@ -29,8 +29,10 @@ pub fn schema(kind: &str) -> Result<Value, String> {
     set_at(props, "changes.[].timing", |s| s["enum"] = json!(["事前", "事後", null]));
     let kinds: Vec<Value> = forms.common.kinds.iter().map(|k| json!(k.kind)).chain([Value::Null]).collect();
     props.insert("kind".into(), json!({"type": ["string", "null"], "enum": kinds}));
-    let warnings: Vec<&str> = crate::codes::warning_codes().collect();
+    let warnings: Vec<&str> = crate::codes::WARNINGS.iter().map(|(c, _)| *c).collect();
     set_at(props, "warnings.[].code", |s| s["enum"] = json!(warnings));
+    let findings: Vec<&str> = crate::codes::FINDINGS.iter().map(|(c, _)| *c).collect();
+    set_at(props, "findings.[].code", |s| s["enum"] = json!(findings));
     let errors: Vec<&str> = crate::codes::error_codes().collect();
     set_at(props, "error.code", |s| s["enum"] = json!(errors));
     match kind {
@@ -42,7 +44,7 @@ pub fn schema(kind: &str) -> Result<Value, String> {
             }
             let body = body_schema(form, &forms.common);
             // The body keys go before `changes`, in form order.
-            let tail: Vec<(String, Value)> = ["changes", "extra_items", "warnings", "status", "error", "provenance"].iter().filter_map(|k| props.remove(*k).map(|v| (k.to_string(), v))).collect();
+            let tail: Vec<(String, Value)> = ["changes", "extra_items", "warnings", "findings", "status", "error", "provenance"].iter().filter_map(|k| props.remove(*k).map(|v| (k.to_string(), v))).collect();
             for (k, v) in body {
                 props.insert(k, v);
             }
@@ -51,7 +53,7 @@ pub fn schema(kind: &str) -> Result<Value, String> {
     }
     // Required: the envelope every record has, failed ones included (a failed record
     // has no body; inside the body every key is required).
-    const ENVELOPE: &[&str] = &["schema_version", "source", "kind", "form", "header", "organization", "changes", "extra_items", "warnings", "status"];
+    const ENVELOPE: &[&str] = &["schema_version", "source", "kind", "form", "header", "organization", "changes", "extra_items", "warnings", "findings", "status"];
     let required: Vec<&str> = ENVELOPE.iter().copied().filter(|k| props.contains_key(*k)).collect();
     root["title"] = json!(format!("piasheet record: {kind}"));
     root["required"] = json!(required);

@@ -131,7 +131,8 @@ fn count_dates_go_to_the_item_whose_heading_follows_them() {
     let got = extract(text.as_bytes());
     assert_eq!(got["threshold"]["handlers"]["as_of"], "2023-12-01");
     assert_eq!(got["threshold"]["target_population"]["as_of"], "2024-01-01");
-    // The only warning: the edit contradicts the change history, which is right.
-    let codes: Vec<&str> = got["warnings"].as_array().unwrap().iter().map(|w| w["code"].as_str().unwrap()).collect();
-    assert!(codes.iter().all(|c| *c == "latest_change_differs"), "{codes:?}");
+    // The only finding: the edit contradicts the change history, which is right.
+    let codes: Vec<&str> = got["findings"].as_array().unwrap().iter().map(|w| w["code"].as_str().unwrap()).collect();
+    assert!(!codes.is_empty() && codes.iter().all(|c| *c == "latest_change_differs"), "{codes:?}");
+    assert_eq!(got["warnings"], serde_json::json!([]));
 }
