@@ -25,6 +25,7 @@ pub mod rules;
 pub mod schema;
 pub mod batch;
 pub mod write;
+pub mod api;
 
 use normalize::key;
 use record::{ErrorInfo, Record, Source, Status, Warning};
