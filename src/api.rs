@@ -78,3 +78,44 @@ pub fn table_cells(record: &serde_json::Value) -> (Vec<String>, Vec<Vec<String>>
         .collect();
     (sheet, changes)
 }
+
+/// The `pattern` of each scalar leaf of the record schema that has one, by dotted
+/// path (`header.published_on` → `^[0-9]{4}-[0-9]{2}-[0-9]{2}$`): which columns are
+/// dates (and months, codes) for typed tables.
+pub fn leaf_patterns() -> Vec<(String, String)> {
+    use serde_json::Value;
+    fn resolve<'a>(s: &'a Value, root: &'a Value, depth: usize) -> Vec<&'a Value> {
+        if depth > 32 {
+            return vec![];
+        }
+        if let Some(name) = s.get("$ref").and_then(Value::as_str).and_then(|r| r.rsplit('/').next()) {
+            if let Some(def) = root.get("$defs").and_then(|d| d.get(name)) {
+                return resolve(def, root, depth + 1);
+            }
+        }
+        let mut out = vec![s];
+        for k in ["anyOf", "oneOf", "allOf"] {
+            for b in s.get(k).and_then(Value::as_array).into_iter().flatten() {
+                out.extend(resolve(b, root, depth + 1));
+            }
+        }
+        out
+    }
+    fn walk(s: &Value, root: &Value, path: &str, depth: usize, out: &mut Vec<(String, String)>) {
+        for s in resolve(s, root, depth) {
+            if let Some(p) = s.get("pattern").and_then(Value::as_str) {
+                if !out.iter().any(|(q, _)| q == path) {
+                    out.push((path.to_string(), p.to_string()));
+                }
+            }
+            for (k, sub) in s.get("properties").and_then(Value::as_object).into_iter().flatten() {
+                let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                walk(sub, root, &p, depth + 1, out);
+            }
+        }
+    }
+    let root = crate::codebook::schema();
+    let mut out = Vec::new();
+    walk(&root, &root, "", 0, &mut out);
+    out
+}

@@ -164,11 +164,19 @@ fn codebook_csv(kind: &str) -> PyResult<String> {
     piasheet::codebook::render_kind(kind, true).map(|s| s.trim_start_matches('\u{feff}').to_string()).map_err(PyValueError::new_err)
 }
 
-/// Columns of `sheets.csv`: (path, type, allowed values joined by ", ").
+/// Columns of `sheets.csv`: (path, type, pattern) — the schema's type (`integer |
+/// null`, `boolean | null`, `string`, …) and its `pattern` if any (dates, months, codes).
 #[pyfunction]
 fn sheet_columns() -> Vec<(String, String, String)> {
-    let mut cols: Vec<(String, String, String)> =
-        piasheet::codebook::sheet_leaves().into_iter().map(|l| (l.path, l.ty, l.allowed.join(", "))).collect();
+    let patterns = piasheet::api::leaf_patterns();
+    let pattern = |p: &str| patterns.iter().find(|(q, _)| q == p).map(|(_, x)| x.clone()).unwrap_or_default();
+    let mut cols: Vec<(String, String, String)> = piasheet::codebook::sheet_leaves()
+        .into_iter()
+        .map(|l| {
+            let pat = pattern(&l.path);
+            (l.path, l.ty, pat)
+        })
+        .collect();
     cols.push(("warnings".into(), "string".into(), String::new()));
     cols
 }
@@ -201,6 +209,18 @@ fn jsonl_tables(py: Python<'_>, path: PathBuf) -> PyResult<(Vec<Vec<String>>, Ve
     })
 }
 
+/// Expand paths as `piasheet extract` does: files as given, folders searched
+/// recursively for `*.txt` and `*.pdf` (sorted, symbolic-link loops and duplicate
+/// files left out). Returns the inputs and the paths that could not be walked
+/// (path, code, reason).
+#[pyfunction]
+fn discover(py: Python<'_>, paths: Vec<PathBuf>) -> (Vec<PathBuf>, Vec<(PathBuf, String, String)>) {
+    py.allow_threads(|| {
+        let d = piasheet::batch::discover(&paths);
+        (d.inputs.into_iter().map(|i| i.path).collect(), d.problems.into_iter().map(|p| (p.path, p.code.to_string(), p.reason)).collect())
+    })
+}
+
 /// Column names of `changes.csv`.
 #[pyfunction]
 fn change_columns() -> Vec<&'static str> {
@@ -219,6 +239,7 @@ fn _piasheet(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(sheet_columns, m)?)?;
     m.add_function(wrap_pyfunction!(jsonl_tables, m)?)?;
     m.add_function(wrap_pyfunction!(change_columns, m)?)?;
+    m.add_function(wrap_pyfunction!(discover, m)?)?;
     m.add_class::<Many>()?;
     m.add("WORKER_ARG", piasheet::pdf::WORKER_ARG)?;
     Ok(())
