@@ -263,3 +263,20 @@ def test_read_dataset_prefers_parquet(dataset, tmp_path):
     df.to_parquet(tmp_path / "sheets.parquet")
     back = piasheet.read_dataset(tmp_path)
     pd.testing.assert_frame_equal(back, df)
+
+
+def test_a_crashing_or_hanging_worker_fails_the_record_not_the_interpreter(repo, monkeypatch, tmp_path):
+    """The worker is a separate process: its crash (SIGSEGV) or hang is the record's problem."""
+    crash = tmp_path / "crash"
+    crash.write_text("#!/bin/sh\nkill -SEGV $$\n")
+    crash.chmod(0o755)
+    hang = tmp_path / "hang"
+    hang.write_text("#!/bin/sh\nexec sleep 30\n")
+    hang.chmod(0o755)
+    pdf = repo / "tests" / "fixtures" / "kiso-a.pdf"
+    monkeypatch.setenv("PIASHEET_EXE", str(crash))
+    r = piasheet.extract(pdf)
+    assert r["status"] == "failed" and r["error"]["code"] == "engine_crash", r["error"]
+    monkeypatch.setenv("PIASHEET_EXE", str(hang))
+    r = piasheet.extract(pdf, timeout=1)
+    assert r["status"] == "failed" and r["error"]["code"] == "timeout", r["error"]
