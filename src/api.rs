@@ -79,9 +79,9 @@ pub fn table_cells(record: &serde_json::Value) -> (Vec<String>, Vec<Vec<String>>
     (sheet, changes)
 }
 
-/// The `pattern` of each scalar leaf of the record schema that has one, by dotted
-/// path (`header.published_on` → `^[0-9]{4}-[0-9]{2}-[0-9]{2}$`): which columns are
-/// dates (and months, codes) for typed tables.
+/// The `format` (`date`), else the `pattern`, of each scalar leaf of the record schema
+/// that has one, by dotted path (`header.published_on` → `date`, `form.date` →
+/// `^[0-9]{4}-[0-9]{2}$`): which columns are dates (and months, codes) for typed tables.
 pub fn leaf_patterns() -> Vec<(String, String)> {
     use serde_json::Value;
     fn resolve<'a>(s: &'a Value, root: &'a Value, depth: usize) -> Vec<&'a Value> {
@@ -103,7 +103,8 @@ pub fn leaf_patterns() -> Vec<(String, String)> {
     }
     fn walk(s: &Value, root: &Value, path: &str, depth: usize, out: &mut Vec<(String, String)>) {
         for s in resolve(s, root, depth) {
-            if let Some(p) = s.get("pattern").and_then(Value::as_str) {
+            // `format` first (`date`), else the `pattern` (a month, a code).
+            if let Some(p) = s.get("format").and_then(Value::as_str).or_else(|| s.get("pattern").and_then(Value::as_str)) {
                 if !out.iter().any(|(q, _)| q == path) {
                     out.push((path.to_string(), p.to_string()));
                 }

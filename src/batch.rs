@@ -60,6 +60,9 @@ fn is_input(p: &Path) -> bool {
     matches!(p.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref(), Some("txt" | "pdf"))
 }
 
+/// The path that names standard input (`piasheet extract -`): one document, read whole.
+pub const STDIN: &str = "-";
+
 /// A path given or found that is not read: the walk could not go there, or it is not
 /// there. One stderr line and one `errors.jsonl` line each; the run goes on (exit 1).
 #[derive(Debug, Clone, PartialEq)]
@@ -125,6 +128,10 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
         d.inputs.push(Input { path, output });
     };
     for root in paths {
+        if root.as_os_str() == STDIN {
+            d.inputs.push(Input { path: root.clone(), output: PathBuf::from("stdin.json") });
+            continue;
+        }
         let problem = |d: &mut Discovery, path: &Path, code: &'static str, reason: String| {
             let after = d.inputs.len();
             d.problems.push(Problem { path: path.to_path_buf(), code, reason, after });
@@ -238,6 +245,15 @@ pub fn load(input: &Input, opts: &Options) -> Result<Vec<u8>, Box<Record>> {
         Box::new(crate::failed(source, code, reason))
     };
     let too_large = |n: u64| unreadable("too_large", format!("{n} bytes, over the limit of {} (--max-bytes)", opts.max_bytes), n);
+    if input.path.as_os_str() == STDIN {
+        // A pipe says nothing of its size: read up to one byte past the limit.
+        let mut bytes = Vec::new();
+        std::io::stdin().lock().take(opts.max_bytes.saturating_add(1)).read_to_end(&mut bytes).map_err(|e| unreadable("io", e.to_string(), 0))?;
+        if bytes.len() as u64 > opts.max_bytes {
+            return Err(too_large(bytes.len() as u64));
+        }
+        return Ok(bytes);
+    }
     // A FIFO, socket or device is refused on its `stat`, never opened: opening a FIFO
     // blocks until a writer comes (forever, and no timeout applies to open), and opening
     // a device can have effects of its own.

@@ -1,7 +1,14 @@
-//! Dataset files for researchers: `sheets.jsonl`, `sheets.csv`, `changes.csv`, written
-//! as a stream while the batch runs (rows in input order), so memory stays flat however
-//! many sheets there are.
+//! Dataset files for researchers: `sheets.jsonl`, `sheets.csv`, `changes.csv`, one long
+//! table per repeated block (`warnings.csv`, `files.csv`, …), the same tables typed as
+//! Parquet, and `datapackage.json` describing the CSV columns. Written as a stream while
+//! the batch runs (rows in input order), so memory stays flat however many sheets there
+//! are. Columns and their types come from the record's JSON Schema ([`layout`]).
 
+pub mod blocks;
+pub mod columnar;
+pub mod datapackage;
+
+use columnar::{Cell, Column, ParquetTable, TableSpec};
 use crate::write::AtomicFile;
 use serde_json::Value;
 use std::borrow::Cow;
@@ -14,23 +21,33 @@ use std::path::Path;
 pub struct Formats {
     /// One pretty JSON per input.
     pub json: bool,
+    /// `sheets.jsonl`.
     pub jsonl: bool,
+    /// `sheets.csv`, `changes.csv`, a CSV per repeated block, and `datapackage.json`.
     pub csv: bool,
+    /// `sheets.parquet`, `changes.parquet`, a Parquet file per repeated block.
+    pub parquet: bool,
 }
 
 impl Formats {
-    /// Parse `json,jsonl,csv` (any subset, comma-separated).
+    /// Parse `json,jsonl,csv,parquet` (any subset, comma-separated).
     pub fn parse(s: &str) -> Result<Formats, String> {
-        let mut f = Formats { json: false, jsonl: false, csv: false };
+        let mut f = Formats { json: false, jsonl: false, csv: false, parquet: false };
         for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             match part {
                 "json" => f.json = true,
                 "jsonl" => f.jsonl = true,
                 "csv" => f.csv = true,
-                other => return Err(format!("unknown format {other:?} (expected json, jsonl, csv)")),
+                "parquet" => f.parquet = true,
+                other => return Err(format!("unknown format {other:?} (expected json, jsonl, csv, parquet)")),
             }
         }
         Ok(f)
+    }
+
+    /// Whether any dataset file (made from every record's rows) is asked for.
+    pub fn rows(&self) -> bool {
+        self.jsonl || self.csv || self.parquet
     }
 }
 
@@ -50,6 +67,35 @@ pub fn sheet_columns() -> &'static [String] {
     })
 }
 
+/// The columns of every dataset table, typed from the record's JSON Schema (computed once).
+pub struct Layout {
+    /// `sheets.csv` / `sheets.parquet`, in [`sheet_columns`] order.
+    pub sheets: Vec<Column>,
+    /// `changes.csv` / `changes.parquet`: [`CHANGE_KEYS`] then [`CHANGE_FIELDS`].
+    pub changes: Vec<Column>,
+    /// The long tables the schema describes (see [`columnar::tables`]); blocks it does
+    /// not describe get their tables from the records ([`blocks`]).
+    pub tables: Vec<TableSpec>,
+    /// The record's top-level keys: each one is on every `sheets.jsonl` line.
+    pub top_keys: Vec<String>,
+}
+
+/// The dataset tables' columns (computed once from `codebook::schema()`).
+pub fn layout() -> &'static Layout {
+    static LAYOUT: std::sync::OnceLock<Layout> = std::sync::OnceLock::new();
+    LAYOUT.get_or_init(|| {
+        let schema = crate::codebook::schema();
+        let mut changes = columnar::typed(&schema, &CHANGE_KEYS.iter().map(|k| k.to_string()).collect::<Vec<_>>());
+        changes.extend(CHANGE_FIELDS.iter().map(|f| Column { name: f.to_string(), ty: columnar::column_type(&schema, &format!("changes[].{f}")) }));
+        Layout {
+            sheets: columnar::typed(&schema, sheet_columns()),
+            changes,
+            tables: columnar::tables(&schema, &["changes", "provenance"]),
+            top_keys: columnar::top_level_keys(&schema),
+        }
+    })
+}
+
 /// The dataset files being written: rows are appended in the order they come (the
 /// caller gives them in input order, so two runs over the same inputs give identical
 /// files), and the files are put in place whole by [`DatasetWriter::commit`].
@@ -57,38 +103,79 @@ pub struct DatasetWriter {
     jsonl: Option<AtomicFile>,
     sheets: Option<AtomicFile>,
     changes: Option<AtomicFile>,
+    /// The long tables of the repeated blocks (with `csv` or `parquet`).
+    blocks: Option<blocks::Blocks>,
+    pq_sheets: Option<ParquetTable<AtomicFile>>,
+    pq_changes: Option<ParquetTable<AtomicFile>>,
+    /// Where `datapackage.json` goes (with `csv`).
+    datapackage: Option<std::path::PathBuf>,
+}
+
+/// A CSV file with a BOM (so Excel reads it as UTF-8, not the local code page) and its header.
+fn csv_file(path: &Path, header: &[Column]) -> io::Result<AtomicFile> {
+    let mut f = AtomicFile::create(path)?;
+    f.write_all(b"\xEF\xBB\xBF")?;
+    f.write_all(&csv_row(header.iter().map(|c| c.name.as_str()))?)?;
+    Ok(f)
 }
 
 impl DatasetWriter {
     /// Start the files of `formats` in `out_dir` (none for `json` alone).
     pub fn create(out_dir: &Path, formats: &Formats) -> io::Result<DatasetWriter> {
+        let l = layout();
         let jsonl = formats.jsonl.then(|| AtomicFile::create(&out_dir.join("sheets.jsonl"))).transpose()?;
-        let (mut sheets, mut changes) = (None, None);
+        let mut w = DatasetWriter { jsonl, sheets: None, changes: None, blocks: None, pq_sheets: None, pq_changes: None, datapackage: None };
         if formats.csv {
-            // The BOM makes Excel read the file as UTF-8 instead of the local code page.
-            let mut s = AtomicFile::create(&out_dir.join("sheets.csv"))?;
-            s.write_all(b"\xEF\xBB\xBF")?;
-            s.write_all(&csv_row(sheet_columns().iter())?)?;
-            let mut c = AtomicFile::create(&out_dir.join("changes.csv"))?;
-            c.write_all(b"\xEF\xBB\xBF")?;
-            c.write_all(&csv_row(CHANGE_KEYS.iter().chain(CHANGE_FIELDS))?)?;
-            (sheets, changes) = (Some(s), Some(c));
+            w.sheets = Some(csv_file(&out_dir.join("sheets.csv"), &l.sheets)?);
+            w.changes = Some(csv_file(&out_dir.join("changes.csv"), &l.changes)?);
+            w.datapackage = Some(out_dir.join("datapackage.json"));
         }
-        Ok(DatasetWriter { jsonl, sheets, changes })
+        if formats.parquet {
+            let pq = |name: &str, cols: &[Column]| ParquetTable::create(AtomicFile::create(&out_dir.join(format!("{name}.parquet")))?, cols);
+            w.pq_sheets = Some(pq("sheets", &l.sheets)?);
+            w.pq_changes = Some(pq("changes", &l.changes)?);
+        }
+        if formats.csv || formats.parquet {
+            w.blocks = Some(blocks::Blocks::new(out_dir, formats.csv, formats.parquet, l.tables.clone())?);
+        }
+        Ok(w)
     }
 
+    /// Append one record's rows (in input order).
     pub fn append(&mut self, rows: &Rows) -> io::Result<()> {
         for (out, bytes) in [(&mut self.jsonl, &rows.jsonl), (&mut self.sheets, &rows.sheet), (&mut self.changes, &rows.changes)] {
             if let Some(out) = out.as_mut() {
                 out.write_all(bytes)?;
             }
         }
+        if let Some(b) = self.blocks.as_mut() {
+            b.append(&rows.sha256, &rows.items)?;
+        }
+        if let Some(t) = self.pq_sheets.as_mut().filter(|_| !rows.pq_sheet.is_empty()) {
+            t.push(&rows.pq_sheet)?;
+        }
+        if let Some(t) = self.pq_changes.as_mut() {
+            rows.pq_changes.iter().try_for_each(|r| t.push(r))?;
+        }
         Ok(())
     }
 
+    /// Finish every file and put it in place.
     pub fn commit(self) -> io::Result<()> {
-        for f in [self.jsonl, self.sheets, self.changes].into_iter().flatten() {
+        let mut files: Vec<AtomicFile> = [self.jsonl, self.sheets, self.changes].into_iter().flatten().collect();
+        for t in self.pq_sheets.into_iter().chain(self.pq_changes) {
+            files.push(t.finish()?);
+        }
+        for f in files {
             f.commit()?;
+        }
+        let tables = match self.blocks {
+            Some(b) => b.finish()?,
+            None => vec![],
+        };
+        if let Some(path) = self.datapackage {
+            let json = serde_json::to_vec_pretty(&datapackage::datapackage(layout(), &tables))?;
+            crate::write::atomic_write(&path, &json)?;
         }
         Ok(())
     }
@@ -101,6 +188,11 @@ pub struct Rows {
     jsonl: Vec<u8>,
     sheet: Vec<u8>,
     changes: Vec<u8>,
+    /// The items of the record's repeated blocks, and its checksum (their key).
+    items: Vec<blocks::Item>,
+    sha256: String,
+    pq_sheet: Vec<Cell>,
+    pq_changes: Vec<Vec<Cell>>,
 }
 
 impl Rows {
@@ -108,9 +200,25 @@ impl Rows {
     /// flattening runs in parallel.
     pub fn of(record: &Value, formats: &Formats) -> io::Result<Rows> {
         let mut rows = Rows::default();
+        let l = layout();
         if formats.jsonl {
-            serde_json::to_writer(&mut rows.jsonl, record)?;
+            write_complete(&mut rows.jsonl, record, &l.top_keys)?;
             rows.jsonl.push(b'\n');
+        }
+        if formats.csv || formats.parquet {
+            // `changes` has its own table, keyed as changes.csv always was.
+            rows.items = blocks::items(record, &["changes", "provenance"]);
+            rows.sha256 = record.pointer("/source/sha256").and_then(Value::as_str).unwrap_or_default().to_string();
+        }
+        if formats.parquet {
+            let values = columnar::leaves(record, &["changes", "warnings", "provenance"]);
+            let warnings = Value::String(warnings_cell(record));
+            rows.pq_sheet = l.sheets.iter().map(|c| columnar::cell(if c.name == "warnings" { Some(&warnings) } else { values.get(&c.name).copied() }, c.ty)).collect();
+            let keys: Vec<Cell> = l.changes[..CHANGE_KEYS.len()].iter().map(|c| columnar::cell(values.get(&c.name).copied(), c.ty)).collect();
+            for row in record.get("changes").and_then(Value::as_array).into_iter().flatten() {
+                let fields = l.changes[CHANGE_KEYS.len()..].iter().map(|c| columnar::cell(row.get(&c.name), c.ty));
+                rows.pq_changes.push(keys.iter().cloned().chain(fields).collect());
+            }
         }
         if formats.csv {
             let cells = flatten(record);
@@ -132,6 +240,48 @@ impl Rows {
         let record: Value = serde_json::from_slice(&bytes).map_err(|e| bad_data(path, e))?;
         Rows::of(&record, formats)
     }
+}
+
+/// A record's `sheets.jsonl` line (every top-level key, see [`Layout::top_keys`]), with
+/// its line end: also what `extract -o -` prints.
+pub fn jsonl_line(record: &Value) -> io::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    write_complete(&mut out, record, &layout().top_keys)?;
+    out.push(b'\n');
+    Ok(out)
+}
+
+/// A typed cell as CSV text: null is empty, dates ISO, booleans `true`/`false`.
+fn csv_cell(c: &Cell) -> String {
+    match c {
+        Cell::Null => String::new(),
+        Cell::Str(s) => s.clone(),
+        Cell::Int(n) => n.to_string(),
+        Cell::Bool(b) => b.to_string(),
+        Cell::Date(d) => columnar::format_date(*d),
+    }
+}
+
+/// A record as one JSON object with every top-level key of the schema, in schema order
+/// (null when the record lacks it, e.g. `error` on a record that did not fail), so
+/// readers that infer one schema from the lines (DuckDB, Polars) see the same keys on
+/// every line; keys not in the schema follow.
+fn write_complete(out: &mut Vec<u8>, record: &Value, keys: &[String]) -> io::Result<()> {
+    let Some(m) = record.as_object() else {
+        return serde_json::to_writer(out, record).map_err(io::Error::from);
+    };
+    out.push(b'{');
+    let extra = m.keys().filter(|k| !keys.contains(k));
+    for (i, k) in keys.iter().chain(extra).enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        serde_json::to_writer(&mut *out, k)?;
+        out.push(b':');
+        serde_json::to_writer(&mut *out, m.get(k).unwrap_or(&Value::Null))?;
+    }
+    out.push(b'}');
+    Ok(())
 }
 
 /// One CSV record as bytes.
@@ -187,6 +337,12 @@ pub fn flatten(record: &Value) -> HashMap<String, Cow<'_, str>> {
     }
     let mut out = HashMap::with_capacity(128);
     walk(record, &mut String::new(), &mut out);
+    out.insert("warnings".into(), Cow::Owned(warnings_cell(record)));
+    out
+}
+
+/// The `warnings` column: `code@path` of every warning, joined by `; `.
+pub fn warnings_cell(record: &Value) -> String {
     let warnings: Vec<String> = record
         .get("warnings")
         .and_then(Value::as_array)
@@ -194,6 +350,5 @@ pub fn flatten(record: &Value) -> HashMap<String, Cow<'_, str>> {
         .flatten()
         .map(|w| format!("{}@{}", scalar(w.get("code").unwrap_or(&Value::Null)), scalar(w.get("path").unwrap_or(&Value::Null))))
         .collect();
-    out.insert("warnings".into(), Cow::Owned(warnings.join("; ")));
-    out
+    warnings.join("; ")
 }

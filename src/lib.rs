@@ -23,6 +23,7 @@ pub mod reassemble;
 pub mod record;
 pub mod rules;
 pub mod schema;
+pub mod scraped;
 pub mod batch;
 pub mod write;
 pub mod api;
@@ -46,6 +47,7 @@ pub fn source_of(file: &str, bytes: &[u8], format: &str) -> Source {
         format: format.to_string(),
         encoding: None,
         pages: None,
+        text_layout: None,
     }
 }
 
@@ -71,13 +73,29 @@ pub fn extract_text_dump(file: &str, bytes: &[u8]) -> Record {
     if decode::looks_like_html(decoded.text.as_bytes()) {
         return failed(source, "not_a_sheet", "an HTML page (a saved web page?), not a text dump");
     }
-    let lines = reassemble::lines_of(&decoded.text);
-    let mut record = extract_lines(source, lines, None);
+    let shape = scraped::shape_of(&decoded.text);
+    source.text_layout = Some(shape.name().to_string());
+    let mut record = match scraped::rebuild(&decoded.text, shape) {
+        Some(rebuilt) => scraped_record(source, rebuilt),
+        None => extract_lines(source, reassemble::lines_of(&decoded.text), None),
+    };
     if decoded.replaced > 0 && record.status != Status::Failed {
         record.warnings.insert(
             0,
             Warning { path: "source.encoding".into(), code: "invalid_bytes".into(), message: format!("{} invalid UTF-8 sequence(s) replaced by U+FFFD", decoded.replaced) },
         );
+        record.status = Status::Partial;
+    }
+    record
+}
+
+/// Read reading-order lines rebuilt from a scraped text, as a PDF's layout is read.
+fn scraped_record(source: Source, rebuilt: scraped::Rebuilt) -> Record {
+    let lines = reassemble::lines_of(&rebuilt.lines.join("\n"));
+    let mut record = extract_lines(source, lines, rebuilt.change_rows.as_deref());
+    if rebuilt.unreadable_rows > 0 && record.status != Status::Failed {
+        let n = rebuilt.unreadable_rows;
+        record.warnings.push(Warning { path: "changes".into(), code: "unreadable_rows".into(), message: format!("{n} change row(s) could not be rebuilt from this text and are left out") });
         record.status = Status::Partial;
     }
     record

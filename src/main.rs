@@ -1,6 +1,8 @@
 //! The `piasheet` command line.
 
-use clap::{Parser, Subcommand};
+mod cli;
+
+use clap::{CommandFactory, Parser, Subcommand};
 use piasheet::batch;
 use piasheet::dataset::{DatasetWriter, Rows};
 use piasheet::write::AtomicFile;
@@ -42,9 +44,10 @@ enum Command {
     /// Errors go to stderr, one line per failed file, and to DIR/errors.jsonl (one JSON
     /// line per failed or partial input, in input order); a summary line ends the run.
     Extract {
-        /// Files or folders to read [default: input/]
+        /// Files or folders to read; `-` reads one document from stdin [default: input/]
         paths: Vec<PathBuf>,
-        /// Output folder [default: output/]
+        /// Output folder [default: output/]; `-` prints the records as JSONL on stdout
+        /// (the sheets.jsonl lines; errors and the summary on stderr; nothing written).
         #[arg(short, long, value_name = "DIR")]
         output: Option<PathBuf>,
         /// Add `provenance`: the source lines each value was read from.
@@ -77,8 +80,9 @@ enum Command {
         #[arg(short, long)]
         quiet: bool,
         /// Outputs, comma-separated: json (one file per input), jsonl (DIR/sheets.jsonl),
-        /// csv (DIR/sheets.csv and DIR/changes.csv).
-        #[arg(long, value_name = "LIST", default_value = "json,jsonl,csv")]
+        /// csv (DIR/sheets.csv, DIR/changes.csv, a CSV per repeated block and
+        /// DIR/datapackage.json), parquet (the same tables typed, as DIR/*.parquet).
+        #[arg(long, value_name = "LIST", default_value = "json,jsonl,csv,parquet")]
         format: String,
         /// Also read the form descriptions (`*.json`) in DIR: a new kind or version, or a
         /// correction of a built-in one (same `id`), without rebuilding. See rules/.
@@ -102,15 +106,41 @@ enum Command {
         #[arg(long, default_value = "kiso")]
         kind: String,
     },
-    /// Compare two records field by field (source, warnings, status, provenance left out).
+    /// Compare two records, or two datasets, field by field.
+    ///
+    /// Two records (*.json): fields that differ, 変更箇所 and other repeated rows matched
+    /// by content (added / removed / changed), warnings and findings gained and lost,
+    /// and a caution when the two are different bodies, affairs or kinds (source,
+    /// status, error, provenance left out). Two datasets (output folders or
+    /// sheets.jsonl files): sheets keyed by body (団体コード, else name), kind and
+    /// 評価書番号, listed as added, removed, or changed field by field.
     ///
     /// Exit status: 0 equal, 1 different, 2 error (as diff(1)).
     Diff {
+        /// The old record (*.json), output folder or sheets.jsonl
         old: PathBuf,
+        /// The new record (*.json), output folder or sheets.jsonl
         new: PathBuf,
-        /// JSON output: [{"path", "old", "new"}].
+        /// JSON output: {"cautions", "differences": [{"path", "change", "old", "new"}]}
+        /// (datasets: {"added", "removed", "changed", "unchanged", "cautions"}).
         #[arg(long)]
         json: bool,
+        /// Write one self-contained HTML page (old and new side by side, changes
+        /// highlighted) to FILE instead (`-`: stdout).
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
+    },
+    /// Print a shell completion script (e.g. `piasheet completions bash > /etc/bash_completion.d/piasheet`).
+    Completions {
+        /// bash, zsh, fish, elvish or powershell
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff: `piasheet man | man -l -`), or write one page per
+    /// subcommand into a folder.
+    Man {
+        /// Write piasheet.1 and piasheet-SUBCOMMAND.1 here instead of printing.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
     },
 }
 
@@ -154,6 +184,16 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             }
+            if output.as_deref().is_some_and(|o| o.as_os_str() == "-") {
+                if resume {
+                    eprintln!("piasheet: --resume needs an output folder, not -o -");
+                    return ExitCode::from(2);
+                }
+                if let Some(n) = jobs {
+                    let _ = rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global();
+                }
+                return cli::stdout::extract(cli::stdout::Options { paths, provenance, max_bytes, timeout, quiet, max_memory });
+            }
             match piasheet::dataset::Formats::parse(&format) {
                 Ok(formats) => {
                     let opts = batch::Options {
@@ -175,7 +215,9 @@ fn main() -> ExitCode {
         }
         Command::Schema { kind } => print(piasheet::schema::schema(&kind).and_then(|s| serde_json::to_string_pretty(&s).map_err(|e| e.to_string()))),
         Command::Codebook { csv, kind } => print(piasheet::codebook::render_kind(&kind, csv)),
-        Command::Diff { old, new, json } => diff(&old, &new, json),
+        Command::Diff { old, new, json, html } => cli::diff::run(&old, &new, json, html.as_deref()),
+        Command::Completions { shell } => cli::docs::completions(shell, Cli::command()),
+        Command::Man { dir } => cli::docs::man(Cli::command(), dir.as_deref()),
     }
 }
 
@@ -193,33 +235,6 @@ fn print(text: Result<String, String>) -> ExitCode {
             ExitCode::from(2)
         }
     }
-}
-
-fn diff(old: &std::path::Path, new: &std::path::Path, json: bool) -> ExitCode {
-    let read = |p: &std::path::Path| -> Result<serde_json::Value, String> {
-        let bytes = std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?;
-        serde_json::from_slice(&bytes).map_err(|e| format!("{}: not a record: {e}", p.display()))
-    };
-    let (a, b) = match (read(old), read(new)) {
-        (Ok(a), Ok(b)) => (a, b),
-        (Err(e), _) | (_, Err(e)) => {
-            eprintln!("piasheet: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let diffs = piasheet::diff::diff(&a, &b);
-    let text = if json { serde_json::to_string_pretty(&diffs).map_err(|e| e.to_string()) } else { Ok(piasheet::diff::render_text(&diffs)) };
-    match text {
-        Ok(t) => {
-            use std::io::Write;
-            let _ = write!(std::io::stdout(), "{}{}", t, if json { "\n" } else { "" });
-        }
-        Err(e) => {
-            eprintln!("piasheet: {e}");
-            return ExitCode::from(2);
-        }
-    }
-    ExitCode::from(if diffs.is_empty() { 0 } else { 1 })
 }
 
 fn extract(paths: Vec<PathBuf>, opts: batch::Options, jobs: Option<usize>, keep_stale: bool, quiet: bool, formats: piasheet::dataset::Formats) -> ExitCode {
@@ -284,7 +299,7 @@ fn extract(paths: Vec<PathBuf>, opts: batch::Options, jobs: Option<usize>, keep_
             None
         }
     };
-    let want_rows = dataset.is_some() && (formats.jsonl || formats.csv);
+    let want_rows = dataset.is_some() && formats.rows();
     // On the worker threads: write the record's JSON, make its dataset rows.
     let on_record = |input: &batch::Input, record: Option<&piasheet::record::Record>| -> batch::Written<Option<Rows>> {
         let target = out_dir.join(&input.output);

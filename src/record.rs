@@ -56,6 +56,10 @@ pub struct Source {
     pub format: String,
     pub encoding: Option<String>,
     pub pages: Option<u32>,
+    /// Shape of a text input, named after the tool that made it (`pdftotext_layout`,
+    /// `pymupdf_sort`, `pdf_extract`, … see `scraped::TextLayout`); `null` for PDFs (every
+    /// record has the key, so typed readers see one column type).
+    pub text_layout: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]

@@ -140,6 +140,10 @@ fn non_null(v: &mut Value) -> &mut Value {
 fn nullable_pattern(s: &mut Value, pattern: &str) {
     s["type"] = json!(["string", "null"]);
     s["pattern"] = json!(pattern);
+    if pattern == DATE {
+        // `format: date` is what typed readers (Parquet's Date32) go by.
+        s["format"] = json!("date");
+    }
 }
 
 /// The 基礎 body: choice codes and labels from the rules file's lists.
@@ -205,15 +209,15 @@ pub fn leaf_schemas(form: &Form, common: &Common) -> Vec<(String, Value)> {
             FieldType::Box => out.push((leaf.path, json!({"type": ["boolean", "null"]}))),
             FieldType::Count => out.push((leaf.path, json!({"type": ["integer", "null"], "minimum": 0}))),
             FieldType::Date => {
-                out.push((leaf.path.clone(), json!({"type": ["string", "null"], "pattern": DATE})));
+                out.push((leaf.path.clone(), json!({"type": ["string", "null"], "pattern": DATE, "format": "date"})));
                 if f.with_text {
                     out.push((format!("{}_text", leaf.path), string));
                 }
             }
             FieldType::Period => {
                 let mut p = Map::new();
-                p.insert("from".into(), json!({"type": ["string", "null"], "pattern": DATE}));
-                p.insert("to".into(), json!({"type": ["string", "null"], "pattern": DATE}));
+                p.insert("from".into(), json!({"type": ["string", "null"], "pattern": DATE, "format": "date"}));
+                p.insert("to".into(), json!({"type": ["string", "null"], "pattern": DATE, "format": "date"}));
                 p.insert("text".into(), json!({"type": "string"}));
                 out.push((leaf.path, nullable(object(p))));
             }

@@ -20,6 +20,7 @@ fn lines_with<'a>(stderr: &'a str, needle: &str) -> Vec<&'a str> {
 }
 
 /// Record files (`*.json`) below `dir`, relative, sorted.
+/// The records written below `dir` (not the dataset's description, datapackage.json).
 fn records(dir: &Path) -> Vec<String> {
     let mut found = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
@@ -28,7 +29,7 @@ fn records(dir: &Path) -> Vec<String> {
             let p = e.unwrap().path();
             if p.is_dir() {
                 stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "json") {
+            } else if p.extension().is_some_and(|x| x == "json") && p.file_name().is_some_and(|n| n != "datapackage.json") {
                 found.push(p.strip_prefix(dir).unwrap().to_string_lossy().into_owned());
             }
         }

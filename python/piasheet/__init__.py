@@ -157,9 +157,11 @@ def diff(a: Union[Dict[str, Any], PathLike], b: Union[Dict[str, Any], PathLike])
     """Field-by-field differences between two records (e.g. two years of one sheet).
 
     ``a`` and ``b`` are records (dicts, as :func:`extract` returns) or paths of
-    record JSON files. Returns ``[{"path", "old", "new"}, …]`` in the order of ``a``
-    (then fields only in ``b``); ``source``, ``warnings``, ``status`` and
-    ``provenance`` are left out — only what the sheets say. A choice is one field.
+    record JSON files. Returns ``[{"path", "change", "old", "new"}, …]`` in the order
+    of ``a`` (then what only ``b`` has), as ``piasheet diff --json``: ``change`` is
+    ``changed`` (a field), ``added`` / ``removed`` (a repeated row such as a 変更箇所
+    row, matched by content) or ``gained`` / ``lost`` (a warning). ``source``,
+    ``status``, ``error`` and ``provenance`` are left out.
     """
 
     def text(x: Union[Dict[str, Any], PathLike]) -> str:
@@ -184,8 +186,7 @@ def codebook(kind: str = "kiso") -> "pandas.DataFrame":
 
 
 _TABLES = ("sheets", "changes", "errors")
-_DATE = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
-_MONTH = "^[0-9]{4}-[0-9]{2}$"
+_DATE = ("date", "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")  # the schema's format, or its pattern
 
 
 def _dates(s: "pandas.Series", fmt: str) -> "pandas.Series":
@@ -205,10 +206,8 @@ def _typed_sheets(frame: "pandas.DataFrame") -> "pandas.DataFrame":
         s = frame[col]
         ty, pattern = types.get(col, ("string | null", ""))
         nullable = "null" in ty
-        if pattern == _DATE:
+        if pattern in _DATE:
             out[col] = _dates(s, "%Y-%m-%d")
-        elif pattern == _MONTH:  # form.date, the form version's month: 2019-01
-            out[col] = _dates(s, "%Y-%m")
         elif ty.startswith("integer"):
             out[col] = pd.to_numeric(s.where(s != ""), errors="coerce").astype("Int64")
         elif ty.startswith("boolean"):
@@ -216,6 +215,43 @@ def _typed_sheets(frame: "pandas.DataFrame") -> "pandas.DataFrame":
         else:
             t = s.astype(object).astype(pd.StringDtype())
             out[col] = t.where(t != "") if nullable else t
+    return pd.DataFrame(out, columns=list(frame.columns))
+
+
+def _typed_parquet(path: str) -> "pandas.DataFrame":
+    """A Parquet table with the same pandas dtypes as the tables built from JSON/CSV:
+    dates datetime64[ns], integers Int64, booleans boolean, texts string (NA for null)."""
+    import datetime
+
+    import pandas as pd
+    from pandas.api import types as t
+
+    try:
+        frame = pd.read_parquet(path, dtype_backend="numpy_nullable")
+    except TypeError:  # pandas < 2.0
+        frame = pd.read_parquet(path)
+    out = {}
+    for col in frame.columns:
+        s = frame[col]
+        if t.is_datetime64_any_dtype(s.dtype):
+            s = s.dt.tz_localize(None) if getattr(s.dt, "tz", None) is not None else s
+            out[col] = s.astype("datetime64[ns]")
+        elif t.is_bool_dtype(s.dtype):
+            out[col] = s.astype("boolean")
+        elif t.is_integer_dtype(s.dtype):
+            out[col] = s.astype("Int64")
+        elif t.is_float_dtype(s.dtype):
+            out[col] = s.astype("Float64")
+        elif t.is_string_dtype(s.dtype) or s.dtype == object:
+            present = s.dropna()
+            if len(present) and all(isinstance(x, datetime.date) for x in present):
+                out[col] = pd.to_datetime(s).astype("datetime64[ns]")
+            elif len(present) == 0 or all(isinstance(x, str) for x in present):
+                out[col] = s.astype(object).astype(pd.StringDtype())
+            else:
+                out[col] = s
+        else:
+            out[col] = s
     return pd.DataFrame(out, columns=list(frame.columns))
 
 
@@ -238,12 +274,13 @@ def read_dataset(folder: PathLike, table: str = "sheets") -> "pandas.DataFrame":
     ``table`` is ``"sheets"`` (one row per sheet, every scalar field a column named
     by its dotted path), ``"changes"`` (one row per 変更箇所 row, with the sheet's
     keys) or ``"errors"`` (``errors.jsonl``); any other table the folder holds as
-    ``<table>.parquet`` can be named too. ``<table>.parquet`` is read as it is when
-    present; otherwise the frame is built from ``sheets.jsonl`` (or ``sheets.csv`` /
+    ``<table>.parquet`` can be named too. ``<table>.parquet`` is read when
+    present (its column types, in the same pandas dtypes as below); otherwise the frame
+    is built from ``sheets.jsonl`` (or ``sheets.csv`` /
     ``changes.csv``) with the schema's types:
 
-    - dates (``header.published_on``, ``….as_of``, ``changes.date``) → ``datetime64``
-      (``form.date``, a month, → its first day); missing → ``NaT``;
+    - dates (``header.published_on``, ``….as_of``, ``changes.date``) → ``datetime64[ns]``;
+      missing → ``NaT`` (``form.date``, a month such as ``2019-01``, stays a string);
     - codes and texts (``organization.lg_code``, ``header.evaluation_number``, …) →
       pandas ``string`` (leading zeros kept); missing → ``<NA>``;
     - check boxes → nullable ``boolean``; counts and choice codes → nullable ``Int64``.
@@ -257,7 +294,13 @@ def read_dataset(folder: PathLike, table: str = "sheets") -> "pandas.DataFrame":
         raise ValueError(f"not a table name: {table!r}")
     parquet = os.path.join(root, f"{table}.parquet")
     if os.path.isfile(parquet):
-        return pd.read_parquet(parquet)
+        frame = _typed_parquet(parquet)
+        # Dates by the schema, also in a column Parquet could not type (all null).
+        dates = {"changes": {"date"}, "sheets": {p for p, _, f in _piasheet.sheet_columns() if f in _DATE}}.get(table, set())
+        for col in dates & set(frame.columns):
+            if str(frame[col].dtype) != "datetime64[ns]":
+                frame[col] = pd.to_datetime(frame[col].astype(object), errors="coerce").astype("datetime64[ns]")
+        return frame
     if table not in _TABLES:
         raise ValueError(f"table must be one of {', '.join(_TABLES)} (or have a {table}.parquet), not {table!r}")
     if table == "errors":

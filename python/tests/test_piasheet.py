@@ -173,7 +173,8 @@ def test_diff(repo):
     assert piasheet.diff(a, a) == []
     b = json.loads(json.dumps(a))
     b["header"]["evaluator"] = "郡山市長"
-    assert piasheet.diff(a, b) == [{"path": "header.evaluator", "old": "いわき市長", "new": "郡山市長"}]
+    [d] = [d for d in piasheet.diff(a, b) if d["path"] == "header.evaluator"]
+    assert (d["change"], d["old"], d["new"]) == ("changed", "いわき市長", "郡山市長")
     golden = repo / "tests" / "golden" / f"{SEED}.json"
     assert isinstance(piasheet.diff(golden, a), list)
 
@@ -202,7 +203,7 @@ def dataset(repo, shared, tmp_path_factory):
 EXPECTED_DTYPES = {
     "source.bytes": "Int64",
     "source.pages": "Int64",
-    "form.date": "datetime64[ns]",
+    "form.date": "string",
     "form.number": "Int64",
     "header.published_on": "datetime64[ns]",
     "header.approved_on": "datetime64[ns]",
@@ -230,19 +231,41 @@ def check_sheets(df, n):
     assert seed["header.evaluator"] == "いわき市長"
 
 
-def test_read_dataset_from_jsonl(dataset, repo, shared):
-    df = piasheet.read_dataset(dataset)
+def test_read_dataset(dataset, repo, shared):
+    """The folder as the CLI wrote it (sheets.parquet when the CLI writes Parquet)."""
+    check_sheets(piasheet.read_dataset(dataset), len(fixtures(repo, shared)))
+
+
+def only(dataset, tmp_path, names):
+    for name in names:
+        shutil.copy(dataset / name, tmp_path / name)
+    return tmp_path
+
+
+def test_read_dataset_from_jsonl(dataset, repo, shared, tmp_path):
+    df = piasheet.read_dataset(only(dataset, tmp_path, ["sheets.jsonl"]))
     check_sheets(df, len(fixtures(repo, shared)))
 
 
 def test_read_dataset_from_csv_only(dataset, repo, shared, tmp_path):
-    for name in ("sheets.csv", "changes.csv"):
-        shutil.copy(dataset / name, tmp_path / name)
-    from_csv = piasheet.read_dataset(tmp_path)
+    csv_dir, jsonl_dir = tmp_path / "csv", tmp_path / "jsonl"
+    csv_dir.mkdir()
+    jsonl_dir.mkdir()
+    from_csv = piasheet.read_dataset(only(dataset, csv_dir, ["sheets.csv", "changes.csv"]))
     check_sheets(from_csv, len(fixtures(repo, shared)))
-    from_jsonl = piasheet.read_dataset(dataset)
+    from_jsonl = piasheet.read_dataset(only(dataset, jsonl_dir, ["sheets.jsonl"]))
     pd.testing.assert_frame_equal(from_csv, from_jsonl)
-    pd.testing.assert_frame_equal(piasheet.read_dataset(tmp_path, "changes"), piasheet.read_dataset(dataset, "changes"))
+    pd.testing.assert_frame_equal(piasheet.read_dataset(csv_dir, "changes"), piasheet.read_dataset(jsonl_dir, "changes"))
+
+
+def test_parquet_and_jsonl_give_the_same_frame(dataset, tmp_path):
+    if not (dataset / "sheets.parquet").is_file():
+        pytest.skip("this piasheet writes no Parquet")
+    from_parquet = piasheet.read_dataset(dataset)
+    from_jsonl = piasheet.read_dataset(only(dataset, tmp_path, ["sheets.jsonl"]))
+    common = [c for c in from_jsonl.columns if c in from_parquet.columns]
+    assert set(EXPECTED_DTYPES) <= set(common)
+    pd.testing.assert_frame_equal(from_parquet[common], from_jsonl[common])
 
 
 def test_read_dataset_changes_and_errors(dataset):

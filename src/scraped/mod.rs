@@ -1,0 +1,277 @@
+//! Text scraped by other extractors (pdftotext, pdfminer.six, PyMuPDF, pdfplumber) or
+//! copied from mirror sites: recognise the shape of the text ([`shape_of`]) and, where
+//! the shape keeps enough of the page's geometry, rebuild the same reading-order lines
+//! and 変更箇所 rows the PDF path builds from glyphs ([`rebuild`]). The extractor then
+//! reads them exactly as it reads a PDF's layout.
+//!
+//! Nothing here knows the form's labels or answers: only the shape of the text
+//! (columns, row bands, blank lines, dates, 事前/事後 tokens).
+
+mod layout;
+mod mirror;
+mod plumber;
+mod shape;
+
+pub use shape::shape_of;
+
+use crate::pdf::TableRow;
+
+/// The shape of a text dump, named after the tool that makes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TextLayout {
+    /// The Rust crate pdf-extract (drawing order; the seed's shape).
+    PdfExtract,
+    /// `pdftotext` (poppler) default: column by column, form feeds.
+    Pdftotext,
+    /// `pdftotext -layout`: rows padded with spaces to the glyphs' columns.
+    PdftotextLayout,
+    /// `pdftotext -raw`: content-stream order, no blank lines.
+    PdftotextRaw,
+    /// pdfminer.six `pdf2txt.py`: text boxes one after another, form feeds.
+    Pdfminer,
+    /// PyMuPDF `get_text()`: one span per line, content-stream order.
+    Pymupdf,
+    /// PyMuPDF `get_text(sort=True)`: rows padded with spaces.
+    PymupdfSort,
+    /// pdfplumber `extract_text()`: visual rows, cells joined by single spaces.
+    Pdfplumber,
+    /// A mirror site's text view, one cell per line.
+    MirrorLines,
+    /// A mirror site's text view, each page flattened into long lines.
+    MirrorFlat,
+    /// Reading order (label then value), e.g. piasheet's own `text-dump`.
+    ReadingOrder,
+}
+
+impl TextLayout {
+    pub const ALL: [TextLayout; 11] = [
+        TextLayout::PdfExtract,
+        TextLayout::Pdftotext,
+        TextLayout::PdftotextLayout,
+        TextLayout::PdftotextRaw,
+        TextLayout::Pdfminer,
+        TextLayout::Pymupdf,
+        TextLayout::PymupdfSort,
+        TextLayout::Pdfplumber,
+        TextLayout::MirrorLines,
+        TextLayout::MirrorFlat,
+        TextLayout::ReadingOrder,
+    ];
+
+    /// Stable snake_case name (the value of `source.text_layout`).
+    pub fn name(self) -> &'static str {
+        match self {
+            TextLayout::PdfExtract => "pdf_extract",
+            TextLayout::Pdftotext => "pdftotext",
+            TextLayout::PdftotextLayout => "pdftotext_layout",
+            TextLayout::PdftotextRaw => "pdftotext_raw",
+            TextLayout::Pdfminer => "pdfminer",
+            TextLayout::Pymupdf => "pymupdf",
+            TextLayout::PymupdfSort => "pymupdf_sort",
+            TextLayout::Pdfplumber => "pdfplumber",
+            TextLayout::MirrorLines => "mirror_lines",
+            TextLayout::MirrorFlat => "mirror_flat",
+            TextLayout::ReadingOrder => "reading_order",
+        }
+    }
+}
+
+impl std::fmt::Display for TextLayout {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Reading-order lines rebuilt from a scraped text, with the change rows where the
+/// shape allowed rebuilding them.
+#[derive(Debug, Clone, Default)]
+pub struct Rebuilt {
+    /// Reading-order lines (the same conventions as [`crate::pdf::PdfLayout::lines`]).
+    pub lines: Vec<String>,
+    /// 変更箇所 rows, cells left to right. `None`: the shape does not tell the cells
+    /// apart; the extractor reads the rows from `lines` as for any text dump.
+    pub change_rows: Option<Vec<TableRow>>,
+    /// Change rows seen but not rebuilt (left out rather than guessed).
+    pub unreadable_rows: usize,
+}
+
+/// Rebuild reading-order lines (and change rows) from a text of this shape. `None`:
+/// the text is read as it is.
+pub fn rebuild(text: &str, shape: TextLayout) -> Option<Rebuilt> {
+    match shape {
+        TextLayout::PdftotextLayout | TextLayout::PymupdfSort => Some(layout::rebuild(text, shape)),
+        TextLayout::MirrorLines | TextLayout::MirrorFlat => mirror::rebuild(text, shape),
+        // Column by column, or rows with their cells joined by single spaces: the text
+        // stays as it is, but the change rows cannot be told apart. None is given rather
+        // than wrong ones; the rows seen are counted.
+        TextLayout::Pdfplumber => {
+            let lines: Vec<String> = text.split('\n').map(str::to_string).collect();
+            let rows = change_dates(text);
+            // The body only: the change pages stay as they are.
+            let end = lines.iter().position(|l| l.trim() == "変更箇所").unwrap_or(lines.len());
+            let mut out = plumber::questions_in_order(&lines[..end]);
+            out.extend_from_slice(&lines[end..]);
+            Some(Rebuilt { lines: out, change_rows: (rows > 0).then(Vec::new), unreadable_rows: rows })
+        }
+        TextLayout::Pdftotext | TextLayout::PdftotextRaw | TextLayout::Pdfminer | TextLayout::Pymupdf => {
+            let rows = change_dates(text);
+            let lines: Vec<String> = text.split('\n').map(str::to_string).collect();
+            // The cover's 番号/名称 labels and values one per line; a stamp cut in two.
+            let lines = join_stamp(mirror::cover_fix(&lines).unwrap_or(lines));
+            Some(Rebuilt { lines, change_rows: (rows > 0).then(Vec::new), unreadable_rows: rows })
+        }
+        TextLayout::ReadingOrder => dump_rows(text),
+        TextLayout::PdfExtract => None,
+    }
+}
+
+/// piasheet's own `text-dump` of a PDF: reading-order lines, then `# 変更箇所` and the
+/// change rows as tab-separated cells (`\n` for a newline inside a cell).
+fn dump_rows(text: &str) -> Option<Rebuilt> {
+    let lines: Vec<&str> = text.split('\n').map(|l| l.trim_end_matches('\r')).collect();
+    let at = lines.iter().position(|l| *l == "# 変更箇所")?;
+    let mut rows = Vec::new();
+    for l in &lines[at + 1..] {
+        if l.trim().is_empty() {
+            continue;
+        }
+        let cells: Vec<String> = l.split('\t').map(|c| c.replace("\\n", "\n")).collect();
+        if cells.len() != 6 || leading_date(&cells[0]).is_none() {
+            return None;
+        }
+        rows.push(TableRow { page: 0, cells });
+    }
+    let body = lines[..at].iter().map(|l| l.replace('\u{c}', "")).collect();
+    Some(Rebuilt { lines: body, change_rows: Some(rows), unreadable_rows: 0 })
+}
+
+/// The version stamp cut over two lines (`[平成31年１月` / blank / `様式２]`) put back on one.
+fn join_stamp(mut lines: Vec<String>) -> Vec<String> {
+    let mut i = 0;
+    while i < lines.len() {
+        let t = lines[i].trim();
+        if t.starts_with(['[', '［']) && !t.contains([']', '］']) && t.chars().count() <= 12 {
+            if let Some(j) = (i + 1..lines.len().min(i + 4)).find(|&j| !lines[j].trim().is_empty()) {
+                let u = lines[j].trim();
+                if u.ends_with([']', '］']) && !u.contains(['[', '［']) && u.chars().count() <= 8 {
+                    lines[i] = format!("{} {}", t, u);
+                    lines.drain(i + 1..=j);
+                }
+            }
+        }
+        i += 1;
+    }
+    lines
+}
+
+/// How many 変更箇所 rows a text holds: every row has one 提出時期 (事前 / 事後), in
+/// whatever order the tool printed the cells; without them, the lines of the change
+/// pages that start with a date followed by nothing or by an item.
+pub(crate) fn change_dates(text: &str) -> usize {
+    let compact = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    let lines: Vec<&str> = text.split('\n').collect();
+    let Some(start) = lines.iter().position(|l| compact(l).ends_with("変更箇所") && compact(l).chars().count() <= 8) else { return 0 };
+    let pages = &lines[start + 1..];
+    let timings = pages.iter().flat_map(|l| l.split_whitespace()).filter(|w| is_timing(w.trim_matches('\u{c}'))).count();
+    if timings > 0 {
+        return timings;
+    }
+    pages
+        .iter()
+        .filter(|l| {
+            let t = l.trim().trim_start_matches('\u{c}');
+            leading_date(t).is_some_and(|n| {
+                let rest = t[n..].trim_start();
+                rest.is_empty() || rest.starts_with(['Ⅰ', 'Ⅱ', 'Ⅲ', 'Ⅳ', 'Ⅴ', 'Ⅵ', 'Ⅶ'])
+            })
+        })
+        .count()
+}
+
+/// A date of the 和暦 form at the start of `s` (`令和5年9月11日`, `平成31年１月1日`, also with
+/// full-width digits); its byte length.
+pub(crate) fn leading_date(s: &str) -> Option<usize> {
+    let mut chars = s.char_indices().peekable();
+    let mut era = String::new();
+    for _ in 0..2 {
+        let (_, c) = chars.next()?;
+        era.push(c);
+    }
+    if !matches!(era.as_str(), "令和" | "平成" | "昭和") {
+        return None;
+    }
+    let digits = |chars: &mut std::iter::Peekable<std::str::CharIndices>, allow_gan: bool| -> bool {
+        let mut n = 0;
+        while let Some(&(_, c)) = chars.peek() {
+            if c.is_ascii_digit() || ('０'..='９').contains(&c) || (allow_gan && n == 0 && c == '元') {
+                chars.next();
+                n += 1;
+                if c == '元' {
+                    break;
+                }
+            } else if c == ' ' && n > 0 {
+                chars.next();
+            } else {
+                break;
+            }
+        }
+        n > 0 && n <= 2
+    };
+    for (unit, gan) in [('年', true), ('月', false), ('日', false)] {
+        while chars.peek().map(|&(_, c)| c == ' ') == Some(true) {
+            chars.next();
+        }
+        if !digits(&mut chars, gan) {
+            return None;
+        }
+        while chars.peek().map(|&(_, c)| c == ' ') == Some(true) {
+            chars.next();
+        }
+        let (i, c) = chars.next()?;
+        if c != unit {
+            return None;
+        }
+        if unit == '日' {
+            return Some(i + c.len_utf8());
+        }
+    }
+    None
+}
+
+/// 事前 / 事後 (the 提出時期 cell).
+pub(crate) fn is_timing(s: &str) -> bool {
+    matches!(s, "事前" | "事後")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_at_line_start() {
+        assert_eq!(leading_date("令和5年9月11日 Ⅰ８"), Some("令和5年9月11日".len()));
+        assert_eq!(leading_date("平成31年１月１日"), Some("平成31年１月１日".len()));
+        assert_eq!(leading_date("令和元年10月4日"), Some("令和元年10月4日".len()));
+        assert_eq!(leading_date("令和5年9月"), None);
+        assert_eq!(leading_date("平成"), None);
+    }
+
+    #[test]
+    fn text_dump_rows() {
+        let t = "公表日 令和5年9月11日\n\u{c}変更箇所\n# 変更箇所\n令和5年9月11日\tⅠ１③システムの名称\tＡ\tＢ\\nＣ\t事後\t\n";
+        let r = rebuild(t, TextLayout::ReadingOrder).unwrap();
+        let rows = r.change_rows.unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].cells, ["令和5年9月11日", "Ⅰ１③システムの名称", "Ａ", "Ｂ\nＣ", "事後", ""]);
+        assert_eq!(r.lines, ["公表日 令和5年9月11日", "変更箇所"]);
+    }
+
+    #[test]
+    fn names_are_stable() {
+        let names: Vec<&str> = TextLayout::ALL.iter().map(|s| s.name()).collect();
+        assert_eq!(
+            names,
+            ["pdf_extract", "pdftotext", "pdftotext_layout", "pdftotext_raw", "pdfminer", "pymupdf", "pymupdf_sort", "pdfplumber", "mirror_lines", "mirror_flat", "reading_order"]
+        );
+    }
+}
