@@ -26,6 +26,7 @@ pub mod schema;
 pub mod scraped;
 pub mod batch;
 pub mod write;
+pub mod api;
 
 use normalize::key;
 use record::{ErrorInfo, Record, Source, Status, Warning};
