@@ -900,14 +900,19 @@ mod two_pass {
     }
 
     /// The left-out cells, in order.
-    fn cells_of(lines: &[&Line]) -> Vec<Vec<String>> {
+    /// With each cell: whether a blank line comes before it (a blank line never falls
+    /// inside a row's cells).
+    fn cells_of(lines: &[&Line]) -> (Vec<Vec<String>>, Vec<bool>) {
         let mut cells: Vec<Vec<String>> = Vec::new();
+        let mut blank: Vec<bool> = Vec::new();
         let mut cur: Vec<String> = Vec::new();
+        let mut after_blank = false;
         for l in lines {
             if l.key.is_empty() {
                 if !cur.is_empty() {
                     cells.push(std::mem::take(&mut cur));
                 }
+                after_blank = true;
                 continue;
             }
             let raw = l.raw.trim_end_matches('\r').trim_end();
@@ -929,13 +934,17 @@ mod two_pass {
                 if i > 0 && !cur.is_empty() {
                     cells.push(std::mem::take(&mut cur));
                 }
+                if cur.is_empty() {
+                    blank.push(after_blank);
+                    after_blank = false;
+                }
                 cur.push(p);
             }
         }
         if !cur.is_empty() {
             cells.push(cur);
         }
-        cells
+        (cells, blank)
     }
 
     /// Cells of one page, or None when the page is not of this shape.
@@ -976,7 +985,7 @@ mod two_pass {
         if !incomplete {
             return None;
         }
-        let cells = cells_of(stream);
+        let (cells, blank) = cells_of(stream);
         // Slot sequence: each row's empty places, then its optional note.
         let mut seq: Vec<(usize, Slot, bool)> = Vec::new(); // (row, slot, optional)
         for (n, r) in rows.iter().enumerate() {
@@ -996,7 +1005,27 @@ mod two_pass {
             eprintln!("SEQ {:?}", seq);
             for c in &cells { eprintln!("CELL {:?}", c); }
         }
-        let ok: Vec<Vec<bool>> = seq.iter().map(|&(_, s, _)| (0..c).map(|j| fits(s, &text(j))).collect()).collect();
+        let marks: Vec<String> = rules.changes.addition_markers.iter().map(|m| key(m)).collect();
+        let marked = |j: usize| {
+            let k = key(&cells[j][0]);
+            marks.iter().any(|m| !m.is_empty() && k.starts_with(m.as_str()))
+        };
+        // A cell after a blank line opens its row; a cell opening with an addition
+        // marker is a 変更後.
+        let first_of_row: Vec<bool> = (0..seq.len()).map(|k| k == 0 || seq[k - 1].0 != seq[k].0).collect();
+        let ok: Vec<Vec<bool>> = seq
+            .iter()
+            .enumerate()
+            .map(|(k, &(_, s, _))| {
+                (0..c)
+                    .map(|j| {
+                        fits(s, &text(j))
+                            && !(j > 0 && blank[j] && !first_of_row[k])
+                            && !(marked(j) && matches!(s, Slot::Before | Slot::Note | Slot::Date | Slot::Item))
+                    })
+                    .collect()
+            })
+            .collect();
         // fwd[k][j]: the first k slots can take exactly the first j cells.
         let mut fwd = vec![vec![false; c + 1]; m + 1];
         fwd[0][0] = true;
