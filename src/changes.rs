@@ -1001,10 +1001,6 @@ mod two_pass {
             return None;
         }
         let text = |j: usize| cells[j].join("\n");
-        if std::env::var_os("PIA_DEBUG2").is_some() {
-            eprintln!("SEQ {:?}", seq);
-            for c in &cells { eprintln!("CELL {:?}", c); }
-        }
         let marks: Vec<String> = rules.changes.addition_markers.iter().map(|m| key(m)).collect();
         let marked = |j: usize| {
             let k = key(&cells[j][0]);
