@@ -977,7 +977,9 @@ mod two_pass {
             rows.push(row_of(&tokens, &timings)?);
             i = j;
         }
-        let stream = &rest[i..];
+        // Page numbers (`  6`) are no cells.
+        let stream: Vec<&Line> = rest[i..].iter().copied().filter(|l| !(l.raw.starts_with(' ') && { let t = l.raw.trim(); !t.is_empty() && t.len() <= 3 && t.bytes().all(|b| b.is_ascii_digit()) })).collect();
+        let stream = &stream[..];
         if rows.is_empty() || stream.iter().any(|l| has_timing(l)) {
             return None;
         }
@@ -1122,12 +1124,16 @@ fn two_pass_rows(region: &[Line], rules: &Rules, known: &HashSet<String>, warnin
     let header = key(&rules.changes.header);
     let mut rows = Vec::new();
     let mut lost = 0;
+    // A page without blank lines around its break: each header starts a page.
+    let mut parts: Vec<(usize, usize)> = Vec::new();
     for &(s, e) in &pages {
-        let page = &region[s..e];
-        if !page.iter().any(|l| l.key.starts_with(&header)) {
-            continue;
+        let heads: Vec<usize> = (s..e).filter(|&i| region[i].key.starts_with(&header)).collect();
+        for (n, &h) in heads.iter().enumerate() {
+            parts.push((h, heads.get(n + 1).copied().unwrap_or(e)));
         }
-        let (r, l) = two_pass::page(page, rules, known)?;
+    }
+    for &(s, e) in &parts {
+        let (r, l) = two_pass::page(&region[s..e], rules, known)?;
         rows.extend(r);
         lost += l;
     }
