@@ -860,8 +860,15 @@ mod two_pass {
         }
         let mut item = None;
         if cells.first().is_some_and(|c| is_item(c)) {
-            item = Some(cells[0].to_string());
+            let mut it = cells[0].to_string();
             cells = &cells[1..];
+            // A bare reference (`Ⅰ`, `Ⅰ５②`) with its label after a space.
+            let bare = it.chars().all(|c| ('Ⅰ'..='Ⅻ').contains(&c) || ('０'..='９').contains(&c) || c.is_ascii_digit() || ('①'..='⑳').contains(&c));
+            if bare && cells.first().is_some_and(|c| !is_date(c) && !is_item(c)) {
+                it = format!("{it} {}", cells[0]);
+                cells = &cells[1..];
+            }
+            item = Some(it);
         }
         let (mut before, mut after, mut single) = (None, None, None);
         match cells {
