@@ -69,6 +69,9 @@ impl RawRow<'_> {
 /// `known` holds the current values of the body (match keys) for the chain evidence.
 pub fn from_text(lines: &[Line], start: usize, rules: &Rules, known: &HashSet<String>, warnings: &mut Vec<Warning>) -> Vec<Change> {
     let region = &lines[start.min(lines.len())..];
+    if let Some(rows) = two_pass_rows(region, rules, known, warnings) {
+        return rows;
+    }
     let raw = rows_of(region, rules);
     // Lines of the table that no row took (rows whose date was drawn apart from the
     // rest of the row): say so rather than drop them silently.
@@ -790,4 +793,366 @@ mod tests {
         }
         assert_eq!(count, want);
     }
+}
+
+/// Tables drawn in two passes (LibreOffice's PDFs through pdf-extract): first every row's
+/// one-line cells, one paragraph per row ending at its 提出時期 (cells that wrap, and
+/// some dates, left out), then the left-out cells, row by row in column order (a new
+/// cell starts after a blank line, on a line that begins with a space, or after a
+/// space). The left-out cells are given back to the rows' empty places by their types
+/// (a date, an item, any text); a 提出時期に係る説明 may come between rows. Only an
+/// assignment the types leave no choice about is kept; otherwise the page's incomplete
+/// rows are counted as unreadable. `None`: the table is not of this shape.
+mod two_pass {
+    use super::*;
+    use crate::normalize::whole_date_of_key;
+
+    #[derive(Clone, Copy, PartialEq, Debug)]
+    enum Slot {
+        Date,
+        Item,
+        Before,
+        After,
+        /// One of 変更前/変更後 (the other is on the row's line).
+        Either,
+        Note,
+    }
+
+    struct Row {
+        date: Option<String>,
+        item: Option<String>,
+        before: Option<String>,
+        after: Option<String>,
+        /// The one text cell on the line when the other was left out.
+        single: Option<String>,
+        timing: String,
+        note: Option<String>,
+    }
+
+    fn is_item(s: &str) -> bool {
+        let t = s.trim_start();
+        t.starts_with(|c: char| ('Ⅰ'..='Ⅻ').contains(&c)) || t.starts_with("表紙") || t.starts_with("（別添") || t.starts_with("(別添")
+    }
+
+    fn is_date(s: &str) -> bool {
+        let k = key(s);
+        !k.ends_with("時点") && whole_date_of_key(&k).is_some()
+    }
+
+    fn fits(slot: Slot, cell: &str) -> bool {
+        match slot {
+            Slot::Date => is_date(cell),
+            Slot::Item => is_item(cell),
+            Slot::Before | Slot::After | Slot::Either => !is_item(cell),
+            Slot::Note => !is_item(cell) && !is_date(cell),
+        }
+    }
+
+    /// A row's paragraph: `[date] [item] [before [after]] timing [note]`.
+    fn row_of(tokens: &[&str], timings: &[String]) -> Option<Row> {
+        let t = tokens.iter().position(|w| timings.contains(&key(w)))?;
+        let mut cells = &tokens[..t];
+        let note = (t + 1 < tokens.len()).then(|| tokens[t + 1..].join(" "));
+        let mut date = None;
+        if cells.first().is_some_and(|c| is_date(c)) {
+            date = Some(cells[0].to_string());
+            cells = &cells[1..];
+        }
+        let mut item = None;
+        if cells.first().is_some_and(|c| is_item(c)) {
+            let mut it = cells[0].to_string();
+            cells = &cells[1..];
+            // A bare reference (`Ⅰ`, `Ⅰ５②`) with its label after a space.
+            let bare = it.chars().all(|c| ('Ⅰ'..='Ⅻ').contains(&c) || ('０'..='９').contains(&c) || c.is_ascii_digit() || ('①'..='⑳').contains(&c));
+            if bare && cells.first().is_some_and(|c| !is_date(c) && !is_item(c)) {
+                it = format!("{it} {}", cells[0]);
+                cells = &cells[1..];
+            }
+            item = Some(it);
+        }
+        let (mut before, mut after, mut single) = (None, None, None);
+        match cells {
+            [] => {}
+            [x] => single = Some(x.to_string()),
+            [b, a] => {
+                before = Some(b.to_string());
+                after = Some(a.to_string());
+            }
+            _ => return None,
+        }
+        Some(Row { date, item, before, after, single, timing: tokens[t].to_string(), note })
+    }
+
+    fn slots(r: &Row) -> Vec<Slot> {
+        let mut s = Vec::new();
+        if r.date.is_none() {
+            s.push(Slot::Date);
+        }
+        if r.item.is_none() {
+            s.push(Slot::Item);
+        }
+        if r.single.is_some() {
+            s.push(Slot::Either);
+        } else if r.before.is_none() {
+            s.push(Slot::Before);
+            s.push(Slot::After);
+        }
+        s
+    }
+
+    /// A list number such as `１`, `2`, `(3)`, `③`.
+    fn is_enumerator(s: &str) -> bool {
+        let n = s.chars().count();
+        n > 0 && n <= 4 && s.chars().all(|c| c.is_ascii_digit() || ('０'..='９').contains(&c) || ('①'..='⑳').contains(&c) || "()（）.．、".contains(c))
+    }
+
+    /// The left-out cells, in order.
+    /// With each cell: whether a blank line comes before it (a blank line never falls
+    /// inside a row's cells).
+    fn cells_of(lines: &[&Line]) -> (Vec<Vec<String>>, Vec<bool>) {
+        let mut cells: Vec<Vec<String>> = Vec::new();
+        let mut blank: Vec<bool> = Vec::new();
+        let mut cur: Vec<String> = Vec::new();
+        let mut after_blank = false;
+        for l in lines {
+            if l.key.is_empty() {
+                if !cur.is_empty() {
+                    cells.push(std::mem::take(&mut cur));
+                }
+                after_blank = true;
+                continue;
+            }
+            let raw = l.raw.trim_end_matches('\r').trim_end();
+            if raw.starts_with(' ') && !cur.is_empty() {
+                cells.push(std::mem::take(&mut cur));
+            }
+            // A space after a list number (`１ 給与…`) is inside the cell.
+            let mut parts: Vec<String> = Vec::new();
+            for p in raw.trim_start().split(' ').filter(|p| !p.is_empty()) {
+                match parts.last_mut() {
+                    Some(last) if is_enumerator(last) => {
+                        last.push(' ');
+                        last.push_str(p);
+                    }
+                    _ => parts.push(p.to_string()),
+                }
+            }
+            for (i, p) in parts.into_iter().enumerate() {
+                if i > 0 && !cur.is_empty() {
+                    cells.push(std::mem::take(&mut cur));
+                }
+                if cur.is_empty() {
+                    blank.push(after_blank);
+                    after_blank = false;
+                }
+                cur.push(p);
+            }
+        }
+        if !cur.is_empty() {
+            cells.push(cur);
+        }
+        (cells, blank)
+    }
+
+    /// Cells of one page, or None when the page is not of this shape.
+    pub(super) fn page(page: &[Line], rules: &Rules, known: &HashSet<String>) -> Option<(Vec<TableRow>, usize)> {
+        let header = key(&rules.changes.header);
+        let heading = key(&rules.changes.heading);
+        let timings: Vec<String> = rules.changes.timings.iter().map(|t| key(t)).collect();
+        let h = page.iter().position(|l| l.key.starts_with(&header))?;
+        let rest: Vec<&Line> = page[h + 1..].iter().filter(|l| l.key != heading).collect();
+        // Paragraphs holding a timing, right after the header.
+        let mut rows: Vec<Row> = Vec::new();
+        let mut i = 0;
+        let has_timing = |l: &Line| l.raw.split([' ', '\u{3000}']).any(|w| timings.contains(&key(w)));
+        loop {
+            while i < rest.len() && rest[i].key.is_empty() {
+                i += 1;
+            }
+            let mut j = i;
+            while j < rest.len() && !rest[j].key.is_empty() {
+                j += 1;
+            }
+            if j == i || !rest[i..j].iter().any(|l| has_timing(l)) {
+                break;
+            }
+            let tokens: Vec<&str> = rest[i..j].iter().flat_map(|l| l.raw.trim_end_matches('\r').split(' ')).filter(|w| !w.trim().is_empty()).collect();
+            let n_timing = tokens.iter().filter(|w| timings.contains(&key(w))).count();
+            if n_timing != 1 {
+                return None;
+            }
+            rows.push(row_of(&tokens, &timings)?);
+            i = j;
+        }
+        // Page numbers (`  6`) are no cells.
+        let stream: Vec<&Line> = rest[i..].iter().copied().filter(|l| !(l.raw.starts_with(' ') && { let t = l.raw.trim(); !t.is_empty() && t.len() <= 3 && t.bytes().all(|b| b.is_ascii_digit()) })).collect();
+        let stream = &stream[..];
+        if rows.is_empty() || stream.iter().any(|l| has_timing(l)) {
+            return None;
+        }
+        let incomplete = rows.iter().any(|r| !slots(r).is_empty());
+        if !incomplete {
+            return None;
+        }
+        let (cells, blank) = cells_of(stream);
+        // Slot sequence: each row's empty places, then its optional note.
+        let mut seq: Vec<(usize, Slot, bool)> = Vec::new(); // (row, slot, optional)
+        for (n, r) in rows.iter().enumerate() {
+            for s in slots(r) {
+                seq.push((n, s, false));
+            }
+            if r.note.is_none() {
+                seq.push((n, Slot::Note, true));
+            }
+        }
+        let (m, c) = (seq.len(), cells.len());
+        if m.saturating_mul(c) > 4_000_000 {
+            return None;
+        }
+        let text = |j: usize| cells[j].join("\n");
+        let marks: Vec<String> = rules.changes.addition_markers.iter().map(|m| key(m)).collect();
+        let marked = |j: usize| {
+            let k = key(&cells[j][0]);
+            marks.iter().any(|m| !m.is_empty() && k.starts_with(m.as_str()))
+        };
+        // A cell after a blank line opens its row; a cell opening with an addition
+        // marker is a 変更後.
+        let first_of_row: Vec<bool> = (0..seq.len()).map(|k| k == 0 || seq[k - 1].0 != seq[k].0).collect();
+        let ok: Vec<Vec<bool>> = seq
+            .iter()
+            .enumerate()
+            .map(|(k, &(_, s, _))| {
+                (0..c)
+                    .map(|j| {
+                        fits(s, &text(j))
+                            && !(j > 0 && blank[j] && !first_of_row[k])
+                            && !(marked(j) && matches!(s, Slot::Before | Slot::Note | Slot::Date | Slot::Item))
+                    })
+                    .collect()
+            })
+            .collect();
+        // fwd[k][j]: the first k slots can take exactly the first j cells.
+        let mut fwd = vec![vec![false; c + 1]; m + 1];
+        fwd[0][0] = true;
+        for k in 0..m {
+            for j in 0..=c {
+                if !fwd[k][j] {
+                    continue;
+                }
+                if seq[k].2 {
+                    fwd[k + 1][j] = true;
+                }
+                if j < c && ok[k][j] {
+                    fwd[k + 1][j + 1] = true;
+                }
+            }
+        }
+        let mut bwd = vec![vec![false; c + 1]; m + 1];
+        bwd[m][c] = true;
+        for k in (0..m).rev() {
+            for j in 0..=c {
+                bwd[k][j] = (seq[k].2 && bwd[k + 1][j]) || (j < c && ok[k][j] && bwd[k + 1][j + 1]);
+            }
+        }
+        let total_rows = rows.len();
+        let broken = |rows: &[Row]| rows.iter().filter(|r| !slots(r).is_empty()).count();
+        if !fwd[m][c] {
+            return Some((Vec::new(), broken(&rows)));
+        }
+        // Each required slot must have exactly one possible cell.
+        let mut unsure: HashSet<usize> = HashSet::new();
+        let mut filled: Vec<(usize, Slot, String)> = Vec::new();
+        for k in 0..m {
+            let (row, s, opt) = seq[k];
+            if opt {
+                continue;
+            }
+            let js: Vec<usize> = (0..c).filter(|&j| fwd[k][j] && ok[k][j] && bwd[k + 1][j + 1]).collect();
+            if js.len() == 1 {
+                filled.push((row, s, text(js[0])));
+            } else {
+                unsure.insert(row);
+            }
+        }
+        for (row, s, t) in filled {
+            let r = &mut rows[row];
+            match s {
+                Slot::Date => r.date = Some(t),
+                Slot::Item => r.item = Some(t),
+                Slot::Before => r.before = Some(t),
+                Slot::After => r.after = Some(t),
+                Slot::Either => {
+                    // Which of the two was left out: an addition starts with the old
+                    // text; the current value of the body is the 変更後.
+                    let one = r.single.take().unwrap_or_default();
+                    let (k1, k2) = (key(&one), key(&t));
+                    if k2.starts_with(&k1) || known.contains(&k2) && !known.contains(&k1) {
+                        r.before = Some(one);
+                        r.after = Some(t);
+                    } else if k1.starts_with(&k2) || known.contains(&k1) && !known.contains(&k2) {
+                        r.before = Some(t);
+                        r.after = Some(one);
+                    } else {
+                        unsure.insert(row);
+                    }
+                }
+                Slot::Note => {}
+            }
+        }
+        let mut out = Vec::new();
+        for (n, r) in rows.into_iter().enumerate() {
+            if unsure.contains(&n) || r.date.is_none() || r.item.is_none() {
+                continue;
+            }
+            let cell = |v: Option<String>| v.unwrap_or_default();
+            out.push(TableRow { page: 0, cells: vec![cell(r.date), cell(r.item), cell(r.before), cell(r.after), r.timing, cell(r.note)] });
+        }
+        let lost = total_rows - out.len();
+        Some((out, lost))
+    }
+}
+
+/// The two-pass shape ([`two_pass`]) over the table's pages; `None` when no page has it.
+fn two_pass_rows(region: &[Line], rules: &Rules, known: &HashSet<String>, warnings: &mut Vec<Warning>) -> Option<Vec<Change>> {
+    let mut pages: Vec<(usize, usize)> = Vec::new();
+    let (mut start, mut blank_run) = (0, 0);
+    for (i, l) in region.iter().enumerate() {
+        if l.key.is_empty() {
+            blank_run += 1;
+        } else {
+            if blank_run >= 3 && i > start {
+                pages.push((start, i - blank_run));
+                start = i;
+            }
+            blank_run = 0;
+        }
+    }
+    pages.push((start, region.len()));
+    let header = key(&rules.changes.header);
+    let mut rows = Vec::new();
+    let mut lost = 0;
+    // A page without blank lines around its break: each header starts a page.
+    let mut parts: Vec<(usize, usize)> = Vec::new();
+    for &(s, e) in &pages {
+        let heads: Vec<usize> = (s..e).filter(|&i| region[i].key.starts_with(&header)).collect();
+        for (n, &h) in heads.iter().enumerate() {
+            parts.push((h, heads.get(n + 1).copied().unwrap_or(e)));
+        }
+    }
+    for &(s, e) in &parts {
+        let (r, l) = two_pass::page(&region[s..e], rules, known)?;
+        rows.extend(r);
+        lost += l;
+    }
+    if rows.is_empty() && lost == 0 {
+        return None;
+    }
+    if lost > 0 {
+        warnings.push(Warning {
+            path: "changes".into(),
+            code: "unreadable_rows".into(),
+            message: format!("{lost} row(s) of the 変更箇所 table could not be rebuilt (cells drawn apart from their rows); read the PDF instead for the full table"),
+        });
+    }
+    Some(from_table(&rows, warnings))
 }
