@@ -164,11 +164,13 @@ fn block_start(line: &Line, start: &str, numbered: bool) -> Option<String> {
     Some(after_key_prefix(&line.raw, n).trim().to_string())
 }
 
+/// What pass 1 found for a node: a label, or a block's openers and end, or a section's
+/// heading and end.
 enum Found {
-    Field(usize, Hit),
+    Field(Hit),
     Heading(Hit),
-    Block(usize, Vec<(usize, String)>, usize),
-    Section(usize, Hit, usize),
+    Block(Vec<(usize, String)>, usize),
+    Section(Hit, usize),
 }
 
 impl<'a> Reader<'a> {
@@ -187,18 +189,18 @@ impl<'a> Reader<'a> {
             let f = match node {
                 Node::Field(f) if f.within.is_some() || f.ty == FieldType::Zone => None,
                 Node::Field(f) => match find_label(lines, cursor, to, &f.label) {
-                    Some(h) => Some(Found::Field(n, h)),
+                    Some(h) => Some(Found::Field(h)),
                     // Drawn out of form order (a producer's drawing order): anywhere in
                     // the zone on a line no other label took, without moving on.
                     None => {
-                        let taken: Vec<usize> = found.iter().flatten().filter_map(|f| if let Found::Field(_, h) = f { Some(h.line) } else { None }).collect();
+                        let taken: Vec<usize> = found.iter().flatten().filter_map(|f| if let Found::Field(h) = f { Some(h.line) } else { None }).collect();
                         let h = (from..cursor.min(to)).find_map(|i| {
                             if taken.contains(&i) {
                                 return None;
                             }
                             find_label(lines, i, i + 1, &f.label)
                         });
-                        h.map(|h| Found::Field(n, h))
+                        h.map(|h| Found::Field(h))
                     }
                 },
                 Node::Heading(h) => find_label(lines, cursor, to, &h.heading).map(Found::Heading),
@@ -209,7 +211,7 @@ impl<'a> Reader<'a> {
                         .filter_map(|m| if let Node::Section(s2) = m { Some(s2) } else { None })
                         .find_map(|s2| find_label(lines, h.last + 1, to, &s2.heading))
                         .map_or(to, |x| x.line);
-                    Found::Section(n, h, end)
+                    Found::Section(h, end)
                 }),
                 Node::Block(b) => {
                     let start = key(&b.start);
@@ -222,15 +224,15 @@ impl<'a> Reader<'a> {
                             .find_map(|l| find_label(lines, first + 1, to, &l))
                             .map_or(to, |h| h.line);
                         let starts: Vec<(usize, String)> = (first..end).filter_map(|i| block_start(&lines[i], &start, b.numbered).map(|t| (i, t))).collect();
-                        Found::Block(n, starts, end)
+                        Found::Block(starts, end)
                     })
                 }
             };
             if let Some(f) = &f {
                 cursor = match f {
-                    Found::Field(_, h) if h.line < cursor => cursor,
-                    Found::Field(_, h) | Found::Heading(h) => h.last,
-                    Found::Block(_, _, end) | Found::Section(_, _, end) => *end,
+                    Found::Field(h) if h.line < cursor => cursor,
+                    Found::Field(h) | Found::Heading(h) => h.last,
+                    Found::Block(_, end) | Found::Section(_, end) => *end,
                 };
             }
             found.push(f);
@@ -240,9 +242,9 @@ impl<'a> Reader<'a> {
             .iter()
             .flatten()
             .map(|f| match f {
-                Found::Field(_, h) | Found::Heading(h) => h.line,
-                Found::Block(_, s, _) => s.first().map_or(to, |x| x.0),
-                Found::Section(_, h, _) => h.line,
+                Found::Field(h) | Found::Heading(h) => h.line,
+                Found::Block(s, _) => s.first().map_or(to, |x| x.0),
+                Found::Section(h, _) => h.line,
             })
             .collect();
         anchors.sort_unstable();
@@ -252,7 +254,7 @@ impl<'a> Reader<'a> {
         let mut pending: Vec<(usize, Option<Region>)> = Vec::new();
         for (n, node) in nodes.iter().enumerate() {
             match (node, &found[n]) {
-                (Node::Field(f), Some(Found::Field(_, h))) => {
+                (Node::Field(f), Some(Found::Field(h))) => {
                     let region = Region { start: h.last, col: h.col, end: next_anchor(h.line).max(h.last + 1) };
                     regions.insert(f.path.clone(), region);
                     pending.push((n, Some(region)));
@@ -272,7 +274,7 @@ impl<'a> Reader<'a> {
                             _ => Map::new(),
                         }
                     };
-                    if let Some(Found::Section(_, h, end)) = found {
+                    if let Some(Found::Section(h, end)) = found {
                         self.read_nodes(&s.nodes, h.last + 1, *end, &p, &sp, &mut sub);
                     } else {
                         // Not printed: every field null, each missing one said once.
@@ -286,11 +288,11 @@ impl<'a> Reader<'a> {
                 }
                 (Node::Block(b), found) => {
                     let starts: &[(usize, String)] = match found {
-                        Some(Found::Block(_, s, _)) => s,
+                        Some(Found::Block(s, _)) => s,
                         _ => &[],
                     };
                     let end = match found {
-                        Some(Found::Block(_, _, e)) => *e,
+                        Some(Found::Block(_, e)) => *e,
                         _ => to,
                     };
                     let array_path = crate::form::join(path, &b.path);
