@@ -112,22 +112,7 @@ fn rows_of<'a>(lines: &'a [Line], rules: &Rules) -> Vec<RawRow<'a>> {
     let header = key(&rules.changes.header);
     let heading = key(&rules.changes.heading);
     let timings: Vec<String> = rules.changes.timings.iter().map(|t| key(t)).collect();
-    // Page boundaries.
-    let mut pages: Vec<(usize, usize)> = Vec::new();
-    let mut start = 0;
-    let mut blank_run = 0;
-    for (i, l) in lines.iter().enumerate() {
-        if l.key.is_empty() {
-            blank_run += 1;
-        } else {
-            if blank_run >= 3 && i > start {
-                pages.push((start, i - blank_run));
-                start = i;
-            }
-            blank_run = 0;
-        }
-    }
-    pages.push((start, lines.len()));
+    let pages = pages_of(lines);
     let mut rows = Vec::new();
     let mut body: Vec<&Line> = Vec::new();
     for (page_no, &(ps, pe)) in pages.iter().enumerate() {
@@ -1112,11 +1097,12 @@ mod two_pass {
     }
 }
 
-/// The two-pass shape ([`two_pass`]) over the table's pages; `None` when no page has it.
-fn two_pass_rows(region: &[Line], rules: &Rules, known: &HashSet<String>, warnings: &mut Vec<Warning>) -> Option<Vec<Change>> {
-    let mut pages: Vec<(usize, usize)> = Vec::new();
+/// Page boundaries of the table's lines: a run of three or more blank lines is a page
+/// break. Each page is `(first line, end)`, the blank run left out.
+fn pages_of(lines: &[Line]) -> Vec<(usize, usize)> {
+    let mut pages = Vec::new();
     let (mut start, mut blank_run) = (0, 0);
-    for (i, l) in region.iter().enumerate() {
+    for (i, l) in lines.iter().enumerate() {
         if l.key.is_empty() {
             blank_run += 1;
         } else {
@@ -1127,7 +1113,13 @@ fn two_pass_rows(region: &[Line], rules: &Rules, known: &HashSet<String>, warnin
             blank_run = 0;
         }
     }
-    pages.push((start, region.len()));
+    pages.push((start, lines.len()));
+    pages
+}
+
+/// The two-pass shape ([`two_pass`]) over the table's pages; `None` when no page has it.
+fn two_pass_rows(region: &[Line], rules: &Rules, known: &HashSet<String>, warnings: &mut Vec<Warning>) -> Option<Vec<Change>> {
+    let pages = pages_of(region);
     let header = key(&rules.changes.header);
     let mut rows = Vec::new();
     let mut lost = 0;
