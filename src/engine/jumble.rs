@@ -1,0 +1,520 @@
+//! Put the cells of a drawing-order dump (pdf-extract) back next to their labels.
+//!
+//! Spreadsheet producers draw a page's single-line cells first (labels, short values,
+//! brackets, check boxes) and its wrapped cells after them (long texts, option lists
+//! `＜選択肢＞`, a label that wraps, a band answer cell, the tail of a wrapped check-box
+//! label `］電子記録媒体…`). So each page reads as a *skeleton* (labels in form order)
+//! followed by a *tail* of cells in reading order whose labels are far above.
+//!
+//! Per page: the skeleton's labels become slots (what each still lacks follows from the
+//! field's type: an empty text, an empty bracket, a dangling `［`); the tail is cut into
+//! cells typed by what they are (an option list, an answer, a `］` fragment, a count,
+//! a wrapped label with its value, a date, text). The cells are then given to the slots
+//! by a monotone alignment (both run in reading order) that fills as many slots as it
+//! can, prefers leaving `その他…` items blank, and keeps a cell where it is when nothing
+//! fits. The lines are only moved (an answer cell is written back into its bracket), so
+//! every line index of the text stays valid.
+
+use super::{block_start, label_at, label_keys, Hit};
+use crate::form::{Choice, Common, FieldType, Form, Node};
+use crate::normalize::key;
+use crate::reassemble::Line;
+use regex::Regex;
+use std::sync::OnceLock;
+
+/// What a label of the form takes, as far as this pass needs to know.
+#[derive(Clone, Copy)]
+enum Takes<'a> {
+    Text,
+    Date,
+    Choice(&'a [Choice]),
+    Checks,
+    /// A heading, a section or a block opener: nothing, but it has a place in the order.
+    Nothing,
+}
+
+/// One label of the form, in form order (`order` is its depth-first index).
+struct Def<'a> {
+    keys: Vec<String>,
+    order: usize,
+    takes: Takes<'a>,
+    /// `その他…` items and 【任意】 ones are the most often left blank.
+    blank_ok: bool,
+    /// A count `（　）件` is read inside this field's zone.
+    has_count: bool,
+    /// A block opener (`システム`, numbered): matched by its start, not a label key.
+    opener: Option<(String, bool)>,
+}
+
+fn defs<'a>(form: &'a Form, common: &'a Common) -> Vec<Def<'a>> {
+    fn walk<'a>(nodes: &'a [Node], common: &'a Common, out: &mut Vec<Def<'a>>) {
+        let counted: Vec<&str> = nodes.iter().filter_map(|n| if let Node::Field(f) = n { (f.ty == FieldType::Count).then_some(f.within.as_deref()).flatten() } else { None }).collect();
+        for n in nodes {
+            let order = out.len();
+            match n {
+                Node::Section(s) => {
+                    out.push(Def { keys: s.heading.iter().map(|h| key(h)).collect(), order, takes: Takes::Nothing, blank_ok: true, has_count: false, opener: None });
+                    walk(&s.nodes, common, out);
+                }
+                Node::Heading(h) => out.push(Def { keys: h.heading.iter().map(|h| key(h)).collect(), order, takes: Takes::Nothing, blank_ok: true, has_count: false, opener: None }),
+                Node::Block(b) => {
+                    out.push(Def { keys: Vec::new(), order, takes: Takes::Nothing, blank_ok: true, has_count: false, opener: Some((key(&b.start), b.numbered)) });
+                    walk(&b.nodes, common, out);
+                }
+                Node::Field(f) if f.within.is_some() || f.label.is_empty() => {}
+                Node::Field(f) => {
+                    let list = f.list.as_deref().and_then(|l| common.lists.get(l)).map(Vec::as_slice);
+                    let takes = match f.ty {
+                        FieldType::String | FieldType::Text | FieldType::Period | FieldType::Zone => Takes::Text,
+                        FieldType::Date => Takes::Date,
+                        FieldType::Choice | FieldType::Band => Takes::Choice(list.unwrap_or(&[])),
+                        FieldType::Checks | FieldType::Box => Takes::Checks,
+                        FieldType::Count => Takes::Nothing,
+                    };
+                    let (full, bare) = label_keys(&f.label);
+                    let blank_ok = f.optional || f.label.iter().any(|l| l.contains("その他"));
+                    out.push(Def { keys: full.into_iter().chain(bare).collect(), order, takes, blank_ok, has_count: counted.contains(&f.path.as_str()), opener: None });
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&form.body, common, &mut out);
+    out
+}
+
+/// The labels that start at line `i`: the hit of the longest label and every def that
+/// prints it (the same words label items of many risks).
+fn labels_at(lines: &[Line], i: usize, to: usize, defs: &[Def]) -> Option<(Hit, Vec<usize>)> {
+    let mut best: Option<(usize, Hit, Vec<usize>)> = None;
+    let k = &lines[i].key;
+    if k.is_empty() {
+        return None;
+    }
+    for (d, def) in defs.iter().enumerate() {
+        let hit = match &def.opener {
+            Some((start, numbered)) => block_start(&lines[i], start, *numbered).map(|_| (start.len(), Hit { line: i, last: i, col: start.chars().count() })),
+            None => def.keys.iter().find_map(|l| label_at(lines, i, l, to).map(|h| (l.len(), h))),
+        };
+        let Some((len, h)) = hit else { continue };
+        match &mut best {
+            Some((bl, _, ds)) if *bl == len => ds.push(d),
+            Some((bl, _, _)) if *bl > len => {}
+            _ => best = Some((len, h, vec![d])),
+        }
+    }
+    best.map(|(_, h, ds)| (h, ds))
+}
+
+/// Page numbers standing alone on a line, counting up from 1: the page breaks.
+fn page_starts(lines: &[Line], from: usize, to: usize) -> Vec<usize> {
+    let mut starts = vec![from];
+    let mut next = 1u32;
+    for (i, l) in lines.iter().enumerate().take(to) {
+        let k = l.key.as_str();
+        if k.len() <= 3 && !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit()) && k.parse::<u32>().ok() == Some(next) {
+            next += 1;
+            if i > from {
+                starts.push(i + 1);
+            }
+        }
+    }
+    starts.push(to);
+    starts.dedup();
+    starts
+}
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Kind {
+    Text,
+    Date,
+    Answer,
+    Options,
+    Fragment,
+    Count,
+    Labelled,
+}
+
+struct Cell {
+    lines: Vec<usize>,
+    kind: Kind,
+    /// For a wrapped label: the defs it may be.
+    defs: Vec<usize>,
+}
+
+/// What one skeleton slot still lacks.
+struct Slot<'a> {
+    line: usize,
+    end: usize,
+    order: usize,
+    takes: Takes<'a>,
+    open_text: bool,
+    open_answer: bool,
+    dangling: usize,
+    blank_ok: bool,
+    has_count: bool,
+}
+
+fn count_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| Regex::new(r"^\([0-9]*\)件$").expect("count regex"))
+}
+
+fn answer_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| Regex::new(r"\[([^\[\]]*)\]").expect("bracket regex"))
+}
+
+/// Does an option list cell print the options of `list`?
+fn lists_match(cell_key: &str, list: &[Choice]) -> bool {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| Regex::new(r"(?:^|[^0-9])[0-9]{1,2}\)").expect("option number regex"));
+    !list.is_empty() && re.find_iter(cell_key).count() == list.len() && list.iter().all(|c| cell_key.contains(&key(&c.label)))
+}
+
+const DROP: f64 = 2.0;
+const MERGE: f64 = 1.5;
+const CMAX: usize = 8;
+
+/// Reorder the body lines `from..to` of a drawing-order dump. The result has the same
+/// lines (a band answer wrapped in its bracket), each wrapped cell after its label.
+pub fn unjumble(form: &Form, common: &Common, mut lines: Vec<Line>, from: usize, to: usize) -> Vec<Line> {
+    let to = to.min(lines.len());
+    if from >= to {
+        return lines;
+    }
+    let defs = defs(form, common);
+    let pages = page_starts(&lines, from, to);
+    let mut order: Vec<usize> = (0..lines.len()).collect();
+    let mut rewrite: Vec<usize> = Vec::new();
+    let mut last_order = 0usize;
+    for w in pages.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        let (new, answers) = page(&lines, a, b, &defs, &mut last_order);
+        order[a..b].copy_from_slice(&new);
+        rewrite.extend(answers);
+    }
+    for i in rewrite {
+        let raw = format!("[ {} ]", lines[i].raw.trim());
+        lines[i] = Line { key: key(&raw), raw };
+    }
+    let mut slots: Vec<Option<Line>> = lines.into_iter().map(Some).collect();
+    order.into_iter().map(|i| slots[i].take().unwrap_or(Line { raw: String::new(), key: String::new() })).collect()
+}
+
+/// One page: the new order of its lines, and the answer lines to write into brackets.
+fn page(lines: &[Line], a: usize, b: usize, defs: &[Def], last_order: &mut usize) -> (Vec<usize>, Vec<usize>) {
+    let same: Vec<usize> = (a..b).collect();
+    // The skeleton's labels, each resolved to the def that comes next in form order.
+    let mut hits: Vec<(Hit, usize)> = Vec::new();
+    let mut i = a;
+    while i < b {
+        match labels_at(lines, i, b, defs) {
+            Some((h, ds)) => {
+                let d = ds.iter().copied().find(|&d| defs[d].order > *last_order).unwrap_or(ds[0]);
+                *last_order = defs[d].order;
+                hits.push((h, d));
+                i = h.last + 1;
+            }
+            None => i += 1,
+        }
+    }
+    let Some(last_single) = hits.iter().rposition(|(h, _)| h.last == h.line) else { return (same, Vec::new()) };
+    // The tail: from the first wrapped cell after the last single-line label.
+    let cells = cells_of(lines, hits[last_single].0.last + 1, b, defs);
+    let Some(first) = cells.iter().position(|c| c.kind != Kind::Text || c.lines.len() > 1) else { return (same, Vec::new()) };
+    // A single-line answer just before its option list is part of the tail too.
+    let first = if first > 0 && cells[first - 1].kind == Kind::Answer { first - 1 } else { first };
+    let tail_start = cells[first].lines[0];
+    let cells: Vec<Cell> = cells.into_iter().skip(first).collect();
+    let n_skel = hits.iter().position(|(h, _)| h.line >= tail_start).unwrap_or(hits.len());
+    let slots: Vec<Slot> = (0..n_skel)
+        .map(|s| {
+            let (h, d) = hits[s];
+            let end = hits.get(s + 1).map_or(tail_start, |x| x.0.line).min(tail_start);
+            slot(lines, h, end, &defs[d])
+        })
+        .collect();
+    if slots.is_empty() {
+        return (same, Vec::new());
+    }
+    let (assign, answers) = align(lines, &slots, &cells, defs);
+    // Rebuild: each slot's lines, then its cells, then the cells of the gap after it.
+    let mut out: Vec<usize> = (a..slots[0].line).collect();
+    let mut moved = vec![false; b - a];
+    for (s, slot) in slots.iter().enumerate() {
+        let own: Vec<&Cell> = cells.iter().zip(&assign).filter(|(_, p)| **p == Some(2 * s)).map(|(c, _)| c).collect();
+        let gap: Vec<&Cell> = cells.iter().zip(&assign).filter(|(_, p)| **p == Some(2 * s + 1)).map(|(c, _)| c).collect();
+        // A bracket standing alone that the slot cannot hold belongs to a wrapped label
+        // put in the gap after it: the gap goes before it.
+        let split = if gap.is_empty() { slot.end } else { (slot.line + 1..slot.end).find(|&i| orphan_bracket(&lines[i], slot)).unwrap_or(slot.end) };
+        out.extend(slot.line..split);
+        for c in own.iter().chain(&gap) {
+            for &i in &c.lines {
+                out.push(i);
+                moved[i - a] = true;
+            }
+        }
+        out.extend(split..slot.end);
+    }
+    out.extend((tail_start..b).filter(|&i| !moved[i - a]));
+    (out, answers)
+}
+
+fn orphan_bracket(line: &Line, slot: &Slot) -> bool {
+    let k = &line.key;
+    if !(k.starts_with('[') && k.ends_with(']')) || k.len() < 3 || k[1..k.len() - 1].contains(['[', ']']) || k == "[○]" {
+        return false;
+    }
+    match slot.takes {
+        Takes::Choice(list) => !list.iter().any(|c| key(&c.label) == k[1..k.len() - 1]),
+        _ => true,
+    }
+}
+
+fn slot<'a>(lines: &[Line], h: Hit, end: usize, def: &Def<'a>) -> Slot<'a> {
+    let rest: String = lines[h.last].key.chars().skip(h.col).collect();
+    let mut text = rest.clone();
+    for l in &lines[(h.last + 1).min(end)..end] {
+        text.push('\n');
+        text.push_str(&l.key);
+    }
+    let content = text.lines().any(|l| {
+        let bracket = l.starts_with('[') && l.ends_with(']');
+        !l.is_empty() && !bracket
+    });
+    let answered = answer_re().captures_iter(&text).any(|c| !c[1].is_empty() && &c[1] != "○");
+    let dangling: usize = text
+        .lines()
+        .map(|l| {
+            let mut open = 0usize;
+            let mut n = 0;
+            for ch in l.chars() {
+                match ch {
+                    '[' => {
+                        n += open;
+                        open = 1;
+                    }
+                    ']' => open = 0,
+                    _ => {}
+                }
+            }
+            n + open
+        })
+        .sum();
+    Slot {
+        line: h.line,
+        end,
+        order: def.order,
+        takes: def.takes,
+        open_text: matches!(def.takes, Takes::Text) && !content,
+        open_answer: matches!(def.takes, Takes::Choice(_)) && !answered,
+        dangling,
+        blank_ok: def.blank_ok,
+        has_count: def.has_count,
+    }
+}
+
+/// Cut lines `from..to` into cells: a blank line, a line that starts to the right (a
+/// leading space), an option list, a `］` fragment or a label starts a new one.
+fn cells_of(lines: &[Line], from: usize, to: usize, defs: &[Def]) -> Vec<Cell> {
+    let mut cells: Vec<Cell> = Vec::new();
+    let mut cur: Option<Cell> = None;
+    let mut i = from;
+    while i < to {
+        let l = &lines[i];
+        if l.key.is_empty() {
+            cells.extend(cur.take());
+            i += 1;
+            continue;
+        }
+        let starts_right = l.raw.starts_with(' ');
+        let opens = l.key.starts_with("<選択肢>") || l.key.starts_with(']') || count_re().is_match(&l.key);
+        if let Some((h, ds)) = labels_at(lines, i, to, defs) {
+            cells.extend(cur.take());
+            cur = Some(Cell { lines: (h.line..=h.last).collect(), kind: Kind::Labelled, defs: ds });
+            i = h.last + 1;
+            continue;
+        }
+        let in_options = cur.as_ref().is_some_and(|c| c.kind == Kind::Options);
+        if starts_right || opens || (in_options && !option_line(&l.key)) || cur.is_none() {
+            cells.extend(cur.take());
+            let kind = if l.key.starts_with("<選択肢>") {
+                Kind::Options
+            } else if l.key.starts_with(']') {
+                Kind::Fragment
+            } else if count_re().is_match(&l.key) {
+                Kind::Count
+            } else {
+                Kind::Text
+            };
+            cur = Some(Cell { lines: vec![i], kind, defs: Vec::new() });
+        } else if let Some(c) = &mut cur {
+            c.lines.push(i);
+        }
+        i += 1;
+    }
+    cells.extend(cur);
+    // One-line texts that are an option of some list, or a date, are typed as such.
+    let options: Vec<String> = defs.iter().filter_map(|d| if let Takes::Choice(l) = d.takes { Some(l) } else { None }).flatten().map(|c| key(&c.label)).collect();
+    for c in &mut cells {
+        if c.kind == Kind::Text && c.lines.len() == 1 {
+            let k = &lines[c.lines[0]].key;
+            if options.iter().any(|o| o == k) {
+                c.kind = Kind::Answer;
+            } else if crate::normalize::whole_date(&lines[c.lines[0]].raw).is_some() {
+                c.kind = Kind::Date;
+            }
+        }
+    }
+    cells
+}
+
+fn option_line(k: &str) -> bool {
+    let digits = k.bytes().take_while(u8::is_ascii_digit).count();
+    digits > 0 && k[digits..].starts_with(')')
+}
+
+/// Cost of putting `cell` in position `p` that holds `c` cells already; None: cannot.
+fn fit(lines: &[Line], slots: &[Slot], defs: &[Def], cell: &Cell, p: usize, c: usize) -> Option<f64> {
+    let s = &slots[p / 2];
+    if p % 2 == 1 {
+        // The gap after slot s: only a wrapped label whose form place lies between.
+        let next = slots.get(p / 2 + 1).map(|x| x.order);
+        let fits = cell.kind == Kind::Labelled && cell.defs.iter().any(|&d| defs[d].order > s.order && next.is_none_or(|n| defs[d].order < n));
+        return fits.then_some(0.0);
+    }
+    let k = || {
+        let mut t = String::new();
+        for &i in &cell.lines {
+            t.push_str(&lines[i].key);
+        }
+        t
+    };
+    match (cell.kind, s.takes) {
+        (Kind::Text, Takes::Text) if s.open_text => Some(if c == 0 { 0.0 } else { MERGE }),
+        (Kind::Date, Takes::Date) if c == 0 => Some(0.0),
+        (Kind::Date, Takes::Text) if s.open_text && c == 0 => Some(0.5),
+        (Kind::Answer, Takes::Choice(list)) if s.open_answer && c == 0 && list.iter().any(|o| key(&o.label) == lines[cell.lines[0]].key) => Some(0.0),
+        (Kind::Answer, Takes::Text) if s.open_text && c == 0 => Some(0.5),
+        (Kind::Options, Takes::Choice(list)) if c <= 1 && lists_match(&k(), list) => Some(0.0),
+        (Kind::Fragment, Takes::Checks) if s.dangling > c => Some(0.0),
+        (Kind::Count, Takes::Choice(_) | Takes::Checks) if s.has_count && c <= 2 => Some(0.0),
+        _ => None,
+    }
+}
+
+/// The cost of leaving position `p` without cells.
+fn blank_cost(slots: &[Slot], p: usize) -> f64 {
+    if p % 2 == 1 {
+        return 0.0;
+    }
+    let s = &slots[p / 2];
+    // The last slot's region is where the tail lies: keeping a cell there is a tie-break.
+    let last = if p / 2 + 1 == slots.len() { 0.01 } else { 0.0 };
+    if s.open_text {
+        (if s.blank_ok { 0.4 } else { 1.0 }) + last
+    } else if s.open_answer {
+        0.3
+    } else {
+        0.0
+    }
+}
+
+/// Give each cell a position (2s: slot s, 2s+1: the gap after it) or none (kept in
+/// place), monotone in reading order, at the least cost.
+fn align(lines: &[Line], slots: &[Slot], cells: &[Cell], defs: &[Def]) -> (Vec<Option<usize>>, Vec<usize>) {
+    let np = 2 * slots.len();
+    // State: position p (0 = before any, else p-1) and the number of cells there.
+    let ns = (np + 1) * (CMAX + 1);
+    let idx = |p: usize, c: usize| p * (CMAX + 1) + c;
+    let blank: Vec<f64> = (0..np).map(|p| blank_cost(slots, p)).collect();
+    // prefix[p] = blank cost of positions 1..p (state numbering).
+    let mut prefix = vec![0.0; np + 1];
+    for p in 1..=np {
+        prefix[p] = prefix[p - 1] + blank[p - 1];
+    }
+    let inf = f64::INFINITY;
+    let mut cost = vec![inf; ns];
+    cost[idx(0, 0)] = 0.0;
+    let mut back: Vec<Vec<usize>> = Vec::with_capacity(cells.len());
+    for cell in cells {
+        let mut next = vec![inf; ns];
+        let mut from = vec![usize::MAX; ns];
+        // Dropped: the state stays.
+        for s in 0..ns {
+            if cost[s] + DROP < next[s] {
+                next[s] = cost[s] + DROP;
+                from[s] = s;
+            }
+        }
+        // Best way to leave a position before q, as a running minimum.
+        let mut best = (inf, usize::MAX);
+        for q in 0..=np {
+            if q > 0 {
+                // Into a fresh position q.
+                if best.0 < inf {
+                    if let Some(f) = fit(lines, slots, defs, cell, q - 1, 0) {
+                        let v = best.0 + prefix[q - 1] + f;
+                        if v < next[idx(q, 1)] {
+                            next[idx(q, 1)] = v;
+                            from[idx(q, 1)] = best.1;
+                        }
+                    }
+                }
+                // Into position q beside the cells already there.
+                for c in 1..CMAX {
+                    let s = idx(q, c);
+                    if cost[s] < inf {
+                        if let Some(f) = fit(lines, slots, defs, cell, q - 1, c) {
+                            if cost[s] + f < next[idx(q, c + 1)] {
+                                next[idx(q, c + 1)] = cost[s] + f;
+                                from[idx(q, c + 1)] = s;
+                            }
+                        }
+                    }
+                }
+            }
+            // Leaving position q (blank if it got nothing) towards later ones.
+            for c in 0..=CMAX {
+                let s = idx(q, c);
+                if cost[s] == inf {
+                    continue;
+                }
+                let leave = if c == 0 && q > 0 { blank[q - 1] } else { 0.0 };
+                let v = cost[s] + leave - prefix[q];
+                if v < best.0 {
+                    best = (v, s);
+                }
+            }
+        }
+        back.push(from);
+        cost = next;
+    }
+    // The end: every later position left blank.
+    let mut end = (inf, 0);
+    for q in 0..=np {
+        for c in 0..=CMAX {
+            let s = idx(q, c);
+            if cost[s] == inf {
+                continue;
+            }
+            let leave = if c == 0 && q > 0 { blank[q - 1] } else { 0.0 };
+            let v = cost[s] + leave + prefix[np] - prefix[q];
+            if v < end.0 {
+                end = (v, s);
+            }
+        }
+    }
+    let mut assign = vec![None; cells.len()];
+    let mut s = end.1;
+    for k in (0..cells.len()).rev() {
+        let prev = back[k][s];
+        if prev != s {
+            assign[k] = Some(s / (CMAX + 1) - 1);
+        }
+        s = prev;
+    }
+    let answers = cells.iter().zip(&assign).filter(|(c, p)| c.kind == Kind::Answer && p.is_some_and(|p| p % 2 == 0 && matches!(slots[p / 2].takes, Takes::Choice(_)))).map(|(c, _)| c.lines[0]).collect();
+    (assign, answers)
+}
