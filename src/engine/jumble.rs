@@ -112,7 +112,7 @@ fn page_starts(lines: &[Line], from: usize, to: usize) -> Vec<usize> {
     let mut next = 1u32;
     for (i, l) in lines.iter().enumerate().take(to) {
         let k = l.key.as_str();
-        if k.len() <= 3 && !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit()) && k.parse::<u32>().ok() == Some(next) {
+        if page_number(k) && k.parse::<u32>().ok() == Some(next) {
             next += 1;
             if i > from {
                 starts.push(i + 1);
@@ -122,6 +122,10 @@ fn page_starts(lines: &[Line], from: usize, to: usize) -> Vec<usize> {
     starts.push(to);
     starts.dedup();
     starts
+}
+
+fn page_number(k: &str) -> bool {
+    k.len() <= 3 && !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit())
 }
 
 #[derive(Clone, Copy, PartialEq, Debug)]
@@ -239,6 +243,15 @@ fn page(lines: &[Line], a: usize, b: usize, defs: &[Def], last_order: &mut usize
         return (same, Vec::new());
     }
     let (assign, answers) = align(lines, &slots, &cells, defs);
+    if std::env::var_os("JUMBLE_DEBUG").is_some() {
+        eprintln!("=== page {a}..{b} tail {tail_start}");
+        for (k, s) in slots.iter().enumerate() {
+            eprintln!("  slot {k} L{} ot={} oa={} dg={} {}", s.line, s.open_text, s.open_answer, s.dangling, lines[s.line].raw.chars().take(30).collect::<String>());
+        }
+        for (c, p) in cells.iter().zip(&assign) {
+            eprintln!("  cell {:?} L{} -> {:?} {}", c.kind, c.lines[0], p, lines[c.lines[0]].raw.chars().take(30).collect::<String>());
+        }
+    }
     // Rebuild: each slot's lines, then its cells, then the cells of the gap after it.
     let mut out: Vec<usize> = (a..slots[0].line).collect();
     let mut moved = vec![false; b - a];
@@ -279,9 +292,11 @@ fn slot<'a>(lines: &[Line], h: Hit, end: usize, def: &Def<'a>) -> Slot<'a> {
         text.push('\n');
         text.push_str(&l.key);
     }
+    // `※` marks the label (a required item), it holds no value.
     let content = text.lines().any(|l| {
+        let l = l.trim_start_matches('※');
         let bracket = l.starts_with('[') && l.ends_with(']');
-        !l.is_empty() && !bracket
+        !l.is_empty() && !bracket && !page_number(l)
     });
     let answered = answer_re().captures_iter(&text).any(|c| !c[1].is_empty() && &c[1] != "○");
     let dangling: usize = text
@@ -323,7 +338,7 @@ fn cells_of(lines: &[Line], from: usize, to: usize, defs: &[Def]) -> Vec<Cell> {
     let mut i = from;
     while i < to {
         let l = &lines[i];
-        if l.key.is_empty() {
+        if l.key.is_empty() || page_number(&l.key) {
             cells.extend(cur.take());
             i += 1;
             continue;
