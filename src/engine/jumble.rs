@@ -425,8 +425,9 @@ fn blank_cost(slots: &[Slot], p: usize) -> f64 {
         return 0.0;
     }
     let s = &slots[p / 2];
-    // The last slot's region is where the tail lies: keeping a cell there is a tie-break.
-    let last = if p / 2 + 1 == slots.len() { 0.01 } else { 0.0 };
+    // The tail lies in the last slot's region, but its cells were drawn late because
+    // they belong above: between two slots, the earlier one wins.
+    let last = if p / 2 + 1 == slots.len() { -0.01 } else { 0.0 };
     if s.open_text {
         (if s.blank_ok { 0.4 } else { 1.0 }) + last
     } else if s.open_answer {
