@@ -190,7 +190,7 @@ pub fn unjumble(form: &Form, common: &Common, mut lines: Vec<Line>, from: usize,
     let defs = defs(form, common);
     let pages = page_starts(&lines, from, to);
     let mut order: Vec<usize> = (0..lines.len()).collect();
-    let mut rewrite: Vec<usize> = Vec::new();
+    let mut rewrite: Vec<(usize, usize)> = Vec::new();
     let mut last_order = 0usize;
     for w in pages.windows(2) {
         let (a, b) = (w[0], w[1]);
@@ -198,32 +198,42 @@ pub fn unjumble(form: &Form, common: &Common, mut lines: Vec<Line>, from: usize,
         order[a..b].copy_from_slice(&new);
         rewrite.extend(answers);
     }
-    for i in rewrite {
-        let raw = format!("[ {} ]", lines[i].raw.trim());
-        lines[i] = Line { key: key(&raw), raw };
+    // The answer goes back inside the bracket pair it was drawn apart from.
+    for (first, last) in rewrite {
+        let raw = format!("[ {}", lines[first].raw.trim());
+        lines[first] = Line { key: key(&raw), raw };
+        let raw = format!("{} ]", lines[last].raw.trim_end());
+        lines[last] = Line { key: key(&raw), raw };
     }
     let mut slots: Vec<Option<Line>> = lines.into_iter().map(Some).collect();
     order.into_iter().map(|i| slots[i].take().unwrap_or(Line { raw: String::new(), key: String::new() })).collect()
 }
 
 /// One page: the new order of its lines, and the answer lines to write into brackets.
-fn page(lines: &[Line], a: usize, b: usize, defs: &[Def], last_order: &mut usize) -> (Vec<usize>, Vec<usize>) {
+fn page(lines: &[Line], a: usize, b: usize, defs: &[Def], last_order: &mut usize) -> (Vec<usize>, Vec<(usize, usize)>) {
     let same: Vec<usize> = (a..b).collect();
     // The skeleton's labels, each resolved to the def that comes next in form order.
+    // A field label that comes before the one read last in form order was drawn late
+    // (a label cell printed with its value, both in the tail).
     let mut hits: Vec<(Hit, usize)> = Vec::new();
+    let mut late: Vec<bool> = Vec::new();
     let mut i = a;
     while i < b {
         match labels_at(lines, i, b, defs) {
             Some((h, ds)) => {
                 let d = ds.iter().copied().find(|&d| defs[d].order > *last_order).unwrap_or(ds[0]);
-                *last_order = defs[d].order;
+                let is_late = defs[d].order < *last_order && !matches!(defs[d].takes, Takes::Nothing);
+                if !is_late {
+                    *last_order = defs[d].order;
+                }
+                late.push(is_late);
                 hits.push((h, d));
                 i = h.last + 1;
             }
             None => i += 1,
         }
     }
-    let Some(last_single) = hits.iter().rposition(|(h, _)| h.last == h.line) else { return (same, Vec::new()) };
+    let Some(last_single) = hits.iter().zip(&late).rposition(|((h, _), late)| h.last == h.line && !late) else { return (same, Vec::new()) };
     // The tail: from the first wrapped cell after the last single-line label.
     let cells = cells_of(lines, hits[last_single].0.last + 1, b, defs);
     let Some(first) = cells.iter().position(|c| c.kind != Kind::Text || c.lines.len() > 1) else { return (same, Vec::new()) };
@@ -351,8 +361,7 @@ fn cells_of(lines: &[Line], from: usize, to: usize, defs: &[Def]) -> Vec<Cell> {
             i = h.last + 1;
             continue;
         }
-        let in_options = cur.as_ref().is_some_and(|c| c.kind == Kind::Options);
-        if starts_right || opens || (in_options && !option_line(&l.key)) || cur.is_none() {
+        if starts_right || opens || cur.is_none() {
             cells.extend(cur.take());
             let kind = if l.key.starts_with("<選択肢>") {
                 Kind::Options
@@ -373,21 +382,17 @@ fn cells_of(lines: &[Line], from: usize, to: usize, defs: &[Def]) -> Vec<Cell> {
     // One-line texts that are an option of some list, or a date, are typed as such.
     let options: Vec<String> = defs.iter().filter_map(|d| if let Takes::Choice(l) = d.takes { Some(l) } else { None }).flatten().map(|c| key(&c.label)).collect();
     for c in &mut cells {
-        if c.kind == Kind::Text && c.lines.len() == 1 {
-            let k = &lines[c.lines[0]].key;
-            if options.iter().any(|o| o == k) {
-                c.kind = Kind::Answer;
-            } else if crate::normalize::whole_date(&lines[c.lines[0]].raw).is_some() {
+        // An answer cell may wrap (`…の実施が義` / `務付けられる`).
+        let joined: String = c.lines.iter().map(|&i| lines[i].key.as_str()).collect();
+        if c.kind == Kind::Text && c.lines.len() <= 3 && options.iter().any(|o| *o == joined) {
+            c.kind = Kind::Answer;
+        } else if c.kind == Kind::Text && c.lines.len() == 1 {
+            if crate::normalize::whole_date(&lines[c.lines[0]].raw).is_some() {
                 c.kind = Kind::Date;
             }
         }
     }
     cells
-}
-
-fn option_line(k: &str) -> bool {
-    let digits = k.bytes().take_while(u8::is_ascii_digit).count();
-    digits > 0 && k[digits..].starts_with(')')
 }
 
 /// Cost of putting `cell` in position `p` that holds `c` cells already; None: cannot.
@@ -410,7 +415,7 @@ fn fit(lines: &[Line], slots: &[Slot], defs: &[Def], cell: &Cell, p: usize, c: u
         (Kind::Text, Takes::Text) if s.open_text => Some(if c == 0 { 0.0 } else { MERGE }),
         (Kind::Date, Takes::Date) if c == 0 => Some(0.0),
         (Kind::Date, Takes::Text) if s.open_text && c == 0 => Some(0.5),
-        (Kind::Answer, Takes::Choice(list)) if s.open_answer && c == 0 && list.iter().any(|o| key(&o.label) == lines[cell.lines[0]].key) => Some(0.0),
+        (Kind::Answer, Takes::Choice(list)) if s.open_answer && c == 0 && list.iter().any(|o| key(&o.label) == k()) => Some(0.0),
         (Kind::Answer, Takes::Text) if s.open_text && c == 0 => Some(0.5),
         (Kind::Options, Takes::Choice(list)) if c <= 1 && lists_match(&k(), list) => Some(0.0),
         (Kind::Fragment, Takes::Checks) if s.dangling > c => Some(0.0),
@@ -439,7 +444,7 @@ fn blank_cost(slots: &[Slot], p: usize) -> f64 {
 
 /// Give each cell a position (2s: slot s, 2s+1: the gap after it) or none (kept in
 /// place), monotone in reading order, at the least cost.
-fn align(lines: &[Line], slots: &[Slot], cells: &[Cell], defs: &[Def]) -> (Vec<Option<usize>>, Vec<usize>) {
+fn align(lines: &[Line], slots: &[Slot], cells: &[Cell], defs: &[Def]) -> (Vec<Option<usize>>, Vec<(usize, usize)>) {
     let np = 2 * slots.len();
     // State: position p (0 = before any, else p-1) and the number of cells there.
     let ns = (np + 1) * (CMAX + 1);
@@ -531,6 +536,11 @@ fn align(lines: &[Line], slots: &[Slot], cells: &[Cell], defs: &[Def]) -> (Vec<O
         }
         s = prev;
     }
-    let answers = cells.iter().zip(&assign).filter(|(c, p)| c.kind == Kind::Answer && p.is_some_and(|p| p % 2 == 0 && matches!(slots[p / 2].takes, Takes::Choice(_)))).map(|(c, _)| c.lines[0]).collect();
+    let answers = cells
+        .iter()
+        .zip(&assign)
+        .filter(|(c, p)| c.kind == Kind::Answer && p.is_some_and(|p| p % 2 == 0 && matches!(slots[p / 2].takes, Takes::Choice(_))))
+        .map(|(c, _)| (c.lines[0], c.lines[c.lines.len() - 1]))
+        .collect();
     (assign, answers)
 }
