@@ -142,14 +142,19 @@ enum Kind {
 struct Cell {
     lines: Vec<usize>,
     kind: Kind,
-    /// For a wrapped label: the defs it may be.
+    /// For a wrapped label: the defs it may be, its last line and where it ends there.
     defs: Vec<usize>,
+    label_last: usize,
+    col: usize,
 }
 
 /// What one skeleton slot still lacks.
 struct Slot<'a> {
     line: usize,
-    end: usize,
+    /// The label's last line, and the region's lines after it.
+    last: usize,
+    col: usize,
+    region: Vec<usize>,
     order: usize,
     takes: Takes<'a>,
     open_text: bool,
@@ -242,16 +247,17 @@ fn page(lines: &[Line], a: usize, b: usize, defs: &[Def], last_order: &mut usize
     let tail_start = cells[first].lines[0];
     let cells: Vec<Cell> = cells.into_iter().skip(first).collect();
     let n_skel = hits.iter().position(|(h, _)| h.line >= tail_start).unwrap_or(hits.len());
-    let slots: Vec<Slot> = (0..n_skel)
+    let mut slots: Vec<Slot> = (0..n_skel)
         .map(|s| {
             let (h, d) = hits[s];
             let end = hits.get(s + 1).map_or(tail_start, |x| x.0.line).min(tail_start);
-            slot(lines, h, end, &defs[d])
+            slot(lines, h, ((h.last + 1).min(end)..end).collect(), &defs[d])
         })
         .collect();
     if slots.is_empty() {
         return (same, Vec::new());
     }
+    let paired = pair_values(lines, &mut slots, &cells, defs);
     let (assign, answers) = align(lines, &slots, &cells, defs);
     if std::env::var_os("JUMBLE_DEBUG").is_some() {
         eprintln!("=== page {a}..{b} tail {tail_start}");
@@ -262,26 +268,98 @@ fn page(lines: &[Line], a: usize, b: usize, defs: &[Def], last_order: &mut usize
             eprintln!("  cell {:?} L{} -> {:?} {}", c.kind, c.lines[0], p, lines[c.lines[0]].raw.chars().take(30).collect::<String>());
         }
     }
-    // Rebuild: each slot's lines, then its cells, then the cells of the gap after it.
+    // Rebuild: each slot's lines, then its cells, then the cells of the gap after it
+    // (each wrapped label followed by the value paired with it).
     let mut out: Vec<usize> = (a..slots[0].line).collect();
     let mut moved = vec![false; b - a];
+    let mut push = |out: &mut Vec<usize>, i: usize| {
+        out.push(i);
+        if i >= tail_start {
+            moved[i - a] = true;
+        }
+    };
     for (s, slot) in slots.iter().enumerate() {
         let own: Vec<&Cell> = cells.iter().zip(&assign).filter(|(_, p)| **p == Some(2 * s)).map(|(c, _)| c).collect();
-        let gap: Vec<&Cell> = cells.iter().zip(&assign).filter(|(_, p)| **p == Some(2 * s + 1)).map(|(c, _)| c).collect();
+        let gap: Vec<usize> = (0..cells.len()).filter(|&c| assign[c] == Some(2 * s + 1)).collect();
         // A bracket standing alone that the slot cannot hold belongs to a wrapped label
         // put in the gap after it: the gap goes before it.
-        let split = if gap.is_empty() { slot.end } else { (slot.line + 1..slot.end).find(|&i| orphan_bracket(&lines[i], slot)).unwrap_or(slot.end) };
-        out.extend(slot.line..split);
-        for c in own.iter().chain(&gap) {
-            for &i in &c.lines {
-                out.push(i);
-                moved[i - a] = true;
-            }
+        let split = if gap.is_empty() { slot.region.len() } else { slot.region.iter().position(|&i| orphan_bracket(&lines[i], slot)).unwrap_or(slot.region.len()) };
+        out.extend(slot.line..=slot.last);
+        out.extend(slot.region[..split].iter().copied());
+        for c in &own {
+            c.lines.iter().for_each(|&i| push(&mut out, i));
         }
-        out.extend(split..slot.end);
+        for &c in &gap {
+            cells[c].lines.iter().for_each(|&i| push(&mut out, i));
+            out.extend(paired.iter().filter(|p| p.0 == c).flat_map(|p| p.1.iter().copied()));
+        }
+        out.extend(slot.region[split..].iter().copied());
+    }
+    // Values paired with a label the alignment left in place stay where they were.
+    for p in paired.iter().filter(|p| assign[p.0].is_none_or(|q| q % 2 == 0)) {
+        out.extend(p.1.iter().copied());
     }
     out.extend((tail_start..b).filter(|&i| !moved[i - a]));
     (out, answers)
+}
+
+/// A wrapped label drawn late without its value (`対象者以外の…措置の` / `内容`) left
+/// the value in the skeleton, after the item before it. The last stray cells of that
+/// item's region are paired with such labels (in order) and leave the region.
+fn pair_values(lines: &[Line], slots: &mut [Slot], cells: &[Cell], defs: &[Def]) -> Vec<(usize, Vec<usize>)> {
+    let mut paired = Vec::new();
+    for s in 0..slots.len() {
+        let next = slots.get(s + 1).map(|x| x.order);
+        let order = slots[s].order;
+        let labels: Vec<usize> = (0..cells.len())
+            .filter(|&c| cells[c].kind == Kind::Labelled && valueless(lines, &cells[c]))
+            .filter(|&c| cells[c].defs.iter().any(|&d| defs[d].order > order && next.is_none_or(|n| defs[d].order < n)))
+            .collect();
+        if labels.is_empty() {
+            continue;
+        }
+        let slot = &slots[s];
+        // The region's cells: a blank line or a line starting to the right opens one.
+        let mut strays: Vec<Vec<usize>> = Vec::new();
+        for &i in &slot.region {
+            let l = &lines[i];
+            if l.key.is_empty() || page_number(&l.key) {
+                continue;
+            }
+            let prev_blank = i == 0 || lines[i - 1].key.is_empty();
+            if strays.is_empty() || prev_blank || l.raw.starts_with(' ') {
+                strays.push(vec![i]);
+            } else if let Some(c) = strays.last_mut() {
+                c.push(i);
+            }
+        }
+        let stray_ok = |c: &Vec<usize>| match slot.takes {
+            Takes::Nothing | Takes::Text => true,
+            Takes::Choice(_) => c.len() == 1 && orphan_bracket(&lines[c[0]], slot),
+            _ => false,
+        };
+        strays.retain(stray_ok);
+        let n = labels.len().min(strays.len());
+        let (labels, strays) = (&labels[labels.len() - n..], strays.split_off(strays.len() - n));
+        let gone: Vec<usize> = strays.iter().flatten().copied().collect();
+        for (&c, v) in labels.iter().zip(strays) {
+            paired.push((c, v));
+        }
+        let region: Vec<usize> = slot.region.iter().copied().filter(|i| !gone.contains(i)).collect();
+        let def = Def { keys: Vec::new(), order, takes: slot.takes, blank_ok: slot.blank_ok, has_count: slot.has_count, opener: None };
+        let h = Hit { line: slot.line, last: slot.last, col: slot.col };
+        slots[s] = self::slot(lines, h, region, &def);
+    }
+    paired
+}
+
+/// A wrapped label with nothing after it but an option list.
+fn valueless(lines: &[Line], cell: &Cell) -> bool {
+    let mut after: String = lines[cell.label_last].key.chars().skip(cell.col).collect();
+    for &i in cell.lines.iter().filter(|&&i| i > cell.label_last) {
+        after.push_str(&lines[i].key);
+    }
+    after.is_empty() || after.starts_with("<選択肢>")
 }
 
 fn orphan_bracket(line: &Line, slot: &Slot) -> bool {
@@ -295,12 +373,12 @@ fn orphan_bracket(line: &Line, slot: &Slot) -> bool {
     }
 }
 
-fn slot<'a>(lines: &[Line], h: Hit, end: usize, def: &Def<'a>) -> Slot<'a> {
+fn slot<'a>(lines: &[Line], h: Hit, region: Vec<usize>, def: &Def<'a>) -> Slot<'a> {
     let rest: String = lines[h.last].key.chars().skip(h.col).collect();
     let mut text = rest.clone();
-    for l in &lines[(h.last + 1).min(end)..end] {
+    for &i in &region {
         text.push('\n');
-        text.push_str(&l.key);
+        text.push_str(&lines[i].key);
     }
     // `※` marks the label (a required item), it holds no value.
     let content = text.lines().any(|l| {
@@ -329,7 +407,9 @@ fn slot<'a>(lines: &[Line], h: Hit, end: usize, def: &Def<'a>) -> Slot<'a> {
         .sum();
     Slot {
         line: h.line,
-        end,
+        last: h.last,
+        col: h.col,
+        region,
         order: def.order,
         takes: def.takes,
         open_text: matches!(def.takes, Takes::Text) && !content,
@@ -357,7 +437,7 @@ fn cells_of(lines: &[Line], from: usize, to: usize, defs: &[Def]) -> Vec<Cell> {
         let opens = l.key.starts_with("<選択肢>") || l.key.starts_with(']') || count_re().is_match(&l.key);
         if let Some((h, ds)) = labels_at(lines, i, to, defs) {
             cells.extend(cur.take());
-            cur = Some(Cell { lines: (h.line..=h.last).collect(), kind: Kind::Labelled, defs: ds });
+            cur = Some(Cell { lines: (h.line..=h.last).collect(), kind: Kind::Labelled, defs: ds, label_last: h.last, col: h.col });
             i = h.last + 1;
             continue;
         }
@@ -372,7 +452,7 @@ fn cells_of(lines: &[Line], from: usize, to: usize, defs: &[Def]) -> Vec<Cell> {
             } else {
                 Kind::Text
             };
-            cur = Some(Cell { lines: vec![i], kind, defs: Vec::new() });
+            cur = Some(Cell { lines: vec![i], kind, defs: Vec::new(), label_last: i, col: 0 });
         } else if let Some(c) = &mut cur {
             c.lines.push(i);
         }
