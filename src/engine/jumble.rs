@@ -494,7 +494,8 @@ fn fit(lines: &[Line], slots: &[Slot], defs: &[Def], cell: &Cell, p: usize, c: u
     match (cell.kind, s.takes) {
         (Kind::Text, Takes::Text) if s.open_text => Some(if c == 0 { 0.0 } else { MERGE }),
         (Kind::Date, Takes::Date) if c == 0 => Some(0.0),
-        (Kind::Date, Takes::Text) if s.open_text && c == 0 => Some(0.5),
+        // A date alone is a date item's value before any text's.
+        (Kind::Date, Takes::Text) if s.open_text && c == 0 => Some(1.2),
         (Kind::Answer, Takes::Choice(list)) if s.open_answer && c == 0 && list.iter().any(|o| key(&o.label) == k()) => Some(0.0),
         (Kind::Answer, Takes::Text) if s.open_text && c == 0 => Some(0.5),
         (Kind::Options, Takes::Choice(list)) if c <= 1 && lists_match(&k(), list) => Some(0.0),
