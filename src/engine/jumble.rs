@@ -259,15 +259,6 @@ fn page(lines: &[Line], a: usize, b: usize, defs: &[Def], last_order: &mut usize
     }
     let paired = pair_values(lines, &mut slots, &cells, defs);
     let (assign, answers) = align(lines, &slots, &cells, defs);
-    if std::env::var_os("JUMBLE_DEBUG").is_some() {
-        eprintln!("=== page {a}..{b} tail {tail_start}");
-        for (k, s) in slots.iter().enumerate() {
-            eprintln!("  slot {k} L{} ot={} oa={} dg={} {}", s.line, s.open_text, s.open_answer, s.dangling, lines[s.line].raw.chars().take(30).collect::<String>());
-        }
-        for (c, p) in cells.iter().zip(&assign) {
-            eprintln!("  cell {:?} L{} -> {:?} {}", c.kind, c.lines[0], p, lines[c.lines[0]].raw.chars().take(30).collect::<String>());
-        }
-    }
     // Rebuild: each slot's lines, then its cells, then the cells of the gap after it
     // (each wrapped label followed by the value paired with it).
     let mut out: Vec<usize> = (a..slots[0].line).collect();
@@ -624,4 +615,65 @@ fn align(lines: &[Line], slots: &[Slot], cells: &[Cell], defs: &[Def]) -> (Vec<O
         .map(|(c, _)| (c.lines[0], c.lines[c.lines.len() - 1]))
         .collect();
     (assign, answers)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::form::FormSet;
+
+    fn run(kind: &str, text: &str) -> Vec<String> {
+        let set = FormSet::builtin();
+        let (form, _) = set.form_for(kind, Some("2018-05")).unwrap();
+        let lines = crate::reassemble::lines_of(text);
+        let n = lines.len();
+        unjumble(form, &set.common, lines, 0, n).into_iter().map(|l| l.raw.trim().to_string()).collect()
+    }
+
+    fn after<'a>(out: &'a [String], label: &str) -> &'a str {
+        let i = out.iter().position(|l| l.starts_with(label)).unwrap();
+        out[i + 1..].iter().find(|l| !l.is_empty()).unwrap()
+    }
+
+    /// A page whose wrapped cells were drawn after its single-line cells: each goes back
+    /// under its label, the band answer into its bracket, and the item left blank stays
+    /// blank.
+    #[test]
+    fn wrapped_cells_drawn_last_go_to_their_labels() {
+        let page = " 3\n\nⅠ　基本情報\n\n１．特定個人情報ファイルを取り扱う事務\n\n①事務の名称 甲事務\n②事務の内容\n\n③対象人数\n [ ]\n\n\
+            ２．特定個人情報ファイルを取り扱う事務において使用するシステム\n\nシステム１\n\n①システムの名称 乙システム\n②システムの機能\n\n\
+            ７．他の評価実施機関\n 事務の内容の一行目\n二行目\n\n1万人以上10万人未満\n ＜選択肢＞\n1) 1,000人未満（任意実施）\n2) 1,000人以上1万人未満\n\
+            3) 1万人以上10万人未満\n4) 10万人以上30万人未満\n5) 30万人以上\n\n機能の一行目\n機能の二行目\n\n 4\n";
+        let out = run("juten", page);
+        assert_eq!(after(&out, "②事務の内容"), "事務の内容の一行目");
+        assert_eq!(after(&out, "③対象人数"), "[ ]");
+        assert!(out.contains(&"[ 1万人以上10万人未満 ]".to_string()), "{out:?}");
+        assert_eq!(after(&out, "②システムの機能"), "機能の一行目");
+        // Nothing was left for 他の評価実施機関: the next line is the page number.
+        assert_eq!(after(&out, "７．他の評価実施機関"), "4");
+        assert_eq!(out.len(), page.split('\n').count());
+    }
+
+    /// A page read in reading order (nothing drawn late) is left as it is.
+    #[test]
+    fn reading_order_pages_stay() {
+        let page = " 3\n\nⅠ　基本情報\n\n１．特定個人情報ファイルを取り扱う事務\n\n①事務の名称 甲事務\n②事務の内容 一行の内容\n③対象人数\n [ 30万人以上 ]\n";
+        let out = run("juten", page);
+        let same: Vec<String> = crate::reassemble::lines_of(page).into_iter().map(|l| l.raw.trim().to_string()).collect();
+        assert_eq!(out, same);
+    }
+
+    /// A wrapped label drawn late without its value: the value it left in the skeleton
+    /// (after the item before it) follows it again.
+    #[test]
+    fn late_label_takes_its_stray_value() {
+        let page = " 9\n\n２．特定個人情報の入手（情報提供ネットワークシステムを通じた入手を除く。）\n\nリスク１：　目的外の入手が行われるリスク\n 甲の措置\n\n\
+            その他の措置の内容\n\nリスクへの対策は十分か\n [ 十分である ]\n\n\
+            対象者以外の情報の入手を防止するための措置の\n内容\n ＜選択肢＞\n1) 特に力を入れている\n2) 十分である\n3) 課題が残されている\n";
+        let out = run("zenkomoku", page);
+        let label = out.iter().position(|l| l.starts_with("対象者以外の情報")).unwrap();
+        let value = out.iter().position(|l| l == "甲の措置").unwrap();
+        let other = out.iter().position(|l| l == "その他の措置の内容").unwrap();
+        assert!(label < value && value < other, "{out:?}");
+    }
 }
