@@ -27,7 +27,7 @@ use std::sync::OnceLock;
 enum Takes<'a> {
     Text,
     Date,
-    Choice(&'a [Choice]),
+    Choice(std::marker::PhantomData<&'a Choice>),
     Checks,
     /// A heading, a section or a block opener: nothing, but it has a place in the order.
     Nothing,
@@ -44,21 +44,37 @@ struct Def<'a> {
     has_count: bool,
     /// A block opener (`システム`, numbered): matched by its start, not a label key.
     opener: Option<(String, bool)>,
+    /// The keys of a choice's options.
+    options: Vec<String>,
 }
 
-fn defs<'a>(form: &'a Form, common: &'a Common) -> Vec<Def<'a>> {
+/// The form's labels, indexed by their first character (a line can only start a label
+/// that starts with its own first character).
+struct Defs<'a> {
+    list: Vec<Def<'a>>,
+    by_first: std::collections::HashMap<char, Vec<usize>>,
+}
+
+impl<'a> std::ops::Deref for Defs<'a> {
+    type Target = [Def<'a>];
+    fn deref(&self) -> &[Def<'a>] {
+        &self.list
+    }
+}
+
+fn defs<'a>(form: &'a Form, common: &'a Common) -> Defs<'a> {
     fn walk<'a>(nodes: &'a [Node], common: &'a Common, out: &mut Vec<Def<'a>>) {
         let counted: Vec<&str> = nodes.iter().filter_map(|n| if let Node::Field(f) = n { (f.ty == FieldType::Count).then_some(f.within.as_deref()).flatten() } else { None }).collect();
         for n in nodes {
             let order = out.len();
             match n {
                 Node::Section(s) => {
-                    out.push(Def { keys: s.heading.iter().map(|h| key(h)).collect(), order, takes: Takes::Nothing, blank_ok: true, has_count: false, opener: None });
+                    out.push(Def { keys: s.heading.iter().map(|h| key(h)).collect(), order, takes: Takes::Nothing, blank_ok: true, has_count: false, opener: None, options: Vec::new() });
                     walk(&s.nodes, common, out);
                 }
-                Node::Heading(h) => out.push(Def { keys: h.heading.iter().map(|h| key(h)).collect(), order, takes: Takes::Nothing, blank_ok: true, has_count: false, opener: None }),
+                Node::Heading(h) => out.push(Def { keys: h.heading.iter().map(|h| key(h)).collect(), order, takes: Takes::Nothing, blank_ok: true, has_count: false, opener: None, options: Vec::new() }),
                 Node::Block(b) => {
-                    out.push(Def { keys: Vec::new(), order, takes: Takes::Nothing, blank_ok: true, has_count: false, opener: Some((key(&b.start), b.numbered)) });
+                    out.push(Def { keys: Vec::new(), order, takes: Takes::Nothing, blank_ok: true, has_count: false, opener: Some((key(&b.start), b.numbered)), options: Vec::new() });
                     walk(&b.nodes, common, out);
                 }
                 Node::Field(f) if f.within.is_some() || f.label.is_empty() => {}
@@ -67,31 +83,41 @@ fn defs<'a>(form: &'a Form, common: &'a Common) -> Vec<Def<'a>> {
                     let takes = match f.ty {
                         FieldType::String | FieldType::Text | FieldType::Period | FieldType::Zone => Takes::Text,
                         FieldType::Date => Takes::Date,
-                        FieldType::Choice | FieldType::Band => Takes::Choice(list.unwrap_or(&[])),
+                        FieldType::Choice | FieldType::Band => Takes::Choice(std::marker::PhantomData),
                         FieldType::Checks | FieldType::Box => Takes::Checks,
                         FieldType::Count => Takes::Nothing,
                     };
                     let (full, bare) = label_keys(&f.label);
                     let blank_ok = f.optional || f.label.iter().any(|l| l.contains("その他"));
-                    out.push(Def { keys: full.into_iter().chain(bare).collect(), order, takes, blank_ok, has_count: counted.contains(&f.path.as_str()), opener: None });
+                    let options = list.unwrap_or(&[]).iter().map(|c| key(&c.label)).collect();
+                    out.push(Def { keys: full.into_iter().chain(bare).collect(), order, takes, blank_ok, has_count: counted.contains(&f.path.as_str()), opener: None, options });
                 }
             }
         }
     }
-    let mut out = Vec::new();
-    walk(&form.body, common, &mut out);
-    out
+    let mut list = Vec::new();
+    walk(&form.body, common, &mut list);
+    let mut by_first: std::collections::HashMap<char, Vec<usize>> = std::collections::HashMap::new();
+    for (d, def) in list.iter().enumerate() {
+        for k in def.keys.iter().chain(def.opener.as_ref().map(|o| &o.0)) {
+            if let Some(c) = k.chars().next() {
+                let v = by_first.entry(c).or_default();
+                if v.last() != Some(&d) {
+                    v.push(d);
+                }
+            }
+        }
+    }
+    Defs { list, by_first }
 }
 
 /// The labels that start at line `i`: the hit of the longest label and every def that
 /// prints it (the same words label items of many risks).
-fn labels_at(lines: &[Line], i: usize, to: usize, defs: &[Def]) -> Option<(Hit, Vec<usize>)> {
+fn labels_at(lines: &[Line], i: usize, to: usize, defs: &Defs) -> Option<(Hit, Vec<usize>)> {
     let mut best: Option<(usize, Hit, Vec<usize>)> = None;
-    let k = &lines[i].key;
-    if k.is_empty() {
-        return None;
-    }
-    for (d, def) in defs.iter().enumerate() {
+    let first = lines[i].key.chars().next()?;
+    for &d in defs.by_first.get(&first)? {
+        let def = &defs[d];
         let hit = match &def.opener {
             Some((start, numbered)) => block_start(&lines[i], start, *numbered).map(|_| (start.len(), Hit { line: i, last: i, col: start.chars().count() })),
             None => def.keys.iter().find_map(|l| label_at(lines, i, l, to).map(|h| (l.len(), h))),
@@ -146,6 +172,8 @@ struct Cell {
     defs: Vec<usize>,
     label_last: usize,
     col: usize,
+    /// The keys of its lines, joined.
+    joined: String,
 }
 
 /// What one skeleton slot still lacks.
@@ -155,6 +183,7 @@ struct Slot<'a> {
     last: usize,
     col: usize,
     region: Vec<usize>,
+    def: usize,
     order: usize,
     takes: Takes<'a>,
     open_text: bool,
@@ -175,10 +204,10 @@ fn answer_re() -> &'static Regex {
 }
 
 /// Does an option list cell print the options of `list`?
-fn lists_match(cell_key: &str, list: &[Choice]) -> bool {
+fn lists_match(cell_key: &str, list: &[String]) -> bool {
     static RE: OnceLock<Regex> = OnceLock::new();
     let re = RE.get_or_init(|| Regex::new(r"(?:^|[^0-9])[0-9]{1,2}\)").expect("option number regex"));
-    !list.is_empty() && re.find_iter(cell_key).count() == list.len() && list.iter().all(|c| cell_key.contains(&key(&c.label)))
+    !list.is_empty() && re.find_iter(cell_key).count() == list.len() && list.iter().all(|o| cell_key.contains(o.as_str()))
 }
 
 const DROP: f64 = 2.0;
@@ -215,7 +244,7 @@ pub fn unjumble(form: &Form, common: &Common, mut lines: Vec<Line>, from: usize,
 }
 
 /// One page: the new order of its lines, and the answer lines to write into brackets.
-fn page(lines: &[Line], a: usize, b: usize, defs: &[Def], last_order: &mut usize) -> (Vec<usize>, Vec<(usize, usize)>) {
+fn page(lines: &[Line], a: usize, b: usize, defs: &Defs, last_order: &mut usize) -> (Vec<usize>, Vec<(usize, usize)>) {
     let same: Vec<usize> = (a..b).collect();
     // The skeleton's labels, each resolved to the def that comes next in form order.
     // A field label that comes before the one read last in form order was drawn late
@@ -251,14 +280,14 @@ fn page(lines: &[Line], a: usize, b: usize, defs: &[Def], last_order: &mut usize
         .map(|s| {
             let (h, d) = hits[s];
             let end = hits.get(s + 1).map_or(tail_start, |x| x.0.line).min(tail_start);
-            slot(lines, h, ((h.last + 1).min(end)..end).collect(), &defs[d])
+            slot(lines, h, ((h.last + 1).min(end)..end).collect(), d, defs)
         })
         .collect();
     if slots.is_empty() {
         return (same, Vec::new());
     }
     let paired = pair_values(lines, &mut slots, &cells, defs);
-    let (assign, answers) = align(lines, &slots, &cells, defs);
+    let (assign, answers) = align(&slots, &cells, defs);
     // Rebuild: each slot's lines, then its cells, then the cells of the gap after it
     // (each wrapped label followed by the value paired with it).
     let mut out: Vec<usize> = (a..slots[0].line).collect();
@@ -274,7 +303,7 @@ fn page(lines: &[Line], a: usize, b: usize, defs: &[Def], last_order: &mut usize
         let gap: Vec<usize> = (0..cells.len()).filter(|&c| assign[c] == Some(2 * s + 1)).collect();
         // A bracket standing alone that the slot cannot hold belongs to a wrapped label
         // put in the gap after it: the gap goes before it.
-        let split = if gap.is_empty() { slot.region.len() } else { slot.region.iter().position(|&i| orphan_bracket(&lines[i], slot)).unwrap_or(slot.region.len()) };
+        let split = if gap.is_empty() { slot.region.len() } else { slot.region.iter().position(|&i| orphan_bracket(&lines[i], slot, defs)).unwrap_or(slot.region.len()) };
         out.extend(slot.line..=slot.last);
         out.extend(slot.region[..split].iter().copied());
         for c in &own {
@@ -297,7 +326,7 @@ fn page(lines: &[Line], a: usize, b: usize, defs: &[Def], last_order: &mut usize
 /// A wrapped label drawn late without its value (`対象者以外の…措置の` / `内容`) left
 /// the value in the skeleton, after the item before it. The last stray cells of that
 /// item's region are paired with such labels (in order) and leave the region.
-fn pair_values(lines: &[Line], slots: &mut [Slot], cells: &[Cell], defs: &[Def]) -> Vec<(usize, Vec<usize>)> {
+fn pair_values<'a>(lines: &[Line], slots: &mut [Slot<'a>], cells: &[Cell], defs: &Defs<'a>) -> Vec<(usize, Vec<usize>)> {
     let mut paired = Vec::new();
     for s in 0..slots.len() {
         let next = slots.get(s + 1).map(|x| x.order);
@@ -326,7 +355,7 @@ fn pair_values(lines: &[Line], slots: &mut [Slot], cells: &[Cell], defs: &[Def])
         }
         let stray_ok = |c: &Vec<usize>| match slot.takes {
             Takes::Nothing | Takes::Text => true,
-            Takes::Choice(_) => c.len() == 1 && orphan_bracket(&lines[c[0]], slot),
+            Takes::Choice(_) => c.len() == 1 && orphan_bracket(&lines[c[0]], slot, defs),
             _ => false,
         };
         strays.retain(stray_ok);
@@ -337,9 +366,8 @@ fn pair_values(lines: &[Line], slots: &mut [Slot], cells: &[Cell], defs: &[Def])
             paired.push((c, v));
         }
         let region: Vec<usize> = slot.region.iter().copied().filter(|i| !gone.contains(i)).collect();
-        let def = Def { keys: Vec::new(), order, takes: slot.takes, blank_ok: slot.blank_ok, has_count: slot.has_count, opener: None };
         let h = Hit { line: slot.line, last: slot.last, col: slot.col };
-        slots[s] = self::slot(lines, h, region, &def);
+        slots[s] = self::slot(lines, h, region, slot.def, defs);
     }
     paired
 }
@@ -353,18 +381,19 @@ fn valueless(lines: &[Line], cell: &Cell) -> bool {
     after.is_empty() || after.starts_with("<選択肢>")
 }
 
-fn orphan_bracket(line: &Line, slot: &Slot) -> bool {
+fn orphan_bracket(line: &Line, slot: &Slot, defs: &Defs) -> bool {
     let k = &line.key;
     if !(k.starts_with('[') && k.ends_with(']')) || k.len() < 3 || k[1..k.len() - 1].contains(['[', ']']) || k == "[○]" {
         return false;
     }
     match slot.takes {
-        Takes::Choice(list) => !list.iter().any(|c| key(&c.label) == k[1..k.len() - 1]),
+        Takes::Choice(_) => !defs[slot.def].options.iter().any(|o| *o == k[1..k.len() - 1]),
         _ => true,
     }
 }
 
-fn slot<'a>(lines: &[Line], h: Hit, region: Vec<usize>, def: &Def<'a>) -> Slot<'a> {
+fn slot<'a>(lines: &[Line], h: Hit, region: Vec<usize>, d: usize, defs: &Defs<'a>) -> Slot<'a> {
+    let def = &defs[d];
     let rest: String = lines[h.last].key.chars().skip(h.col).collect();
     let mut text = rest.clone();
     for &i in &region {
@@ -401,6 +430,7 @@ fn slot<'a>(lines: &[Line], h: Hit, region: Vec<usize>, def: &Def<'a>) -> Slot<'
         last: h.last,
         col: h.col,
         region,
+        def: d,
         order: def.order,
         takes: def.takes,
         open_text: matches!(def.takes, Takes::Text) && !content,
@@ -413,7 +443,7 @@ fn slot<'a>(lines: &[Line], h: Hit, region: Vec<usize>, def: &Def<'a>) -> Slot<'
 
 /// Cut lines `from..to` into cells: a blank line, a line that starts to the right (a
 /// leading space), an option list, a `］` fragment or a label starts a new one.
-fn cells_of(lines: &[Line], from: usize, to: usize, defs: &[Def]) -> Vec<Cell> {
+fn cells_of(lines: &[Line], from: usize, to: usize, defs: &Defs) -> Vec<Cell> {
     let mut cells: Vec<Cell> = Vec::new();
     let mut cur: Option<Cell> = None;
     let mut i = from;
@@ -428,7 +458,7 @@ fn cells_of(lines: &[Line], from: usize, to: usize, defs: &[Def]) -> Vec<Cell> {
         let opens = l.key.starts_with("<選択肢>") || l.key.starts_with(']') || count_re().is_match(&l.key);
         if let Some((h, ds)) = labels_at(lines, i, to, defs) {
             cells.extend(cur.take());
-            cur = Some(Cell { lines: (h.line..=h.last).collect(), kind: Kind::Labelled, defs: ds, label_last: h.last, col: h.col });
+            cur = Some(Cell { lines: (h.line..=h.last).collect(), kind: Kind::Labelled, defs: ds, label_last: h.last, col: h.col, joined: String::new() });
             i = h.last + 1;
             continue;
         }
@@ -443,7 +473,7 @@ fn cells_of(lines: &[Line], from: usize, to: usize, defs: &[Def]) -> Vec<Cell> {
             } else {
                 Kind::Text
             };
-            cur = Some(Cell { lines: vec![i], kind, defs: Vec::new(), label_last: i, col: 0 });
+            cur = Some(Cell { lines: vec![i], kind, defs: Vec::new(), label_last: i, col: 0, joined: String::new() });
         } else if let Some(c) = &mut cur {
             c.lines.push(i);
         }
@@ -451,11 +481,11 @@ fn cells_of(lines: &[Line], from: usize, to: usize, defs: &[Def]) -> Vec<Cell> {
     }
     cells.extend(cur);
     // One-line texts that are an option of some list, or a date, are typed as such.
-    let options: Vec<String> = defs.iter().filter_map(|d| if let Takes::Choice(l) = d.takes { Some(l) } else { None }).flatten().map(|c| key(&c.label)).collect();
+    let is_option = |k: &str| defs.iter().any(|d| d.options.iter().any(|o| o == k));
     for c in &mut cells {
         // An answer cell may wrap (`…の実施が義` / `務付けられる`).
-        let joined: String = c.lines.iter().map(|&i| lines[i].key.as_str()).collect();
-        if c.kind == Kind::Text && c.lines.len() <= 3 && options.iter().any(|o| *o == joined) {
+        c.joined = c.lines.iter().map(|&i| lines[i].key.as_str()).collect();
+        if c.kind == Kind::Text && c.lines.len() <= 3 && is_option(&c.joined) {
             c.kind = Kind::Answer;
         } else if c.kind == Kind::Text && c.lines.len() == 1 {
             if crate::normalize::whole_date(&lines[c.lines[0]].raw).is_some() {
@@ -467,7 +497,7 @@ fn cells_of(lines: &[Line], from: usize, to: usize, defs: &[Def]) -> Vec<Cell> {
 }
 
 /// Cost of putting `cell` in position `p` that holds `c` cells already; None: cannot.
-fn fit(lines: &[Line], slots: &[Slot], defs: &[Def], cell: &Cell, p: usize, c: usize) -> Option<f64> {
+fn fit(slots: &[Slot], defs: &Defs, cell: &Cell, p: usize, c: usize) -> Option<f64> {
     let s = &slots[p / 2];
     if p % 2 == 1 {
         // The gap after slot s: only a wrapped label whose form place lies between.
@@ -475,21 +505,15 @@ fn fit(lines: &[Line], slots: &[Slot], defs: &[Def], cell: &Cell, p: usize, c: u
         let fits = cell.kind == Kind::Labelled && cell.defs.iter().any(|&d| defs[d].order > s.order && next.is_none_or(|n| defs[d].order < n));
         return fits.then_some(0.0);
     }
-    let k = || {
-        let mut t = String::new();
-        for &i in &cell.lines {
-            t.push_str(&lines[i].key);
-        }
-        t
-    };
+    let options = &defs[s.def].options;
     match (cell.kind, s.takes) {
         (Kind::Text, Takes::Text) if s.open_text => Some(if c == 0 { 0.0 } else { MERGE }),
         (Kind::Date, Takes::Date) if c == 0 => Some(0.0),
         // A date alone is a date item's value before any text's.
         (Kind::Date, Takes::Text) if s.open_text && c == 0 => Some(1.2),
-        (Kind::Answer, Takes::Choice(list)) if s.open_answer && c == 0 && list.iter().any(|o| key(&o.label) == k()) => Some(0.0),
+        (Kind::Answer, Takes::Choice(_)) if s.open_answer && c == 0 && options.contains(&cell.joined) => Some(0.0),
         (Kind::Answer, Takes::Text) if s.open_text && c == 0 => Some(0.5),
-        (Kind::Options, Takes::Choice(list)) if c <= 1 && lists_match(&k(), list) => Some(0.0),
+        (Kind::Options, Takes::Choice(_)) if c <= 1 && lists_match(&cell.joined, options) => Some(0.0),
         (Kind::Fragment, Takes::Checks) if s.dangling > c => Some(0.0),
         (Kind::Count, Takes::Choice(_) | Takes::Checks) if s.has_count && c <= 2 => Some(0.0),
         _ => None,
@@ -516,7 +540,7 @@ fn blank_cost(slots: &[Slot], p: usize) -> f64 {
 
 /// Give each cell a position (2s: slot s, 2s+1: the gap after it) or none (kept in
 /// place), monotone in reading order, at the least cost.
-fn align(lines: &[Line], slots: &[Slot], cells: &[Cell], defs: &[Def]) -> (Vec<Option<usize>>, Vec<(usize, usize)>) {
+fn align(slots: &[Slot], cells: &[Cell], defs: &Defs) -> (Vec<Option<usize>>, Vec<(usize, usize)>) {
     let np = 2 * slots.len();
     // State: position p (0 = before any, else p-1) and the number of cells there.
     let ns = (np + 1) * (CMAX + 1);
@@ -547,7 +571,7 @@ fn align(lines: &[Line], slots: &[Slot], cells: &[Cell], defs: &[Def]) -> (Vec<O
             if q > 0 {
                 // Into a fresh position q.
                 if best.0 < inf {
-                    if let Some(f) = fit(lines, slots, defs, cell, q - 1, 0) {
+                    if let Some(f) = fit(slots, defs, cell, q - 1, 0) {
                         let v = best.0 + prefix[q - 1] + f;
                         if v < next[idx(q, 1)] {
                             next[idx(q, 1)] = v;
@@ -559,7 +583,7 @@ fn align(lines: &[Line], slots: &[Slot], cells: &[Cell], defs: &[Def]) -> (Vec<O
                 for c in 1..CMAX {
                     let s = idx(q, c);
                     if cost[s] < inf {
-                        if let Some(f) = fit(lines, slots, defs, cell, q - 1, c) {
+                        if let Some(f) = fit(slots, defs, cell, q - 1, c) {
                             if cost[s] + f < next[idx(q, c + 1)] {
                                 next[idx(q, c + 1)] = cost[s] + f;
                                 from[idx(q, c + 1)] = s;
