@@ -509,10 +509,10 @@ fn fit(slots: &[Slot], defs: &Defs, cell: &Cell, p: usize, c: usize) -> Option<f
     match (cell.kind, s.takes) {
         (Kind::Text, Takes::Text) if s.open_text => Some(if c == 0 { 0.0 } else { MERGE }),
         (Kind::Date, Takes::Date) if c == 0 => Some(0.0),
-        // A date alone is a date item's value before any text's.
+        // A date or an option alone is a date's or a choice's value before any text's.
         (Kind::Date, Takes::Text) if s.open_text && c == 0 => Some(1.2),
         (Kind::Answer, Takes::Choice(_)) if s.open_answer && c == 0 && options.contains(&cell.joined) => Some(0.0),
-        (Kind::Answer, Takes::Text) if s.open_text && c == 0 => Some(0.5),
+        (Kind::Answer, Takes::Text) if s.open_text && c == 0 => Some(1.2),
         (Kind::Options, Takes::Choice(_)) if c <= 1 && lists_match(&cell.joined, options) => Some(0.0),
         (Kind::Fragment, Takes::Checks) if s.dangling > c => Some(0.0),
         (Kind::Count, Takes::Choice(_) | Takes::Checks) if s.has_count && c <= 2 => Some(0.0),
