@@ -14,6 +14,9 @@ use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
+mod jumble;
+pub use jumble::unjumble;
+
 /// What the engine read: the record's body, with warnings and provenance.
 pub struct Output {
     pub body: Map<String, Value>,

@@ -188,6 +188,8 @@ fn extract_described(
         body_end -= 1;
     }
     let cover_end = engine::cover_end(&forms.common, &lines, body_end);
+    // A drawing-order dump (pdf-extract): wrapped cells back beside their labels.
+    let lines = if source.text_layout.as_deref() == Some("pdf_extract") { engine::unjumble(form, &forms.common, lines, cover_end, body_end) } else { lines };
     let head_titles: Vec<String> = kiso_rules.organization_titles.iter().map(|t| t.suffix.clone()).collect();
     let cover = engine::cover(&forms.common, &lines, cover_end, kind.kind == "zenkomoku", &head_titles);
     let body = engine::read(form, &forms.common, &lines, cover_end, body_end);

@@ -1,0 +1,29 @@
+//! CPU of reading a drawing-order (pdf-extract) dump, and of its unjumble stage alone:
+//!
+//!     cargo run --release --example unjumble_cpu -- DUMP.txt [RUNS]
+use std::time::Instant;
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let path = args.get(1).expect("usage: unjumble_cpu DUMP.txt [RUNS]");
+    let runs: u32 = args.get(2).and_then(|r| r.parse().ok()).unwrap_or(50);
+    let bytes = std::fs::read(path).expect("readable dump");
+    let text = String::from_utf8_lossy(&bytes).to_string();
+    let t = Instant::now();
+    for _ in 0..runs {
+        std::hint::black_box(piasheet::extract_text_dump(path, &bytes));
+    }
+    let whole = t.elapsed() / runs;
+    let set = piasheet::form::FormSet::builtin();
+    let lines = piasheet::reassemble::lines_of(&text);
+    let stamp = piasheet::engine::stamp(&lines).expect("a version stamp");
+    let kind = set.kind_by_number(stamp.2).expect("a kind");
+    let (form, _) = set.form_for(&kind.kind, Some(&stamp.0)).expect("a form");
+    let n = lines.len();
+    let t = Instant::now();
+    for _ in 0..runs {
+        std::hint::black_box(piasheet::engine::unjumble(form, &set.common, lines.clone(), 0, n));
+    }
+    let stage = t.elapsed() / runs;
+    println!("{path}: whole read {:.2} ms, unjumble {:.2} ms (incl. a copy of the lines), {} lines", whole.as_secs_f64() * 1e3, stage.as_secs_f64() * 1e3, n);
+}
