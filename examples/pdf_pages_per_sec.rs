@@ -1,6 +1,6 @@
 //! Throughput of the PDF reader on some files (default: the test fixtures), in pages/s on
-//! one core: in-process `layout_from_bytes`, the supervised `read_pdf` (one worker process
-//! per document, as the batch runs it), and `pdftotext` for comparison when installed.
+//! one core: in-process `layout_from_bytes`, the supervised `read_pdf` (this thread's long-lived
+//! worker process, as the batch runs it), and `pdftotext` for comparison when installed.
 //!
 //! Usage: cargo run --release --example pdf_pages_per_sec [-- FILE.pdf...]
 use std::process::{Command, Stdio};
@@ -52,7 +52,7 @@ fn main() {
     println!("layout_from_bytes (in process): {:8.1} pages/s", inproc.unwrap_or(0.0));
 
     let sup = measure(&files, budget, |p, b| piasheet::pdf::read_pdf(p.as_ref(), b, Duration::from_secs(60)).is_ok());
-    println!("read_pdf (worker per document): {:8.1} pages/s", sup.unwrap_or(0.0));
+    println!("read_pdf (pooled worker process): {:8.1} pages/s", sup.unwrap_or(0.0));
 
     let have_pdftotext = Command::new("pdftotext").arg("-v").stderr(Stdio::null()).status().is_ok();
     if have_pdftotext {

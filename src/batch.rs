@@ -660,6 +660,8 @@ pub fn run<R: Send>(
         results.into_iter().for_each(|(r, e)| sink(r, e));
     }
     bar.finish_and_clear();
+    // The job slots' PDF workers are done: ended and reaped now rather than at exit.
+    rayon::broadcast(|_| crate::pdf::end_worker());
     Summary {
         ok: ok.into_inner(),
         partial: partial.into_inner(),

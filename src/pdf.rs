@@ -6,7 +6,8 @@
 //!
 //! pdf-extract can panic, abort or overflow its stack on hostile input, so the batch
 //! entry point `read_pdf` runs it in a child process (this same executable, re-invoked
-//! as `__pdf-worker`) under a wall-clock timeout.
+//! as `__pdf-worker`) under a wall-clock timeout; the process is long-lived and reads
+//! the thread's next documents too (`pool.rs`), until one crashes or overruns.
 //!
 //! Second route (`fallback`, in the same worker): when the pre-scan refuses a file
 //! (predefined CJK CMaps, form XObject cycles), lopdf cannot open it, pdf-extract
@@ -15,10 +16,9 @@
 //! so in `route` (and the record in `source.pdf_route`).
 
 use serde::{Deserialize, Serialize};
-use std::io::{Read, Write};
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 #[doc(hidden)]
 pub mod cells;
@@ -28,8 +28,11 @@ mod cmap;
 mod fallback;
 mod lexer;
 mod order;
+mod pool;
 mod prescan;
 mod table;
+
+pub use pool::{end_worker, workers_started};
 
 /// One visual line of the rebuilt reading order, with where it came from.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -169,6 +172,7 @@ fn out_of_memory(stderr: &str) -> bool {
 }
 
 /// [`read_pdf_with`] with a given worker address-space limit (see [`read_pdf_limited`]).
+/// The document goes to this thread's long-lived worker (`pool.rs`).
 pub fn read_pdf_with_limits(worker_exe: &Path, path: &Path, bytes: &[u8], timeout: Duration, max_memory: u64) -> Result<PdfLayout, PdfError> {
     let owned;
     let bytes = if bytes.is_empty() {
@@ -177,97 +181,7 @@ pub fn read_pdf_with_limits(worker_exe: &Path, path: &Path, bytes: &[u8], timeou
     } else {
         bytes
     };
-    let mut cmd = Command::new(worker_exe);
-    cmd.arg(WORKER_ARG).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    let max_memory = limit_worker(&mut cmd, max_memory);
-    let mut child = cmd.spawn().map_err(|e| PdfError::new("engine_crash", format!("cannot start PDF worker: {e}")))?;
-
-    // Feed and drain the pipes on threads: a worker blocked on a full pipe would
-    // otherwise look like a timeout.
-    let input = bytes.to_vec();
-    let mut stdin = child.stdin.take();
-    let writer = std::thread::spawn(move || {
-        if let Some(s) = stdin.as_mut() {
-            // A worker that dies early closes the pipe; its exit status tells why.
-            let _ = s.write_all(&input);
-        }
-    });
-    let start = Instant::now();
-    // stdout is read on a thread that reports when the worker closes it (normally: when
-    // it exits), so the parent wakes up at once instead of polling.
-    let stdout = child.stdout.take();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        if let Some(mut s) = stdout {
-            let _ = s.read_to_end(&mut buf);
-        }
-        let _ = tx.send(buf);
-    });
-    let stderr = child.stderr.take();
-    let err_reader = std::thread::spawn(move || {
-        let mut kept = Vec::new();
-        if let Some(mut s) = stderr {
-            // Keep only the start (the message needs one line) but drain the rest, or a
-            // chatty worker would block on a full pipe.
-            let mut chunk = [0u8; 8192];
-            while let Ok(n) = s.read(&mut chunk) {
-                if n == 0 {
-                    break;
-                }
-                if kept.len() < 64 * 1024 {
-                    kept.extend_from_slice(&chunk[..n]);
-                }
-            }
-        }
-        kept
-    });
-
-    let timed_out = |child: &mut std::process::Child| {
-        let _ = child.kill();
-        let _ = child.wait();
-        // The pipe threads end when the pipes close; not joined, so that a stray
-        // grandchild holding a pipe cannot stretch the timeout.
-        PdfError::new("timeout", format!("PDF engine took longer than {:.1} s", timeout.as_secs_f64()))
-    };
-    let out = match rx.recv_timeout(timeout) {
-        Ok(buf) => buf,
-        Err(_) => return Err(timed_out(&mut child)),
-    };
-    // stdout is closed, so the worker is exiting; still bounded by the deadline.
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(st)) => break st,
-            Ok(None) if start.elapsed() >= timeout => return Err(timed_out(&mut child)),
-            Ok(None) => std::thread::sleep(Duration::from_millis(1)),
-            Err(e) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(PdfError::new("engine_crash", format!("lost the PDF worker: {e}")));
-            }
-        }
-    };
-    let _ = writer.join();
-    let err = err_reader.join().unwrap_or_default();
-
-    if !status.success() {
-        let text = String::from_utf8_lossy(&err);
-        let how = exit_description(&status);
-        if out_of_memory(&text) {
-            return Err(PdfError::new(
-                "memory_limit",
-                format!("PDF worker {how}: needed more than {} MiB of memory (--max-memory)", max_memory >> 20),
-            ));
-        }
-        let first = text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("").to_string();
-        let msg = if first.is_empty() { format!("PDF worker {how}") } else { format!("PDF worker {how}: {first}") };
-        return Err(PdfError::new("engine_crash", msg));
-    }
-    match serde_json::from_slice::<WorkerReply>(&out) {
-        Ok(WorkerReply::Ok(layout)) => Ok(layout),
-        Ok(WorkerReply::Err(e)) => Err(e),
-        Err(e) => Err(PdfError::new("engine_crash", format!("PDF worker gave unreadable output: {e}"))),
-    }
+    pool::read(worker_exe, bytes, timeout, max_memory)
 }
 
 fn exit_description(status: &std::process::ExitStatus) -> String {
@@ -297,30 +211,20 @@ enum WorkerReply {
     Err(PdfError),
 }
 
-/// Entry point of the hidden `__pdf-worker` subcommand (see main.rs): PDF bytes on
-/// stdin, one JSON `WorkerReply` on stdout. Exit code 0 whenever a reply was written.
+/// Entry point of the hidden `__pdf-worker` subcommand (see main.rs): documents on
+/// stdin, one JSON `WorkerReply` each on stdout (framed, see `pool.rs`), until stdin
+/// ends. Exit code 0 at end of input.
 pub fn worker_main() -> i32 {
     // One line per panic, so the parent's "first line of stderr" is the whole story.
     std::panic::set_hook(Box::new(|info| {
         let loc = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
         eprintln!("panic: {}{loc}", panic_text(info.payload()));
     }));
-    let mut bytes = Vec::new();
-    if let Err(e) = std::io::stdin().read_to_end(&mut bytes) {
-        eprintln!("cannot read stdin: {e}");
-        return 3;
-    }
     let checks = std::env::var_os(SKIP_PRESCAN_ENV).is_none();
-    let reply = match guarded(&bytes, checks) {
+    pool::serve(|bytes| match guarded(bytes, checks) {
         Ok(l) => WorkerReply::Ok(l),
         Err(e) => WorkerReply::Err(e),
-    };
-    let stdout = std::io::stdout();
-    let mut lock = stdout.lock();
-    if serde_json::to_writer(&mut lock, &reply).is_err() || lock.flush().is_err() {
-        return 4;
-    }
-    0
+    })
 }
 
 fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
