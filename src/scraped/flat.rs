@@ -61,9 +61,16 @@ pub(super) fn labels() -> &'static Labels {
                         out.extend(s.heading.iter().cloned());
                         collect(&s.nodes, out);
                     }
-                    // A block's opener (`システム`) is a word of many values: only the
-                    // labels inside it.
-                    Node::Block(b) => collect(&b.nodes, out),
+                    // A block's opener with its number (`システム1`); the bare word
+                    // (`システム`) is a word of many values.
+                    Node::Block(b) => {
+                        if b.numbered {
+                            out.extend((1..=30).map(|n| format!("{}{n}", b.start)));
+                        } else {
+                            out.push(b.start.clone());
+                        }
+                        collect(&b.nodes, out);
+                    }
                     Node::Field(f) => out.extend(f.label.iter().cloned()),
                     Node::Heading(h) => out.extend(h.heading.iter().cloned()),
                 }
