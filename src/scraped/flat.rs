@@ -20,6 +20,8 @@ const DROPPED: [char; 4] = ['、', '。', '「', '」'];
 pub(super) struct Labels {
     /// Match key → the label as the form prints it.
     by_key: HashMap<String, String>,
+    /// Check-box labels (`電子記録媒体（フラッシュメモリを除く。）`): match key → as printed.
+    boxes: Vec<(String, String)>,
     /// Longest match key, in characters.
     longest: usize,
 }
@@ -99,7 +101,11 @@ pub(super) fn labels() -> &'static Labels {
             }
         }
         let longest = by_key.keys().map(|k| k.chars().count()).max().unwrap_or(0);
-        Labels { by_key, longest }
+        let mut boxes: Vec<(String, String)> = forms.common.groups.values().flatten().map(|b| b.label.clone()).chain(r.boxes.iter().map(|b| b.label.clone())).map(|l| (match_key(&l), l)).filter(|(k, _)| k.chars().count() >= 2).collect();
+        // Longest first: the first that a box's text starts with is the whole label.
+        boxes.sort_by_key(|(k, _)| std::cmp::Reverse(k.len()));
+        boxes.dedup();
+        Labels { by_key, boxes, longest }
     })
 }
 
@@ -211,8 +217,14 @@ pub(super) fn cut(page: &str) -> Vec<String> {
         let next = cuts.get(i + 1).map_or(page.len(), |c| c.0);
         match label {
             Some(l) => {
-                out.push(l.clone());
-                let v = page[*e..next].trim();
+                let mut v = page[*e..next].trim();
+                // `※` printed after a label (items a later section answers) is the label's.
+                let mut l = l.clone();
+                if v == "※" || v.starts_with("※ ") {
+                    l.push_str(" ※");
+                    v = v["※".len()..].trim_start();
+                }
+                out.push(l);
                 if !v.is_empty() {
                     out.push(v.to_string());
                 }
@@ -220,12 +232,31 @@ pub(super) fn cut(page: &str) -> Vec<String> {
             None => {
                 let v = page[*s..next].trim();
                 if !v.is_empty() {
-                    out.push(v.to_string());
+                    out.push(box_label(v, labels));
                 }
             }
         }
     }
     out
+}
+
+/// A check box (`[ ○ ] 電子記録媒体 ( フラッシュメモリを除く )`) with its label put back as
+/// the form prints it (the mirror dropped its `、。`).
+fn box_label(seg: &str, labels: &Labels) -> String {
+    let Some(close) = seg.find(']').filter(|_| seg.starts_with('[')) else { return seg.to_string() };
+    let text = seg[close + 1..].trim_start();
+    let (fk, at) = keyed(text);
+    for (k, label) in &labels.boxes {
+        let kc: Vec<char> = k.chars().collect();
+        if fk.len() >= kc.len() && fk[..kc.len()] == kc[..] {
+            let end = at.get(kc.len()).copied().unwrap_or(text.len());
+            let end = text[..end].trim_end().len();
+            if end >= text.len() || text[end..].starts_with(' ') {
+                return format!("{} {}{}", &seg[..=close], label, &text[end..]);
+            }
+        }
+    }
+    seg.to_string()
 }
 
 #[cfg(test)]

@@ -232,6 +232,16 @@ fn cut_cover_labels(line: &str) -> Vec<String> {
             }
         }
     }
+    // 承認日 (on kinds that have one) between 評価実施機関名 and 公表日: its label as the
+    // mirror prints it (single spaces).
+    let forms = crate::form::FormSet::current();
+    let mut approved: Vec<String> = forms.common.cover.approved.iter().map(|l| l.replace('\u{3000}', " ")).collect();
+    approved.sort_by_key(|l| std::cmp::Reverse(l.len()));
+    if let Some(p) = approved.iter().find_map(|l| line.find(l.as_str())) {
+        if cuts.iter().all(|&(q, _)| q != p) {
+            cuts.push((p, "承認日"));
+        }
+    }
     if let Some(p) = line.rfind(['[', '［']) {
         cuts.push((p, "["));
     }
