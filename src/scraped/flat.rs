@@ -22,6 +22,9 @@ pub(super) struct Labels {
     by_key: HashMap<String, String>,
     /// Check-box labels (`電子記録媒体（フラッシュメモリを除く。）`): match key → as printed.
     boxes: Vec<(String, String)>,
+    /// Match keys of the labels that head a zone (sections, headings): no value
+    /// follows them.
+    headings: std::collections::HashSet<String>,
     /// Longest match key, in characters.
     longest: usize,
 }
@@ -30,6 +33,12 @@ impl Labels {
     /// The label whose match key is exactly `k`.
     pub(super) fn get(&self, k: &str) -> Option<&str> {
         self.by_key.get(k).map(String::as_str)
+    }
+
+    /// Is `line` a whole label; `Some(true)` for one that heads a zone.
+    pub(super) fn kind_of(&self, line: &str) -> Option<bool> {
+        let k = match_key(line.trim().trim_end_matches('※'));
+        self.by_key.contains_key(&k).then(|| self.headings.contains(&k))
     }
 
     /// The longest label that `fk[from..]` starts with (char positions); its length.
@@ -56,37 +65,41 @@ pub(super) fn labels() -> &'static Labels {
     LABELS.get_or_init(|| {
         use crate::form::Node;
         let mut raw: Vec<String> = Vec::new();
-        fn collect(nodes: &[Node], out: &mut Vec<String>) {
+        let mut heads: Vec<String> = Vec::new();
+        fn collect(nodes: &[Node], out: &mut Vec<String>, heads: &mut Vec<String>) {
             for n in nodes {
                 match n {
                     Node::Section(s) => {
                         out.extend(s.heading.iter().cloned());
-                        collect(&s.nodes, out);
+                        heads.extend(s.heading.iter().cloned());
+                        collect(&s.nodes, out, heads);
                     }
                     // A block's opener with its number (`システム1`); the bare word
                     // (`システム`) is a word of many values.
                     Node::Block(b) => {
-                        if b.numbered {
-                            out.extend((1..=30).map(|n| format!("{}{n}", b.start)));
-                        } else {
-                            out.push(b.start.clone());
-                        }
-                        collect(&b.nodes, out);
+                        let openers: Vec<String> = if b.numbered { (1..=30).map(|n| format!("{}{n}", b.start)).collect() } else { vec![b.start.clone()] };
+                        // (An opener is followed by its element's title: no heading.)
+                        out.extend(openers);
+                        collect(&b.nodes, out, heads);
                     }
                     Node::Field(f) => out.extend(f.label.iter().cloned()),
-                    Node::Heading(h) => out.extend(h.heading.iter().cloned()),
+                    Node::Heading(h) => {
+                        out.extend(h.heading.iter().cloned());
+                        heads.extend(h.heading.iter().cloned());
+                    }
                 }
             }
         }
         let forms = crate::form::FormSet::current();
         for f in &forms.forms {
-            collect(&f.body, &mut raw);
+            collect(&f.body, &mut raw, &mut heads);
         }
         let c = &forms.common.cover;
         raw.extend([&c.declaration, &c.special_notes, &c.evaluator, &c.published, &forms.common.index_heading].map(|s| s.to_string()));
         raw.extend(c.approved.iter().cloned());
         let r = crate::rules::Rules::default_rules();
         raw.extend(r.headings.iter().map(|h| h.label.clone()));
+        heads.extend(r.headings.iter().map(|h| h.label.clone()));
         raw.extend(r.text_fields.iter().flat_map(|f| f.labels.iter().cloned()));
         raw.extend(r.choice_fields.iter().flat_map(|f| f.labels.iter().cloned()));
         raw.push(r.as_of.label.clone());
@@ -105,7 +118,8 @@ pub(super) fn labels() -> &'static Labels {
         // Longest first: the first that a box's text starts with is the whole label.
         boxes.sort_by_key(|(k, _)| std::cmp::Reverse(k.len()));
         boxes.dedup();
-        Labels { by_key, boxes, longest }
+        let headings = heads.iter().map(|h| match_key(h)).collect();
+        Labels { by_key, boxes, headings, longest }
     })
 }
 

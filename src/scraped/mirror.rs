@@ -24,7 +24,7 @@ pub(super) fn rebuild(text: &str, shape: TextLayout) -> Option<Rebuilt> {
     let (out, lost) = match shape {
         TextLayout::MirrorLines => {
             let out = cover_lines(&lines).unwrap_or_else(|| lines.iter().map(|s| s.to_string()).collect());
-            table_of_lines(out)
+            table_of_lines(first_lines_after_labels(out))
         }
         _ => {
             let (mut out, rest) = cover_flat(&lines)?;
@@ -33,6 +33,71 @@ pub(super) fn rebuild(text: &str, shape: TextLayout) -> Option<Rebuilt> {
         }
     };
     Some(Rebuilt { lines: out, change_rows: None, unreadable_rows: lost })
+}
+
+/// A list's mark: `・`-like bullets, or the number of `1 …` / `1.…` (not a choice
+/// option `1) …`, not a date).
+fn list_mark(s: &str) -> Option<(char, Option<u32>)> {
+    let t = s.trim();
+    let c = t.chars().next()?;
+    if "・●○◆■-".contains(c) {
+        return Some((c, None));
+    }
+    let d: String = t.chars().take_while(|c| c.is_ascii_digit()).collect();
+    let rest = &t[d.len()..];
+    (!d.is_empty() && d.len() <= 2 && (rest.starts_with(' ') || rest.starts_with('.') && !rest.starts_with(".)"))).then(|| ('0', d.parse().ok()))
+}
+
+/// Tall cells that print their first line(s) before their label (a mirror's quirk):
+/// put back after the label. Only where the form shows it: the lines continue the
+/// list the value goes on with after the label (`・…` / `・…`, `1 …` / `2 …`), or the
+/// one line between a heading (which has no value) and a field's label.
+fn first_lines_after_labels(mut lines: Vec<String>) -> Vec<String> {
+    let labels = flat::labels();
+    // The table's heading (the last: the 項目一覧 lists it too) ends the body.
+    let end = lines.iter().rposition(|l| compact(l).ends_with(CHANGES) && compact(l).chars().count() <= 12).unwrap_or(lines.len());
+    let mut i = 1;
+    while i + 1 < end {
+        let is_field = labels.kind_of(&lines[i]) == Some(false);
+        let value = &lines[i + 1];
+        if !is_field || value.trim().is_empty() || labels.kind_of(value).is_some() {
+            i += 1;
+            continue;
+        }
+        let free = |j: usize| labels.kind_of(&lines[j]).is_none() && !lines[j].trim().is_empty();
+        let mut first = i;
+        match list_mark(value) {
+            Some((c, None)) => {
+                if free(i - 1) && list_mark(&lines[i - 1]) == Some((c, None)) {
+                    first = i - 1;
+                }
+            }
+            Some((_, Some(n))) => {
+                let mut want = n;
+                while first > 0 && want > 1 && free(first - 1) && list_mark(&lines[first - 1]) == Some(('0', Some(want - 1))) {
+                    first -= 1;
+                    want -= 1;
+                }
+                if want != 1 {
+                    first = i;
+                }
+            }
+            None => {
+                if i >= 2 && free(i - 1) && labels.kind_of(&lines[i - 2]) == Some(true) && !lines[i - 1].trim_start().starts_with(['[', '<']) {
+                    first = i - 1;
+                }
+            }
+        }
+        if first < i {
+            let moved: Vec<String> = lines.drain(first..i).collect();
+            let n = moved.len();
+            lines.splice(first + 1..first + 1, moved);
+            i = first + 1 + n;
+        } else {
+            i += 1;
+        }
+    }
+    lines
 }
 
 /// One cell per line: the 変更箇所 table (its header over six lines, then the rows'
