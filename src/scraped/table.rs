@@ -106,6 +106,15 @@ pub(super) fn rows_of_words(text: &str) -> (Vec<Row>, usize) {
             i += used.max(1);
             continue;
         }
+        // A bracketed note (`( 従前の記載に次の内容を追加 )`) is one unit: markers are
+        // looked for at the start of a unit.
+        if words[i].starts_with(['(', '（']) && !words[i].contains([')', '）']) {
+            if let Some(e) = (i + 1..words.len().min(i + 8)).find(|&e| words[e].ends_with([')', '）'])) {
+                units.push(words[i..=e].join(" "));
+                i = e + 1;
+                continue;
+            }
+        }
         units.push(words[i].to_string());
         i += 1;
     }
@@ -155,9 +164,23 @@ pub(super) fn rows_of_words(text: &str) -> (Vec<Row>, usize) {
             lost += 1;
             continue;
         };
-        rows.push(Row { date: units[s].clone(), item, units: rest[..t].to_vec(), timing: rest[t].clone(), note: rest[t + 1..].to_vec() });
+        rows.push(Row { date: units[s].clone(), item, units: starts_over(&rest[..t]), timing: rest[t].clone(), note: rest[t + 1..].to_vec() });
     }
     (rows, lost)
+}
+
+/// Words of a flattened row's two cells. When 変更後 starts over with 変更前's first
+/// word (`国保年金課長 吉村 公孝 国保年金課長 本間 雅雄`), and that word comes back once
+/// only, the cells are the two runs: words alone would let a value that is a word of
+/// the cell (`国保年金課長`, a current value) decide instead. Else the words as they are.
+fn starts_over(units: &[String]) -> Vec<String> {
+    let Some(first) = units.first() else { return Vec::new() };
+    let is_plain = whole_date(first).is_none() && !first.chars().all(|c| c.is_ascii_digit() || c.is_ascii_punctuation());
+    let again: Vec<usize> = (1..units.len()).filter(|&j| units[j] == *first).collect();
+    match again[..] {
+        [j] if is_plain => vec![units[..j].join(" "), units[j..].join(" ")],
+        _ => units.to_vec(),
+    }
 }
 
 /// The rows in the shape the text reader takes: the heading and the header, then per
@@ -200,7 +223,7 @@ mod tests {
         assert_eq!(rows.len(), 2);
         assert_eq!(lost, 1, "an item that ends at no label is not guessed");
         assert_eq!((rows[0].date.as_str(), rows[0].item.as_str()), ("平成28年3月31日", "Ⅰ5②所属長"));
-        assert_eq!(rows[0].units, ["市民課長", "菅野", "智子", "市民課長", "山田", "秀樹"]);
+        assert_eq!(rows[0].units, ["市民課長 菅野 智子", "市民課長 山田 秀樹"], "the cell starts over");
         assert_eq!(rows[0].note, ["任意に事前の提出を行うもの"]);
         assert_eq!(rows[1].item, "Ⅱ1いつ時点の計数か");
         assert_eq!(rows[1].units, ["令和3年9月1日", "時点", "令和4年9月1日", "時点"]);
