@@ -92,7 +92,6 @@ pub fn extract_text_dump(file: &str, bytes: &[u8]) -> Record {
 
 /// Read reading-order lines rebuilt from a scraped text, as a PDF's layout is read.
 fn scraped_record(source: Source, rebuilt: scraped::Rebuilt) -> Record {
-    if std::env::var_os("PIASHEET_DEBUG_LINES").is_some() { eprintln!("{}", rebuilt.lines.join("\n")); } // DEBUG-REMOVE
     let lines = reassemble::lines_of(&rebuilt.lines.join("\n"));
     let mut record = extract_lines(source, lines, rebuilt.change_rows.as_deref());
     if rebuilt.unreadable_rows > 0 && record.status != Status::Failed {

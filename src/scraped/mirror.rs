@@ -381,7 +381,9 @@ mod tests {
                 "評価実施機関名 ○○市長",
                 "公表日 令和6年5月24日",
                 "[平成31年1月様式2]",
-                "Ⅰ 関連情報",
+                // The pages after the cover are cut at the form's labels, printed as
+                // the form prints them.
+                "Ⅰ　関連情報",
             ]
         );
     }
