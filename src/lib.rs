@@ -163,7 +163,6 @@ fn extract_described(
     let Some((form, exact)) = forms.form_for(&kind.kind, date.as_deref()) else {
         return failed(source, "unsupported_kind", format!("no form description for {}", kind.title));
     };
-    let lines = engine::reline_flat(form, &forms.common, lines);
     if !exact {
         warnings.push(Warning {
             path: "form.label".into(),

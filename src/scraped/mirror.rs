@@ -4,9 +4,10 @@
 //! one flattened line. Both are put back as the form prints them: the two labels on one
 //! line, then the number and the title on the next.
 
-use super::{Rebuilt, TextLayout};
+use super::{flat, table, Rebuilt, TextLayout};
 
 const NUMBER: &str = "評価書番号";
+const CHANGES: &str = "変更箇所";
 const TITLE: &str = "評価書名";
 
 fn compact(s: &str) -> String {
@@ -20,11 +21,156 @@ fn is_number(s: &str) -> bool {
 
 pub(super) fn rebuild(text: &str, shape: TextLayout) -> Option<Rebuilt> {
     let lines: Vec<&str> = text.split('\n').map(|l| l.trim_end_matches('\r')).collect();
-    let out = match shape {
-        TextLayout::MirrorLines => cover_lines(&lines)?,
-        _ => cover_flat(&lines)?,
+    let (out, lost) = match shape {
+        TextLayout::MirrorLines => {
+            let out = cover_lines(&lines).unwrap_or_else(|| lines.iter().map(|s| s.to_string()).collect());
+            table_of_lines(first_lines_after_labels(out))
+        }
+        _ => {
+            let (mut out, rest) = cover_flat(&lines)?;
+            let lost = body_of_pages(&lines[rest..], &mut out);
+            (out, lost)
+        }
     };
-    Some(Rebuilt { lines: out, change_rows: None, unreadable_rows: 0 })
+    Some(Rebuilt { lines: out, change_rows: None, unreadable_rows: lost })
+}
+
+/// A list's mark: `・`-like bullets, or the number of `1 …` / `1.…` (not a choice
+/// option `1) …`, not a date).
+fn list_mark(s: &str) -> Option<(char, Option<u32>)> {
+    let t = s.trim();
+    let c = t.chars().next()?;
+    if "・●○◆■-".contains(c) {
+        return Some((c, None));
+    }
+    let d: String = t.chars().take_while(|c| c.is_ascii_digit()).collect();
+    let rest = &t[d.len()..];
+    (!d.is_empty() && d.len() <= 2 && (rest.starts_with(' ') || rest.starts_with('.') && !rest.starts_with(".)"))).then(|| ('0', d.parse().ok()))
+}
+
+/// Tall cells that print their first line(s) before their label (a mirror's quirk):
+/// put back after the label. Only where the form shows it: the lines continue the
+/// list the value goes on with after the label (`・…` / `・…`, `1 …` / `2 …`), or the
+/// one line between a heading (which has no value) and a field's label.
+fn first_lines_after_labels(mut lines: Vec<String>) -> Vec<String> {
+    let labels = flat::labels();
+    // The table's heading (the last: the 項目一覧 lists it too) ends the body.
+    let end = lines.iter().rposition(|l| compact(l).ends_with(CHANGES) && compact(l).chars().count() <= 12).unwrap_or(lines.len());
+    let mut i = 1;
+    while i + 1 < end {
+        let is_field = labels.kind_of(&lines[i]) == Some(false);
+        let value = &lines[i + 1];
+        if !is_field || value.trim().is_empty() || labels.kind_of(value).is_some() {
+            i += 1;
+            continue;
+        }
+        let free = |j: usize| labels.kind_of(&lines[j]).is_none() && !lines[j].trim().is_empty();
+        let mut first = i;
+        match list_mark(value) {
+            Some((c, None)) => {
+                if free(i - 1) && list_mark(&lines[i - 1]) == Some((c, None)) {
+                    first = i - 1;
+                }
+            }
+            Some((_, Some(n))) => {
+                let mut want = n;
+                while first > 0 && want > 1 && free(first - 1) && list_mark(&lines[first - 1]) == Some(('0', Some(want - 1))) {
+                    first -= 1;
+                    want -= 1;
+                }
+                if want != 1 {
+                    first = i;
+                }
+            }
+            None => {
+                if i >= 2 && free(i - 1) && labels.kind_of(&lines[i - 2]) == Some(true) && !lines[i - 1].trim_start().starts_with(['[', '<']) {
+                    first = i - 1;
+                }
+            }
+        }
+        if first < i {
+            let moved: Vec<String> = lines.drain(first..i).collect();
+            let n = moved.len();
+            lines.splice(first + 1..first + 1, moved);
+            i = first + 1 + n;
+        } else {
+            i += 1;
+        }
+    }
+    lines
+}
+
+/// One cell per line: the 変更箇所 table (its header over six lines, then the rows'
+/// cells) written back as rows. Rows seen but not read are counted.
+fn table_of_lines(mut lines: Vec<String>) -> (Vec<String>, usize) {
+    let n = table::HEADER.len();
+    let is_header = |i: usize| i + n <= lines.len() && (0..n).all(|j| flat::match_key(&lines[i + j]) == table::HEADER[j]);
+    let Some(h) = (0..lines.len()).find(|&i| is_header(i)) else {
+        return (lines, 0);
+    };
+    // The header is printed again on each page of the table.
+    let mut rest: Vec<&str> = Vec::new();
+    let mut i = h + n;
+    while i < lines.len() {
+        if is_header(i) {
+            i += n;
+            continue;
+        }
+        rest.push(&lines[i]);
+        i += 1;
+    }
+    let (rows, lost) = table::rows_of_lines(&rest);
+    // The table's heading (`（別添３）変更箇所`) is written again with the rows.
+    let start = if h > 0 && compact(&lines[h - 1]).ends_with(CHANGES) { h - 1 } else { h };
+    let heading = if start < h { lines[start].trim().to_string() } else { CHANGES.to_string() };
+    let written = table::write(&heading, &rows);
+    lines.truncate(start);
+    lines.extend(written);
+    (lines, lost)
+}
+
+/// Flattened pages after the cover: the body cut into one cell per line at the form's
+/// labels, the 変更箇所 table written back as rows. Rows seen but not read are counted.
+fn body_of_pages(rest: &[&str], out: &mut Vec<String>) -> usize {
+    let pages = flat::pages(rest);
+    let hk = table::header_key();
+    let mut lost = 0;
+    let mut table_text: Option<(String, String)> = None; // (heading, rows' text)
+    for page in pages {
+        if let Some((_, t)) = table_text.as_mut() {
+            t.push(' ');
+            t.push_str(&page);
+            continue;
+        }
+        // Where the header starts on this page, if it does.
+        let (fk, at) = flat::keyed(&page);
+        let hk_chars: Vec<char> = hk.chars().collect();
+        let found = (0..fk.len().saturating_sub(hk_chars.len() - 1)).find(|&p| fk[p..p + hk_chars.len()] == hk_chars[..]);
+        match found {
+            Some(p) => {
+                let b = at[p];
+                let e = at.get(p + hk_chars.len()).copied().unwrap_or(page.len());
+                let before = page[..b].trim();
+                // `… (別添 3) 変更箇所`: the heading ends the body.
+                let (body, heading) = match before.rfind(CHANGES) {
+                    Some(c) if before[c..].trim() == CHANGES => {
+                        let head_start = before[..c].rfind(|ch: char| ch == '(' || ch == '（').filter(|&o| c - o <= 16).unwrap_or(c);
+                        (&before[..head_start], before[head_start..].to_string())
+                    }
+                    _ => (before, CHANGES.to_string()),
+                };
+                out.extend(flat::cut(body.trim()));
+                table_text = Some((heading, page[e..].to_string()));
+            }
+            None => out.extend(flat::cut(&page)),
+        }
+    }
+    if let Some((heading, text)) = table_text {
+        let (rows, l) = table::rows_of_words(&text);
+        lost += l;
+        out.extend(table::write(&heading, &rows));
+    }
+    lost
 }
 
 /// The cover's number and title put back on the form's two lines (any text printing
@@ -73,7 +219,7 @@ fn cover_lines(lines: &[&str]) -> Option<Vec<String>> {
 /// labels apart, `評価書番号 N 評価書名 title …`): cut into the form's lines at the cover's
 /// labels. The sheet's own cover is the one that goes on to its declaration (a site's
 /// preview of the first words does not).
-fn cover_flat(lines: &[&str]) -> Option<Vec<String>> {
+fn cover_flat(lines: &[&str]) -> Option<(Vec<String>, usize)> {
     const DECLARATION: &str = "個人のプライバシー等の権利利益の保護の宣言";
     const PAIR: &str = "評価書番号評価書名";
     let squeeze = |s: &str| s.replace("評価書番号 評価書名", PAIR);
@@ -126,8 +272,7 @@ fn cover_flat(lines: &[&str]) -> Option<Vec<String>> {
         out.extend(cut_cover_labels(l));
         k += 1;
     }
-    out.extend(lines[k..].iter().map(|s| s.to_string()));
-    Some(out)
+    Some((out, k))
 }
 
 /// A site's page mark: `1 / 5 ページ`, `2 / 76`.
@@ -150,6 +295,16 @@ fn cut_cover_labels(line: &str) -> Vec<String> {
             if cuts.iter().all(|&(q, _)| q != p) {
                 cuts.push((p, label));
             }
+        }
+    }
+    // 承認日 (on kinds that have one) between 評価実施機関名 and 公表日: its label as the
+    // mirror prints it (single spaces).
+    let forms = crate::form::FormSet::current();
+    let mut approved: Vec<String> = forms.common.cover.approved.iter().map(|l| l.replace('\u{3000}', " ")).collect();
+    approved.sort_by_key(|l| std::cmp::Reverse(l.len()));
+    if let Some(p) = approved.iter().find_map(|l| line.find(l.as_str())) {
+        if cuts.iter().all(|&(q, _)| q != p) {
+            cuts.push((p, "承認日"));
         }
     }
     if let Some(p) = line.rfind(['[', '［']) {
@@ -226,7 +381,9 @@ mod tests {
                 "評価実施機関名 ○○市長",
                 "公表日 令和6年5月24日",
                 "[平成31年1月様式2]",
-                "Ⅰ 関連情報",
+                // The pages after the cover are cut at the form's labels, printed as
+                // the form prints them.
+                "Ⅰ　関連情報",
             ]
         );
     }

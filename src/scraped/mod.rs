@@ -7,10 +7,12 @@
 //! Nothing here knows the form's labels or answers: only the shape of the text
 //! (columns, row bands, blank lines, dates, 事前/事後 tokens).
 
+mod flat;
 mod layout;
 mod mirror;
 mod plumber;
 mod shape;
+mod table;
 
 pub use shape::shape_of;
 
