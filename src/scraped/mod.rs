@@ -7,6 +7,7 @@
 //! Nothing here knows the form's labels or answers: only the shape of the text
 //! (columns, row bands, blank lines, dates, 事前/事後 tokens).
 
+mod columns;
 mod layout;
 mod mirror;
 mod plumber;
@@ -114,11 +115,17 @@ pub fn rebuild(text: &str, shape: TextLayout) -> Option<Rebuilt> {
             Some(Rebuilt { lines: out, change_rows: (rows > 0).then(Vec::new), unreadable_rows: rows })
         }
         TextLayout::Pdftotext | TextLayout::PdftotextRaw | TextLayout::Pdfminer | TextLayout::Pymupdf => {
-            let rows = change_dates(text);
+            let seen = change_dates(text);
             let lines: Vec<String> = text.split('\n').map(str::to_string).collect();
             // The cover's 番号/名称 labels and values one per line; a stamp cut in two.
             let lines = join_stamp(mirror::cover_fix(&lines).unwrap_or(lines));
-            Some(Rebuilt { lines, change_rows: (rows > 0).then(Vec::new), unreadable_rows: rows })
+            // pdfminer prints each cell as a block of its own, column by column: the rows
+            // are rebuilt where the columns' counts agree (see `columns`).
+            let (rows, unreadable) = match shape {
+                TextLayout::Pdfminer => columns::rows(text).unwrap_or_default(),
+                _ => (Vec::new(), seen),
+            };
+            Some(Rebuilt { lines, change_rows: (seen > 0 || !rows.is_empty()).then_some(rows), unreadable_rows: unreadable })
         }
         TextLayout::ReadingOrder => dump_rows(text),
         TextLayout::PdfExtract => None,
