@@ -236,3 +236,55 @@ mod tests {
         assert_eq!(rows[0].cells[..5], ["令和3年1月15日", "Ⅰ公表日", "令和2年1月1日", "令和3年1月15日", "事後"]);
     }
 }
+
+/// The sheet's name cell (事務の名称) printed in one block with the cell below it (the
+/// tools join cells of one column that touch). The cover's 評価書名 is that name followed
+/// by the kind (`○○事務 基礎項目評価書`), so the first block of the body that opens with
+/// exactly that name on a line of its own is cut after it. Nothing is cut without that
+/// evidence.
+pub(super) fn split_name_cell(lines: &mut Vec<String>) {
+    const KINDS: [&str; 3] = ["基礎項目評価書", "重点項目評価書", "全項目評価書"];
+    let Some((at, name)) = lines.iter().enumerate().find_map(|(i, l)| {
+        // The title alone, or after the 評価書番号 on the same line (`15 ○○事務 基礎項目評価書`).
+        let mut words: Vec<&str> = l.split_whitespace().collect();
+        if words.len() > 1 && words[0].chars().all(|ch| ch.is_ascii_digit() || ('０'..='９').contains(&ch)) {
+            words.remove(0);
+        }
+        let c = compact(&words.concat());
+        let kind = KINDS.iter().find(|k| c.ends_with(*k))?;
+        let name = &c[..c.len() - kind.len()];
+        (name.chars().count() >= 2 && !c.contains("特定個人情報保護評価書") && !name.contains("評価書")).then(|| (i, name.to_string()))
+    }) else {
+        return;
+    };
+    let cut = (at + 1..lines.len().saturating_sub(1)).find(|&i| {
+        compact(&lines[i]) == name && !lines[i + 1].trim().is_empty() && (i == 0 || lines[i - 1].trim().is_empty())
+    });
+    if let Some(i) = cut {
+        lines.insert(i + 1, String::new());
+    }
+}
+
+#[cfg(test)]
+mod name_cell {
+    use super::split_name_cell;
+
+    fn lines(t: &str) -> Vec<String> {
+        t.split('\n').map(str::to_string).collect()
+    }
+
+    #[test]
+    fn the_name_is_cut_from_the_cell_below() {
+        let mut l = lines("評価書番号 評価書名\n12 ○○に関する事務 基礎項目評価書\n\n①事務の名称\n\n②事務の概要\n\n○○に関する事務\n【概要】\n○○を行う。");
+        split_name_cell(&mut l);
+        assert_eq!(l[7..], ["○○に関する事務", "", "【概要】", "○○を行う。"]);
+    }
+
+    #[test]
+    fn nothing_is_cut_without_the_title() {
+        let t = "評価書名\n\n○○ 基礎項目評価書\n\n①事務の名称\n\n②事務の概要\n\n○○に関する事務\n【概要】\n○○を行う。";
+        let mut l = lines(t);
+        split_name_cell(&mut l);
+        assert_eq!(l, lines(t));
+    }
+}

@@ -118,7 +118,10 @@ pub fn rebuild(text: &str, shape: TextLayout) -> Option<Rebuilt> {
             let seen = change_dates(text);
             let lines: Vec<String> = text.split('\n').map(str::to_string).collect();
             // The cover's 番号/名称 labels and values one per line; a stamp cut in two.
-            let lines = join_stamp(mirror::cover_fix(&lines).unwrap_or(lines));
+            let mut lines = join_stamp(mirror::cover_fix(&lines).unwrap_or(lines));
+            if matches!(shape, TextLayout::Pdfminer | TextLayout::Pdftotext) {
+                columns::split_name_cell(&mut lines);
+            }
             // pdfminer prints each cell as a block of its own, column by column: the rows
             // are rebuilt where the columns' counts agree (see `columns`).
             let (rows, unreadable) = match shape {
