@@ -189,7 +189,7 @@ mod tests {
     #[test]
     fn columns_are_zipped_in_order() {
         let t = page(&[("令和3年1月15日", "Ⅱ１いつ時点の計数か", "令和２年\n１月", "令和３年", "事後"), ("令和5年2月21日", "Ⅰ５②所属長", "課長　Ａ", "課長　Ｂ", "事前")]);
-        let (rows, bad) = rows(&t).unwrap();
+        let (rows, bad) = super::rows(&t).unwrap();
         assert_eq!(bad, 0);
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].cells, ["令和3年1月15日", "Ⅱ１いつ時点の計数か", "令和２年\n１月", "令和３年", "事後", ""]);
@@ -200,7 +200,7 @@ mod tests {
     fn cells_before_their_row_wait_for_it() {
         // Texts of a row printed before its date and item (as pdfminer does).
         let t = "変更箇所\n\n変更日\n\nＡ\n\nＢ\n\n令和3年1月15日\n\nⅠ３法令上の根拠\n\n事後\n\n 5\n";
-        let (rows, bad) = rows(t).unwrap();
+        let (rows, bad) = super::rows(t).unwrap();
         assert_eq!(bad, 0);
         assert_eq!(rows[0].cells[..5], ["令和3年1月15日", "Ⅰ３法令上の根拠", "Ａ", "Ｂ", "事後"]);
     }
@@ -209,12 +209,12 @@ mod tests {
     fn counts_that_disagree_give_no_row() {
         // A 提出時期に係る説明 adds a block: the page is not guessed.
         let t = page(&[("令和3年1月15日", "Ⅰ３法令上の根拠", "Ａ", "Ｂ", "事後\n\n軽微な変更であるため"), ("令和5年2月21日", "Ⅰ５②所属長", "Ｃ", "Ｄ", "事後")]);
-        let (rows, bad) = rows(&t).unwrap();
+        let (rows, bad) = super::rows(&t).unwrap();
         assert!(rows.is_empty());
         assert_eq!(bad, 2);
         // A missing timing, too.
         let t = page(&[("令和3年1月15日", "Ⅰ３法令上の根拠", "Ａ", "Ｂ", "")]);
-        let (rows, bad) = rows(&t).unwrap();
+        let (rows, bad) = super::rows(&t).unwrap();
         assert!(rows.is_empty());
         assert_eq!(bad, 1);
     }
@@ -223,7 +223,7 @@ mod tests {
     fn a_cell_running_onto_the_next_page_drops_the_last_row() {
         let mut t = page(&[("令和3年1月15日", "Ⅰ３法令上の根拠", "Ａ", "Ｂ", "事後")]);
         t += "変更日\n\n項目\n\nＢの続き\n\n 6\n";
-        let (rows, bad) = rows(&t).unwrap();
+        let (rows, bad) = super::rows(&t).unwrap();
         assert!(rows.is_empty());
         assert_eq!(bad, 1);
     }
@@ -231,7 +231,7 @@ mod tests {
     #[test]
     fn a_date_alone_is_a_text() {
         let t = page(&[("令和3年1月15日", "Ⅰ公表日", "令和2年1月1日", "令和3年1月15日", "事後")]);
-        let (rows, bad) = rows(&t).unwrap();
+        let (rows, bad) = super::rows(&t).unwrap();
         assert_eq!(bad, 0);
         assert_eq!(rows[0].cells[..5], ["令和3年1月15日", "Ⅰ公表日", "令和2年1月1日", "令和3年1月15日", "事後"]);
     }

@@ -118,7 +118,7 @@ pub fn rebuild(text: &str, shape: TextLayout) -> Option<Rebuilt> {
             let seen = change_dates(text);
             let lines: Vec<String> = text.split('\n').map(str::to_string).collect();
             // The cover's 番号/名称 labels and values one per line; a stamp cut in two.
-            let mut lines = join_stamp(mirror::cover_fix(&lines).unwrap_or(lines));
+            let mut lines = stamp_apart(join_stamp(mirror::cover_fix(&lines).unwrap_or(lines)));
             if matches!(shape, TextLayout::Pdfminer | TextLayout::Pdftotext) {
                 columns::split_name_cell(&mut lines);
             }
@@ -172,6 +172,25 @@ fn join_stamp(mut lines: Vec<String>) -> Vec<String> {
         i += 1;
     }
     lines
+}
+
+/// The version stamp set apart by blank lines: it is a block of its own, never the first
+/// line of the paragraph below it (tools without blank lines print the declaration
+/// right under it).
+fn stamp_apart(lines: Vec<String>) -> Vec<String> {
+    let mut out = Vec::with_capacity(lines.len() + 4);
+    for l in lines {
+        let c: String = l.chars().filter(|c| !c.is_whitespace()).collect();
+        let stamp = c.starts_with(['[', '［']) && c.ends_with([']', '］']) && c.contains("様式") && c.chars().count() <= 16;
+        if stamp && out.last().is_some_and(|p: &String| !p.trim().is_empty()) {
+            out.push(String::new());
+        }
+        out.push(l);
+        if stamp {
+            out.push(String::new());
+        }
+    }
+    out
 }
 
 /// How many 変更箇所 rows a text holds: every row has one 提出時期 (事前 / 事後), in
@@ -274,6 +293,12 @@ mod tests {
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].cells, ["令和5年9月11日", "Ⅰ１③システムの名称", "Ａ", "Ｂ\nＣ", "事後", ""]);
         assert_eq!(r.lines, ["公表日 令和5年9月11日", "変更箇所"]);
+    }
+
+    #[test]
+    fn the_stamp_is_a_block_of_its_own() {
+        let l: Vec<String> = ["公表日", "[平成31年１月　様式２]", "○○市は、…宣言する。"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(stamp_apart(l), ["公表日", "", "[平成31年１月　様式２]", "", "○○市は、…宣言する。"]);
     }
 
     #[test]
