@@ -170,8 +170,6 @@ pub(super) fn rows(text: &str) -> Option<(Vec<TableRow>, usize)> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     fn page(rows: &[(&str, &str, &str, &str, &str)]) -> String {
         let mut t = String::from("変更箇所\n\n変更日\n\n項目\n\n変更前の記載\n\n変更後の記載\n\n提出時期 提出時期に係る説明\n\n");
         for r in rows {
