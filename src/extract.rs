@@ -230,12 +230,27 @@ fn text_fields(t: &Tokens, rules: &Rules, from: usize, f: &mut Fields) {
     let mut inline_rest: Vec<Option<String>> = vec![None; rules.text_fields.len()];
     let mut seen = vec![false; rules.text_fields.len()];
     let mut pending: VecDeque<usize> = VecDeque::new();
+    // Cells met while no label waited (tools that print a page column by column may put
+    // a run of values before their labels). Given to the labels still waiting when the
+    // next part (Ⅱ, Ⅲ…) starts, only if the counts agree; dropped otherwise.
+    let mut orphans: Vec<Block> = Vec::new();
     let mut i = from;
     while i < t.body_end {
         let Some(hit) = hit_on_line(t, i) else {
             i += 1;
             continue;
         };
+        let part = hit.kinds.iter().any(|k| matches!(k, LabelKind::Heading(h) if rules.headings[*h].section.chars().count() == 1));
+        if part && i > from {
+            if !orphans.is_empty() && orphans.len() == pending.len() {
+                for b in orphans.drain(..) {
+                    let Some(fi) = pending.pop_front() else { break };
+                    f.warn(&rules.text_fields[fi].path, "uncertain_order", "a cell printed before its label: its label is inferred from the order of the waiting labels");
+                    values[fi] = Some(b.lines);
+                }
+            }
+            orphans.clear();
+        }
         let mut just_pushed = None;
         if let Some(fi) = hit.kinds.iter().find_map(|k| if let LabelKind::Text(fi) = k { Some(*fi) } else { None }) {
             if !seen[fi] {
@@ -276,6 +291,9 @@ fn text_fields(t: &Tokens, rules: &Rules, from: usize, f: &mut Fields) {
             j += 1;
         }
         i = j;
+        if pending.is_empty() {
+            orphans.append(&mut blocks);
+        }
         if blocks.is_empty() || pending.is_empty() {
             continue;
         }

@@ -7,6 +7,7 @@
 //! Nothing here knows the form's labels or answers: only the shape of the text
 //! (columns, row bands, blank lines, dates, 事前/事後 tokens).
 
+mod columns;
 mod flat;
 mod layout;
 mod mirror;
@@ -116,11 +117,20 @@ pub fn rebuild(text: &str, shape: TextLayout) -> Option<Rebuilt> {
             Some(Rebuilt { lines: out, change_rows: (rows > 0).then(Vec::new), unreadable_rows: rows })
         }
         TextLayout::Pdftotext | TextLayout::PdftotextRaw | TextLayout::Pdfminer | TextLayout::Pymupdf => {
-            let rows = change_dates(text);
+            let seen = change_dates(text);
             let lines: Vec<String> = text.split('\n').map(str::to_string).collect();
             // The cover's 番号/名称 labels and values one per line; a stamp cut in two.
-            let lines = join_stamp(mirror::cover_fix(&lines).unwrap_or(lines));
-            Some(Rebuilt { lines, change_rows: (rows > 0).then(Vec::new), unreadable_rows: rows })
+            let mut lines = stamp_apart(join_stamp(mirror::cover_fix(&lines).unwrap_or(lines)));
+            if matches!(shape, TextLayout::Pdfminer | TextLayout::Pdftotext) {
+                columns::split_name_cell(&mut lines);
+            }
+            // pdfminer prints each cell as a block of its own, column by column: the rows
+            // are rebuilt where the columns' counts agree (see `columns`).
+            let (rows, unreadable) = match shape {
+                TextLayout::Pdfminer => columns::rows(text).unwrap_or_default(),
+                _ => (Vec::new(), seen),
+            };
+            Some(Rebuilt { lines, change_rows: (seen > 0 || !rows.is_empty()).then_some(rows), unreadable_rows: unreadable })
         }
         TextLayout::ReadingOrder => dump_rows(text),
         TextLayout::PdfExtract => None,
@@ -164,6 +174,25 @@ fn join_stamp(mut lines: Vec<String>) -> Vec<String> {
         i += 1;
     }
     lines
+}
+
+/// The version stamp set apart by blank lines: it is a block of its own, never the first
+/// line of the paragraph below it (tools without blank lines print the declaration
+/// right under it).
+fn stamp_apart(lines: Vec<String>) -> Vec<String> {
+    let mut out = Vec::with_capacity(lines.len() + 4);
+    for l in lines {
+        let c: String = l.chars().filter(|c| !c.is_whitespace()).collect();
+        let stamp = c.starts_with(['[', '［']) && c.ends_with([']', '］']) && c.contains("様式") && c.chars().count() <= 16;
+        if stamp && out.last().is_some_and(|p: &String| !p.trim().is_empty()) {
+            out.push(String::new());
+        }
+        out.push(l);
+        if stamp {
+            out.push(String::new());
+        }
+    }
+    out
 }
 
 /// How many 変更箇所 rows a text holds: every row has one 提出時期 (事前 / 事後), in
@@ -266,6 +295,12 @@ mod tests {
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].cells, ["令和5年9月11日", "Ⅰ１③システムの名称", "Ａ", "Ｂ\nＣ", "事後", ""]);
         assert_eq!(r.lines, ["公表日 令和5年9月11日", "変更箇所"]);
+    }
+
+    #[test]
+    fn the_stamp_is_a_block_of_its_own() {
+        let l: Vec<String> = ["公表日", "[平成31年１月　様式２]", "○○市は、…宣言する。"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(stamp_apart(l), ["公表日", "", "[平成31年１月　様式２]", "", "○○市は、…宣言する。"]);
     }
 
     #[test]

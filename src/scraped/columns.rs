@@ -1,0 +1,288 @@
+//! 変更箇所 rows from text printed column by column in blocks (pdfminer.six's text
+//! boxes: one block per cell, blocks separated by blank lines, pages by form feeds).
+//! Within a page the tool prints each column top to bottom: the rows' 変更日 and 項目
+//! (a date block right before an item block), the text cells (変更前, 変更後 of each row,
+//! in row order) and the 提出時期 column. Groups of these columns may interleave, but
+//! each column keeps the rows' order, so the n-th row takes the n-th timing and the
+//! (2n)-th and (2n+1)-th text blocks.
+//!
+//! That holds only when the counts agree: every row has both texts and a timing, and
+//! no 提出時期に係る説明 or cell cut in two adds a block. A page whose counts disagree is
+//! not guessed: its rows are counted as unreadable.
+
+use super::{is_timing, leading_date};
+use crate::pdf::TableRow;
+
+/// What one block of a change page is.
+#[derive(Debug, Clone, PartialEq)]
+enum Block {
+    /// Column titles and the table's heading (never a cell).
+    Header,
+    /// A page number.
+    PageNumber,
+    /// 変更日 and, when printed in the same block, the start of 項目.
+    Date(String, Option<String>),
+    /// 項目: a reference (`Ⅰ５②…`) with its label.
+    Item(String),
+    /// 提出時期.
+    Timing(String),
+    /// Any other text: a 変更前 / 変更後 cell (or a note, which breaks the count).
+    Text(String),
+}
+
+const HEADERS: [&str; 7] = ["変更箇所", "変更日", "項目", "変更前の記載", "変更後の記載", "提出時期", "提出時期に係る説明"];
+
+fn compact(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+fn is_reference_start(s: &str) -> bool {
+    s.starts_with(['Ⅰ', 'Ⅱ', 'Ⅲ', 'Ⅳ', 'Ⅴ', 'Ⅵ', 'Ⅶ'])
+}
+
+fn classify(lines: &[&str]) -> Block {
+    let text = lines.join("\n");
+    let c = compact(&text);
+    // The header row: every word a column title (`提出時期 提出時期に係る説明` is one block).
+    if text.split_whitespace().all(|w| HEADERS.contains(&w)) {
+        return Block::Header;
+    }
+    if c.len() <= 4 && c.chars().all(|ch| ch.is_ascii_digit()) {
+        return Block::PageNumber;
+    }
+    if is_timing(&c) {
+        return Block::Timing(c);
+    }
+    let first = lines[0].trim();
+    if let Some(n) = leading_date(first) {
+        let rest = first[n..].trim();
+        if lines.len() == 1 && rest.is_empty() {
+            return Block::Date(first.to_string(), None);
+        }
+        if is_reference_start(rest) {
+            // Date and the item's first line in one block; the item's other lines follow.
+            let item: Vec<&str> = std::iter::once(rest).chain(lines[1..].iter().map(|l| l.trim())).collect();
+            return Block::Date(first[..n].to_string(), Some(item.concat()));
+        }
+    }
+    if is_reference_start(first) && lines.len() <= 2 {
+        return Block::Item(lines.iter().map(|l| l.trim()).collect::<Vec<_>>().concat());
+    }
+    Block::Text(text)
+}
+
+/// Blocks of one page: runs of non-blank lines.
+fn blocks(page: &str) -> Vec<Block> {
+    let mut out = Vec::new();
+    let mut run: Vec<&str> = Vec::new();
+    for l in page.split('\n').map(|l| l.trim_end_matches('\r')) {
+        if l.trim().is_empty() {
+            if !run.is_empty() {
+                out.push(classify(&run));
+                run.clear();
+            }
+        } else {
+            run.push(l);
+        }
+    }
+    if !run.is_empty() {
+        out.push(classify(&run));
+    }
+    out
+}
+
+/// The rows of one page, or `Err(rows seen)` when the counts disagree.
+fn page_rows(blocks: Vec<Block>, page: u32) -> Result<Vec<TableRow>, usize> {
+    let mut marks: Vec<(String, String)> = Vec::new();
+    let mut texts: Vec<String> = Vec::new();
+    let mut timings: Vec<String> = Vec::new();
+    let mut it = blocks.into_iter().peekable();
+    while let Some(b) = it.next() {
+        match b {
+            Block::Header | Block::PageNumber => {}
+            Block::Date(d, Some(item)) => marks.push((d, item)),
+            // A row starts where a date is followed by its item; a date alone is a text.
+            Block::Date(d, None) => match it.peek() {
+                Some(Block::Item(_)) => {
+                    let Some(Block::Item(item)) = it.next() else { unreachable!() };
+                    marks.push((d, item));
+                }
+                _ => texts.push(d),
+            },
+            Block::Item(t) | Block::Text(t) => texts.push(t),
+            Block::Timing(t) => timings.push(t),
+        }
+    }
+    if marks.is_empty() && texts.is_empty() && timings.is_empty() {
+        return Ok(Vec::new());
+    }
+    if marks.is_empty() || texts.len() != 2 * marks.len() || timings.len() != marks.len() {
+        return Err(marks.len().max(timings.len()));
+    }
+    let mut texts = texts.into_iter();
+    let rows = marks
+        .into_iter()
+        .zip(timings)
+        .map(|((date, item), timing)| {
+            let before = texts.next().unwrap_or_default();
+            let after = texts.next().unwrap_or_default();
+            TableRow { page, cells: vec![date, item, before, after, timing, String::new()] }
+        })
+        .collect();
+    Ok(rows)
+}
+
+/// Change rows of a block-printed text and the number of rows left out. `None`: the
+/// text has no 変更箇所 heading.
+pub(super) fn rows(text: &str) -> Option<(Vec<TableRow>, usize)> {
+    let start = text.split('\n').scan(0usize, |at, l| {
+        let s = *at;
+        *at += l.len() + 1;
+        Some((s, l))
+    });
+    let at = start.filter(|(_, l)| compact(l) == "変更箇所").map(|(s, _)| s).last()?;
+    let mut out: Vec<TableRow> = Vec::new();
+    let mut unreadable = 0;
+    let mut last_ok = false;
+    for (n, page) in text[at..].split('\u{c}').enumerate() {
+        match page_rows(blocks(page), n as u32) {
+            Ok(rows) if rows.is_empty() => {
+                last_ok = false;
+            }
+            Ok(rows) => {
+                out.extend(rows);
+                last_ok = true;
+            }
+            Err(seen) => {
+                // A page of cells without rows may hold the end of the previous page's
+                // last row: that row is not trusted either.
+                if last_ok && seen == 0 {
+                    out.pop();
+                    unreadable += 1;
+                }
+                unreadable += seen;
+                last_ok = false;
+            }
+        }
+    }
+    Some((out, unreadable))
+}
+
+#[cfg(test)]
+mod tests {
+    fn page(rows: &[(&str, &str, &str, &str, &str)]) -> String {
+        let mut t = String::from("変更箇所\n\n変更日\n\n項目\n\n変更前の記載\n\n変更後の記載\n\n提出時期 提出時期に係る説明\n\n");
+        for r in rows {
+            t += &format!("{}\n\n{}\n\n", r.0, r.1);
+        }
+        for r in rows {
+            t += &format!("{}\n\n{}\n\n", r.2, r.3);
+        }
+        for r in rows {
+            t += &format!("{}\n\n", r.4);
+        }
+        t + " 5\n\u{c}"
+    }
+
+    #[test]
+    fn columns_are_zipped_in_order() {
+        let t = page(&[("令和3年1月15日", "Ⅱ１いつ時点の計数か", "令和２年\n１月", "令和３年", "事後"), ("令和5年2月21日", "Ⅰ５②所属長", "課長　Ａ", "課長　Ｂ", "事前")]);
+        let (rows, bad) = super::rows(&t).unwrap();
+        assert_eq!(bad, 0);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].cells, ["令和3年1月15日", "Ⅱ１いつ時点の計数か", "令和２年\n１月", "令和３年", "事後", ""]);
+        assert_eq!(rows[1].cells[..5], ["令和5年2月21日", "Ⅰ５②所属長", "課長　Ａ", "課長　Ｂ", "事前"]);
+    }
+
+    #[test]
+    fn cells_before_their_row_wait_for_it() {
+        // Texts of a row printed before its date and item (as pdfminer does).
+        let t = "変更箇所\n\n変更日\n\nＡ\n\nＢ\n\n令和3年1月15日\n\nⅠ３法令上の根拠\n\n事後\n\n 5\n";
+        let (rows, bad) = super::rows(t).unwrap();
+        assert_eq!(bad, 0);
+        assert_eq!(rows[0].cells[..5], ["令和3年1月15日", "Ⅰ３法令上の根拠", "Ａ", "Ｂ", "事後"]);
+    }
+
+    #[test]
+    fn counts_that_disagree_give_no_row() {
+        // A 提出時期に係る説明 adds a block: the page is not guessed.
+        let t = page(&[("令和3年1月15日", "Ⅰ３法令上の根拠", "Ａ", "Ｂ", "事後\n\n軽微な変更であるため"), ("令和5年2月21日", "Ⅰ５②所属長", "Ｃ", "Ｄ", "事後")]);
+        let (rows, bad) = super::rows(&t).unwrap();
+        assert!(rows.is_empty());
+        assert_eq!(bad, 2);
+        // A missing timing, too.
+        let t = page(&[("令和3年1月15日", "Ⅰ３法令上の根拠", "Ａ", "Ｂ", "")]);
+        let (rows, bad) = super::rows(&t).unwrap();
+        assert!(rows.is_empty());
+        assert_eq!(bad, 1);
+    }
+
+    #[test]
+    fn a_cell_running_onto_the_next_page_drops_the_last_row() {
+        let mut t = page(&[("令和3年1月15日", "Ⅰ３法令上の根拠", "Ａ", "Ｂ", "事後")]);
+        t += "変更日\n\n項目\n\nＢの続き\n\n 6\n";
+        let (rows, bad) = super::rows(&t).unwrap();
+        assert!(rows.is_empty());
+        assert_eq!(bad, 1);
+    }
+
+    #[test]
+    fn a_date_alone_is_a_text() {
+        let t = page(&[("令和3年1月15日", "Ⅰ公表日", "令和2年1月1日", "令和3年1月15日", "事後")]);
+        let (rows, bad) = super::rows(&t).unwrap();
+        assert_eq!(bad, 0);
+        assert_eq!(rows[0].cells[..5], ["令和3年1月15日", "Ⅰ公表日", "令和2年1月1日", "令和3年1月15日", "事後"]);
+    }
+}
+
+/// The sheet's name cell (事務の名称) printed in one block with the cell below it (the
+/// tools join cells of one column that touch). The cover's 評価書名 is that name followed
+/// by the kind (`○○事務 基礎項目評価書`), so the first block of the body that opens with
+/// exactly that name on a line of its own is cut after it. Nothing is cut without that
+/// evidence.
+pub(super) fn split_name_cell(lines: &mut Vec<String>) {
+    const KINDS: [&str; 3] = ["基礎項目評価書", "重点項目評価書", "全項目評価書"];
+    let Some((at, name)) = lines.iter().enumerate().find_map(|(i, l)| {
+        // The title alone, or after the 評価書番号 on the same line (`15 ○○事務 基礎項目評価書`).
+        let mut words: Vec<&str> = l.split_whitespace().collect();
+        if words.len() > 1 && words[0].chars().all(|ch| ch.is_ascii_digit() || ('０'..='９').contains(&ch)) {
+            words.remove(0);
+        }
+        let c = compact(&words.concat());
+        let kind = KINDS.iter().find(|k| c.ends_with(*k))?;
+        let name = &c[..c.len() - kind.len()];
+        (name.chars().count() >= 2 && !c.contains("特定個人情報保護評価書") && !name.contains("評価書")).then(|| (i, name.to_string()))
+    }) else {
+        return;
+    };
+    let cut = (at + 1..lines.len().saturating_sub(1)).find(|&i| {
+        compact(&lines[i]) == name && !lines[i + 1].trim().is_empty() && (i == 0 || lines[i - 1].trim().is_empty())
+    });
+    if let Some(i) = cut {
+        lines.insert(i + 1, String::new());
+    }
+}
+
+#[cfg(test)]
+mod name_cell {
+    use super::split_name_cell;
+
+    fn lines(t: &str) -> Vec<String> {
+        t.split('\n').map(str::to_string).collect()
+    }
+
+    #[test]
+    fn the_name_is_cut_from_the_cell_below() {
+        let mut l = lines("評価書番号 評価書名\n12 ○○に関する事務 基礎項目評価書\n\n①事務の名称\n\n②事務の概要\n\n○○に関する事務\n【概要】\n○○を行う。");
+        split_name_cell(&mut l);
+        assert_eq!(l[7..], ["○○に関する事務", "", "【概要】", "○○を行う。"]);
+    }
+
+    #[test]
+    fn nothing_is_cut_without_the_title() {
+        let t = "評価書名\n\n○○ 基礎項目評価書\n\n①事務の名称\n\n②事務の概要\n\n○○に関する事務\n【概要】\n○○を行う。";
+        let mut l = lines(t);
+        split_name_cell(&mut l);
+        assert_eq!(l, lines(t));
+    }
+}
