@@ -179,3 +179,36 @@ fn an_annex_published_alone_is_read_as_one() {
     let r = record_of("note.txt", "変更箇所\nこのページは空白です。\n");
     assert_eq!(r["status"], "failed");
 }
+
+#[test]
+fn a_run_of_mixed_kinds_has_a_sheet_table_per_kind() {
+    let dir = temp("mixed");
+    form_records(&dir);
+    let out = dir.join("out");
+    let table = |name: &str| -> (Vec<String>, Vec<Vec<String>>) {
+        let bytes = std::fs::read(out.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let mut rdr = csv::Reader::from_reader(&bytes[3..]);
+        let header: Vec<String> = rdr.headers().unwrap().iter().map(str::to_string).collect();
+        (header, rdr.records().map(|r| r.unwrap().iter().map(str::to_string).collect()).collect())
+    };
+    for (kind, field, n) in [("kiso", "risk.storage", 2), ("juten", "procedure.basic_assessment.threshold_result", 2), ("zenkomoku", "procedure.hearing.period.from", 4)] {
+        let (header, rows) = table(&format!("sheets.{kind}.csv"));
+        let col = |name: &str| header.iter().position(|h| h == name).unwrap_or_else(|| panic!("sheets.{kind}.csv: no column {name}"));
+        assert_eq!(rows.len(), n, "{kind}: each sheet's PDF and its dump");
+        assert!(rows.iter().all(|r| r[col("kind")] == kind));
+        col(field);
+        assert!(out.join(format!("sheets.{kind}.parquet")).exists());
+    }
+    // A 全項目 table has no 基礎 columns; the shared sheets.csv has kind on every row.
+    assert!(!table("sheets.zenkomoku.csv").0.iter().any(|h| h.starts_with("risk.")));
+    let (header, rows) = table("sheets.csv");
+    let k = header.iter().position(|h| h == "kind").unwrap();
+    assert_eq!(rows.len(), 8);
+    assert!(rows.iter().all(|r| !r[k].is_empty()));
+    let (header, rows) = table("changes.csv");
+    let k = header.iter().position(|h| h == "kind").unwrap();
+    assert!(rows.iter().any(|r| r[k] == "zenkomoku") && rows.iter().all(|r| !r[k].is_empty()));
+    let package: Value = serde_json::from_slice(&std::fs::read(out.join("datapackage.json")).unwrap()).unwrap();
+    assert!(package["resources"].as_array().unwrap().iter().any(|r| r["path"] == "sheets.juten.csv"));
+    std::fs::remove_dir_all(dir).unwrap();
+}
