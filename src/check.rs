@@ -10,13 +10,17 @@ use serde_json::Value;
 
 /// Finding codes added by [`check`], with what they mean (for the codebook).
 pub const CODES: &[(&str, &str)] = &[
-    ("threshold_mismatch", "Ⅲ しきい値判断結果 does not follow from the Ⅱ answers (対象人数, 取扱者数, 重大事故) by the form's table"),
+    ("threshold_mismatch", "the しきい値判断結果 does not follow from the answers it rests on by the form's table: 基礎 Ⅲ from Ⅱ (対象人数, 取扱者数, 重大事故); 重点 Ⅴ1② / 全項目 Ⅵ1② from the sheet's kind and 対象人数"),
     ("kind_below_required", "Ⅳ１ the sheets submitted are fewer than Ⅲ requires (e.g. 基礎 only where 重点 is required)"),
     ("count_date_after_published", "Ⅱ いつ時点の計数か is later than the 公表日"),
     ("opt_out_answered", "an opt-out box (委託しない, 提供・移転しない, 接続しない) is ticked but its question is answered"),
     ("opt_out_missing_answer", "an opt-out box is not ticked but its question has no answer"),
     ("published_before_change", "the 公表日 is earlier than the newest 変更日 in 変更箇所"),
     ("latest_change_differs", "the newest 変更後の記載 of an item differs from the item's value in the body"),
+    ("count_mismatch", "a printed （　）件 count differs from the number of blocks printed for it (委託事項, 提供先, 移転先)"),
+    ("inconsistent_opt_out", "Ⅱ and Ⅲ disagree on an opt-out: Ⅱ4 委託しない vs Ⅲ4 「委託しない」 or 委託事項 printed, Ⅱ5 行っていない vs Ⅲ5 「提供・移転しない」 or 提供先/移転先 printed, 情報連携 実施しない vs Ⅲ6 「接続しない」 boxes unticked"),
+    ("date_order", "a date of the 評価実施手続 (or the 承認日) is after the 公表日, or a period ends before it starts"),
+    ("approval_by_local_body", "a 承認日 or 個人情報保護委員会の承認 提出日 (【行政機関等のみ】) is given on a local body's sheet"),
 ];
 
 /// Add consistency findings to `record` (never removes anything).
@@ -97,6 +101,171 @@ pub fn check_with_tree(record: &mut Record, rules: &Rules, tree: &Value) {
     }
     latest_changes(record, rules, tree, &mut warn);
     record.findings.extend(out);
+}
+
+/// Level a kind's sheet stands for (the 評価書の種類 levels of 基礎 Ⅳ1): 2 重点, 3 全項目.
+fn kind_level(kind: &str) -> Option<u32> {
+    match kind {
+        "juten" => Some(2),
+        "zenkomoku" => Some(3),
+        _ => None,
+    }
+}
+
+/// Findings of the kinds read by the form engine (重点, 全項目): the cross-checks their
+/// schema files list (juten-schema.md, zenkomoku-schema.md). Like [`check`], they never
+/// change a value or the status.
+pub fn check_described(record: &mut Record, rules: &Rules) {
+    let tree = Value::Object(record.body.clone());
+    let mut out: Vec<Warning> = Vec::new();
+    let mut warn = |path: String, code: &str, message: String| out.push(Warning { path, code: code.into(), message });
+    // count_mismatch: a printed `（　）件` against the blocks printed beside it.
+    counts(&tree, &mut String::new(), &mut warn);
+    // inconsistent_opt_out: Ⅱ's answer against Ⅲ's opt-out box, per file.
+    let label_is = |v: Option<&Value>, label: &str| v.and_then(|c| c.get("label")).and_then(Value::as_str).is_some_and(|l| key(l) == key(label));
+    let no_linkage = label_is(get(&tree, "basic.network_linkage"), "実施しない");
+    for (i, file) in tree.get("files").and_then(Value::as_array).into_iter().flatten().enumerate() {
+        let at = |p: &str| format!("files[{i}].{p}");
+        let boxed = |p: &str| get(file, p).and_then(Value::as_bool);
+        let outsourced = get(file, "outsourcing.outsourced");
+        let (says_no, says_yes) = (label_is(outsourced, "委託しない"), label_is(outsourced, "委託する"));
+        match boxed("risk.outsourcing.not_outsourced") {
+            Some(false) if says_no => warn(at("risk.outsourcing.not_outsourced"), "inconsistent_opt_out", "Ⅱ4 says 委託しない but Ⅲ4 「委託しない」 is not ticked".into()),
+            Some(true) if says_yes => warn(at("risk.outsourcing.not_outsourced"), "inconsistent_opt_out", "Ⅱ4 says 委託する but Ⅲ4 「委託しない」 is ticked".into()),
+            _ => {}
+        }
+        let contracts = get(file, "outsourcing.contracts").and_then(Value::as_array).map_or(0, Vec::len);
+        if says_no && contracts > 0 {
+            warn(at("outsourcing.contracts"), "inconsistent_opt_out", format!("Ⅱ4 says 委託しない but {contracts} 委託事項 are printed"));
+        }
+        let ticked = |p: &str| get(file, &format!("provision_transfer.{p}")).and_then(Value::as_bool);
+        let none = ticked("none") == Some(true);
+        let some = ticked("provision") == Some(true) || ticked("transfer") == Some(true);
+        match boxed("risk.provision.not_provided") {
+            Some(false) if none && !some => warn(at("risk.provision.not_provided"), "inconsistent_opt_out", "Ⅱ5 says 行っていない but Ⅲ5 「提供・移転しない」 is not ticked".into()),
+            Some(true) if some => warn(at("risk.provision.not_provided"), "inconsistent_opt_out", "Ⅱ5 says 提供 or 移転を行っている but Ⅲ5 「提供・移転しない」 is ticked".into()),
+            _ => {}
+        }
+        let recipients: usize = ["provision.recipients", "transfer.recipients"].iter().map(|p| get(file, p).and_then(Value::as_array).map_or(0, Vec::len)).sum();
+        if none && recipients > 0 {
+            warn(at("provision_transfer.none"), "inconsistent_opt_out", format!("Ⅱ5 says 行っていない but {recipients} 提供先/移転先 are printed"));
+        }
+        if no_linkage {
+            for (p, label) in [("risk.network.no_acquisition", "接続しない（入手）"), ("risk.network.no_provision", "接続しない（提供）")] {
+                if boxed(p) == Some(false) {
+                    warn(at(p), "inconsistent_opt_out", format!("情報提供ネットワークシステムによる情報連携 is 実施しない but Ⅲ6 「{label}」 is not ticked"));
+                }
+            }
+        }
+    }
+    // date_order: the procedure happens before publication, a period runs forward.
+    if let Some(p) = record.header.published_on.clone() {
+        let mut dates = Vec::new();
+        iso_dates(tree.get("procedure").unwrap_or(&Value::Null), &mut "procedure".to_string(), &mut dates);
+        if let Some(a) = &record.header.approved_on {
+            dates.push(("header.approved_on".to_string(), a.clone()));
+        }
+        for (path, d) in dates.into_iter().filter(|(_, d)| d.len() == p.len() && *d > p) {
+            warn(path, "date_order", format!("{d} is after the 公表日 {p}"));
+        }
+    }
+    periods(tree.get("procedure").unwrap_or(&Value::Null), &mut "procedure".to_string(), &mut warn);
+    // approval_by_local_body: 承認日 and its 提出日 are 【行政機関等のみ】.
+    let local = ["municipality", "prefecture", "special_ward", "union"];
+    if record.organization.kind.as_deref().is_some_and(|k| local.contains(&k)) {
+        let submitted = get(&tree, "procedure.ppc_approval.submitted_on").and_then(Value::as_str).map(str::to_string);
+        for (path, d) in [("header.approved_on".to_string(), record.header.approved_on.clone()), ("procedure.ppc_approval.submitted_on".to_string(), submitted)] {
+            if let Some(d) = d {
+                warn(path, "approval_by_local_body", format!("{d} is given for a 行政機関等-only item, but {} is a local body", record.organization.name.as_deref().unwrap_or("the evaluator")));
+            }
+        }
+    }
+    // threshold_mismatch: the sheet's しきい値判断結果 against its kind and 対象人数, by
+    // the form's table (the other answers are not on these sheets: any is possible).
+    let result = get(&tree, "procedure.basic_assessment.threshold_result").and_then(|r| r.get("label")).and_then(Value::as_str);
+    let band = get(&tree, "basic.target_population.code").and_then(Value::as_u64);
+    if let (Some(level), Some(result), Some(band)) = (record.kind.as_deref().and_then(kind_level), result, band) {
+        let mandatory = !result.contains("義務付けられない") && !result.contains("任意");
+        let levels: Vec<u32> = rules.threshold_rules.iter().filter(|r| r.population.map(u64::from) == Some(band)).map(|r| r.level).collect();
+        let (lo, hi) = (levels.iter().min(), levels.iter().max());
+        let path = "procedure.basic_assessment.threshold_result".to_string();
+        if mandatory && hi.is_some_and(|h| *h < level) {
+            warn(path, "threshold_mismatch", format!("「{result}」 but 対象人数 band {band} never requires this sheet"));
+        } else if !mandatory && lo.is_some_and(|l| *l >= level) {
+            warn(path, "threshold_mismatch", format!("「{result}」 but 対象人数 band {band} always requires this sheet"));
+        }
+    }
+    record.findings.extend(out);
+}
+
+/// `count_mismatch` for every object holding an integer `count` and one list beside it.
+fn counts(v: &Value, path: &mut String, warn: &mut impl FnMut(String, &str, String)) {
+    match v {
+        Value::Object(m) => {
+            let lists: Vec<(&String, usize)> = m.iter().filter_map(|(k, v)| v.as_array().map(|a| (k, a.len()))).collect();
+            if let (Some(n), [(name, len)]) = (m.get("count").and_then(Value::as_u64), lists.as_slice()) {
+                if n != *len as u64 {
+                    warn(format!("{path}.count"), "count_mismatch", format!("（{n}）件 printed, {len} {name} blocks printed"));
+                }
+            }
+            for (k, sub) in m {
+                let len = path.len();
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(k);
+                counts(sub, path, warn);
+                path.truncate(len);
+            }
+        }
+        Value::Array(a) => {
+            for (i, sub) in a.iter().enumerate() {
+                let len = path.len();
+                path.push_str(&format!("[{i}]"));
+                counts(sub, path, warn);
+                path.truncate(len);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn is_iso_date(s: &str) -> bool {
+    s.len() == 10 && s.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() })
+}
+
+/// Every ISO date below `v` (the `_text` siblings hold the printed form and are skipped).
+fn iso_dates(v: &Value, path: &mut String, out: &mut Vec<(String, String)>) {
+    match v {
+        Value::Object(m) => {
+            for (k, sub) in m.iter().filter(|(k, _)| !k.ends_with("_text") && *k != "text") {
+                let len = path.len();
+                path.push('.');
+                path.push_str(k);
+                iso_dates(sub, path, out);
+                path.truncate(len);
+            }
+        }
+        Value::String(s) if is_iso_date(s) => out.push((path.clone(), s.clone())),
+        _ => {}
+    }
+}
+
+/// `date_order` for a period (`{from, to}`) that ends before it starts.
+fn periods(v: &Value, path: &mut String, warn: &mut impl FnMut(String, &str, String)) {
+    let Value::Object(m) = v else { return };
+    if let (Some(from), Some(to)) = (m.get("from").and_then(Value::as_str), m.get("to").and_then(Value::as_str)) {
+        if is_iso_date(from) && is_iso_date(to) && from > to {
+            warn(format!("{path}.from"), "date_order", format!("the period starts on {from}, after its end {to}"));
+        }
+    }
+    for (k, sub) in m {
+        let len = path.len();
+        path.push('.');
+        path.push_str(k);
+        periods(sub, path, warn);
+        path.truncate(len);
+    }
 }
 
 /// Level of a Ⅲ result text: 3 全項目, 2 重点, 1 基礎, 0 not mandatory.

@@ -85,7 +85,13 @@ fn leaves_of(s: &Value, root: &Value, path: &str, nullable: bool, skip: &[&str],
 
 /// Scalar leaves of a sheet (the columns of `sheets.csv`), in record order.
 pub fn sheet_leaves() -> Vec<Leaf> {
-    let root = schema();
+    sheet_leaves_of("kiso")
+}
+
+/// Scalar leaves of a sheet of `kind` (the columns of `sheets.<kind>.csv`): the envelope
+/// and that kind's body, lists left to their own tables.
+pub fn sheet_leaves_of(kind: &str) -> Vec<Leaf> {
+    let root = crate::schema::schema(kind).unwrap_or_default();
     let mut out = Vec::new();
     leaves_of(&root, &root, "", false, &["changes", "warnings", "provenance"], &mut out);
     for l in &mut out {
@@ -181,11 +187,32 @@ pub fn entries(rules: &Rules) -> Vec<Entry> {
         if l.path == "changes[].timing" {
             allowed = rules.changes.timings.join(", ");
         }
-        let note = if l.description == "choice label" { String::new() } else { l.description.replace('\n', " ") };
+        let mut note = if l.description == "choice label" { String::new() } else { l.description.replace('\n', " ") };
+        let lacking = lacking_versions(&l.path);
+        if !lacking.is_empty() {
+            let sep = if note.is_empty() { "" } else { " " };
+            note = format!("{note}{sep}not printed on {} (null there, no warning)", lacking.join(", "));
+        }
         rows.push(Entry { path: l.path, item, label, ty: l.ty, allowed, note });
     }
     rows.extend(code_rows());
     rows
+}
+
+/// The 基礎 form versions whose form does not have the item of `path`.
+fn lacking_versions(path: &str) -> Vec<String> {
+    let base = path.strip_suffix(".code").unwrap_or(path);
+    let all = crate::rules::all();
+    let newest = Rules::default_rules();
+    let section = newest
+        .text_fields
+        .iter()
+        .find(|f| f.path == base)
+        .map(|f| f.item.as_str())
+        .or_else(|| newest.choice_fields.iter().find(|f| base == f.path || base.strip_prefix(f.path.as_str()).is_some_and(|r| r.starts_with('.'))).map(|f| f.section.as_str()))
+        .or_else(|| newest.boxes.iter().find(|b| b.path == base).map(|b| b.section.as_str()));
+    let Some(section) = section else { return Vec::new() };
+    all.iter().filter(|r| r.kind == newest.kind && !r.prints_section(section)).map(Rules::version_label).collect()
 }
 
 /// The warning, finding and error codes, each with its meaning.

@@ -52,7 +52,7 @@ impl Formats {
 }
 
 /// Key columns repeated on every `changes.csv` row, to join it back to `sheets.csv`.
-pub const CHANGE_KEYS: &[&str] = &["source.file", "header.evaluation_number", "organization.lg_code", "organization.name", "header.title"];
+pub const CHANGE_KEYS: &[&str] = &["source.file", "header.evaluation_number", "organization.lg_code", "organization.name", "header.title", "kind"];
 /// Fields of one change row, in `changes.csv` order.
 pub const CHANGE_FIELDS: &[&str] = &["date", "date_text", "item", "before", "after", "timing", "timing_note"];
 
@@ -64,6 +64,25 @@ pub fn sheet_columns() -> &'static [String] {
         let mut cols: Vec<String> = crate::codebook::sheet_leaves().into_iter().map(|l| l.path).collect();
         cols.push("warnings".into());
         cols
+    })
+}
+
+/// The columns of `sheets.<kind>.csv` / `.parquet` for every kind: the scalar leaves of
+/// that kind's schema, then the warnings (computed once).
+pub fn kind_sheets() -> &'static [(String, Vec<Column>)] {
+    static KINDS: std::sync::OnceLock<Vec<(String, Vec<Column>)>> = std::sync::OnceLock::new();
+    KINDS.get_or_init(|| {
+        crate::form::FormSet::current()
+            .common
+            .kinds
+            .iter()
+            .map(|k| {
+                let schema = crate::schema::schema(&k.kind).unwrap_or_default();
+                let mut names: Vec<String> = crate::codebook::sheet_leaves_of(&k.kind).into_iter().map(|l| l.path).collect();
+                names.push("warnings".into());
+                (k.kind.clone(), columnar::typed(&schema, &names))
+            })
+            .collect()
     })
 }
 
@@ -109,6 +128,10 @@ pub struct DatasetWriter {
     pq_changes: Option<ParquetTable<AtomicFile>>,
     /// Where `datapackage.json` goes (with `csv`).
     datapackage: Option<std::path::PathBuf>,
+    /// `sheets.<kind>.csv` / `.parquet`, opened when the first sheet of the kind comes.
+    kind_csv: std::collections::BTreeMap<String, AtomicFile>,
+    kind_pq: std::collections::BTreeMap<String, ParquetTable<AtomicFile>>,
+    out_dir: std::path::PathBuf,
 }
 
 /// A CSV file with a BOM (so Excel reads it as UTF-8, not the local code page) and its header.
@@ -124,7 +147,18 @@ impl DatasetWriter {
     pub fn create(out_dir: &Path, formats: &Formats) -> io::Result<DatasetWriter> {
         let l = layout();
         let jsonl = formats.jsonl.then(|| AtomicFile::create(&out_dir.join("sheets.jsonl"))).transpose()?;
-        let mut w = DatasetWriter { jsonl, sheets: None, changes: None, blocks: None, pq_sheets: None, pq_changes: None, datapackage: None };
+        let mut w = DatasetWriter {
+            jsonl,
+            sheets: None,
+            changes: None,
+            blocks: None,
+            pq_sheets: None,
+            pq_changes: None,
+            datapackage: None,
+            kind_csv: Default::default(),
+            kind_pq: Default::default(),
+            out_dir: out_dir.to_path_buf(),
+        };
         if formats.csv {
             w.sheets = Some(csv_file(&out_dir.join("sheets.csv"), &l.sheets)?);
             w.changes = Some(csv_file(&out_dir.join("changes.csv"), &l.changes)?);
@@ -157,13 +191,34 @@ impl DatasetWriter {
         if let Some(t) = self.pq_changes.as_mut() {
             rows.pq_changes.iter().try_for_each(|r| t.push(r))?;
         }
+        if let Some((kind, cols)) = rows.kind.and_then(|k| kind_sheets().get(k)) {
+            if !rows.kind_sheet.is_empty() {
+                if !self.kind_csv.contains_key(kind) {
+                    let f = csv_file(&self.out_dir.join(format!("sheets.{kind}.csv")), cols)?;
+                    self.kind_csv.insert(kind.clone(), f);
+                }
+                if let Some(f) = self.kind_csv.get_mut(kind) {
+                    f.write_all(&rows.kind_sheet)?;
+                }
+            }
+            if !rows.pq_kind_sheet.is_empty() {
+                if !self.kind_pq.contains_key(kind) {
+                    let t = ParquetTable::create(AtomicFile::create(&self.out_dir.join(format!("sheets.{kind}.parquet")))?, cols)?;
+                    self.kind_pq.insert(kind.clone(), t);
+                }
+                if let Some(t) = self.kind_pq.get_mut(kind) {
+                    t.push(&rows.pq_kind_sheet)?;
+                }
+            }
+        }
         Ok(())
     }
 
     /// Finish every file and put it in place.
     pub fn commit(self) -> io::Result<()> {
-        let mut files: Vec<AtomicFile> = [self.jsonl, self.sheets, self.changes].into_iter().flatten().collect();
-        for t in self.pq_sheets.into_iter().chain(self.pq_changes) {
+        let kinds_written: Vec<String> = self.kind_csv.keys().cloned().collect();
+        let mut files: Vec<AtomicFile> = [self.jsonl, self.sheets, self.changes].into_iter().flatten().chain(self.kind_csv.into_values()).collect();
+        for t in self.pq_sheets.into_iter().chain(self.pq_changes).chain(self.kind_pq.into_values()) {
             files.push(t.finish()?);
         }
         for f in files {
@@ -174,7 +229,13 @@ impl DatasetWriter {
             None => vec![],
         };
         if let Some(path) = self.datapackage {
-            let json = serde_json::to_vec_pretty(&datapackage::datapackage(layout(), &tables))?;
+            let mut package = datapackage::datapackage(layout(), &tables);
+            for (kind, cols) in kind_sheets().iter().filter(|(k, _)| kinds_written.contains(k)) {
+                if let Some(r) = package["resources"].as_array_mut() {
+                    r.push(datapackage::kind_sheets_resource(kind, cols));
+                }
+            }
+            let json = serde_json::to_vec_pretty(&package)?;
             crate::write::atomic_write(&path, &json)?;
         }
         Ok(())
@@ -193,6 +254,11 @@ pub struct Rows {
     sha256: String,
     pq_sheet: Vec<Cell>,
     pq_changes: Vec<Vec<Cell>>,
+    /// The row of `sheets.<kind>.csv` / `.parquet` (the record's kind: index into
+    /// [`kind_sheets`]); none for a record without a kind (a failed one).
+    kind: Option<usize>,
+    kind_sheet: Vec<u8>,
+    pq_kind_sheet: Vec<Cell>,
 }
 
 impl Rows {
@@ -210,10 +276,15 @@ impl Rows {
             rows.items = blocks::items(record, &["changes", "provenance"]);
             rows.sha256 = record.pointer("/source/sha256").and_then(Value::as_str).unwrap_or_default().to_string();
         }
+        let kind = record.get("kind").and_then(Value::as_str);
+        rows.kind = kind.and_then(|k| kind_sheets().iter().position(|(name, _)| name == k));
+        let kind_cols = rows.kind.map(|i| kind_sheets()[i].1.as_slice());
         if formats.parquet {
             let values = columnar::leaves(record, &["changes", "warnings", "provenance"]);
             let warnings = Value::String(warnings_cell(record));
-            rows.pq_sheet = l.sheets.iter().map(|c| columnar::cell(if c.name == "warnings" { Some(&warnings) } else { values.get(&c.name).copied() }, c.ty)).collect();
+            let typed = |cols: &[Column]| -> Vec<Cell> { cols.iter().map(|c| columnar::cell(if c.name == "warnings" { Some(&warnings) } else { values.get(&c.name).copied() }, c.ty)).collect() };
+            rows.pq_sheet = typed(&l.sheets);
+            rows.pq_kind_sheet = kind_cols.map(typed).unwrap_or_default();
             let keys: Vec<Cell> = l.changes[..CHANGE_KEYS.len()].iter().map(|c| columnar::cell(values.get(&c.name).copied(), c.ty)).collect();
             for row in record.get("changes").and_then(Value::as_array).into_iter().flatten() {
                 let fields = l.changes[CHANGE_KEYS.len()..].iter().map(|c| columnar::cell(row.get(&c.name), c.ty));
@@ -223,6 +294,9 @@ impl Rows {
         if formats.csv {
             let cells = flatten(record);
             rows.sheet = csv_row(sheet_columns().iter().map(|col| cells.get(col.as_str()).map_or("", |c| c.as_ref())))?;
+            if let Some(cols) = kind_cols {
+                rows.kind_sheet = csv_row(cols.iter().map(|col| cells.get(col.name.as_str()).map_or("", |c| c.as_ref())))?;
+            }
             let keys: Vec<&str> = CHANGE_KEYS.iter().map(|k| cells.get(*k).map_or("", |c| c.as_ref())).collect();
             let mut c = csv::Writer::from_writer(&mut rows.changes);
             for row in record.get("changes").and_then(Value::as_array).into_iter().flatten() {

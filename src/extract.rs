@@ -82,7 +82,31 @@ pub fn extract_fields(t: &Tokens, rules: &Rules, labels: &Labels, options: &Opti
     choices(t, rules, options, &found, &boxes, &mut f);
     as_of_dates(t, rules, &mut f);
     result(t, rules, &mut f);
+    unprinted_sections(t, rules, &mut f);
     f
+}
+
+/// A section the form version does not have and the sheet does not print (Ⅳ of an old
+/// 基礎 sheet): its fields stay null, and "not found" is no news there, so their
+/// warnings go. A label of the section found anywhere means it is printed: kept as read.
+fn unprinted_sections(t: &Tokens, rules: &Rules, f: &mut Fields) {
+    if rules.absent_sections.is_empty() {
+        return;
+    }
+    let printed = t.hits.iter().flat_map(|h| &h.kinds).any(|k| match k {
+        LabelKind::Heading(i) => !rules.prints_section(&rules.headings[*i].section),
+        LabelKind::Question(i) => !rules.prints_section(&rules.choice_fields[*i].section),
+        LabelKind::Box(i) => !rules.prints_section(&rules.boxes[*i].section),
+        _ => false,
+    });
+    if printed {
+        return;
+    }
+    let paths: HashSet<&str> = (rules.text_fields.iter().filter(|x| !rules.prints_section(&x.item)).map(|x| x.path.as_str()))
+        .chain(rules.choice_fields.iter().filter(|x| !rules.prints_section(&x.section)).map(|x| x.path.as_str()))
+        .chain(rules.boxes.iter().filter(|x| !rules.prints_section(&x.section)).map(|x| x.path.as_str()))
+        .collect();
+    f.warnings.retain(|w| !paths.contains(w.path.as_str()));
 }
 
 fn hit_on_line(t: &Tokens, i: usize) -> Option<&LabelHit> {

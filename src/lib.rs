@@ -27,6 +27,7 @@ pub mod scraped;
 pub mod batch;
 pub mod write;
 pub mod api;
+pub mod annex;
 
 use normalize::key;
 use record::{ErrorInfo, Record, Source, Status, Warning};
@@ -127,6 +128,14 @@ fn rules_for(lines: &[reassemble::Line], warnings: &mut Vec<Warning>) -> &'stati
 }
 
 fn extract_lines(source: Source, lines: Vec<reassemble::Line>, table: Option<&[pdf::TableRow]>) -> Record {
+    // A 別添 published alone: only the change table.
+    let source = match annex::table_start(&lines, Rules::default_rules()) {
+        Some(start) => match annex::record(source, &lines, start, table) {
+            Ok(record) => return record,
+            Err(source) => source,
+        },
+        None => source,
+    };
     let forms = form::FormSet::current();
     let stamp = engine::stamp(&lines);
     let keys: Vec<&str> = lines.iter().map(|l| l.key.as_str()).collect();
@@ -232,6 +241,7 @@ fn extract_described(
         provenance: Some(provenance.iter().map(|(k, v)| (k.clone(), record::Provenance { lines: [v[0] + 1, v[1] + 1] })).collect()),
         ..Default::default()
     };
+    check::check_described(&mut record, kiso_rules);
     record.status = if record.warnings.is_empty() { Status::Ok } else { Status::Partial };
     record
 }

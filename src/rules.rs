@@ -27,6 +27,11 @@ pub struct Rules {
     pub changes: ChangeTable,
     pub threshold_rules: Vec<ThresholdRule>,
     pub organization_titles: Vec<OrgTitle>,
+    /// Sections this version's form does not have (Ⅳ リスク対策 before 平成31年1月). When
+    /// a sheet does not print them their fields are null without a warning; printed
+    /// anyway, they are read as usual (nothing printed is dropped).
+    #[serde(default)]
+    pub absent_sections: Vec<String>,
     /// Matchers built from this file once, on first use.
     #[serde(skip)]
     compiled: OnceLock<Compiled>,
@@ -154,7 +159,32 @@ pub struct OrgTitle {
     pub kind: Option<String>,
 }
 
-const BUILTIN: &[(&str, &str)] = &[("kiso-h31-1.json", include_str!("../rules/kiso-h31-1.json"))];
+/// The newest version first: it is the default for an unknown stamp. An older version
+/// names the file it `extends` and gives only what differs (its stamps, absent sections).
+const BUILTIN: &[(&str, &str)] = &[
+    ("kiso-h31-1.json", include_str!("../rules/kiso-h31-1.json")),
+    ("kiso-h29-5.json", include_str!("../rules/kiso-h29-5.json")),
+    ("kiso-h28-1.json", include_str!("../rules/kiso-h28-1.json")),
+    ("kiso-h26-4.json", include_str!("../rules/kiso-h26-4.json")),
+];
+
+/// A rules file as JSON, with the file it `extends` laid under it: keys it gives replace
+/// the base's, the rest are the base's.
+fn resolved(name: &str) -> serde_json::Value {
+    let text = BUILTIN.iter().find(|(n, _)| *n == name).map(|(_, t)| *t).unwrap_or_else(|| panic!("rules/{name}: no such built-in file"));
+    let mut own: serde_json::Value = serde_json::from_str(text).unwrap_or_else(|e| panic!("rules/{name} is invalid: {e}"));
+    let Some(base) = own.as_object_mut().and_then(|o| o.remove("extends")) else { return own };
+    let base = base.as_str().unwrap_or_else(|| panic!("rules/{name}: extends must name a file"));
+    let mut merged = resolved(&format!("{base}.json"));
+    if let (Some(m), Some(o)) = (merged.as_object_mut(), own.as_object()) {
+        // What the base says is absent is not inherited: each version lists its own.
+        m.remove("absent_sections");
+        for (k, v) in o {
+            m.insert(k.clone(), v.clone());
+        }
+    }
+    merged
+}
 
 /// All rules files known to this build, parsed once.
 pub fn all() -> &'static [Rules] {
@@ -162,9 +192,7 @@ pub fn all() -> &'static [Rules] {
     ALL.get_or_init(|| {
         BUILTIN
             .iter()
-            .map(|(name, text)| {
-                serde_json::from_str(text).unwrap_or_else(|e| panic!("rules/{name} is invalid: {e}"))
-            })
+            .map(|(name, _)| serde_json::from_value(resolved(name)).unwrap_or_else(|e| panic!("rules/{name} is invalid: {e}")))
             .collect()
     })
 }
@@ -197,6 +225,16 @@ impl Rules {
                 (keys, finder)
             },
         })
+    }
+
+    /// Whether this version's form has the item of `section` (`Ⅳ4` is in `Ⅳ`).
+    pub fn prints_section(&self, section: &str) -> bool {
+        !self.absent_sections.iter().any(|a| section.starts_with(a.as_str()))
+    }
+
+    /// The version stamp as printed in labels (`平成26年4月 様式2`).
+    pub fn version_label(&self) -> String {
+        self.stamps.first().map(|s| s.replace("様式", " 様式")).unwrap_or_default()
     }
 
     pub fn list(&self, name: &str) -> &[ChoiceOption] {

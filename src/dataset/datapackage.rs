@@ -76,3 +76,13 @@ pub fn datapackage(l: &Layout, tables: &[TableSpec]) -> Value {
         "resources": resources,
     })
 }
+
+/// The resource of `sheets.<kind>.csv` (only the kinds a run met are written).
+pub fn kind_sheets_resource(kind: &str, columns: &[Column]) -> Value {
+    resource(
+        &format!("sheets.{kind}"),
+        columns,
+        &format!("one row per {kind} sheet: the envelope and every scalar field of that kind's body"),
+        json!([{ "fields": "source.sha256", "reference": { "resource": "sheets", "fields": "source.sha256" } }]),
+    )
+}
