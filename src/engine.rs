@@ -60,7 +60,7 @@ pub fn read(form: &Form, common: &Common, lines: &[Line], from: usize, to: usize
 }
 
 /// The 項目一覧 page lists every section heading: the body starts after it.
-fn skip_index(lines: &[Line], from: usize, to: usize, common: &Common, form: &Form) -> usize {
+pub(crate) fn skip_index(lines: &[Line], from: usize, to: usize, common: &Common, form: &Form) -> usize {
     let index = key(&common.index_heading);
     let Some(i) = (from..to).find(|&i| lines[i].key == index) else { return from };
     let headings: Vec<String> = form.body.iter().filter_map(|n| if let Node::Section(s) = n { Some(s.heading.iter().map(|h| key(h))) } else { None }).flatten().collect();
@@ -365,11 +365,36 @@ impl<'a> Reader<'a> {
             }
         }
         let _ = values;
+        self.null_optional_parts(nodes, out);
         for n in missing {
             if let Node::Field(f) = &nodes[n] {
                 let full = crate::form::join(path, &f.path);
                 let what = f.label.first().or(f.after.as_ref()).cloned().unwrap_or_default();
                 self.warn(&full, "not_found", format!("「{what}」 not found"));
+            }
+        }
+    }
+
+    /// A part headed `【任意】` (重点 Ⅴ2, Ⅴ3) that was not carried out prints its items
+    /// blank: the part is `null` as a whole (juten-schema.md), not an object of nulls.
+    fn null_optional_parts(&self, nodes: &[Node], out: &mut Map<String, Value>) {
+        for (n, node) in nodes.iter().enumerate() {
+            let Node::Heading(h) = node else { continue };
+            if !h.heading.iter().any(|l| l.contains("【任意】")) {
+                continue;
+            }
+            // The part: the fields up to the next heading, all under one object.
+            let paths: Vec<&str> = nodes[n + 1..].iter().map_while(|m| if let Node::Field(f) = m { Some(f.path.as_str()) } else { None }).collect();
+            let Some(part) = paths.first().and_then(|p| p.rsplit_once('.')).map(|(a, _)| a) else { continue };
+            if !paths.iter().all(|p| p.rsplit_once('.').is_some_and(|(a, _)| a == part)) {
+                continue;
+            }
+            let blank = match get(out, part) {
+                Some(Value::Object(m)) => m.values().all(Value::is_null),
+                _ => false,
+            };
+            if blank {
+                set(out, part, Value::Null);
             }
         }
     }
@@ -531,6 +556,17 @@ impl<'a> Reader<'a> {
                 continue;
             }
             if let Some(o) = list.iter().find(|o| key(&o.label) == answer) {
+                return choice_json(f, o);
+            }
+            // An answer wrapped inside its bracket whose tail (`れる`) fell to the next
+            // line, where it opens that line (the option list's column follows it).
+            let next = s[c.get(0).map_or(0, |m| m.end())..].split('\n').nth(1).unwrap_or_default();
+            let tail = list.iter().filter_map(|o| {
+                let k = key(&o.label);
+                let rest = k.strip_prefix(answer)?;
+                (!rest.is_empty() && next.starts_with(rest)).then_some((rest.len(), o))
+            });
+            if let Some((_, o)) = tail.max_by_key(|t| t.0) {
                 return choice_json(f, o);
             }
             other.get_or_insert(answer.to_string());
@@ -851,6 +887,9 @@ mod tests {
         assert!(is_furniture("1) 特に力を入れている"));
         assert!(is_furniture("[ 十分である ] ＜選択肢＞"));
         assert!(!is_furniture("１ 申請書等の受付時に"));
+        assert!(is_stamp_line(&key("[平成３０年５月　様式３]")));
+        assert!(is_stamp_line(&key("様式４")));
+        assert!(!is_stamp_line(&key("申請書等の様式に個人番号の利用目的を記載している。")));
     }
 }
 
@@ -885,7 +924,7 @@ pub fn cover(common: &Common, lines: &[Line], end: usize, approved: bool, head_t
     let mut claimed: Vec<bool> = (0..end)
         .map(|i| {
             let k = &lines[i].key;
-            k.is_empty() || is_furniture(&lines[i].raw) || k.contains("様式") || labels.iter().any(|l| k == l || l.starts_with(k.as_str()) && k.chars().count() >= 3)
+            k.is_empty() || is_furniture(&lines[i].raw) || is_stamp_line(k) || labels.iter().any(|l| k == l || l.starts_with(k.as_str()) && k.chars().count() >= 3)
         })
         .collect();
     let is_label = |i: usize| labels.iter().any(|l| lines[i].key.starts_with(l.as_str()));
@@ -1028,6 +1067,15 @@ fn split_number(raw: &str) -> Option<(String, String)> {
     let rest = t[n.len()..].trim();
     let nk = key(&n);
     (!nk.is_empty() && nk.len() <= 8 && nk.chars().all(|c| c.is_ascii_digit() || c == '-') && !rest.is_empty()).then(|| (nk, rest.to_string()))
+}
+
+/// Is a key the version stamp line alone (`[平成30年5月様式3]`)? A cover text that only
+/// mentions a 様式 (`申請書等の様式に…`) is a value, not the stamp.
+fn is_stamp_line(k: &str) -> bool {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| Regex::new(r"(?:(?:平成|令和)(?:[0-9]{1,2}|元)年[0-9]{1,2}月)?様式[0-9]").expect("stamp line regex"));
+    // The stamp with its brackets and a few stray marks, not a sentence around it.
+    re.find(k).is_some_and(|m| k.chars().count() <= m.as_str().chars().count() + 6)
 }
 
 /// The version stamp (`[平成30年５月　様式３]`, brackets lost, spaced out): the version's

@@ -183,9 +183,10 @@ fn extract_described(
     // One cell per line (a mirror site): no header row to find, but the table's heading
     // (`（別添３）変更箇所`) is there, apart from its entry in the 項目一覧.
     let change_heading = key(&kiso_rules.changes.heading);
+    let index = lines.iter().position(|l| l.key == key(&forms.common.index_heading));
+    let is_heading = |l: &reassemble::Line| l.key.ends_with(&change_heading) && l.key.len() <= change_heading.len() + 12;
     if body_end == lines.len() {
-        let index = lines.iter().position(|l| l.key == key(&forms.common.index_heading));
-        if let Some(h) = lines.iter().rposition(|l| l.key.ends_with(&change_heading) && l.key.len() <= change_heading.len() + 12) {
+        if let Some(h) = lines.iter().rposition(is_heading) {
             if index.is_none_or(|i| h > i + 15) {
                 body_end = h;
             }
@@ -195,12 +196,17 @@ fn extract_described(
     while body_end > 0 && (lines[body_end - 1].key.is_empty() || lines[body_end - 1].key.ends_with(&change_heading)) {
         body_end -= 1;
     }
-    let cover_end = engine::cover_end(&forms.common, &lines, body_end);
+    // The heading also ends the body's last item when the header row was found further
+    // on (a header drawn apart from its heading): the change rows still start at body_end.
+    // Only past the 項目一覧 (which lists the heading too).
+    let index_end = index.map(|i| engine::skip_index(&lines, i, body_end, &forms.common, form));
+    let read_end = index_end.and_then(|i| (i..body_end).find(|&h| is_heading(&lines[h]))).unwrap_or(body_end);
+    let cover_end = engine::cover_end(&forms.common, &lines, read_end);
     // A drawing-order dump (pdf-extract): wrapped cells back beside their labels.
-    let lines = if source.text_layout.as_deref() == Some("pdf_extract") { engine::unjumble(form, &forms.common, lines, cover_end, body_end) } else { lines };
+    let lines = if source.text_layout.as_deref() == Some("pdf_extract") { engine::unjumble(form, &forms.common, lines, cover_end, read_end) } else { lines };
     let head_titles: Vec<String> = kiso_rules.organization_titles.iter().map(|t| t.suffix.clone()).collect();
     let cover = engine::cover(&forms.common, &lines, cover_end, kind.kind == "zenkomoku", &head_titles);
-    let body = engine::read(form, &forms.common, &lines, cover_end, body_end);
+    let body = engine::read(form, &forms.common, &lines, cover_end, read_end);
     warnings.extend(cover.warnings);
     warnings.extend(body.warnings);
     let mut provenance = cover.provenance;
