@@ -15,6 +15,7 @@ pub const WARNINGS: &[(&str, &str)] = &[
     ("kind_mismatch", "the title and the stamp's 様式 number name different kinds; the title was followed"),
     ("invalid_bytes", "invalid byte sequences in the text were replaced by U+FFFD"),
     ("unreadable_rows", "change rows whose cells could not be told apart; they are left out, with their count"),
+    ("extra_item", "a numbered item printed on the sheet that the form description does not name: kept in extra_items[i] as printed"),
     ("unmatched_risk_block", "a Ⅲ block whose file name matches no file of Ⅱ: kept as an entry of its own"),
 ];
 
