@@ -49,13 +49,15 @@ pub struct Record {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 pub struct Provenance {
     pub lines: [usize; 2],
-    /// PDF inputs only: the 1-based page of the value's first printed line.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    /// PDF inputs: the 1-based page of the value's first printed line; `null` for text
+    /// (every entry has the key, as the schema requires every key).
+    #[serde(default)]
     pub page: Option<u32>,
     /// PDF inputs only: `[x0, y0, x1, y1]` in PDF points (origin bottom-left) around the
     /// cells of those lines on that page (a value running onto the next page: its part
     /// on the first).
-    #[serde(rename = "box", skip_serializing_if = "Option::is_none", default)]
+    /// `null` for text.
+    #[serde(rename = "box", default)]
     pub bbox: Option<[f32; 4]>,
 }
 
