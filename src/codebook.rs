@@ -114,6 +114,9 @@ fn nested_leaves() -> Vec<Leaf> {
     let (prov, _) = resolve(&props["provenance"], &root);
     let desc = prov.get("description").or(props["provenance"].get("description")).and_then(Value::as_str).unwrap_or_default();
     out.push(Leaf { path: "provenance.<field path>.lines".into(), ty: "[integer, integer] | absent".into(), description: desc.into(), allowed: vec![] });
+    // PDF inputs only: where on the page the value was read.
+    out.push(Leaf { path: "provenance.<field path>.page".into(), ty: "integer | null".into(), description: "PDF inputs (null for text): the 1-based page of the value's first printed line".into(), allowed: vec![] });
+    out.push(Leaf { path: "provenance.<field path>.box".into(), ty: "[number, number, number, number] | null".into(), description: "PDF inputs (null for text): [x0, y0, x1, y1] in PDF points (origin bottom-left) around the value's cells on that page".into(), allowed: vec![] });
     out
 }
 

@@ -16,6 +16,7 @@ pub const WARNINGS: &[(&str, &str)] = &[
     ("invalid_bytes", "invalid byte sequences in the text were replaced by U+FFFD"),
     ("unreadable_rows", "change rows whose cells could not be told apart; they are left out, with their count"),
     ("annex_only", "a 別添 (the 変更箇所 pages) published as a file of its own: kind and change rows are read; the body, 評価書番号 and 公表日 are not printed in it and stay null"),
+    ("extra_item", "a numbered item printed on the sheet that the form description does not name: kept in extra_items[i] as printed"),
     ("unmatched_risk_block", "a Ⅲ block whose file name matches no file of Ⅱ: kept as an entry of its own"),
 ];
 

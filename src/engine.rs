@@ -5,6 +5,7 @@
 //! field's label is looked for in form order; a field's value is what lies between its
 //! label and the next label found, read by the field's type.
 
+use crate::extras::{Claim, ClaimKind};
 use crate::form::{BoxSpec, Choice, Common, Field, FieldType, Form, Node};
 use crate::normalize::{after_key_prefix, join_cell_lines, key, parse_date, text_value};
 use crate::reassemble::Line;
@@ -22,6 +23,8 @@ pub struct Output {
     pub body: Map<String, Value>,
     pub warnings: Vec<Warning>,
     pub provenance: BTreeMap<String, [usize; 2]>,
+    /// The lines read as headings, block openers and labels (for [`crate::extras`]).
+    pub claims: Vec<Claim>,
 }
 
 /// A field's zone: from `col` key characters into line `start` up to line `end` (exclusive).
@@ -47,16 +50,24 @@ struct Reader<'a> {
     form: &'a Form,
     warnings: Vec<Warning>,
     provenance: BTreeMap<String, [usize; 2]>,
+    claims: Vec<Claim>,
+    /// Lines that end any zone they fall in (extra items the form does not describe).
+    stops: &'a [usize],
 }
 
 /// Read the body of `form` from `lines[from..to]` (the cover and the change pages are
 /// outside that range).
 pub fn read(form: &Form, common: &Common, lines: &[Line], from: usize, to: usize) -> Output {
-    let mut r = Reader { lines, common, form, warnings: Vec::new(), provenance: BTreeMap::new() };
+    read_with_stops(form, common, lines, from, to, &[])
+}
+
+/// [`read`], with zones also ending at the lines `stops` (sorted).
+pub fn read_with_stops(form: &Form, common: &Common, lines: &[Line], from: usize, to: usize, stops: &[usize]) -> Output {
+    let mut r = Reader { lines, common, form, warnings: Vec::new(), provenance: BTreeMap::new(), claims: Vec::new(), stops };
     let mut body = Map::new();
     let from = skip_index(lines, from, to, common, form);
     r.read_nodes(&form.body, from, to, "", "", &mut body);
-    Output { body, warnings: r.warnings, provenance: r.provenance }
+    Output { body, warnings: r.warnings, provenance: r.provenance, claims: r.claims }
 }
 
 /// The 項目一覧 page lists every section heading: the body starts after it.
@@ -240,6 +251,20 @@ impl<'a> Reader<'a> {
             }
             found.push(f);
         }
+        // Hook for extras: the lines the form's items took.
+        for (node, f) in nodes.iter().zip(&found) {
+            let claim = |h: &Hit, kind, path: String| Claim { first: h.line, last: h.last, kind, path };
+            match (node, f) {
+                (Node::Field(fd), Some(Found::Field(h))) => self.claims.push(claim(h, ClaimKind::Label, crate::form::join(path, &fd.path))),
+                (_, Some(Found::Heading(h))) => self.claims.push(claim(h, ClaimKind::Label, String::new())),
+                (_, Some(Found::Section(h, _))) => self.claims.push(claim(h, ClaimKind::Section, String::new())),
+                (Node::Block(b), Some(Found::Block(starts, _))) => {
+                    let array = crate::form::join(path, &b.path);
+                    self.claims.extend(starts.iter().enumerate().map(|(k, (l, _))| Claim { first: *l, last: *l, kind: ClaimKind::Block, path: format!("{array}[{k}]") }));
+                }
+                _ => {}
+            }
+        }
         // Anchor lines in order: a field's zone ends at the next anchor.
         let mut anchors: Vec<usize> = found
             .iter()
@@ -250,6 +275,7 @@ impl<'a> Reader<'a> {
                 Found::Section(h, _) => h.line,
             })
             .collect();
+        anchors.extend(self.stops.iter().copied().filter(|&s| s >= from && s < to));
         anchors.sort_unstable();
         let next_anchor = |line: usize| anchors.iter().copied().find(|&a| a > line).unwrap_or(to).min(to);
         // Pass 2: values.

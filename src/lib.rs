@@ -15,6 +15,7 @@ pub mod diff;
 pub mod decode;
 pub mod engine;
 pub mod extract;
+pub mod extras;
 pub mod form;
 pub mod normalize;
 pub mod organization;
@@ -79,7 +80,7 @@ pub fn extract_text_dump(file: &str, bytes: &[u8]) -> Record {
     source.text_layout = Some(shape.name().to_string());
     let mut record = match scraped::rebuild(&decoded.text, shape) {
         Some(rebuilt) => scraped_record(source, rebuilt),
-        None => extract_lines(source, reassemble::lines_of(&decoded.text), None),
+        None => extract_lines(source, reassemble::lines_of(&decoded.text), None, None),
     };
     if decoded.replaced > 0 && record.status != Status::Failed {
         record.warnings.insert(
@@ -94,7 +95,7 @@ pub fn extract_text_dump(file: &str, bytes: &[u8]) -> Record {
 /// Read reading-order lines rebuilt from a scraped text, as a PDF's layout is read.
 fn scraped_record(source: Source, rebuilt: scraped::Rebuilt) -> Record {
     let lines = reassemble::lines_of(&rebuilt.lines.join("\n"));
-    let mut record = extract_lines(source, lines, rebuilt.change_rows.as_deref());
+    let mut record = extract_lines(source, lines, rebuilt.change_rows.as_deref(), None);
     if rebuilt.unreadable_rows > 0 && record.status != Status::Failed {
         let n = rebuilt.unreadable_rows;
         record.warnings.push(Warning { path: "changes".into(), code: "unreadable_rows".into(), message: format!("{n} change row(s) could not be rebuilt from this text and are left out") });
@@ -107,7 +108,10 @@ fn scraped_record(source: Source, rebuilt: scraped::Rebuilt) -> Record {
 pub fn extract_pdf_layout(source: Source, layout: &pdf::PdfLayout) -> Record {
     let text: Vec<&str> = layout.lines.iter().map(|l| l.text.as_str()).collect();
     let lines = reassemble::lines_of(&text.join("\n"));
-    extract_lines(source, lines, Some(&layout.change_rows))
+    // Page and box of every line, for the provenance (a layout line is one text line,
+    // but one holding a line break would make two).
+    let geometry: Vec<(u32, [f32; 4])> = layout.lines.iter().flat_map(|l| std::iter::repeat_n((l.page, l.bbox), l.text.split('\n').count())).collect();
+    extract_lines(source, lines, Some(&layout.change_rows), Some(&geometry))
 }
 
 /// Which rules file a document is written against, from its version stamp.
@@ -127,7 +131,10 @@ fn rules_for(lines: &[reassemble::Line], warnings: &mut Vec<Warning>) -> &'stati
     }
 }
 
-fn extract_lines(source: Source, lines: Vec<reassemble::Line>, table: Option<&[pdf::TableRow]>) -> Record {
+/// Page and box of each line of a PDF's reading order (see [`record::Provenance::of`]).
+type Geometry<'a> = Option<&'a [(u32, [f32; 4])]>;
+
+fn extract_lines(source: Source, lines: Vec<reassemble::Line>, table: Option<&[pdf::TableRow]>, geometry: Geometry) -> Record {
     // A 別添 published alone: only the change table.
     let source = match annex::table_start(&lines, Rules::default_rules()) {
         Some(start) => match annex::record(source, &lines, start, table) {
@@ -142,8 +149,8 @@ fn extract_lines(source: Source, lines: Vec<reassemble::Line>, table: Option<&[p
     // The kind: the printed title first, then the stamp's 様式 number.
     let kind = forms.kind_of(&keys).or_else(|| stamp.as_ref().and_then(|s| forms.kind_by_number(s.2)));
     match kind {
-        Some(k) if k.kind != "kiso" => extract_described(source, lines, table, forms, k, stamp),
-        _ => extract_kiso(source, lines, table),
+        Some(k) if k.kind != "kiso" => extract_described(source, lines, table, forms, k, stamp, geometry),
+        _ => extract_kiso(source, lines, table, geometry),
     }
 }
 
@@ -156,6 +163,7 @@ fn extract_described(
     forms: &form::FormSet,
     kind: &form::KindInfo,
     stamp: Option<(String, String, u32)>,
+    geometry: Geometry,
 ) -> Record {
     let mut warnings = Vec::new();
     let kiso_rules = Rules::default_rules();
@@ -172,6 +180,8 @@ fn extract_described(
     let Some((form, exact)) = forms.form_for(&kind.kind, date.as_deref()) else {
         return failed(source, "unsupported_kind", format!("no form description for {}", kind.title));
     };
+    // Lines split anew no longer match the PDF's lines.
+    let geometry = geometry.filter(|g| g.len() == lines.len());
     if !exact {
         warnings.push(Warning {
             path: "form.label".into(),
@@ -206,11 +216,26 @@ fn extract_described(
     let lines = if source.text_layout.as_deref() == Some("pdf_extract") { engine::unjumble(form, &forms.common, lines, cover_end, read_end) } else { lines };
     let head_titles: Vec<String> = kiso_rules.organization_titles.iter().map(|t| t.suffix.clone()).collect();
     let cover = engine::cover(&forms.common, &lines, cover_end, kind.kind == "zenkomoku", &head_titles);
-    let body = engine::read(form, &forms.common, &lines, cover_end, read_end);
+    let mut body = engine::read(form, &forms.common, &lines, cover_end, read_end);
+    // Numbered items the form does not name: kept, and the zones of the items before
+    // them read again so that they end where the extra item begins.
+    let extras = extras::find(&lines, cover_end, read_end, &body.claims, &extras::known_labels(form));
+    if !extras.is_empty() {
+        let stops: Vec<usize> = extras.iter().map(|e| e.line).collect();
+        body = engine::read_with_stops(form, &forms.common, &lines, cover_end, read_end, &stops);
+    }
     warnings.extend(cover.warnings);
     warnings.extend(body.warnings);
     let mut provenance = cover.provenance;
     provenance.extend(body.provenance);
+    let mut extra_items = Vec::new();
+    for (i, e) in extras.into_iter().enumerate() {
+        let path = format!("extra_items[{i}]");
+        let what = e.item.path_printed.clone().unwrap_or_else(|| e.item.label.clone());
+        warnings.push(Warning { path: path.clone(), code: "extra_item".into(), message: format!("「{what}」 is printed but not in the form description {}", form.id) });
+        provenance.insert(path, [e.line, e.last]);
+        extra_items.push(e.item);
+    }
     let header: record::Header = serde_json::from_value(Value::Object(cover.header)).unwrap_or_default();
     let organization = match &header.evaluator {
         Some(e) => {
@@ -243,8 +268,9 @@ fn extract_described(
         organization,
         body: body.body,
         changes,
+        extra_items,
         warnings,
-        provenance: Some(provenance.iter().map(|(k, v)| (k.clone(), record::Provenance { lines: [v[0] + 1, v[1] + 1] })).collect()),
+        provenance: Some(provenance.iter().map(|(k, v)| (k.clone(), record::Provenance::of(v[0], v[1], geometry))).collect()),
         ..Default::default()
     };
     check::check_described(&mut record, kiso_rules);
@@ -253,7 +279,7 @@ fn extract_described(
 }
 
 /// A 基礎項目評価書 (or a text that may not be a sheet at all), read by its own rules.
-fn extract_kiso(source: Source, lines: Vec<reassemble::Line>, table: Option<&[pdf::TableRow]>) -> Record {
+fn extract_kiso(source: Source, lines: Vec<reassemble::Line>, table: Option<&[pdf::TableRow]>, geometry: Geometry) -> Record {
     let mut early_warnings = Vec::new();
     let rules = rules_for(&lines, &mut early_warnings);
     let title = key(&rules.sheet_title);
@@ -303,7 +329,8 @@ fn extract_kiso(source: Source, lines: Vec<reassemble::Line>, table: Option<&[pd
     record.source = source;
     record.changes = changes;
     record.warnings = fields.warnings;
-    record.provenance = Some(fields.provenance.iter().map(|(k, v)| (k.clone(), record::Provenance { lines: [v[0] + 1, v[1] + 1] })).collect());
+    let geometry = geometry.filter(|g| g.len() == tokens.lines.len());
+    record.provenance = Some(fields.provenance.iter().map(|(k, v)| (k.clone(), record::Provenance::of(v[0], v[1], geometry))).collect());
     check::check_with_tree(&mut record, rules, &tree);
     record.status = if record.warnings.is_empty() { Status::Ok } else { Status::Partial };
     record

@@ -45,10 +45,39 @@ pub struct Record {
 }
 
 /// Source location of a value: 1-based line range of the decoded text (or of the
-/// rebuilt reading order of a PDF).
+/// rebuilt reading order of a PDF); for a PDF also the page and the box it was read from.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 pub struct Provenance {
     pub lines: [usize; 2],
+    /// PDF inputs: the 1-based page of the value's first printed line; `null` for text
+    /// (every entry has the key, as the schema requires every key).
+    #[serde(default)]
+    pub page: Option<u32>,
+    /// PDF inputs only: `[x0, y0, x1, y1]` in PDF points (origin bottom-left) around the
+    /// cells of those lines on that page (a value running onto the next page: its part
+    /// on the first).
+    /// `null` for text.
+    #[serde(rename = "box", default)]
+    pub bbox: Option<[f32; 4]>,
+}
+
+impl Provenance {
+    /// The provenance of 0-based lines `first..=last`, with the page and box of those
+    /// lines when `geometry` (page and box of every line, a PDF's) is given.
+    pub fn of(first: usize, last: usize, geometry: Option<&[(u32, [f32; 4])]>) -> Provenance {
+        let mut p = Provenance { lines: [first + 1, last + 1], page: None, bbox: None };
+        let Some(g) = geometry else { return p };
+        // Empty separator lines have an all-zero box: not a place on the page.
+        let drawn: Vec<&(u32, [f32; 4])> = g.get(first..=last.min(g.len().saturating_sub(1))).unwrap_or_default().iter().filter(|(_, b)| b.iter().any(|v| *v != 0.0)).collect();
+        let Some(page) = drawn.first().map(|(page, _)| *page) else { return p };
+        let mut bbox = [f32::MAX, f32::MAX, f32::MIN, f32::MIN];
+        for (_, b) in drawn.iter().filter(|(pg, _)| *pg == page) {
+            bbox = [bbox[0].min(b[0]), bbox[1].min(b[1]), bbox[2].max(b[2]), bbox[3].max(b[3])];
+        }
+        p.page = Some(page);
+        p.bbox = Some(bbox);
+        p
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]

@@ -2,10 +2,28 @@
 //! `sheets.jsonl` files). Text on stdout, `--json` for a program, `--html FILE` for a
 //! person. Exit status as diff(1): 0 equal, 1 different, 2 error.
 
+use clap::Args as ClapArgs;
 use piasheet::diff::{self, dataset};
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+// No doc comment here: the subcommand's help text is the one on `Command::Diff`.
+#[derive(ClapArgs)]
+pub struct Args {
+    /// The old record (*.json), output folder or sheets.jsonl
+    old: PathBuf,
+    /// The new record (*.json), output folder or sheets.jsonl
+    new: PathBuf,
+    /// JSON output: {"cautions", "differences": [{"path", "change", "old", "new"}]}
+    /// (datasets: {"added", "removed", "changed", "unchanged", "cautions"}).
+    #[arg(long)]
+    json: bool,
+    /// Write one self-contained HTML page (old and new side by side, changes
+    /// highlighted) to FILE instead (`-`: stdout).
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
+}
 
 /// A dataset rather than one record: a folder or a `.jsonl` file.
 fn is_dataset(p: &Path) -> bool {
@@ -41,8 +59,9 @@ fn compare(old: &Path, new: &Path) -> Result<Output, String> {
 }
 
 /// Run `piasheet diff`.
-pub fn run(old: &Path, new: &Path, json: bool, html: Option<&Path>) -> ExitCode {
-    let out = match compare(old, new) {
+pub fn run(a: Args) -> ExitCode {
+    let (json, html) = (a.json, a.html.as_deref());
+    let out = match compare(&a.old, &a.new) {
         Ok(o) => o,
         Err(e) => {
             eprintln!("piasheet: {e}");

@@ -1,8 +1,23 @@
 //! `piasheet completions SHELL` and `piasheet man`: generated from the clap definitions,
 //! so they never drift from the options the binary really has.
 
+use clap::Args;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+// No doc comments on these two: the help texts are those on `Command::Completions` / `Command::Man`.
+#[derive(Args)]
+pub struct CompletionsArgs {
+    /// bash, zsh, fish, elvish or powershell
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Args)]
+pub struct ManArgs {
+    /// Write piasheet.1 and piasheet-SUBCOMMAND.1 here instead of printing.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
 use std::process::ExitCode;
 
 /// Print the completion script of `shell` for the command `cmd` on stdout.
