@@ -578,6 +578,16 @@ impl<'a> Reader<'a> {
         for c in re.captures_iter(&s) {
             let answer = c[1].replace('\n', "");
             let answer = answer.as_str();
+            if answer.is_empty() {
+                // A producer that draws the bracket before its answer: pdf-extract prints
+                // the answer right after `]` on the same line (`[ ]1万人以上10万人未満`).
+                let after = s[c.get(0).map_or(0, |m| m.end())..].split('\n').next().unwrap_or_default();
+                // The option list's column may follow on the same line (`＜選択肢＞`).
+                let fits = |o: &&Choice| key(&o.label).len() > 0 && after.strip_prefix(key(&o.label).as_str()).is_some_and(|r| r.is_empty() || r.starts_with("<選択肢>"));
+                if let Some(o) = list.iter().filter(fits).max_by_key(|o| key(&o.label).len()) {
+                    return choice_json(f, o);
+                }
+            }
             if answer.is_empty() || answer == "○" {
                 continue;
             }

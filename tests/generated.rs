@@ -25,7 +25,7 @@ const IGNORED: [&str; 6] = ["source.file", "source.sha256", "source.bytes", "war
 /// Share of the dumps' fields read right that main achieved when the set was made
 /// (39682 of 108468 = 0.3658, change rows found: none); a change that reads fewer fails.
 /// Raise it as jumbled dumps are read better.
-const DUMP_FLOOR: f64 = 0.365;
+const DUMP_FLOOR: f64 = 0.52;
 
 const KNOWN_HEADER: &str = "# Fields the PDF route reads wrong in tests/generated (SHEET<TAB>PATH), see tests/generated.rs.\n# Written by PIASHEET_BLESS_GENERATED=1 cargo test --release --test generated; only delete lines by hand.\n";
 
