@@ -234,6 +234,8 @@ fn text_fields(t: &Tokens, rules: &Rules, from: usize, f: &mut Fields) {
     // a run of values before their labels). Given to the labels still waiting when the
     // next part (Ⅱ, Ⅲ…) starts, only if the counts agree; dropped otherwise.
     let mut orphans: Vec<Block> = Vec::new();
+    // Fewer than one blank line in fifty: the text does not set cells apart.
+    let blankless = (from..t.body_end).filter(|&j| t.roles[j] == Role::Blank).count() * 50 < t.body_end.saturating_sub(from);
     let mut i = from;
     while i < t.body_end {
         let Some(hit) = hit_on_line(t, i) else {
@@ -303,6 +305,21 @@ fn text_fields(t: &Tokens, rules: &Rules, from: usize, f: &mut Fields) {
             values[fi] = blocks.pop().map(|b| b.lines);
             continue;
         }
+        // A text without blank lines (pdftotext -raw, PyMuPDF) does not mark where one
+        // cell ends: when the run holds fewer blocks than waiting labels, its lines are
+        // split by what they are (see `scraped::cells`), and the values say so.
+        let mut inferred = false;
+        if blankless && blocks.len() < pending.len() {
+            let all: Vec<usize> = blocks.iter().flat_map(|b| b.lines.iter().copied()).collect();
+            let forced: Vec<usize> = blocks.iter().scan(0, |at, b| { let s = *at; *at += b.lines.len(); Some(s) }).skip(1).collect();
+            let texts: Vec<&str> = all.iter().map(|&l| t.lines[l].raw.as_str()).collect();
+            let starts = crate::scraped::cells::split_points(&texts, &forced, pending.len());
+            if starts.len() > blocks.len() {
+                let ends = starts.iter().skip(1).copied().chain(std::iter::once(all.len()));
+                blocks = starts.iter().zip(ends).map(|(&s, e)| Block { lines: all[s..e].to_vec() }).collect();
+                inferred = true;
+            }
+        }
         // A deferred run: drop optional labels first when there are fewer cells than labels.
         while blocks.len() < pending.len() {
             match pending.iter().position(|&fi| rules.text_fields[fi].optional) {
@@ -327,6 +344,9 @@ fn text_fields(t: &Tokens, rules: &Rules, from: usize, f: &mut Fields) {
                 for b in blocks.by_ref() {
                     ls.extend(b.lines);
                 }
+            }
+            if inferred {
+                f.warn(&rules.text_fields[fi].path, "uncertain_split", "no blank lines mark the cells: this value's first and last lines are inferred from what the lines are");
             }
             values[fi] = Some(ls);
         }

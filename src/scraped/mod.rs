@@ -7,6 +7,7 @@
 //! Nothing here knows the form's labels or answers: only the shape of the text
 //! (columns, row bands, blank lines, dates, 事前/事後 tokens).
 
+pub(crate) mod cells;
 mod columns;
 mod flat;
 mod layout;
