@@ -469,10 +469,24 @@ fn answers(t: &Tokens, options: &Options) -> Vec<(usize, String)> {
             None => (i, t.residues[i].clone()),
         };
         if let Residue::Answer(a) = found {
-            out.push((line, a));
+            if !numbered_after(t, line, &options.lists_of(&a)) {
+                out.push((line, a));
+            }
         }
     }
     out
+}
+
+/// An option list's item whose number the tool printed after it (pdftotext puts `1)` on
+/// the line of the answer's closing bracket: `特に力を入れている` / `] 1)`): the next
+/// line that is not blank ends with `N)` and the label is option N of one of its lists.
+fn numbered_after(t: &Tokens, line: usize, codes: &[(&str, u32)]) -> bool {
+    let Some(next) = (line + 1..t.body_end).find(|&j| t.roles[j] != Role::Blank) else { return false };
+    let n = t.lines[next].raw.trim();
+    let Some(body) = n.strip_suffix([')', '）']) else { return false };
+    let digits: String = body.chars().rev().take_while(char::is_ascii_digit).collect::<Vec<_>>().into_iter().rev().collect();
+    let rest = body[..body.len() - digits.len()].trim();
+    !digits.is_empty() && (rest.is_empty() || rest == "]" || rest == "］") && digits.parse::<u32>().is_ok_and(|d| codes.iter().any(|&(_, c)| c == d))
 }
 
 /// (answers found, questions) for the list shared by several questions (Ⅳ's 対策は十分か).
