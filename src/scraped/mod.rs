@@ -121,7 +121,7 @@ pub fn rebuild(text: &str, shape: TextLayout) -> Option<Rebuilt> {
             let seen = change_dates(text);
             let lines: Vec<String> = text.split('\n').map(str::to_string).collect();
             // The cover's 番号/名称 labels and values one per line; a stamp cut in two.
-            let mut lines = stamp_apart(join_stamp(mirror::cover_fix(&lines).unwrap_or(lines)));
+            let mut lines = join_part_numerals(stamp_apart(join_stamp(mirror::cover_fix(&lines).unwrap_or(lines))));
             if matches!(shape, TextLayout::Pdfminer | TextLayout::Pdftotext) {
                 columns::split_name_cell(&mut lines);
             }
@@ -169,6 +169,33 @@ fn join_stamp(mut lines: Vec<String>) -> Vec<String> {
                 if u.ends_with([']', '］']) && !u.contains(['[', '［']) && u.chars().count() <= 8 {
                     lines[i] = format!("{} {}", t, u);
                     lines.drain(i + 1..=j);
+                }
+            }
+        }
+        i += 1;
+    }
+    lines
+}
+
+/// A part's numeral printed as a block of its own at a page's top (`\fⅠ` / blank /
+/// `関連情報`, pdftotext) put back before its title, so the heading ends the text above it. Change pages (from
+/// the 変更箇所 title on) are left as they are: their 項目 cells start with numerals.
+fn join_part_numerals(mut lines: Vec<String>) -> Vec<String> {
+    let compact = |s: &str| s.chars().filter(|c| !c.is_whitespace() && *c != '\u{c}').collect::<String>();
+    let end = lines.iter().position(|l| compact(l) == "変更箇所").unwrap_or(lines.len());
+    let is_numeral = |s: &str| s.chars().count() == 1 && s.starts_with(['Ⅰ', 'Ⅱ', 'Ⅲ', 'Ⅳ', 'Ⅴ', 'Ⅵ', 'Ⅶ']);
+    let mut i = 0;
+    let mut end = end;
+    while i < end {
+        // Only at a page's top: there the numeral's block comes right before the title's;
+        // elsewhere another column (an answer) may come between them.
+        if lines[i].starts_with('\u{c}') && is_numeral(&compact(&lines[i])) {
+            if let Some(j) = (i + 1..end.min(i + 3)).find(|&j| !lines[j].trim().is_empty()) {
+                let title = compact(&lines[j]);
+                if !title.is_empty() && title.chars().all(|c| !c.is_ascii_digit() && !is_numeral(&c.to_string())) && title.chars().count() <= 20 {
+                    lines[i] = format!("{} {}", lines[i].trim_end(), lines[j].trim());
+                    lines.drain(i + 1..=j);
+                    end -= j - i;
                 }
             }
         }
