@@ -258,6 +258,8 @@ fn text_fields(t: &Tokens, rules: &Rules, from: usize, f: &mut Fields) {
     // a run of values before their labels). Given to the labels still waiting when the
     // next part (Ⅱ, Ⅲ…) starts, only if the counts agree; dropped otherwise.
     let mut orphans: Vec<Block> = Vec::new();
+    // Fewer than one blank line in fifty: the text does not set cells apart.
+    let blankless = (from..t.body_end).filter(|&j| t.roles[j] == Role::Blank).count() * 50 < t.body_end.saturating_sub(from);
     let mut i = from;
     while i < t.body_end {
         let Some(hit) = hit_on_line(t, i) else {
@@ -327,6 +329,21 @@ fn text_fields(t: &Tokens, rules: &Rules, from: usize, f: &mut Fields) {
             values[fi] = blocks.pop().map(|b| b.lines);
             continue;
         }
+        // A text without blank lines (pdftotext -raw, PyMuPDF) does not mark where one
+        // cell ends: when the run holds fewer blocks than waiting labels, its lines are
+        // split by what they are (see `scraped::cells`), and the values say so.
+        let mut inferred = false;
+        if blankless && blocks.len() < pending.len() {
+            let all: Vec<usize> = blocks.iter().flat_map(|b| b.lines.iter().copied()).collect();
+            let forced: Vec<usize> = blocks.iter().scan(0, |at, b| { let s = *at; *at += b.lines.len(); Some(s) }).skip(1).collect();
+            let texts: Vec<&str> = all.iter().map(|&l| t.lines[l].raw.as_str()).collect();
+            let starts = crate::scraped::cells::split_points(&texts, &forced, pending.len());
+            if starts.len() > blocks.len() {
+                let ends = starts.iter().skip(1).copied().chain(std::iter::once(all.len()));
+                blocks = starts.iter().zip(ends).map(|(&s, e)| Block { lines: all[s..e].to_vec() }).collect();
+                inferred = true;
+            }
+        }
         // A deferred run: drop optional labels first when there are fewer cells than labels.
         while blocks.len() < pending.len() {
             match pending.iter().position(|&fi| rules.text_fields[fi].optional) {
@@ -351,6 +368,9 @@ fn text_fields(t: &Tokens, rules: &Rules, from: usize, f: &mut Fields) {
                 for b in blocks.by_ref() {
                     ls.extend(b.lines);
                 }
+            }
+            if inferred {
+                f.warn(&rules.text_fields[fi].path, "uncertain_split", "no blank lines mark the cells: this value's first and last lines are inferred from what the lines are");
             }
             values[fi] = Some(ls);
         }
@@ -473,10 +493,24 @@ fn answers(t: &Tokens, options: &Options) -> Vec<(usize, String)> {
             None => (i, t.residues[i].clone()),
         };
         if let Residue::Answer(a) = found {
-            out.push((line, a));
+            if !numbered_after(t, line, &options.lists_of(&a)) {
+                out.push((line, a));
+            }
         }
     }
     out
+}
+
+/// An option list's item whose number the tool printed after it (pdftotext puts `1)` on
+/// the line of the answer's closing bracket: `特に力を入れている` / `] 1)`): the next
+/// line that is not blank ends with `N)` and the label is option N of one of its lists.
+fn numbered_after(t: &Tokens, line: usize, codes: &[(&str, u32)]) -> bool {
+    let Some(next) = (line + 1..t.body_end).find(|&j| t.roles[j] != Role::Blank) else { return false };
+    let n = t.lines[next].raw.trim();
+    let Some(body) = n.strip_suffix([')', '）']) else { return false };
+    let digits: String = body.chars().rev().take_while(char::is_ascii_digit).collect::<Vec<_>>().into_iter().rev().collect();
+    let rest = body[..body.len() - digits.len()].trim();
+    !digits.is_empty() && (rest.is_empty() || rest == "]" || rest == "］") && digits.parse::<u32>().is_ok_and(|d| codes.iter().any(|&(_, c)| c == d))
 }
 
 /// (answers found, questions) for the list shared by several questions (Ⅳ's 対策は十分か).

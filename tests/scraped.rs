@@ -135,9 +135,9 @@ const EXTRACTORS: [(&str, &str, f64, f64, f64); 7] = [
     // Column by column: rows rebuilt on the pages whose columns' counts agree (kiso-a's
     // page has 提出時期に係る説明 blocks and an item cut in two: counted unreadable).
     ("pdfminer", "pdfminer", 100.0, 65.0, 100.0),
-    ("pdftotext", "pdftotext", 80.0, 0.0, 0.0),
-    ("pdftotext-raw", "pdftotext_raw", 91.0, 0.0, 0.0),
-    ("pymupdf", "pymupdf", 91.0, 0.0, 0.0),
+    ("pdftotext", "pdftotext", 97.5, 0.0, 0.0),
+    ("pdftotext-raw", "pdftotext_raw", 100.0, 0.0, 0.0),
+    ("pymupdf", "pymupdf", 100.0, 0.0, 0.0),
 ];
 
 #[test]

@@ -7,6 +7,7 @@
 //! Nothing here knows the form's labels or answers: only the shape of the text
 //! (columns, row bands, blank lines, dates, 事前/事後 tokens).
 
+pub(crate) mod cells;
 mod columns;
 mod flat;
 mod layout;
@@ -120,7 +121,7 @@ pub fn rebuild(text: &str, shape: TextLayout) -> Option<Rebuilt> {
             let seen = change_dates(text);
             let lines: Vec<String> = text.split('\n').map(str::to_string).collect();
             // The cover's 番号/名称 labels and values one per line; a stamp cut in two.
-            let mut lines = stamp_apart(join_stamp(mirror::cover_fix(&lines).unwrap_or(lines)));
+            let mut lines = zip_numbers(join_part_numerals(stamp_apart(join_stamp(mirror::cover_fix(&lines).unwrap_or(lines)))));
             if matches!(shape, TextLayout::Pdfminer | TextLayout::Pdftotext) {
                 columns::split_name_cell(&mut lines);
             }
@@ -168,6 +169,62 @@ fn join_stamp(mut lines: Vec<String>) -> Vec<String> {
                 if u.ends_with([']', '］']) && !u.contains(['[', '［']) && u.chars().count() <= 8 {
                     lines[i] = format!("{} {}", t, u);
                     lines.drain(i + 1..=j);
+                }
+            }
+        }
+        i += 1;
+    }
+    lines
+}
+
+/// A numbered list whose numbers the tool printed as a block of their own (`１`…`４`,
+/// blank, then the four items): each number put back before its item. Only when the
+/// numbers run 1, 2, … n and the next block has exactly n lines.
+fn zip_numbers(mut lines: Vec<String>) -> Vec<String> {
+    let number = |s: &str| -> Option<u32> {
+        let t = s.trim();
+        (!t.is_empty() && t.chars().count() <= 2).then_some(())?;
+        t.chars().try_fold(0, |n, c| Some(n * 10 + c.to_digit(10).or_else(|| (c as u32).checked_sub('０' as u32).filter(|d| *d < 10))?))
+    };
+    let mut i = 0;
+    while i < lines.len() {
+        let n = (i..lines.len()).take_while(|&j| number(&lines[j]) == Some((j - i + 1) as u32)).count();
+        let starts_block = i == 0 || lines[i - 1].trim().is_empty();
+        if n >= 2 && starts_block && lines.get(i + n).is_some_and(|l| l.trim().is_empty()) {
+            let items = i + n + 1;
+            let m = (items..lines.len()).take_while(|&j| !lines[j].trim().is_empty()).count();
+            if m == n {
+                for k in 0..n {
+                    lines[items + k] = format!("{}　{}", lines[i + k].trim(), lines[items + k].trim());
+                }
+                lines.drain(i..items);
+                continue;
+            }
+        }
+        i += 1;
+    }
+    lines
+}
+
+/// A part's numeral printed as a block of its own at a page's top (`\fⅠ` / blank /
+/// `関連情報`, pdftotext) put back before its title, so the heading ends the text above it. Change pages (from
+/// the 変更箇所 title on) are left as they are: their 項目 cells start with numerals.
+fn join_part_numerals(mut lines: Vec<String>) -> Vec<String> {
+    let compact = |s: &str| s.chars().filter(|c| !c.is_whitespace() && *c != '\u{c}').collect::<String>();
+    let end = lines.iter().position(|l| compact(l) == "変更箇所").unwrap_or(lines.len());
+    let is_numeral = |s: &str| s.chars().count() == 1 && s.starts_with(['Ⅰ', 'Ⅱ', 'Ⅲ', 'Ⅳ', 'Ⅴ', 'Ⅵ', 'Ⅶ']);
+    let mut i = 0;
+    let mut end = end;
+    while i < end {
+        // Only at a page's top: there the numeral's block comes right before the title's;
+        // elsewhere another column (an answer) may come between them.
+        if lines[i].starts_with('\u{c}') && is_numeral(&compact(&lines[i])) {
+            if let Some(j) = (i + 1..end.min(i + 3)).find(|&j| !lines[j].trim().is_empty()) {
+                let title = compact(&lines[j]);
+                if !title.is_empty() && title.chars().all(|c| !c.is_ascii_digit() && !is_numeral(&c.to_string())) && title.chars().count() <= 20 {
+                    lines[i] = format!("{} {}", lines[i].trim_end(), lines[j].trim());
+                    lines.drain(i + 1..=j);
+                    end -= j - i;
                 }
             }
         }
@@ -301,6 +358,19 @@ mod tests {
     fn the_stamp_is_a_block_of_its_own() {
         let l: Vec<String> = ["公表日", "[平成31年１月　様式２]", "○○市は、…宣言する。"].iter().map(|s| s.to_string()).collect();
         assert_eq!(stamp_apart(l), ["公表日", "", "[平成31年１月　様式２]", "", "○○市は、…宣言する。"]);
+    }
+
+    #[test]
+    fn numbers_printed_apart_go_back_to_their_items() {
+        let l: Vec<String> = ["③システムの名称", "", "１", "２", "", "住民記録システム", "中間サーバー", "", "１", "２", "", "三行", "の", "値"].iter().map(|s| s.to_string()).collect();
+        // The second list's counts disagree (2 numbers, 3 lines): left as it is.
+        assert_eq!(zip_numbers(l), ["③システムの名称", "", "１　住民記録システム", "２　中間サーバー", "", "１", "２", "", "三行", "の", "値"]);
+    }
+
+    #[test]
+    fn a_numeral_at_a_page_top_joins_its_title() {
+        let l: Vec<String> = ["特記事項", "\u{c}Ⅰ ", "", "関連情報", "", "Ⅲ", "", "発生なし", "\u{c}変更箇所", "\u{c}Ⅱ", "", "しきい値"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(join_part_numerals(l), ["特記事項", "\u{c}Ⅰ 関連情報", "", "Ⅲ", "", "発生なし", "\u{c}変更箇所", "\u{c}Ⅱ", "", "しきい値"]);
     }
 
     #[test]
