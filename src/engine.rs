@@ -48,6 +48,10 @@ struct Reader<'a> {
     lines: &'a [Line],
     common: &'a Common,
     form: &'a Form,
+    /// The keys of the body's section headings (made once: every text line is tested).
+    heading_keys: Vec<String>,
+    /// Memo of [`Reader::keys`].
+    label_keys: std::cell::RefCell<std::collections::HashMap<(usize, usize), std::rc::Rc<(Vec<String>, Vec<String>)>>>,
     warnings: Vec<Warning>,
     provenance: BTreeMap<String, [usize; 2]>,
     claims: Vec<Claim>,
@@ -63,7 +67,8 @@ pub fn read(form: &Form, common: &Common, lines: &[Line], from: usize, to: usize
 
 /// [`read`], with zones also ending at the lines `stops` (sorted).
 pub fn read_with_stops(form: &Form, common: &Common, lines: &[Line], from: usize, to: usize, stops: &[usize]) -> Output {
-    let mut r = Reader { lines, common, form, warnings: Vec::new(), provenance: BTreeMap::new(), claims: Vec::new(), stops };
+    let heading_keys = form.body.iter().filter_map(|n| if let Node::Section(s) = n { Some(s.heading.iter().map(|h| key(h))) } else { None }).flatten().collect();
+    let mut r = Reader { lines, common, form, heading_keys, label_keys: Default::default(), warnings: Vec::new(), provenance: BTreeMap::new(), claims: Vec::new(), stops };
     let mut body = Map::new();
     let from = skip_index(lines, from, to, common, form);
     r.read_nodes(&form.body, from, to, "", "", &mut body);
@@ -98,7 +103,8 @@ fn label_at(lines: &[Line], i: usize, label: &str, to: usize) -> Option<Hit> {
     if k.starts_with(label) {
         return Some(Hit { line: i, last: i, col: label.chars().count() });
     }
-    if k.chars().count() < 4 || !label.starts_with(k) {
+    // perf: the cheap prefix test first; counting characters is for the few that pass.
+    if !label.starts_with(k) || k.chars().count() < 4 {
         return None;
     }
     let mut acc = k.len();
@@ -139,9 +145,10 @@ fn strip_number(k: &str) -> &str {
     }
 }
 
-fn find_label(lines: &[Line], from: usize, to: usize, labels: &[String]) -> Option<Hit> {
-    let (full, bare) = label_keys(labels);
-    for set in [&full, &bare] {
+/// The first hit in `from..to` of a field's label keys ([`label_keys`]): the full
+/// labels on any line first, then the bare ones.
+fn find_keys(lines: &[Line], from: usize, to: usize, (full, bare): &(Vec<String>, Vec<String>)) -> Option<Hit> {
+    for set in [full, bare] {
         for i in from..to {
             if let Some(h) = set.iter().find_map(|l| label_at(lines, i, l, to)) {
                 return Some(h);
@@ -152,12 +159,12 @@ fn find_label(lines: &[Line], from: usize, to: usize, labels: &[String]) -> Opti
 }
 
 /// The first line of a node, to end the zone of whatever comes before it.
-fn first_labels(node: &Node) -> Option<Vec<String>> {
+fn first_labels(node: &Node) -> Option<&[String]> {
     match node {
-        Node::Section(s) => Some(s.heading.clone()),
-        Node::Block(b) => Some(vec![b.start.clone()]),
-        Node::Field(f) if f.within.is_none() && !f.label.is_empty() => Some(f.label.clone()),
-        Node::Heading(h) => Some(h.heading.clone()),
+        Node::Section(s) => Some(&s.heading),
+        Node::Block(b) => Some(std::slice::from_ref(&b.start)),
+        Node::Field(f) if f.within.is_none() && !f.label.is_empty() => Some(&f.label),
+        Node::Heading(h) => Some(&h.heading),
         Node::Field(_) => None,
     }
 }
@@ -188,13 +195,25 @@ enum Found {
 }
 
 impl<'a> Reader<'a> {
+    /// The label keys of a form's labels, made once per read (see [`label_keys`]).
+    /// Keyed by the labels' address: they belong to the form, which outlives the read.
+    fn keys(&self, labels: &'a [String]) -> std::rc::Rc<(Vec<String>, Vec<String>)> {
+        let at = (labels.as_ptr() as usize, labels.len());
+        self.label_keys.borrow_mut().entry(at).or_insert_with(|| std::rc::Rc::new(label_keys(labels))).clone()
+    }
+
+    /// [`find_keys`] of a form's labels, with their keys made once.
+    fn find(&self, from: usize, to: usize, labels: &'a [String]) -> Option<Hit> {
+        find_keys(self.lines, from, to, &self.keys(labels))
+    }
+
     fn warn(&mut self, path: &str, code: &str, message: String) {
         self.warnings.push(Warning { path: path.to_string(), code: code.to_string(), message });
     }
 
     /// Read `nodes` from lines `from..to` into `out`. `path` is the JSON path of `out`
     /// (with indexes), `schema` the same with `[]` (for the version's `absent` list).
-    fn read_nodes(&mut self, nodes: &[Node], from: usize, to: usize, path: &str, schema: &str, out: &mut Map<String, Value>) {
+    fn read_nodes(&mut self, nodes: &'a [Node], from: usize, to: usize, path: &str, schema: &str, out: &mut Map<String, Value>) {
         let lines = self.lines;
         // Pass 1: anchors in form order.
         let mut found: Vec<Option<Found>> = Vec::with_capacity(nodes.len());
@@ -202,28 +221,29 @@ impl<'a> Reader<'a> {
         for (n, node) in nodes.iter().enumerate() {
             let f = match node {
                 Node::Field(f) if f.within.is_some() || f.ty == FieldType::Zone => None,
-                Node::Field(f) => match find_label(lines, cursor, to, &f.label) {
+                Node::Field(f) => match self.find(cursor, to, &f.label) {
                     Some(h) => Some(Found::Field(h)),
                     // Drawn out of form order (a producer's drawing order): anywhere in
                     // the zone on a line no other label took, without moving on.
                     None => {
                         let taken: Vec<usize> = found.iter().flatten().filter_map(|f| if let Found::Field(h) = f { Some(h.line) } else { None }).collect();
+                        let keys = self.keys(&f.label);
                         let h = (from..cursor.min(to)).find_map(|i| {
                             if taken.contains(&i) {
                                 return None;
                             }
-                            find_label(lines, i, i + 1, &f.label)
+                            find_keys(lines, i, i + 1, &keys)
                         });
                         h.map(|h| Found::Field(h))
                     }
                 },
-                Node::Heading(h) => find_label(lines, cursor, to, &h.heading).map(Found::Heading),
-                Node::Section(s) => find_label(lines, cursor, to, &s.heading).map(|h| {
+                Node::Heading(h) => self.find(cursor, to, &h.heading).map(Found::Heading),
+                Node::Section(s) => self.find(cursor, to, &s.heading).map(|h| {
                     // A section runs to the next section's heading.
                     let end = nodes[n + 1..]
                         .iter()
                         .filter_map(|m| if let Node::Section(s2) = m { Some(s2) } else { None })
-                        .find_map(|s2| find_label(lines, h.last + 1, to, &s2.heading))
+                        .find_map(|s2| self.find(h.last + 1, to, &s2.heading))
                         .map_or(to, |x| x.line);
                     Found::Section(h, end)
                 }),
@@ -235,7 +255,7 @@ impl<'a> Reader<'a> {
                         let end = nodes[n + 1..]
                             .iter()
                             .filter_map(first_labels)
-                            .find_map(|l| find_label(lines, first + 1, to, &l))
+                            .find_map(|l| self.find(first + 1, to, l))
                             .map_or(to, |h| h.line);
                         let starts: Vec<(usize, String)> = (first..end).filter_map(|i| block_start(&lines[i], &start, b.numbered).map(|t| (i, t))).collect();
                         Found::Block(starts, end)
@@ -334,7 +354,7 @@ impl<'a> Reader<'a> {
                             // The title beside the opener, or (one cell per line) on the next line.
                             let own_line = *line + 1 < stop && title.is_empty() && {
                                 let next = &lines[*line + 1];
-                                !next.key.is_empty() && !is_furniture(&next.raw) && !b.nodes.iter().filter_map(first_labels).any(|l| find_label(lines, *line + 1, *line + 2, &l).is_some())
+                                !next.key.is_empty() && !is_furniture(&next.raw) && !b.nodes.iter().filter_map(first_labels).any(|l| self.find(*line + 1, *line + 2, l).is_some())
                             };
                             let title = if own_line { lines[*line + 1].raw.trim().to_string() } else { title.clone() };
                             el.insert(t.clone(), text_value(&title, &self.common.empty_values).map_or(Value::Null, Value::String));
@@ -464,15 +484,12 @@ impl<'a> Reader<'a> {
 
     /// A section heading printed again at the top of a page (a file's second page).
     fn is_section_heading(&self, raw: &str) -> bool {
-        let k = key(raw);
-        !k.is_empty()
-            && self.form.body.iter().any(|n| match n {
-                Node::Section(s) => s.heading.iter().any(|h| {
-                    let h = key(h);
-                    k.starts_with(&h) || (k.chars().count() >= 6 && h.starts_with(&k))
-                }),
-                _ => false,
-            })
+        self.is_heading_key(&key(raw))
+    }
+
+    /// [`Self::is_section_heading`] of a line's key.
+    fn is_heading_key(&self, k: &str) -> bool {
+        !k.is_empty() && self.heading_keys.iter().any(|h| k.starts_with(h.as_str()) || (h.starts_with(k) && k.chars().count() >= 6))
     }
 
     fn group(&self, f: &Field) -> &'a [BoxSpec] {
@@ -508,7 +525,14 @@ impl<'a> Reader<'a> {
     fn value(&mut self, f: &Field, r: Region, full: &str) -> Value {
         match f.ty {
             FieldType::String | FieldType::Text | FieldType::Zone => {
-                let kept: Vec<&str> = self.raw_lines(r).into_iter().filter(|l| !is_furniture(l) && !self.is_section_heading(l)).collect();
+                // perf: a whole line's key is made already; only the first line (after its label) is keyed again.
+                let kept: Vec<&str> = self
+                    .raw_lines(r)
+                    .into_iter()
+                    .enumerate()
+                    .filter(|&(n, l)| !is_furniture(l) && !if n == 0 { self.is_section_heading(l) } else { self.is_heading_key(&self.lines[r.start + n].key) })
+                    .map(|(_, l)| l)
+                    .collect();
                 let mut kept = kept;
                 if let Some(first) = kept.first_mut() {
                     *first = first.trim_start().trim_start_matches('※').trim_start();

@@ -568,10 +568,13 @@ fn align(slots: &[Slot], cells: &[Cell], defs: &Defs) -> (Vec<Option<usize>>, Ve
         // Best way to leave a position before q, as a running minimum.
         let mut best = (inf, usize::MAX);
         for q in 0..=np {
-            if q > 0 {
+            // perf: a cell that does not fit an empty position fits it with no cells
+            // beside it either (every rule of `fit` allows fewer cells, not more).
+            let fit0 = if q > 0 { fit(slots, defs, cell, q - 1, 0) } else { None };
+            if q > 0 && fit0.is_some() {
                 // Into a fresh position q.
                 if best.0 < inf {
-                    if let Some(f) = fit(slots, defs, cell, q - 1, 0) {
+                    if let Some(f) = fit0 {
                         let v = best.0 + prefix[q - 1] + f;
                         if v < next[idx(q, 1)] {
                             next[idx(q, 1)] = v;
