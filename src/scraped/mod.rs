@@ -113,7 +113,7 @@ pub fn rebuild(text: &str, shape: TextLayout) -> Option<Rebuilt> {
             let rows = change_dates(text);
             // The body only: the change pages stay as they are.
             let end = lines.iter().position(|l| l.trim() == "変更箇所").unwrap_or(lines.len());
-            let mut out = plumber::questions_in_order(&lines[..end]);
+            let mut out = plumber::values_after_labels(&plumber::questions_in_order(&lines[..end]));
             out.extend_from_slice(&lines[end..]);
             Some(Rebuilt { lines: out, change_rows: (rows > 0).then(Vec::new), unreadable_rows: rows })
         }
