@@ -607,8 +607,12 @@ impl<'a> Reader<'a> {
                 // the answer right after `]` on the same line (`[ ]1万人以上10万人未満`).
                 let after = s[c.get(0).map_or(0, |m| m.end())..].split('\n').next().unwrap_or_default();
                 // The option list's column may follow on the same line (`＜選択肢＞`).
-                let fits = |o: &&Choice| key(&o.label).len() > 0 && after.strip_prefix(key(&o.label).as_str()).is_some_and(|r| r.is_empty() || r.starts_with("<選択肢>"));
-                if let Some(o) = list.iter().filter(fits).max_by_key(|o| key(&o.label).len()) {
+                let fits = list.iter().filter_map(|o| {
+                    let k = key(&o.label);
+                    let rest = after.strip_prefix(k.as_str())?;
+                    (!k.is_empty() && (rest.is_empty() || rest.starts_with("<選択肢>"))).then_some((k.len(), o))
+                });
+                if let Some((_, o)) = fits.max_by_key(|t| t.0) {
                     return choice_json(f, o);
                 }
             }

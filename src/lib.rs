@@ -180,7 +180,7 @@ fn extract_described(
     let Some((form, exact)) = forms.form_for(&kind.kind, date.as_deref()) else {
         return failed(source, "unsupported_kind", format!("no form description for {}", kind.title));
     };
-    // Lines split anew no longer match the PDF's lines.
+    // Geometry only where it is line for line (a PDF's reading order, never reordered).
     let geometry = geometry.filter(|g| g.len() == lines.len());
     if !exact {
         warnings.push(Warning {
