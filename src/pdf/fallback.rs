@@ -10,6 +10,7 @@
 use super::cmap::{stream_bytes, FontDec};
 use super::collect::{Glyph, PageGeom, Seg};
 use super::lexer::{Lexer, Tok};
+use super::prescan::{deref, dict_get};
 use pdf_extract::{Dictionary, Document, Object, ObjectId};
 use std::collections::HashMap;
 
@@ -233,17 +234,6 @@ struct Interp<'a> {
     ops: usize,
     forms: Vec<ObjectId>,
     vertical: bool,
-}
-
-fn deref<'a>(doc: &'a Document, o: &'a Object) -> &'a Object {
-    match o {
-        Object::Reference(id) => doc.get_object(*id).unwrap_or(o),
-        _ => o,
-    }
-}
-
-fn dict_get<'a>(doc: &'a Document, d: &'a Dictionary, key: &[u8]) -> Option<&'a Object> {
-    d.get(key).ok().map(|o| deref(doc, o))
 }
 
 fn nums(ops: &[Tok], n: usize) -> Option<Vec<f64>> {

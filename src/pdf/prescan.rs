@@ -66,7 +66,7 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
 }
 
-fn deref<'a>(doc: &'a Document, o: &'a Object) -> &'a Object {
+pub(super) fn deref<'a>(doc: &'a Document, o: &'a Object) -> &'a Object {
     // One level is enough for resource entries; chains of references are not followed
     // to stay safe on reference loops.
     match o {
@@ -75,7 +75,7 @@ fn deref<'a>(doc: &'a Document, o: &'a Object) -> &'a Object {
     }
 }
 
-fn dict_get<'a>(doc: &'a Document, d: &'a Dictionary, key: &[u8]) -> Option<&'a Object> {
+pub(super) fn dict_get<'a>(doc: &'a Document, d: &'a Dictionary, key: &[u8]) -> Option<&'a Object> {
     d.get(key).ok().map(|o| deref(doc, o))
 }
 
