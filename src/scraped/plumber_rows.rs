@@ -223,10 +223,20 @@ struct Cells {
     /// Which cells are still going on: both while lines hold two parts.
     open: [bool; 2],
     lines: usize,
+    /// The row cannot be read back.
     bad: bool,
+    /// Nor can its shape: where it ends is not known either.
+    unsound: bool,
 }
 
 impl Cells {
+    fn fail(&mut self, why: &str, line: &str) {
+        if !self.bad && std::env::var_os("PIASHEET_DEBUG_SCRAPED").is_some() {
+            eprintln!("  row unreadable: {why}: {line}");
+        }
+        self.bad = true;
+    }
+
     fn started(&self) -> bool {
         self.lines > 0
     }
@@ -242,16 +252,25 @@ impl Cells {
             if strict {
                 return false;
             }
-            self.bad = true;
+            self.fail("interleaved or item line", line);
+            self.unsound = true;
             self.lines += 1;
             return true;
         }
-        let trimmed = line.trim();
-        if cut(trimmed, w, None) == Cut::Unknown {
-            if strict {
+        if cut(line, w, None) == Cut::Unknown {
+            // Both cells, cut somewhere unknown: the row is not read, but its shape
+            // (two cells going on) still tells where it ends.
+            if strict && !self.open.iter().all(|&o| o) {
                 return false;
             }
-            self.bad = true;
+            let wrapped = self.before.last().is_some_and(|p| w.full(p)) || self.after.last().is_some_and(|p| w.full(p));
+            if strict && !wrapped {
+                return false;
+            }
+            self.fail("no cut", line);
+            self.before.push(line.to_string());
+            self.after.push(line.to_string());
+            self.open = [true, true];
             self.lines += 1;
             return true;
         }
@@ -263,7 +282,12 @@ impl Cells {
                     self.open = [true, true];
                 }
                 // A row's first line with one cell: which one cannot be told.
-                None => self.bad = true,
+                None => {
+                    self.fail("first line one cell", line);
+                    self.unsound = true;
+                    self.open = [true, false];
+                    self.before.push(line.to_string());
+                }
             }
             self.lines += 1;
             return true;
@@ -294,7 +318,11 @@ impl Cells {
                             self.after.push(line.to_string());
                         }
                         _ if strict => return false,
-                        _ => self.bad = true,
+                        _ => {
+                            self.fail("one cell, column unknown", line);
+                            self.open = [true, false];
+                            self.before.push(line.to_string());
+                        }
                     }
                 }
             }
@@ -309,7 +337,7 @@ impl Cells {
                 if strict {
                     return false;
                 }
-                self.bad = true;
+                self.fail("all closed", line);
             }
         }
         self.lines += 1;
@@ -342,6 +370,7 @@ pub(super) fn rows(lines: &[String]) -> (Vec<TableRow>, usize) {
     let w = Widths { cell };
     let mut out = Vec::new();
     let mut unreadable = 0;
+    let debug = std::env::var_os("PIASHEET_DEBUG_SCRAPED").is_some();
     for (n, page) in pages.iter().enumerate() {
         let anchors: Vec<(usize, Anchor)> = page.iter().enumerate().filter_map(|(i, l)| anchor(l).map(|a| (i, a))).collect();
         // Rows whose dates are not whole one-line cells (a date cut over two lines, dates
@@ -376,7 +405,7 @@ pub(super) fn rows(lines: &[String]) -> (Vec<TableRow>, usize) {
                     break;
                 }
                 if !cells.take(page[end], &w, !last) {
-                    told = !cells.bad;
+                    told = !cells.unsound;
                     break;
                 }
                 end += 1;
@@ -386,7 +415,8 @@ pub(super) fn rows(lines: &[String]) -> (Vec<TableRow>, usize) {
             // Where this row ends was not told by the text (a row read wrongly, or one
             // stopped only by its length): the next row's start is a guess.
             let next_start_guessed = !told;
-            let ok = !std::mem::replace(&mut start_guessed, next_start_guessed)
+            let guessed = std::mem::replace(&mut start_guessed, next_start_guessed);
+            let ok = !guessed
                 && !cells.bad
                 && cells.started()
                 && a.timing.is_some()
@@ -397,6 +427,9 @@ pub(super) fn rows(lines: &[String]) -> (Vec<TableRow>, usize) {
                 && crate::normalize::parse_date(&a.date).is_some();
             if !ok {
                 unreadable += 1;
+                if debug {
+                    eprintln!("  unreadable {} {} (bad {}, guessed start {}, lines {}..{})", a.date, a.item, cells.bad, guessed, at - above, end);
+                }
                 continue;
             }
             // A note merged with a line of its own cell cannot be read back in order.
@@ -407,7 +440,7 @@ pub(super) fn rows(lines: &[String]) -> (Vec<TableRow>, usize) {
             });
         }
     }
-    if std::env::var_os("PIASHEET_DEBUG_SCRAPED").is_some() {
+    if debug {
         eprintln!("plumber rows: cell width {cell}, {} rows, {unreadable} unreadable", out.len());
         for r in &out {
             eprintln!("  {:?}", r.cells);
