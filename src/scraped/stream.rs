@@ -46,9 +46,9 @@ fn ends_with_label(s: &str) -> bool {
     labels().longest_suffix(&k).is_some()
 }
 
-/// The 項目 at `lines[0]`: a reference ending with one of the forms' labels, perhaps
-/// wrapped over short lines (`Ⅰ２特定個人情報ファイ` / `ル名`). The item and how many
-/// lines it takes; `None` when `lines[0]` is no reference or no label completes it.
+/// The 項目 at `lines[0]`: a reference (`Ⅰ５②所属長`), with the short lines that follow
+/// when they complete one of the forms' labels (`Ⅰ２特定個人情報ファイ` / `ル名`). The
+/// item and how many lines it takes; `None` when `lines[0]` is no reference.
 fn item_at(lines: &[String]) -> Option<(String, usize)> {
     let first = lines.first()?;
     if !is_reference_start(first) {
@@ -67,23 +67,53 @@ fn item_at(lines: &[String]) -> Option<(String, usize)> {
             return Some((joined, m + 1));
         }
     }
-    None
+    Some((first.clone(), 1))
 }
 
 /// A page's lines as units: a timing printed at the end of a line (`Ⅰ８連絡先 事後`,
-/// -raw joins runs on one baseline) is a unit of its own.
+/// -raw joins runs on one baseline) is a unit of its own, and so is a date with an item
+/// after it (`平成29年4月20日 Ⅰ２特定個人情報ファイ`).
 fn units(lines: &[&str]) -> Vec<String> {
     let mut out = Vec::new();
     for l in lines {
-        match l.rsplit_once(' ') {
-            Some((head, last)) if is_timing(last) && !head.trim().is_empty() => {
-                out.push(head.trim().to_string());
-                out.push(last.to_string());
+        if let Some((head, last)) = l.rsplit_once(' ').filter(|(h, last)| is_timing(last) && !h.trim().is_empty()) {
+            out.push(head.trim().to_string());
+            out.push(last.to_string());
+            continue;
+        }
+        match leading_date(l) {
+            Some(n) if is_reference_start(l[n..].trim()) => {
+                out.push(l[..n].to_string());
+                out.push(l[n..].trim().to_string());
             }
             _ => out.push(l.to_string()),
         }
     }
     out
+}
+
+/// Pass B's lines with a date followed by other text on the line (a note on the date's
+/// baseline, -raw) cut after the date. Done only when that makes the counts agree, as a
+/// cell may start with a date (`平成27年7月31日 時点`).
+fn dates_apart(b: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    for l in b {
+        match leading_date(l) {
+            Some(n) if !l[n..].trim().is_empty() => {
+                out.push(l[..n].to_string());
+                out.push(l[n..].trim().to_string());
+            }
+            _ => out.push(l.clone()),
+        }
+    }
+    out
+}
+
+/// Do two lines mirror each other (the same first or last word): 変更前 and 変更後 of a
+/// short value (`市民課長　菅野　智子` / `市民課長　山田　秀樹`, `… 時点` / `… 時点`).
+fn mirrored(a: &str, b: &str) -> bool {
+    let (wa, wb): (Vec<&str>, Vec<&str>) = (a.split_whitespace().collect(), b.split_whitespace().collect());
+    wa.len() >= 2 && wb.len() >= 2 && a != b && (wa[0] == wb[0] || wa.last() == wb.last())
 }
 
 /// 変更前 and 変更後 from the cell lines of one pass, when they split one way only:
@@ -92,9 +122,10 @@ fn units(lines: &[&str]) -> Vec<String> {
 ///   space-separated words whose halves start or end with the same word
 ///   (`市民課長 菅野 智子 市民課長 山田 秀樹`, `令和３年… 時点 令和４年… 時点`);
 /// - more lines: 変更後 starts over with 変更前's first line, and that line comes back
-///   once only. The 提出時期に係る説明 column, narrower, would come after 変更後: a
-///   line of 変更後 that wraps at under half the cells' width is taken for it, and the
-///   row is not read.
+///   once only, after no heading. The 提出時期に係る説明 column, narrower, would come
+///   after 変更後 (-raw may even print its first line on a line of 変更後): when
+///   変更後's last line is under half the cells' width, it may be the end of such a
+///   note, and the row is not read.
 fn split_cells(lines: &[String]) -> Option<(String, String)> {
     match lines.len() {
         0 => None,
@@ -108,27 +139,29 @@ fn split_cells(lines: &[String]) -> Option<(String, String)> {
         n => {
             let again: Vec<usize> = (1..n).filter(|&j| lines[j] == lines[0]).collect();
             let [j] = again[..] else { return None };
-            let width = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0);
-            let after = &lines[j..];
-            if after[..after.len() - 1].iter().any(|l| 2 * l.chars().count() < width) {
+            // A heading (`【情報提供の根拠】`) opens what follows: it never ends 変更前.
+            if super::cells::is_heading(lines[j - 1].trim()) {
                 return None;
             }
-            Some((lines[..j].join("\n"), after.join("\n")))
+            let width = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+            if n - j >= 2 && 2 * lines[n - 1].chars().count() < width {
+                return None;
+            }
+            Some((lines[..j].join("\n"), lines[j..].join("\n")))
         }
     }
 }
 
 /// The rows of one page, and how many rows were seen but not read.
 fn page_rows(lines: &[&str], page: u32) -> (Vec<TableRow>, usize) {
-    let units = units(lines);
-    let dates = units.iter().filter(|u| whole_date(u)).count();
-    let Some(last_timing) = units.iter().rposition(|u| is_timing(u)) else { return (Vec::new(), dates) };
-    let (a, b) = units.split_at(last_timing + 1);
-    let runs: Vec<&[String]> = a.split_inclusive(|u| is_timing(u)).collect();
-    let starts: Vec<usize> = (0..b.len()).filter(|&i| whole_date(&b[i])).collect();
-    if starts.len() != runs.len() || starts.first() != Some(&0) {
-        return (Vec::new(), runs.len().max(starts.len()));
-    }
+    // Dates with other text on their line are cut only when that makes the counts agree.
+    let (runs, b, starts) = match passes(units(lines), false) {
+        Ok(p) => p,
+        Err(seen) => match passes(units(lines), true) {
+            Ok(p) => p,
+            Err(_) => return (Vec::new(), seen),
+        },
+    };
     let mut rows = Vec::new();
     let mut lost = 0;
     for (n, run) in runs.iter().enumerate() {
@@ -143,23 +176,40 @@ fn page_rows(lines: &[&str], page: u32) -> (Vec<TableRow>, usize) {
                 continue;
             }
         };
-        // Cells in both passes: which is which is not shown. A second reference among
-        // the cells: the runs are out of step.
-        let cells = match (cells_a.is_empty(), cells_b.is_empty()) {
-            (false, true) => cells_a,
-            (true, false) => cells_b,
+        // Cells in both passes: which is which is not shown, unless pass A holds two
+        // lines that mirror each other (変更前 and 変更後), and pass B then the note.
+        // A second reference among the cells: the runs are out of step.
+        let (cells, note) = match (cells_a.is_empty(), cells_b.is_empty()) {
+            (false, true) => (cells_a, String::new()),
+            (true, false) => (cells_b, String::new()),
+            (false, false) if cells_a.len() == 2 && mirrored(&cells_a[0], &cells_a[1]) => (cells_a, cells_b.concat()),
             _ => {
                 lost += 1;
                 continue;
             }
         };
-        let Some((before, after)) = split_cells(cells).filter(|_| !cells.iter().any(|l| item_at(std::slice::from_ref(l)).is_some())) else {
+        let Some((before, after)) = split_cells(cells).filter(|_| !cells.iter().any(|l| is_reference_start(l))) else {
             lost += 1;
             continue;
         };
-        rows.push(TableRow { page, cells: vec![b[starts[n]].clone(), item, before, after, timing.clone(), String::new()] });
+        rows.push(TableRow { page, cells: vec![b[starts[n]].clone(), item, before, after, timing.clone(), note] });
     }
     (rows, lost)
+}
+
+/// A page's units as pass A's runs (each ending with a timing), pass B's units and where
+/// its dates are; `Err(rows seen)` when the counts disagree.
+#[allow(clippy::type_complexity)]
+fn passes(units: Vec<String>, split_dates: bool) -> Result<(Vec<Vec<String>>, Vec<String>, Vec<usize>), usize> {
+    let dates = units.iter().filter(|u| whole_date(u)).count();
+    let Some(last_timing) = units.iter().rposition(|u| is_timing(u)) else { return Err(dates) };
+    let b = if split_dates { dates_apart(&units[last_timing + 1..]) } else { units[last_timing + 1..].to_vec() };
+    let runs: Vec<Vec<String>> = units[..=last_timing].split_inclusive(|u| is_timing(u)).map(<[String]>::to_vec).collect();
+    let starts: Vec<usize> = (0..b.len()).filter(|&i| whole_date(&b[i])).collect();
+    if starts.len() != runs.len() || starts.first() != Some(&0) {
+        return Err(runs.len().max(starts.len()));
+    }
+    Ok((runs, b, starts))
 }
 
 /// Change rows of a text in content-stream order and the number of rows left out.
@@ -243,5 +293,24 @@ mod tests {
         // A narrow note after 変更後.
         let with_note = s(&["番号法　第7条（指定及び通知）、第16条（本人確認の措置", "）、第17条", "番号法　第7条（指定及び通知）、第16条（本人確認の措置", "）、第17条（個人番号カードの交付等）", "軽微な変更であるた", "め事後に提出"]);
         assert_eq!(split_cells(&with_note), None);
+        // 変更後 starting with a heading before the repeated line.
+        assert_eq!(split_cells(&s(&["番号法第19条第7号", "別表第二", "【情報提供の根拠】", "番号法第19条第7号", "別表第二（改）"])), None);
+        let ok = split_cells(&s(&["ホストシステム、中間サーバー、団体内統合利用番号連携サ", "ーバー", "ホストシステム、中間サーバー、団体内統合利用番号連携サ", "ーバー、次期国保総合システムおよび国保情報集約システム"]));
+        assert_eq!(ok.map(|c| c.1.lines().count()), Some(2));
+    }
+
+    #[test]
+    fn a_note_in_pass_b_beside_mirrored_cells() {
+        // -raw prints the note on its date's baseline: cut only because the counts then agree.
+        let t = "変更箇所\nⅠ５②所属長\n市民課長　菅野　智子\n市民課長　山田　秀樹\n事前\nⅡ１いつ時点の計数か\n令和3年9月1日 時点 令和4年9月1日 時点\n事後\n平成28年3月31日 任意に事前の提出を\n行うもの\n令和4年11月11日\n";
+        let (rows, lost) = super::rows(t).unwrap();
+        assert_eq!(lost, 0);
+        assert_eq!(rows[0].cells, ["平成28年3月31日", "Ⅰ５②所属長", "市民課長　菅野　智子", "市民課長　山田　秀樹", "事前", "任意に事前の提出を行うもの"]);
+        assert_eq!(rows[1].cells[2..4], ["令和3年9月1日 時点", "令和4年9月1日 時点"], "pass A's dates are not cut");
+        // Two lines that do not mirror each other may be one cell: not read.
+        let t = "変更箇所\nⅠ５②所属長\n番号法の規定に\nよる事務\n事前\n平成28年3月31日\n番号法\n";
+        let (rows, lost) = super::rows(t).unwrap();
+        assert!(rows.is_empty());
+        assert_eq!(lost, 1);
     }
 }
