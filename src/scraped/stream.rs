@@ -139,8 +139,11 @@ fn split_cells(lines: &[String]) -> Option<(String, String)> {
         n => {
             let again: Vec<usize> = (1..n).filter(|&j| lines[j] == lines[0]).collect();
             let [j] = again[..] else { return None };
-            // A heading (`【情報提供の根拠】`) opens what follows: it never ends 変更前.
-            if super::cells::is_heading(lines[j - 1].trim()) {
+            // A heading (`【情報提供の根拠】`, `（従前の記載に次の内容を追加）`) opens what
+            // follows: it never ends 変更前.
+            let prev = lines[j - 1].trim();
+            let parenthesised = prev.starts_with(['（', '(']) && prev.ends_with(['）', ')']);
+            if super::cells::is_heading(prev) || parenthesised {
                 return None;
             }
             let width = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0);
@@ -295,6 +298,7 @@ mod tests {
         assert_eq!(split_cells(&with_note), None);
         // 変更後 starting with a heading before the repeated line.
         assert_eq!(split_cells(&s(&["番号法第19条第7号", "別表第二", "【情報提供の根拠】", "番号法第19条第7号", "別表第二（改）"])), None);
+        assert_eq!(split_cells(&s(&["【根拠】", "番号法第19条第7号", "（従前の記載に次の内容を追加）", "【根拠】", "番号法第19条第8号"])), None);
         let ok = split_cells(&s(&["ホストシステム、中間サーバー、団体内統合利用番号連携サ", "ーバー", "ホストシステム、中間サーバー、団体内統合利用番号連携サ", "ーバー、次期国保総合システムおよび国保情報集約システム"]));
         assert_eq!(ok.map(|c| c.1.lines().count()), Some(2));
     }
