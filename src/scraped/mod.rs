@@ -15,6 +15,7 @@ mod mirror;
 mod plumber;
 mod plumber_rows;
 mod shape;
+mod stream;
 mod table;
 
 pub use shape::shape_of;
@@ -133,6 +134,8 @@ pub fn rebuild(text: &str, shape: TextLayout) -> Option<Rebuilt> {
             // are rebuilt where the columns' counts agree (see `columns`).
             let (rows, unreadable) = match shape {
                 TextLayout::Pdfminer => columns::rows(text).unwrap_or_default(),
+                // One text run per line in content-stream order (see `stream`).
+                TextLayout::Pymupdf | TextLayout::PdftotextRaw => stream::rows(text).unwrap_or_default(),
                 _ => (Vec::new(), seen),
             };
             Some(Rebuilt { lines, change_rows: (seen > 0 || !rows.is_empty()).then_some(rows), unreadable_rows: unreadable })
