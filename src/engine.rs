@@ -382,7 +382,7 @@ impl<'a> Reader<'a> {
             let region = region.or_else(|| f.within.as_ref().and_then(|w| regions.get(w).copied()));
             let full = crate::form::join(path, &f.path);
             let schema_path = crate::form::join(schema, &f.path);
-            if !self.form.has(&schema_path) {
+            if !self.form.has(&schema_path) && region.is_none() {
                 self.put(out, f, Value::Null, None);
                 continue;
             }
@@ -545,7 +545,13 @@ impl<'a> Reader<'a> {
                 }
                 text_value(&text, &self.common.empty_values).map_or(Value::Null, Value::String)
             }
-            FieldType::Choice | FieldType::Band => self.choice(f, r, full),
+            FieldType::Choice | FieldType::Band => {
+                let mut v = self.choice(f, r, full);
+                if let (Some(label), Value::Object(m)) = (&f.as_of, &mut v) {
+                    m.insert("as_of".into(), self.date_after(r, label, full).map_or(Value::Null, Value::String));
+                }
+                v
+            }
             FieldType::Checks => {
                 let s = self.key_text(r);
                 let group = self.group(f);
@@ -589,6 +595,26 @@ impl<'a> Reader<'a> {
                 json!({"from": dates.first().map(|d| d.0.clone()), "to": dates.get(1).map(|d| d.0.clone()), "text": text.trim()})
             }
         }
+    }
+
+    /// The date written after `label` in a region (`いつ時点の計数か 令和6年1月1日 時点`):
+    /// on the label's line, else on the next line that is not blank.
+    fn date_after(&mut self, r: Region, label: &str, full: &str) -> Option<String> {
+        let k = key(label);
+        let lines = self.raw_lines(r);
+        let at = (0..lines.len()).find(|&n| self.lines[r.start + n].key.contains(&k));
+        let Some(at) = at else {
+            self.warn(&format!("{full}.as_of"), "not_found", format!("「{label}」 not found"));
+            return None;
+        };
+        let own = &self.lines[r.start + at];
+        let rest = own.key.split_once(k.as_str()).map_or("", |(_, b)| b).to_string();
+        let next = lines[at + 1..].iter().find(|l| !l.trim().is_empty()).copied().unwrap_or_default();
+        let found = crate::normalize::parse_date(&rest).or_else(|| raw_dates(next).into_iter().next().map(|d| d.0));
+        if found.is_none() {
+            self.warn(&format!("{full}.as_of"), "not_found", format!("no date after 「{label}」"));
+        }
+        found
     }
 
     /// A choice: the bracketed answer (`[ 十分である ]`) that is one of the list's options.
@@ -696,11 +722,16 @@ impl<'a> Reader<'a> {
 
 fn choice_json(f: &Field, o: &Choice) -> Value {
     let label = key(&o.label);
-    if f.ty == FieldType::Band {
+    let mut v = if f.ty == FieldType::Band {
         json!({"code": o.code, "label": label, "at_least": o.at_least, "less_than": o.less_than})
     } else {
         json!({"code": o.code, "label": label})
+    };
+    // The key is there when the form prints the date, found or not (one column type).
+    if f.as_of.is_some() {
+        v["as_of"] = Value::Null;
     }
+    v
 }
 
 /// A box whose label ends in `（　）` takes the text written inside.
