@@ -91,6 +91,10 @@ fn defs<'a>(form: &'a Form, common: &'a Common) -> Defs<'a> {
                     let blank_ok = f.optional || f.label.iter().any(|l| l.contains("その他"));
                     let options = list.unwrap_or(&[]).iter().map(|c| key(&c.label)).collect();
                     out.push(Def { keys: full.into_iter().chain(bare).collect(), order, takes, blank_ok, has_count: counted.contains(&f.path.as_str()), opener: None, options });
+                    // A choice's date (`いつ時点の計数か`) is a label of its own, taking a date.
+                    if let Some(a) = &f.as_of {
+                        out.push(Def { keys: vec![key(a)], order: order + 1, takes: Takes::Date, blank_ok: false, has_count: false, opener: None, options: Vec::new() });
+                    }
                 }
             }
         }
