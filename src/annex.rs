@@ -41,8 +41,8 @@ fn kind_of_number(forms: &FormSet, n: Option<usize>) -> Option<String> {
                 _ => None,
             })
             .collect();
-        // A kind without form descriptions (基礎) numbers no 別添.
-        forms.forms.iter().any(|f| &f.kind.kind == kind) && annexes.len() + 1 == n
+        // A kind without 別添 sections (基礎) numbers none.
+        !annexes.is_empty() && annexes.len() + 1 == n
     })
 }
 

@@ -103,6 +103,9 @@ fn label_at(lines: &[Line], i: usize, label: &str, to: usize) -> Option<Hit> {
     if k.starts_with(label) {
         return Some(Hit { line: i, last: i, col: label.chars().count() });
     }
+    if let Some(h) = tail_at_line_end(k, label, i) {
+        return Some(h);
+    }
     // perf: the cheap prefix test first; counting characters is for the few that pass.
     if !label.starts_with(k) || k.chars().count() < 4 {
         return None;
@@ -115,6 +118,11 @@ fn label_at(lines: &[Line], i: usize, label: &str, to: usize) -> Option<Hit> {
         if kj.starts_with(rest) {
             return Some(Hit { line: i, last: j, col: rest.chars().count() });
         }
+        // The label's last word (`か`) wrapped below the row's other cells, after a
+        // blank line: what is on its lines is the label (a long question of 8+ characters).
+        if kj.is_empty() && rest.chars().count() <= LABEL_TAIL && label[..acc].chars().count() >= 8 {
+            return Some(Hit { line: i, last: j - 1, col: lines[j - 1].key.chars().count() });
+        }
         if kj.is_empty() || !rest.starts_with(kj) {
             return None;
         }
@@ -122,6 +130,20 @@ fn label_at(lines: &[Line], i: usize, label: &str, to: usize) -> Option<Hit> {
         j += 1;
     }
     None
+}
+
+/// How many characters of a label may have wrapped away from it (a cell's last word).
+const LABEL_TAIL: usize = 2;
+
+/// A label whose last word (one or two characters) wrapped and was printed at the end
+/// of its line, after the row's other cells (a sort by position puts the cell's second
+/// line after them: `６．…との接 ［ ］接続しない（入手）… 続`).
+fn tail_at_line_end(k: &str, label: &str, i: usize) -> Option<Hit> {
+    let chars: Vec<(usize, char)> = label.char_indices().collect();
+    (1..=LABEL_TAIL.min(chars.len().saturating_sub(8))).find_map(|cut| {
+        let (head, tail) = label.split_at(chars[chars.len() - cut].0);
+        (k.len() > label.len() && k.starts_with(head) && k.ends_with(tail)).then(|| Hit { line: i, last: i, col: chars.len() - cut })
+    })
 }
 
 /// The label keys of a field or heading, longest first (so `所属長の役職名` wins over
@@ -382,7 +404,7 @@ impl<'a> Reader<'a> {
             let region = region.or_else(|| f.within.as_ref().and_then(|w| regions.get(w).copied()));
             let full = crate::form::join(path, &f.path);
             let schema_path = crate::form::join(schema, &f.path);
-            if !self.form.has(&schema_path) {
+            if !self.form.has(&schema_path) && region.is_none() {
                 self.put(out, f, Value::Null, None);
                 continue;
             }
@@ -545,7 +567,13 @@ impl<'a> Reader<'a> {
                 }
                 text_value(&text, &self.common.empty_values).map_or(Value::Null, Value::String)
             }
-            FieldType::Choice | FieldType::Band => self.choice(f, r, full),
+            FieldType::Choice | FieldType::Band => {
+                let mut v = self.choice(f, r, full);
+                if let (Some(label), Value::Object(m)) = (&f.as_of, &mut v) {
+                    m.insert("as_of".into(), self.date_after(r, label, full).map_or(Value::Null, Value::String));
+                }
+                v
+            }
             FieldType::Checks => {
                 let s = self.key_text(r);
                 let group = self.group(f);
@@ -591,6 +619,26 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// The date written after `label` in a region (`いつ時点の計数か 令和6年1月1日 時点`):
+    /// on the label's line, else on the next line that is not blank.
+    fn date_after(&mut self, r: Region, label: &str, full: &str) -> Option<String> {
+        let k = key(label);
+        let lines = self.raw_lines(r);
+        let at = (0..lines.len()).find(|&n| self.lines[r.start + n].key.contains(&k));
+        let Some(at) = at else {
+            self.warn(&format!("{full}.as_of"), "not_found", format!("「{label}」 not found"));
+            return None;
+        };
+        let own = &self.lines[r.start + at];
+        let rest = own.key.split_once(k.as_str()).map_or("", |(_, b)| b).to_string();
+        let next = lines[at + 1..].iter().find(|l| !l.trim().is_empty()).copied().unwrap_or_default();
+        let found = crate::normalize::parse_date(&rest).or_else(|| raw_dates(next).into_iter().next().map(|d| d.0));
+        if found.is_none() {
+            self.warn(&format!("{full}.as_of"), "not_found", format!("no date after 「{label}」"));
+        }
+        found
+    }
+
     /// A choice: the bracketed answer (`[ 十分である ]`) that is one of the list's options.
     fn choice(&mut self, f: &Field, r: Region, full: &str) -> Value {
         let list = self.list(f);
@@ -621,6 +669,15 @@ impl<'a> Reader<'a> {
             }
             if let Some(o) = list.iter().find(|o| key(&o.label) == answer) {
                 return choice_json(f, o);
+            }
+            // A bracket opened lines above its answer, the option list's lines between
+            // (`[` … `＜選択肢＞` / `1) …` / `answer ]`): the answer is the text on the
+            // line that closes it.
+            let closing = c[1].rsplit('\n').next().unwrap_or_default();
+            if c[1].contains('\n') && !closing.is_empty() {
+                if let Some(o) = list.iter().find(|o| key(&o.label) == closing) {
+                    return choice_json(f, o);
+                }
             }
             // An answer wrapped inside its bracket whose tail (`れる`) fell to the next
             // line, where it opens that line (the option list's column follows it).
@@ -696,11 +753,16 @@ impl<'a> Reader<'a> {
 
 fn choice_json(f: &Field, o: &Choice) -> Value {
     let label = key(&o.label);
-    if f.ty == FieldType::Band {
+    let mut v = if f.ty == FieldType::Band {
         json!({"code": o.code, "label": label, "at_least": o.at_least, "less_than": o.less_than})
     } else {
         json!({"code": o.code, "label": label})
+    };
+    // The key is there when the form prints the date, found or not (one column type).
+    if f.as_of.is_some() {
+        v["as_of"] = Value::Null;
     }
+    v
 }
 
 /// A box whose label ends in `（　）` takes the text written inside.
@@ -945,6 +1007,32 @@ mod tests {
         assert_eq!(strip_number("IDカード"), "IDカード");
     }
 
+    /// The 基礎 form read by the engine: a band's `as_of` date, an answer whose bracket
+    /// opened lines above it, labels whose last word wrapped away, and a version that
+    /// does not have Ⅳ reading it when printed, without warnings when not.
+    #[test]
+    fn kiso_parts_read_by_the_engine() {
+        let text = "Ⅱ　しきい値判断項目\n１．対象人数\n評価対象の事務の対象人数は何人か\n[\n＜選択肢＞\n1) 1,000人未満（任意実施）\n10万人以上30万人未満 ] 2) 1,000人以上1万人未満\nいつ時点の計数か 令和6年1月1日 時点\n２．取扱者数\n特定個人情報ファイル取扱者数は500人以上か [ 500人未満 ] ＜選択肢＞\nいつ時点の計数か 時点\n令和5年4月1日\nⅣ　リスク対策\n６．情報提供ネットワークシステムとの接 ［ ］接続しない（入手） ［ ］接続しない（提供）続\n特定個人情報の漏えい・滅失・毀損リスクへの対策は\n十分\n\n[ 十分である ] 1) 特に力を入れている\nか\n";
+        let lines = crate::reassemble::lines_of(text);
+        let set = crate::form::FormSet::builtin();
+        let (old, exact) = set.form_for("kiso", Some("2017-05")).unwrap();
+        assert!(exact && old.id == "kiso-h29-5", "{}", old.id);
+        let out = read(old, &set.common, &lines, 0, lines.len());
+        let b = Value::Object(out.body);
+        assert_eq!(b["threshold"]["target_population"], json!({"code": 4, "label": "10万人以上30万人未満", "at_least": 100000, "less_than": 300000, "as_of": "2024-01-01"}));
+        assert_eq!(b["threshold"]["handlers"], json!({"code": 2, "label": "500人未満", "at_least": 0, "less_than": 500, "as_of": "2023-04-01"}));
+        // Ⅳ is not on this version's form, but printed here: read as printed.
+        assert_eq!(b["risk"]["storage"], json!({"code": 2, "label": "十分である"}));
+        assert_eq!(b["risk"]["network"]["no_acquisition"], json!(false));
+        assert_eq!(b["risk"]["assessment_kind"], Value::Null);
+        assert!(out.warnings.iter().all(|w| !w.path.starts_with("risk.")), "{:?}", out.warnings);
+        assert!(out.warnings.iter().any(|w| w.path == "threshold.serious_incident" && w.code == "not_found"));
+        // The newest version has Ⅳ: what it does not find there is said.
+        let (new, _) = set.form_for("kiso", Some("2019-01")).unwrap();
+        let out = read(new, &set.common, &lines, 0, lines.len());
+        assert!(out.warnings.iter().any(|w| w.path == "risk.assessment_kind" && w.code == "not_found"), "{:?}", out.warnings);
+    }
+
     #[test]
     fn counts_dates_and_furniture() {
         assert_eq!(raw_dates("平成２９年１１月１６日")[0], ("2017-11-16".to_string(), "平成２９年１１月１６日".to_string()));
@@ -1130,7 +1218,9 @@ fn split_number(raw: &str) -> Option<(String, String)> {
     let n: String = t.chars().take_while(|c| !c.is_whitespace()).collect();
     let rest = t[n.len()..].trim();
     let nk = key(&n);
-    (!nk.is_empty() && nk.len() <= 8 && nk.chars().all(|c| c.is_ascii_digit() || c == '-') && !rest.is_empty()).then(|| (nk, rest.to_string()))
+    // A run of ASCII spaces is a text dump's gap between cells, not printed: one space.
+    let rest = rest.split(|c: char| c == ' ' || c == '\t').filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ");
+    (!nk.is_empty() && nk.len() <= 8 && nk.chars().all(|c| c.is_ascii_digit() || c == '-') && !rest.is_empty()).then_some((nk, rest))
 }
 
 /// Is a key the version stamp line alone (`[平成30年5月様式3]`)? A cover text that only

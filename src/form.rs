@@ -60,6 +60,9 @@ pub struct Choice {
     pub at_least: Option<u64>,
     #[serde(default)]
     pub less_than: Option<u64>,
+    /// For 評価書の種類 (基礎 Ⅳ1): the level the choice stands for (1 基礎, 2 +重点, 3 +全項目).
+    #[serde(default)]
+    pub level: Option<u32>,
 }
 
 /// One check box of a group: its output key and printed label. A label ending in
@@ -202,6 +205,10 @@ pub struct Field {
     /// Blank without a warning when not printed (【任意】 items, written-in texts).
     #[serde(default)]
     pub optional: bool,
+    /// For a choice: the label of a date printed in the same zone (`いつ時点の計数か`),
+    /// given in the choice's value as `as_of`.
+    #[serde(default)]
+    pub as_of: Option<String>,
 }
 
 /// One form (kind + version), ready for the engine.
@@ -213,7 +220,8 @@ pub struct Form {
     /// `YYYY-MM` of the version, for choosing the nearest one.
     pub version_date: String,
     pub body: Vec<Node>,
-    /// Paths (dotted, `[]` for arrays) this version does not print.
+    /// Paths (dotted, `[]` for arrays) this version does not print: null without a
+    /// warning when not found; printed anyway, read as usual (nothing printed is dropped).
     pub absent: Vec<String>,
 }
 
@@ -238,6 +246,10 @@ const BUILTIN: &[(&str, &str)] = &[
     ("zenkomoku-h26-4.json", include_str!("../rules/zenkomoku-h26-4.json")),
     ("juten-h30-5.json", include_str!("../rules/juten-h30-5.json")),
     ("juten-h26-4.json", include_str!("../rules/juten-h26-4.json")),
+    ("kiso-h31-1.form.json", include_str!("../rules/kiso-h31-1.form.json")),
+    ("kiso-h29-5.form.json", include_str!("../rules/kiso-h29-5.form.json")),
+    ("kiso-h28-1.form.json", include_str!("../rules/kiso-h28-1.form.json")),
+    ("kiso-h26-4.form.json", include_str!("../rules/kiso-h26-4.form.json")),
 ];
 
 impl FormSet {
@@ -404,6 +416,7 @@ fn resolve(common: &Common, all: &[(String, FormFile)], f: &FormFile) -> Result<
                         opt_out: Vec::new(),
                         with_text: false,
                         optional: true,
+                        as_of: None,
                     });
                     titles(&mut b.nodes);
                 }

@@ -169,9 +169,17 @@ fn extract_lines(source: Source, lines: Vec<reassemble::Line>, table: Option<&[p
     // The kind: the printed title first, then the stamp's 様式 number.
     let kind = forms.kind_of(&keys).or_else(|| stamp.as_ref().and_then(|s| forms.kind_by_number(s.2)));
     match kind {
-        Some(k) if k.kind != "kiso" => extract_described(source, lines, table, forms, k, stamp, geometry),
+        Some(k) if k.kind != "kiso" || kiso_by_engine() => extract_described(source, lines, table, forms, k, stamp, geometry),
         _ => extract_kiso(source, lines, table, geometry),
     }
+}
+
+/// Whether 基礎 sheets are read by the form engine (`PIASHEET_KISO_ENGINE=1`) rather
+/// than by the older reader ([`extract`]): the switch of the port (issue #11), until
+/// both give the same records everywhere.
+fn kiso_by_engine() -> bool {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| std::env::var("PIASHEET_KISO_ENGINE").is_ok_and(|v| v == "1"))
 }
 
 /// A sheet of a kind read by the form engine: the cover, the described body, the
@@ -283,6 +291,19 @@ fn extract_described(
             changes::from_text(&lines, body_end, kiso_rules, &known, &mut warnings)
         }
     };
+    let mut body_map = body.body;
+    // 基礎's body is typed in the record (kiso-schema.md): its parts go to their fields.
+    fn typed<T: serde::de::DeserializeOwned>(m: &mut serde_json::Map<String, Value>, part: &str) -> Result<Option<T>, serde_json::Error> {
+        m.remove(part).map(serde_json::from_value).transpose()
+    }
+    let (related, threshold, risk) = if kind.kind == "kiso" {
+        match (typed(&mut body_map, "related"), typed(&mut body_map, "threshold"), typed(&mut body_map, "risk")) {
+            (Ok(a), Ok(b), Ok(c)) => (a, b, c),
+            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return failed(source, "internal", format!("record does not fit the schema: {e}")),
+        }
+    } else {
+        (None, None, None)
+    };
     let mut record = Record {
         schema_version: SCHEMA_VERSION.into(),
         source,
@@ -290,14 +311,21 @@ fn extract_described(
         form: record::Form { label, date, number },
         header,
         organization,
-        body: body.body,
+        related,
+        threshold,
+        risk,
+        body: body_map,
         changes,
         extra_items,
         warnings,
         provenance: Some(provenance.iter().map(|(k, v)| (k.clone(), record::Provenance::of(v[0], v[1], geometry))).collect()),
         ..Default::default()
     };
-    check::check_described(&mut record, kiso_rules);
+    if kind.kind == "kiso" {
+        check::check(&mut record, kiso_rules);
+    } else {
+        check::check_described(&mut record, kiso_rules);
+    }
     record.status = if record.warnings.is_empty() { Status::Ok } else { Status::Partial };
     record
 }

@@ -96,6 +96,10 @@ fn defs<'a>(form: &'a Form, common: &'a Common) -> Defs<'a> {
                     let options = list.unwrap_or(&[]).iter().map(|c| key(&c.label)).collect();
                     let n_full = full.len();
                     out.push(Def { keys: full.into_iter().chain(bare).collect(), order, takes, blank_ok, has_count: counted.contains(&f.path.as_str()), opener: None, options, n_full });
+                    // A choice's date (`いつ時点の計数か`) is a label of its own, taking a date.
+                    if let Some(a) = &f.as_of {
+                        out.push(Def { keys: vec![key(a)], order: order + 1, takes: Takes::Date, blank_ok: false, has_count: false, opener: None, options: Vec::new(), n_full: 1 });
+                    }
                 }
             }
         }
