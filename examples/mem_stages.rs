@@ -71,4 +71,35 @@ fn main() {
     let json = serde_json::to_vec_pretty(&record).expect("json");
     show("+ pretty JSON");
     drop(json);
+    show("(JSON dropped)");
+    // The CLI's output path (`cli/extract.rs`): the record as a JSON value, the pretty
+    // file, then the dataset rows of every format.
+    let value = serde_json::to_value(&record).expect("value");
+    show("+ record as a Value");
+    let json = serde_json::to_vec_pretty(&value).expect("json");
+    show("+ pretty JSON of it");
+    drop(json);
+    if std::env::var_os("MEM_STAGES_ROWS").is_some() {
+        for f in ["jsonl", "csv", "parquet"] {
+            let rows = piasheet::dataset::Rows::of(&value, &piasheet::dataset::Formats::parse(f).expect("formats")).expect("rows");
+            show(&format!("+ rows: {f} only"));
+            drop(rows);
+        }
+    }
+    let formats = piasheet::dataset::Formats::parse("json,jsonl,csv,parquet").expect("formats");
+    let rows = piasheet::dataset::Rows::of(&value, &formats).expect("rows");
+    show("+ dataset rows");
+    drop((rows, value, record));
+    show("(all dropped)");
+    // The CLI's own path: the bytes given up (freed once decoded), the text freed once
+    // split into lines; its peak counted from here, the input included.
+    PEAK.store(LIVE.load(Relaxed), Relaxed);
+    let source = piasheet::source_of("f.txt", &bytes, "text");
+    let record = piasheet::extract_text_owned(source, bytes);
+    show("owned path: record");
+    let value = serde_json::to_value(&record).expect("value");
+    drop(record);
+    let rows = piasheet::dataset::Rows::deferred(value, &formats);
+    show("+ deferred rows");
+    drop(rows);
 }

@@ -1,7 +1,7 @@
 //! Batch: find the inputs, read each one in parallel (a panic ends only that file),
 //! write one JSON per input, and count what happened.
 
-use crate::record::{Record, Status};
+use crate::record::{Record, Source, Status};
 use rayon::prelude::*;
 use sha2::Digest;
 use std::path::{Path, PathBuf};
@@ -313,7 +313,7 @@ pub fn record_of(input: &Input, bytes: Vec<u8>, opts: &Options) -> Record {
     let is_pdf = bytes.starts_with(b"%PDF") || input.path.extension().is_some_and(|e| e.eq_ignore_ascii_case("pdf"));
     let mut record = if is_pdf {
         // The PDF reader runs in its own supervised process with its own timeout.
-        guarded(&file, &bytes, "pdf", || read_pdf(&file, &input.path, &bytes, opts))
+        guarded(|| crate::source_of(&file, &bytes, "pdf"), || read_pdf(&file, &input.path, &bytes, opts))
     } else {
         text_with_deadline(&file, bytes, opts.pdf_timeout)
     };
@@ -328,49 +328,57 @@ pub fn record_of(input: &Input, bytes: Vec<u8>, opts: &Options) -> Record {
 /// thread, so an abandoned parse keeps a core until it ends or the process exits;
 /// the size limit keeps that bounded.
 fn text_with_deadline(file: &str, bytes: Vec<u8>, limit: Duration) -> Record {
-    // Shared, not copied: the parse thread reads it, this side may need it for a
-    // timeout record.
-    let bytes = std::sync::Arc::new(bytes);
+    // The source block (checksum, size) is made here, so the bytes can go to the parse
+    // thread, which frees them once decoded (issue #16, peak memory); a timeout, a
+    // lost thread or a panic still names the input by its checksum.
+    let source = crate::source_of(file, &bytes, "text");
     let worker = TEXT_WORKER.with(|w| w.borrow_mut().take()).or_else(TextWorker::start);
-    let Some(worker) = worker.filter(|w| w.jobs.send((file.to_string(), bytes.clone())).is_ok()) else {
-        // No thread to spare: parse here, still under catch_unwind.
-        return guarded(file, &bytes, "text", || crate::extract_text_dump(file, &bytes));
+    let (worker, bytes) = match worker {
+        Some(w) => match w.jobs.send((source.clone(), bytes)) {
+            Ok(()) => (w, None),
+            Err(std::sync::mpsc::SendError((_, bytes))) => (w, Some(bytes)),
+        },
+        None => {
+            // No thread to spare: parse here, still under catch_unwind.
+            let failed_source = source.clone();
+            return guarded(move || failed_source, || crate::extract_text_owned(source, bytes));
+        }
     };
+    if let Some(bytes) = bytes {
+        // The thread is gone: parse here.
+        let failed_source = source.clone();
+        return guarded(move || failed_source, || crate::extract_text_owned(source, bytes));
+    }
     match worker.results.recv_timeout(limit) {
         Ok(record) => {
             TEXT_WORKER.with(|w| *w.borrow_mut() = Some(worker));
             record
         }
         // The worker is dropped with its channels: the thread ends after its parse.
-        Err(RecvTimeoutError::Timeout) => crate::failed(
-            crate::source_of(file, &bytes, "text"),
-            "timeout",
-            format!("parsing took longer than {}s (--timeout)", limit.as_secs()),
-        ),
-        Err(RecvTimeoutError::Disconnected) => {
-            crate::failed(crate::source_of(file, &bytes, "text"), "internal", "the parse thread ended without a result")
-        }
+        Err(RecvTimeoutError::Timeout) => crate::failed(source, "timeout", format!("parsing took longer than {}s (--timeout)", limit.as_secs())),
+        Err(RecvTimeoutError::Disconnected) => crate::failed(source, "internal", "the parse thread ended without a result"),
     }
 }
 
 /// A parse thread kept by each batch worker, so a run does not start a thread (and
 /// map a stack) per document; replaced only when a parse overruns the deadline.
 struct TextWorker {
-    jobs: std::sync::mpsc::Sender<(String, std::sync::Arc<Vec<u8>>)>,
+    jobs: std::sync::mpsc::Sender<(Source, Vec<u8>)>,
     results: std::sync::mpsc::Receiver<Record>,
 }
 
 impl TextWorker {
     fn start() -> Option<TextWorker> {
-        let (jobs, job_rx) = std::sync::mpsc::channel::<(String, std::sync::Arc<Vec<u8>>)>();
+        let (jobs, job_rx) = std::sync::mpsc::channel::<(Source, Vec<u8>)>();
         let (result_tx, results) = std::sync::mpsc::channel();
         std::thread::Builder::new()
             .name("piasheet-text".into())
             // Room for deep recursion on odd inputs (the default for spawned threads is 2 MiB).
             .stack_size(16 << 20)
             .spawn(move || {
-                for (name, bytes) in job_rx {
-                    let record = guarded(&name, &bytes, "text", || crate::extract_text_dump(&name, &bytes));
+                for (source, bytes) in job_rx {
+                    let failed_source = source.clone();
+                    let record = guarded(move || failed_source, || crate::extract_text_owned(source, bytes));
                     if result_tx.send(record).is_err() {
                         break;
                     }
@@ -391,14 +399,15 @@ thread_local! {
     static CAUGHT: std::cell::RefCell<Option<Option<String>>> = const { std::cell::RefCell::new(None) };
 }
 
-/// Run a parse, turning a panic into an `internal` failed record with one line of reason.
-fn guarded(file: &str, bytes: &[u8], format: &str, f: impl FnOnce() -> Record) -> Record {
+/// Run a parse, turning a panic into an `internal` failed record (of the input's
+/// `source` block) with one line of reason.
+fn guarded(source: impl FnOnce() -> Source, f: impl FnOnce() -> Record) -> Record {
     CAUGHT.with(|c| *c.borrow_mut() = Some(None));
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
     let message = CAUGHT.with(|c| c.borrow_mut().take()).flatten();
     result.unwrap_or_else(|_| {
         let detail = message.unwrap_or_else(|| "unknown".into());
-        crate::failed(crate::source_of(file, bytes, format), "internal", format!("parser bug ({detail}): please report it with the file"))
+        crate::failed(source(), "internal", format!("parser bug ({detail}): please report it with the file"))
     })
 }
 
@@ -701,7 +710,7 @@ mod tests {
     #[test]
     fn a_panic_becomes_one_internal_line() {
         install_quiet_panic_hook();
-        let r = guarded("f.txt", b"abc", "text", || panic!("boom\nsecond line"));
+        let r = guarded(|| crate::source_of("f.txt", b"abc", "text"), || panic!("boom\nsecond line"));
         let e = r.error.unwrap();
         assert_eq!(e.code, "internal");
         assert!(e.reason.contains("boom at src/batch.rs:") && !e.reason.contains('\n'), "{}", e.reason);

@@ -177,6 +177,26 @@ impl DatasetWriter {
 
     /// Append one record's rows (in input order).
     pub fn append(&mut self, rows: &Rows) -> io::Result<()> {
+        if let Some((record, formats)) = &rows.deferred {
+            if let Some(out) = self.jsonl.as_mut().filter(|_| formats.jsonl) {
+                write_complete(&mut *out, record, &layout().top_keys)?;
+                out.write_all(b"\n")?;
+            }
+            // The repeated blocks' items go to the spools once, with the CSV pass (they
+            // feed the block tables of both formats).
+            let csv = Formats { json: false, jsonl: false, csv: formats.csv, parquet: false };
+            let parquet = Formats { json: false, jsonl: false, csv: false, parquet: formats.parquet };
+            for (pass, only) in [csv, parquet].into_iter().enumerate() {
+                if only.rows() {
+                    let mut part = Rows::of(record, &only)?;
+                    if pass == 1 && formats.csv {
+                        part.items.clear();
+                    }
+                    self.append(&part)?;
+                }
+            }
+            return Ok(());
+        }
         for (out, bytes) in [(&mut self.jsonl, &rows.jsonl), (&mut self.sheets, &rows.sheet), (&mut self.changes, &rows.changes)] {
             if let Some(out) = out.as_mut() {
                 out.write_all(bytes)?;
@@ -259,6 +279,8 @@ pub struct Rows {
     kind: Option<usize>,
     kind_sheet: Vec<u8>,
     pq_kind_sheet: Vec<Cell>,
+    /// A large record (see [`Rows::deferred`]): its JSON value, the rows made when appended.
+    deferred: Option<(Value, Formats)>,
 }
 
 impl Rows {
@@ -308,6 +330,15 @@ impl Rows {
         Ok(rows)
     }
 
+    /// The rows of a large record, made by [`DatasetWriter::append`] one format at a
+    /// time and written at once, so that besides the record only one format's rows are
+    /// held (issue #16, peak memory: the rows of every format together are ~5× a large
+    /// dump). The files get the same bytes as from [`Rows::of`]; the cost is that these
+    /// rows are made on the appending thread.
+    pub fn deferred(record: Value, formats: &Formats) -> Rows {
+        Rows { deferred: Some((record, *formats)), ..Rows::default() }
+    }
+
     /// The rows of a record stored as JSON in `path` (an output kept by `--resume`).
     pub fn of_file(path: &Path, formats: &Formats) -> io::Result<Rows> {
         let bytes = std::fs::read(path).map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
@@ -340,21 +371,21 @@ fn csv_cell(c: &Cell) -> String {
 /// (null when the record lacks it, e.g. `error` on a record that did not fail), so
 /// readers that infer one schema from the lines (DuckDB, Polars) see the same keys on
 /// every line; keys not in the schema follow.
-fn write_complete(out: &mut Vec<u8>, record: &Value, keys: &[String]) -> io::Result<()> {
+fn write_complete<W: Write>(mut out: W, record: &Value, keys: &[String]) -> io::Result<()> {
     let Some(m) = record.as_object() else {
         return serde_json::to_writer(out, record).map_err(io::Error::from);
     };
-    out.push(b'{');
+    out.write_all(b"{")?;
     let extra = m.keys().filter(|k| !keys.contains(k));
     for (i, k) in keys.iter().chain(extra).enumerate() {
         if i > 0 {
-            out.push(b',');
+            out.write_all(b",")?;
         }
-        serde_json::to_writer(&mut *out, k)?;
-        out.push(b':');
-        serde_json::to_writer(&mut *out, m.get(k).unwrap_or(&Value::Null))?;
+        serde_json::to_writer(&mut out, k)?;
+        out.write_all(b":")?;
+        serde_json::to_writer(&mut out, m.get(k).unwrap_or(&Value::Null))?;
     }
-    out.push(b'}');
+    out.write_all(b"}")?;
     Ok(())
 }
 
@@ -425,4 +456,49 @@ pub fn warnings_cell(record: &Value) -> String {
         .map(|w| format!("{}@{}", scalar(w.get("code").unwrap_or(&Value::Null)), scalar(w.get("path").unwrap_or(&Value::Null))))
         .collect();
     warnings.join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every dataset file written from records appended as [`Rows::deferred`] is the
+    /// same, byte for byte, as from [`Rows::of`] (issue #16: the large-record path
+    /// only changes when the rows are made), with deferred and plain rows interleaved,
+    /// records of each kind (repeated blocks too) and a failed one.
+    #[test]
+    fn deferred_rows_write_the_same_files() {
+        let root = env!("CARGO_MANIFEST_DIR");
+        let mut values = Vec::new();
+        for name in ["input/000_72349b560cd020d7.txt", "../shared/forms/zenkomoku-h30.txt", "../shared/forms/juten-h30.txt", "../shared/forms/kiso-h26.txt"] {
+            let bytes = std::fs::read(format!("{root}/{name}")).expect(name);
+            values.push(serde_json::to_value(crate::extract_text_dump(name, &bytes)).unwrap());
+        }
+        values.push(serde_json::to_value(crate::extract_text_dump("empty.txt", b"")).unwrap());
+        assert!(values.iter().any(|v| v["kind"] == "zenkomoku") && values.iter().any(|v| v["status"] == "failed"));
+        for formats in ["jsonl,csv,parquet", "csv", "parquet", "jsonl", "jsonl,parquet"] {
+            let formats = Formats::parse(formats).unwrap();
+            let dir = std::env::temp_dir().join(format!("piasheet-deferred-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            let folders = [dir.join("plain"), dir.join("deferred")];
+            for (deferred, out) in folders.iter().enumerate() {
+                let mut w = DatasetWriter::create(out, &formats).unwrap();
+                for (i, v) in values.iter().enumerate() {
+                    // All plain, or every other record deferred (the first included).
+                    let rows = if deferred == 1 && i % 2 == 0 { Rows::deferred(v.clone(), &formats) } else { Rows::of(v, &formats).unwrap() };
+                    w.append(&rows).unwrap();
+                }
+                w.commit().unwrap();
+            }
+            let mut names: Vec<_> = std::fs::read_dir(&folders[0]).unwrap().map(|e| e.unwrap().file_name()).collect();
+            names.sort();
+            assert!(!names.is_empty());
+            for name in &names {
+                let (a, b) = (std::fs::read(folders[0].join(name)).unwrap(), std::fs::read(folders[1].join(name)));
+                assert!(b.as_ref().is_ok_and(|b| *b == a), "{formats:?}: {name:?} differs");
+            }
+            assert_eq!(std::fs::read_dir(&folders[1]).unwrap().count(), names.len());
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+    }
 }

@@ -61,6 +61,27 @@ pub fn decode_text(bytes: &[u8]) -> Result<Decoded, DecodeError> {
     Ok(Decoded { text, encoding: encoding.name(), replaced })
 }
 
+/// [`decode_text`] of bytes the caller gives up: the same result, but valid UTF-8
+/// (no BOM, no carriage return) becomes the text without a copy, and other bytes are
+/// freed as soon as they are decoded (issue #16: a large dump held once, not twice).
+pub fn decode_text_owned(bytes: Vec<u8>) -> Result<Decoded, DecodeError> {
+    // The plain path's checks, in its order, for the one case it would only copy:
+    // not all white space, no BOM, no NUL (UTF-16 or binary), valid UTF-8.
+    let plain_utf8 = !bytes.iter().all(|b| b.is_ascii_whitespace())
+        && Encoding::for_bom(&bytes).is_none()
+        && !bytes.contains(&0)
+        && !bytes.contains(&b'\r')
+        && std::str::from_utf8(&bytes).is_ok();
+    if !plain_utf8 {
+        return decode_text(&bytes);
+    }
+    let text = String::from_utf8(bytes).map_err(|_| fail("binary", "bytes that are not valid UTF-8 text"))?;
+    if control_chars(&text) * 100 > char_count(&text).max(1) {
+        return Err(fail("binary", "binary data, not a text dump"));
+    }
+    Ok(Decoded { text, encoding: UTF_8.name(), replaced: 0 })
+}
+
 /// The encoding, the bytes to decode, and the text when detection already decoded it.
 type Detected<'a> = (&'static Encoding, &'a [u8], Option<String>);
 
@@ -209,6 +230,34 @@ mod tests {
     fn cr_only_line_ends() {
         let d = decode_text(SAMPLE.replace('\n', "\r").as_bytes()).unwrap();
         assert_eq!(d.text, SAMPLE);
+    }
+
+    /// The owned path gives what the borrowed one gives, on every kind of input
+    /// (the plain UTF-8 shortcut and every fallback to the borrowed path).
+    #[test]
+    fn owned_decoding_equals_borrowed() {
+        let mut inputs: Vec<Vec<u8>> = vec![b"".to_vec(), b" \n\n".to_vec(), b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec(), b"abc\xFF".to_vec()];
+        inputs.push(SAMPLE.as_bytes().to_vec());
+        inputs.push(SAMPLE.replace('\n', "\r\n").into_bytes());
+        inputs.push(SAMPLE.replace('\n', "\r").into_bytes());
+        inputs.push([b"\xEF\xBB\xBF".as_slice(), SAMPLE.as_bytes()].concat());
+        inputs.push(SHIFT_JIS.encode(SAMPLE).0.into_owned());
+        inputs.push(EUC_JP.encode(SAMPLE).0.into_owned());
+        inputs.push(SAMPLE.encode_utf16().flat_map(u16::to_le_bytes).collect());
+        inputs.push("x\u{1}\u{2}\u{3}\u{85}".repeat(30).into_bytes()); // control characters: binary
+        inputs.push("abc\x7fdef\n".repeat(3).into_bytes()); // a few: still text
+        let mut bad = SAMPLE.repeat(50).into_bytes();
+        bad.insert(100, 0xFF);
+        inputs.push(bad);
+        inputs.push((0..4000u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect());
+        for bytes in inputs {
+            let (owned, borrowed) = (decode_text_owned(bytes.clone()), decode_text(&bytes));
+            match (owned, borrowed) {
+                (Ok(a), Ok(b)) => assert_eq!((a.text, a.encoding, a.replaced), (b.text, b.encoding, b.replaced), "{bytes:?}"),
+                (Err(a), Err(b)) => assert_eq!(a, b, "{bytes:?}"),
+                (a, b) => panic!("{bytes:?}: owned {a:?}, borrowed {b:?}"),
+            }
+        }
     }
 
     #[test]

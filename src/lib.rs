@@ -67,8 +67,20 @@ pub fn failed(source: Source, code: &str, reason: impl Into<String>) -> Record {
 
 /// Read a text dump (any encoding) into a record. Never panics on any input.
 pub fn extract_text_dump(file: &str, bytes: &[u8]) -> Record {
-    let mut source = source_of(file, bytes, "text");
-    let decoded = match decode::decode_text(bytes) {
+    let source = source_of(file, bytes, "text");
+    from_decoded(source, decode::decode_text(bytes))
+}
+
+/// [`extract_text_dump`] for bytes the caller gives up, with their `source` block
+/// ([`source_of`]) already made: the same record, but the bytes are freed (or, valid
+/// UTF-8, become the text) before the parse, and the text once split into lines, so a
+/// large dump is not held three times over (issue #16, peak memory).
+pub fn extract_text_owned(source: Source, bytes: Vec<u8>) -> Record {
+    from_decoded(source, decode::decode_text_owned(bytes))
+}
+
+fn from_decoded(mut source: Source, decoded: Result<decode::Decoded, decode::DecodeError>) -> Record {
+    let decoded = match decoded {
         Ok(d) => d,
         Err(e) => return failed(source, e.code, e.reason),
     };
@@ -78,14 +90,22 @@ pub fn extract_text_dump(file: &str, bytes: &[u8]) -> Record {
     }
     let shape = scraped::shape_of(&decoded.text);
     source.text_layout = Some(shape.name().to_string());
+    let replaced = decoded.replaced;
     let mut record = match scraped::rebuild(&decoded.text, shape) {
-        Some(rebuilt) => scraped_record(source, rebuilt),
-        None => extract_lines(source, reassemble::lines_of(&decoded.text), None, None),
+        Some(rebuilt) => {
+            drop(decoded);
+            scraped_record(source, rebuilt)
+        }
+        None => {
+            let lines = reassemble::lines_of(&decoded.text);
+            drop(decoded);
+            extract_lines(source, lines, None, None)
+        }
     };
-    if decoded.replaced > 0 && record.status != Status::Failed {
+    if replaced > 0 && record.status != Status::Failed {
         record.warnings.insert(
             0,
-            Warning { path: "source.encoding".into(), code: "invalid_bytes".into(), message: format!("{} invalid UTF-8 sequence(s) replaced by U+FFFD", decoded.replaced) },
+            Warning { path: "source.encoding".into(), code: "invalid_bytes".into(), message: format!("{replaced} invalid UTF-8 sequence(s) replaced by U+FFFD") },
         );
         record.status = Status::Partial;
     }
@@ -213,7 +233,11 @@ fn extract_described(
     let read_end = index_end.and_then(|i| (i..body_end).find(|&h| is_heading(&lines[h]))).unwrap_or(body_end);
     let cover_end = engine::cover_end(&forms.common, &lines, read_end);
     // A drawing-order dump (pdf-extract): wrapped cells back beside their labels.
+    let n = lines.len();
     let lines = if source.text_layout.as_deref() == Some("pdf_extract") { engine::unjumble(form, &forms.common, lines, cover_end, read_end) } else { lines };
+    // Putting a dump drawn value first in reading order may split lines: what follows
+    // the region moves by as many.
+    let (read_end, body_end) = ((read_end + lines.len()).saturating_sub(n), (body_end + lines.len()).saturating_sub(n));
     let head_titles: Vec<String> = kiso_rules.organization_titles.iter().map(|t| t.suffix.clone()).collect();
     let cover = engine::cover(&forms.common, &lines, cover_end, kind.kind == "zenkomoku", &head_titles);
     let mut body = engine::read(form, &forms.common, &lines, cover_end, read_end);

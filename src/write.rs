@@ -7,6 +7,12 @@ use std::path::Path;
 /// Write `bytes` to `path` atomically: a temporary file in the same folder, written,
 /// then renamed over the target.
 pub fn atomic_write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    atomic_write_with(path, |f| f.write_all(bytes))
+}
+
+/// [`atomic_write`] of what `write` writes into the temporary file: an output made as
+/// it is written (a large record's pretty JSON), never held whole in memory.
+pub fn atomic_write_with(path: &Path, write: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>) -> std::io::Result<()> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     // perf: create each output folder once per thread, not once per file (a mkdir and
     // a stat saved for every document of a folder).
@@ -19,7 +25,7 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let tmp = dir.join(format!(".{name}.{}.tmp", pid()));
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
+        write(&mut f)?;
         // No fsync per file. The temporary file + rename already guarantees an
         // interrupted run never leaves a truncated JSON (the rename is atomic); an
         // fsync only adds durability against power loss, and cost ~2 ms of I/O wait per

@@ -102,6 +102,10 @@ pub fn run(a: Args) -> ExitCode {
 }
 
 /// The batch run into an output folder.
+/// Inputs of this size or more are "large" for the output path (see `on_record`):
+/// ~50 times a typical sheet's text.
+const LARGE_INPUT: u64 = 1 << 20;
+
 fn to_folder(paths: Vec<PathBuf>, opts: batch::Options, jobs: Option<usize>, keep_stale: bool, quiet: bool, formats: piasheet::dataset::Formats) -> ExitCode {
     let paths = if paths.is_empty() { vec![PathBuf::from("input")] } else { paths };
     let out_dir = opts.out_dir.clone();
@@ -178,7 +182,16 @@ fn to_folder(paths: Vec<PathBuf>, opts: batch::Options, jobs: Option<usize>, kee
         };
         // One JSON value for the file and the dataset rows (serialized once).
         let value = serde_json::to_value(record).map_err(std::io::Error::from);
+        // A large input's record (issue #16, peak memory): its pretty JSON is written as
+        // it is made, and its dataset rows are made when appended, one format at a time
+        // (the same bytes; small records keep the faster in-memory path).
+        let large = record.source.bytes >= LARGE_INPUT;
         let written = match (&value, formats.json) {
+            (Ok(v), true) if large => piasheet::write::atomic_write_with(&target, |f| {
+                let mut w = std::io::BufWriter::with_capacity(1 << 16, f);
+                serde_json::to_writer_pretty(&mut w, v)?;
+                w.flush()
+            }),
             (Ok(v), true) => serde_json::to_vec_pretty(v).map_err(std::io::Error::from).and_then(|json| piasheet::write::atomic_write(&target, &json)),
             (Ok(_), false) => Ok(()),
             (Err(e), _) => Err(std::io::Error::other(e.to_string())),
@@ -197,7 +210,8 @@ fn to_folder(paths: Vec<PathBuf>, opts: batch::Options, jobs: Option<usize>, kee
         if let Some(err) = error {
             eprintln!("piasheet: {}: {}: {}", input.path.display(), err.code, err.reason);
         }
-        let rows = want_rows.then(|| value.and_then(|v| Rows::of(&v, &formats)).map_err(|e| fail_write("the dataset rows", &e)).ok()).flatten();
+        let rows_of = |v: serde_json::Value| if large { Ok(Rows::deferred(v, &formats)) } else { Rows::of(&v, &formats) };
+        let rows = want_rows.then(|| value.and_then(rows_of).map_err(|e| fail_write("the dataset rows", &e)).ok()).flatten();
         batch::Written { value: rows, failure }
     };
     // errors.jsonl: one line per input that is not `ok` and per path that could not be
