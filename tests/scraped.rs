@@ -139,8 +139,8 @@ const EXTRACTORS: [(&str, &str, f64, f64, f64); 7] = [
     ("pdfminer", "pdfminer", 100.0, 94.0, 100.0),
     ("pdftotext", "pdftotext", 97.5, 0.0, 0.0),
     // Content-stream order (see src/scraped/stream.rs): only the rows whose cells split one way.
-    ("pdftotext-raw", "pdftotext_raw", 100.0, 54.0, 100.0),
-    ("pymupdf", "pymupdf", 100.0, 65.0, 100.0),
+    ("pdftotext-raw", "pdftotext_raw", 100.0, 60.0, 100.0),
+    ("pymupdf", "pymupdf", 100.0, 71.0, 100.0),
 ];
 
 #[test]

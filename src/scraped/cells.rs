@@ -49,7 +49,7 @@ fn len(l: &str) -> usize {
 }
 
 /// `１ 住民記録システム`, `2. …`, `３　…`: the item's number.
-fn list_number(l: &str) -> Option<u32> {
+pub(crate) fn list_number(l: &str) -> Option<u32> {
     let digits: String = l.chars().take_while(|c| c.is_ascii_digit() || ('０'..='９').contains(c)).collect();
     if digits.is_empty() || digits.chars().count() > 2 {
         return None;

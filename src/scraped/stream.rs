@@ -121,11 +121,11 @@ fn mirrored(a: &str, b: &str) -> bool {
 /// - one line holding both (-raw joins runs on one baseline): an even number of
 ///   space-separated words whose halves start or end with the same word
 ///   (`市民課長 菅野 智子 市民課長 山田 秀樹`, `令和３年… 時点 令和４年… 時点`);
-/// - more lines: 変更後 starts over with 変更前's first line, and that line comes back
-///   once only, after no heading. The 提出時期に係る説明 column, narrower, would come
-///   after 変更後 (-raw may even print its first line on a line of 変更後): when
-///   変更後's last line is under half the cells' width, it may be the end of such a
-///   note, and the row is not read.
+/// - more lines: where [`where_after_starts`] finds one line only, after no heading.
+///   The 提出時期に係る説明 column, narrower, would come after 変更後 (-raw may even
+///   print its first line on a line of 変更後): when 変更後's last line is under half
+///   the cells' width (and no list item), it may be the end of such a note, and the row
+///   is not read.
 fn split_cells(lines: &[String]) -> Option<(String, String)> {
     match lines.len() {
         0 => None,
@@ -137,21 +137,56 @@ fn split_cells(lines: &[String]) -> Option<(String, String)> {
         }
         2 => Some((lines[0].clone(), lines[1].clone())),
         n => {
-            let again: Vec<usize> = (1..n).filter(|&j| lines[j] == lines[0]).collect();
-            let [j] = again[..] else { return None };
+            let j = where_after_starts(lines)?;
             // A heading (`【情報提供の根拠】`, `（従前の記載に次の内容を追加）`) opens what
-            // follows: it never ends 変更前.
+            // follows, a line ending in a colon a list: neither ends 変更前.
             let prev = lines[j - 1].trim();
             let parenthesised = prev.starts_with(['（', '(']) && prev.ends_with(['）', ')']);
-            if super::cells::is_heading(prev) || parenthesised {
+            if super::cells::is_heading(prev) || parenthesised || prev.ends_with(['：', ':']) {
                 return None;
             }
             let width = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0);
-            if n - j >= 2 && 2 * lines[n - 1].chars().count() < width {
+            let last = &lines[n - 1];
+            let numbered = super::cells::list_number(last.trim()).is_some_and(|k| k >= 2);
+            if n - j >= 2 && 2 * last.chars().count() < width && !numbered {
                 return None;
             }
             Some((lines[..j].join("\n"), lines[j..].join("\n")))
         }
+    }
+}
+
+/// Where 変更後 starts among more than two cell lines, when the cues agree on one line:
+/// - 変更後 starts over with 変更前's first line, which comes back once only;
+/// - 変更後 opens with `（従前の記載に…）` (a note on 変更前: it can only open 変更後);
+/// - 変更後 is a numbered list starting at 1, numbered on to the end (`１　…`, `２　…`),
+///   and the only list that starts at 1 after the first line (the list runs to the
+///   cell's end: no heading after it, at most one wrapped line after its last item).
+fn where_after_starts(lines: &[String]) -> Option<usize> {
+    let n = lines.len();
+    let mut cues: Vec<usize> = Vec::new();
+    let again: Vec<usize> = (1..n).filter(|&j| lines[j] == lines[0]).collect();
+    if let [j] = again[..] {
+        cues.push(j);
+    }
+    let prior: Vec<usize> = (1..n).filter(|&j| lines[j].trim_start().trim_start_matches(['（', '(']).starts_with("従前の記載")).collect();
+    if let [j] = prior[..] {
+        cues.push(j);
+    }
+    let number = |j: usize| super::cells::list_number(lines[j].trim());
+    let ones: Vec<usize> = (1..n).filter(|&j| number(j) == Some(1)).collect();
+    if let [j] = ones[..] {
+        let numbers: Vec<u32> = (j..n).filter_map(number).collect();
+        let last_item = (j..n).rfind(|&k| number(k).is_some()).unwrap_or(j);
+        let to_the_end = n - 1 - last_item <= 1 && !lines[j..].iter().any(|l| super::cells::is_heading(l.trim()));
+        if numbers.len() >= 2 && numbers.iter().enumerate().all(|(k, &m)| m == k as u32 + 1) && to_the_end {
+            cues.push(j);
+        }
+    }
+    cues.dedup();
+    match cues[..] {
+        [j] => Some(j),
+        _ => None,
     }
 }
 
@@ -299,6 +334,13 @@ mod tests {
         // 変更後 starting with a heading before the repeated line.
         assert_eq!(split_cells(&s(&["番号法第19条第7号", "別表第二", "【情報提供の根拠】", "番号法第19条第7号", "別表第二（改）"])), None);
         assert_eq!(split_cells(&s(&["【根拠】", "番号法第19条第7号", "（従前の記載に次の内容を追加）", "【根拠】", "番号法第19条第8号"])), None);
+        // 変更後 opening with a note on 変更前, or a numbered list.
+        let prior = split_cells(&s(&["【概要】", "国民健康保険法に基づき、被保険者の資格管理に関する事務を行う。", "（従前の記載に次の内容を追加）", "５　オンライン資格確認等システム稼働に向けた事務"]));
+        assert_eq!(prior.map(|c| c.1.lines().count()), Some(2));
+        let list = split_cells(&s(&["住民記録システム、住民基本台帳ネットワークシステム（市町", "村ＣＳ）", "１　住民記録システム", "２　統合宛名システム", "３　中間サーバー"]));
+        assert_eq!(list.map(|c| c.0), Some("住民記録システム、住民基本台帳ネットワークシステム（市町\n村ＣＳ）".to_string()));
+        // A list introduced inside 変更前 is no cell's start.
+        assert_eq!(split_cells(&s(&["【内容】次のとおり事務を行う。次のとおり事務を行う。", "１　資格の管理", "２　給付", "【内容】", "住民記録システム、住民基本台帳ネットワークシステム"])), None);
         let ok = split_cells(&s(&["ホストシステム、中間サーバー、団体内統合利用番号連携サ", "ーバー", "ホストシステム、中間サーバー、団体内統合利用番号連携サ", "ーバー、次期国保総合システムおよび国保情報集約システム"]));
         assert_eq!(ok.map(|c| c.1.lines().count()), Some(2));
     }
