@@ -28,42 +28,77 @@ enum Tok {
 /// Glued labels needed before the region is taken as drawn value first.
 const MIN_GLUED: usize = 3;
 
-/// The label keys that may end a run of text, to the defs that print them: full
-/// labels (with their numbering) and headings; block openers are matched by their
-/// start and a number.
-fn label_keys<'d>(defs: &'d Defs) -> (HashMap<&'d str, usize>, Vec<(&'d str, usize)>) {
-    let mut map = HashMap::new();
+/// The label keys that may end a run of text: full labels (with their numbering) and
+/// headings, by their last character, longest first; block openers are matched by
+/// their start and a number.
+struct Labels<'d> {
+    by_last: HashMap<char, Vec<&'d str>>,
+    openers: Vec<&'d str>,
+    /// All of `by_last`, sorted (for a label's start at a line's end).
+    sorted: Vec<&'d str>,
+}
+
+fn labels<'d>(defs: &'d Defs) -> Labels<'d> {
+    let mut by_last: HashMap<char, Vec<&'d str>> = HashMap::new();
     let mut openers = Vec::new();
-    for (d, def) in defs.iter().enumerate() {
-        for k in def.keys.iter().take(def.n_full) {
-            if k.chars().count() >= 2 {
-                map.entry(k.as_str()).or_insert(d);
+    let mut sorted = Vec::new();
+    for def in defs.iter() {
+        let mut add = |k: &'d str| {
+            if let Some(c) = k.chars().last().filter(|_| k.chars().count() >= 2) {
+                by_last.entry(c).or_default().push(k);
+                sorted.push(k);
             }
-        }
-        if let Some((start, numbered)) = &def.opener {
-            if *numbered {
-                openers.push((start.as_str(), d));
-            } else {
-                map.entry(start.as_str()).or_insert(d);
-            }
+        };
+        def.keys.iter().take(def.n_full).for_each(|k| add(k.as_str()));
+        match &def.opener {
+            Some((start, true)) => openers.push(start.as_str()),
+            Some((start, false)) => add(start.as_str()),
+            None => {}
         }
     }
-    (map, openers)
+    for v in by_last.values_mut() {
+        v.sort_unstable_by_key(|k| std::cmp::Reverse(k.len()));
+        v.dedup();
+    }
+    sorted.sort_unstable();
+    sorted.dedup();
+    Labels { by_last, openers, sorted }
 }
 
 /// Where in `k` a label ends it: the byte offset it starts at (the longest label).
-fn label_suffix(k: &str, map: &HashMap<&str, usize>, openers: &[(&str, usize)]) -> Option<usize> {
+fn label_suffix(k: &str, labels: &Labels) -> Option<usize> {
     // `※` marks a required item after its label.
     let k = k.strip_suffix('※').unwrap_or(k);
     // A numbered block opener (`委託事項１`): its start, then digits, at the end.
     let digits = k.bytes().rev().take_while(|b| b.is_ascii_digit()).count();
     if digits > 0 && digits <= 2 {
         let head = &k[..k.len() - digits];
-        if let Some((s, _)) = openers.iter().find(|(s, _)| head.ends_with(s)) {
+        if let Some(s) = labels.openers.iter().find(|s| head.ends_with(*s)) {
             return Some(head.len() - s.len());
         }
     }
-    k.char_indices().map(|(p, _)| p).find(|&p| map.contains_key(&k[p..]))
+    let last = k.chars().last()?;
+    labels.by_last.get(&last)?.iter().find(|l| k.ends_with(*l)).map(|l| k.len() - l.len())
+}
+
+/// Does the region show values drawn before their labels: at least [`MIN_GLUED`]
+/// labels that end a run of text they do not begin?
+fn drawn_value_first(lines: &[Line], from: usize, to: usize, labels: &Labels) -> bool {
+    let mut glued = 0;
+    for l in &lines[from..to] {
+        // perf: a line of one piece is keyed already.
+        let one = !l.raw.trim().contains(' ');
+        for piece in l.raw.split(' ').filter(|p| !p.is_empty()) {
+            let k = if one { std::borrow::Cow::Borrowed(l.key.as_str()) } else { std::borrow::Cow::Owned(key(piece)) };
+            if label_suffix(&k, labels).is_some_and(|at| at > 0) {
+                glued += 1;
+                if glued >= MIN_GLUED {
+                    return true;
+                }
+            }
+        }
+    }
+    false
 }
 
 /// `raw` cut where its key has `chars` characters: (before, from there).
@@ -94,11 +129,11 @@ fn wrapped_suffix<'s>(k: &str, next: &str, sorted: &[&'s str]) -> Option<(usize,
 
 /// The region `from..to` in reading order, or None when it is not drawn value first.
 pub(super) fn reorder(lines: &[Line], from: usize, to: usize, defs: &Defs) -> Option<Vec<Line>> {
-    let (map, openers) = label_keys(defs);
-    let mut sorted: Vec<&str> = map.keys().copied().collect();
-    sorted.sort_unstable();
+    let labels = labels(defs);
+    if !drawn_value_first(lines, from, to, &labels) {
+        return None;
+    }
     let mut toks: Vec<Tok> = Vec::new();
-    let mut glued = 0;
     // Characters (of the key) of the next line already taken by a wrapped label.
     let mut skip = 0;
     let mut i = from;
@@ -129,9 +164,9 @@ pub(super) fn reorder(lines: &[Line], from: usize, to: usize, defs: &Defs) -> Op
         let pieces: Vec<&str> = raw.split(' ').filter(|p| !p.is_empty()).collect();
         for (n, piece) in pieces.iter().enumerate() {
             let k = key(piece);
-            let mut cut = label_suffix(&k, &map, &openers).map(|at| (at, ""));
+            let mut cut = label_suffix(&k, &labels).map(|at| (at, ""));
             if cut.is_none() && n + 1 == pieces.len() && i < to {
-                cut = wrapped_suffix(&k, &lines[i].key, &sorted);
+                cut = wrapped_suffix(&k, &lines[i].key, &labels.sorted);
             }
             let Some((at, rest)) = cut else {
                 if !seg.is_empty() {
@@ -142,7 +177,6 @@ pub(super) fn reorder(lines: &[Line], from: usize, to: usize, defs: &Defs) -> Op
             };
             let (value, label) = split_raw(piece, k[..at].chars().count());
             if !value.is_empty() {
-                glued += 1;
                 if !seg.is_empty() {
                     seg.push(' ');
                 }
@@ -158,9 +192,6 @@ pub(super) fn reorder(lines: &[Line], from: usize, to: usize, defs: &Defs) -> Op
             toks.push(Tok::Label(label));
         }
         push_text(&mut toks, &seg);
-    }
-    if glued < MIN_GLUED {
-        return None;
     }
     let mut out: Vec<Line> = Vec::new();
     let mut pending: Vec<String> = Vec::new();
