@@ -28,64 +28,118 @@ enum Tok {
 /// Glued labels needed before the region is taken as drawn value first.
 const MIN_GLUED: usize = 3;
 
-/// The label keys that may end a run of text, to the defs that print them: full
-/// labels (with their numbering) and headings; block openers are matched by their
-/// start and a number.
-fn label_keys<'d>(defs: &'d Defs) -> (HashMap<&'d str, usize>, Vec<(&'d str, usize)>) {
-    let mut map = HashMap::new();
+/// The label keys that may end a run of text: full labels (with their numbering) and
+/// headings, by their last character, longest first; block openers are matched by
+/// their start and a number.
+struct Labels<'d> {
+    by_last: HashMap<char, Vec<&'d str>>,
+    openers: Vec<&'d str>,
+    /// All of `by_last`, sorted (for a label's start at a line's end).
+    sorted: Vec<&'d str>,
+}
+
+fn labels<'d>(defs: &'d Defs) -> Labels<'d> {
+    let mut by_last: HashMap<char, Vec<&'d str>> = HashMap::new();
     let mut openers = Vec::new();
-    for (d, def) in defs.iter().enumerate() {
-        for k in def.keys.iter().take(def.n_full) {
-            if k.chars().count() >= 2 {
-                map.entry(k.as_str()).or_insert(d);
+    let mut sorted = Vec::new();
+    for def in defs.iter() {
+        let mut add = |k: &'d str| {
+            if let Some(c) = k.chars().last().filter(|_| k.chars().count() >= 2) {
+                by_last.entry(c).or_default().push(k);
+                sorted.push(k);
             }
-        }
-        if let Some((start, numbered)) = &def.opener {
-            if *numbered {
-                openers.push((start.as_str(), d));
-            } else {
-                map.entry(start.as_str()).or_insert(d);
-            }
+        };
+        def.keys.iter().take(def.n_full).for_each(|k| add(k.as_str()));
+        match &def.opener {
+            Some((start, true)) => openers.push(start.as_str()),
+            Some((start, false)) => add(start.as_str()),
+            None => {}
         }
     }
-    (map, openers)
+    for v in by_last.values_mut() {
+        v.sort_unstable_by_key(|k| std::cmp::Reverse(k.len()));
+        v.dedup();
+    }
+    sorted.sort_unstable();
+    sorted.dedup();
+    Labels { by_last, openers, sorted }
 }
 
 /// Where in `k` a label ends it: the byte offset it starts at (the longest label).
-fn label_suffix(k: &str, map: &HashMap<&str, usize>, openers: &[(&str, usize)]) -> Option<usize> {
+fn label_suffix(k: &str, labels: &Labels) -> Option<usize> {
+    // `※` marks a required item after its label.
+    let k = k.strip_suffix('※').unwrap_or(k);
     // A numbered block opener (`委託事項１`): its start, then digits, at the end.
     let digits = k.bytes().rev().take_while(|b| b.is_ascii_digit()).count();
     if digits > 0 && digits <= 2 {
         let head = &k[..k.len() - digits];
-        if let Some((s, _)) = openers.iter().find(|(s, _)| head.ends_with(s)) {
+        if let Some(s) = labels.openers.iter().find(|s| head.ends_with(*s)) {
             return Some(head.len() - s.len());
         }
     }
-    k.char_indices().map(|(p, _)| p).find(|&p| map.contains_key(&k[p..]))
+    let last = k.chars().last()?;
+    labels.by_last.get(&last)?.iter().find(|l| k.ends_with(*l)).map(|l| k.len() - l.len())
 }
 
-/// The raw text of `raw` from the character where its key reaches byte `at` (keys drop
-/// spaces and fold width, so the raw offset is found by keying growing prefixes).
-fn split_raw(raw: &str, at: usize) -> (&str, &str) {
-    if at == 0 {
-        return ("", raw);
-    }
-    let mut acc = 0;
-    for (p, ch) in raw.char_indices() {
-        if acc >= at {
-            return (&raw[..p], &raw[p..]);
+/// Does the region show values drawn before their labels: at least [`MIN_GLUED`]
+/// labels that end a run of text they do not begin?
+fn drawn_value_first(lines: &[Line], from: usize, to: usize, labels: &Labels) -> bool {
+    let mut glued = 0;
+    for l in &lines[from..to] {
+        // perf: a line of one piece is keyed already.
+        let one = !l.raw.trim().contains(' ');
+        for piece in l.raw.split(' ').filter(|p| !p.is_empty()) {
+            let k = if one { std::borrow::Cow::Borrowed(l.key.as_str()) } else { std::borrow::Cow::Owned(key(piece)) };
+            if label_suffix(&k, labels).is_some_and(|at| at > 0) {
+                glued += 1;
+                if glued >= MIN_GLUED {
+                    return true;
+                }
+            }
         }
-        acc += key(&ch.to_string()).len();
     }
-    (raw, "")
+    false
+}
+
+/// `raw` cut where its key has `chars` characters: (before, from there).
+fn split_raw(raw: &str, chars: usize) -> (&str, &str) {
+    let rest = crate::normalize::after_key_prefix(raw, chars);
+    (&raw[..raw.len() - rest.len()], rest)
+}
+
+/// A label that starts at the end of `k` and goes on at the start of the next line
+/// (`…消去する。必要な…措置` / `の内容 …`): where it starts in `k`, and the key of its
+/// part on the next line.
+fn wrapped_suffix<'s>(k: &str, next: &str, sorted: &[&'s str]) -> Option<(usize, &'s str)> {
+    for (p, _) in k.char_indices() {
+        let head = &k[p..];
+        if head.chars().count() < 4 {
+            return None;
+        }
+        let at = sorted.partition_point(|l| *l < head);
+        for l in sorted[at..].iter().take_while(|l| l.starts_with(head)) {
+            let rest = &l[head.len()..];
+            if !rest.is_empty() && next.starts_with(rest) {
+                return Some((p, rest));
+            }
+        }
+    }
+    None
 }
 
 /// The region `from..to` in reading order, or None when it is not drawn value first.
 pub(super) fn reorder(lines: &[Line], from: usize, to: usize, defs: &Defs) -> Option<Vec<Line>> {
-    let (map, openers) = label_keys(defs);
+    let labels = labels(defs);
+    if !drawn_value_first(lines, from, to, &labels) {
+        return None;
+    }
     let mut toks: Vec<Tok> = Vec::new();
-    let mut glued = 0;
-    for l in &lines[from..to] {
+    // Characters (of the key) of the next line already taken by a wrapped label.
+    let mut skip = 0;
+    let mut i = from;
+    while i < to {
+        let l = &lines[i];
+        i += 1;
         if l.key.is_empty() {
             continue;
         }
@@ -93,33 +147,51 @@ pub(super) fn reorder(lines: &[Line], from: usize, to: usize, defs: &Defs) -> Op
             toks.push(Tok::Page(l.raw.clone()));
             continue;
         }
+        let mut raw = crate::normalize::after_key_prefix(&l.raw, std::mem::take(&mut skip));
+        // A label at the line's start, maybe wrapped over the lines below.
+        if raw.len() == l.raw.len() {
+            if let Some((h, _)) = super::labels_at(lines, i - 1, to, defs).filter(|(h, _)| h.last > h.line) {
+                let mut label: String = lines[h.line..h.last].iter().map(|x| x.raw.trim()).collect();
+                let (end, rest) = split_raw(lines[h.last].raw.trim_start(), h.col);
+                label.push_str(end);
+                toks.push(Tok::Label(label));
+                i = h.last + 1;
+                raw = rest;
+            }
+        }
         // Pieces between spaces; the text between two labels stays one line.
         let mut seg = String::new();
-        for piece in l.raw.split(' ').filter(|p| !p.is_empty()) {
+        let pieces: Vec<&str> = raw.split(' ').filter(|p| !p.is_empty()).collect();
+        for (n, piece) in pieces.iter().enumerate() {
             let k = key(piece);
-            let at = label_suffix(&k, &map, &openers);
-            let Some(at) = at else {
+            let mut cut = label_suffix(&k, &labels).map(|at| (at, ""));
+            if cut.is_none() && n + 1 == pieces.len() && i < to {
+                cut = wrapped_suffix(&k, &lines[i].key, &labels.sorted);
+            }
+            let Some((at, rest)) = cut else {
                 if !seg.is_empty() {
                     seg.push(' ');
                 }
                 seg.push_str(piece);
                 continue;
             };
-            let (value, label) = split_raw(piece, at);
+            let (value, label) = split_raw(piece, k[..at].chars().count());
             if !value.is_empty() {
-                glued += 1;
                 if !seg.is_empty() {
                     seg.push(' ');
                 }
                 seg.push_str(value);
             }
             push_text(&mut toks, &std::mem::take(&mut seg));
-            toks.push(Tok::Label(label.to_string()));
+            let mut label = label.to_string();
+            if !rest.is_empty() {
+                let n = rest.chars().count();
+                label.push_str(split_raw(lines[i].raw.trim_start(), n).0);
+                skip = n;
+            }
+            toks.push(Tok::Label(label));
         }
         push_text(&mut toks, &seg);
-    }
-    if glued < MIN_GLUED {
-        return None;
     }
     let mut out: Vec<Line> = Vec::new();
     let mut pending: Vec<String> = Vec::new();
@@ -160,4 +232,47 @@ fn push_text(toks: &mut Vec<Tok>, piece: &str) {
         _ => piece.to_string(),
     };
     toks.push(Tok::Text(piece));
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::form::FormSet;
+
+    fn run(text: &str) -> Vec<String> {
+        let set = FormSet::builtin();
+        let (form, _) = set.form_for("zenkomoku", Some("2018-05")).unwrap();
+        let lines = crate::reassemble::lines_of(text);
+        let n = lines.len();
+        super::super::unjumble(form, &set.common, lines, 0, n).into_iter().map(|l| l.raw.trim().to_string()).filter(|l| !l.is_empty()).collect()
+    }
+
+    /// Values drawn before their labels: a one-line value glued to its label, a value
+    /// of several lines above it, a label wrapped at a line's end, an answer after its
+    /// empty bracket, a numbered block opener after its title; each goes back after
+    /// its label.
+    #[test]
+    fn values_go_back_after_their_labels() {
+        let text = "１．特定個人情報ファイルを取り扱う事務 甲事務①事務の名称 乙の内容一行目\n乙の内容二行目\n\n②事務の内容　※\n\
+            リスク１：　目的外の入手が行われるリスク 丙の措置。対象者以外の情報の入手を防止するための措置\nの内容 丁の措置\n\n\
+            必要な情報以外を入手することを防止するための措置の内容\n ＜選択肢＞\n1) 特に力を入れている\n2) 十分である\n3) 課題が残されている\n[ ]十分である\n\nリスクへの対策は十分か\n\
+            コールセンター業務委託事項１ 戊の内容①委託内容\n";
+        let out = run(text);
+        let after = |label: &str| out[out.iter().position(|l| l.starts_with(label)).unwrap_or_else(|| panic!("{label}: {out:?}")) + 1].as_str();
+        assert_eq!(after("①事務の名称"), "甲事務");
+        assert_eq!(after("②事務の内容"), "乙の内容一行目");
+        assert_eq!(after("対象者以外の情報の入手を防止するための措置の内容"), "丙の措置。");
+        assert_eq!(after("必要な情報以外を入手することを防止するための措置の内容"), "丁の措置");
+        assert!(out.contains(&"[ 十分である ]".to_string()), "{out:?}");
+        assert_eq!(after("リスクへの対策は十分か"), "＜選択肢＞");
+        assert_eq!(after("委託事項１"), "コールセンター業務");
+        assert_eq!(after("①委託内容"), "戊の内容");
+    }
+
+    /// A dump in reading order (labels before values) is not taken for one drawn value
+    /// first: nothing moves.
+    #[test]
+    fn labels_first_dumps_are_not_reordered() {
+        let text = "①事務の名称 甲事務\n②事務の内容 乙の内容\n③対象人数\n [ 30万人以上 ]\n";
+        assert_eq!(run(text), ["①事務の名称 甲事務", "②事務の内容 乙の内容", "③対象人数", "[ 30万人以上 ]"]);
+    }
 }
