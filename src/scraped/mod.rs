@@ -115,12 +115,15 @@ pub fn rebuild(text: &str, shape: TextLayout) -> Option<Rebuilt> {
             let seen = change_dates(text);
             // The body only: the change pages stay as they are.
             let end = lines.iter().position(|l| l.trim() == "変更箇所").unwrap_or(lines.len());
-            let (rows, unreadable) = plumber_rows::rows(&lines);
+            let (rows, read_unreadable) = plumber_rows::rows(&lines);
             let mut out = plumber::values_after_labels(&plumber::questions_in_order(&lines[..end]));
             out.extend_from_slice(&lines[end..]);
             // Rows seen (by their 提出時期) beyond those read or counted are unreadable too.
-            let unreadable = unreadable.max(seen.saturating_sub(rows.len()));
-            Some(Rebuilt { change_rows: (seen > 0 || !rows.is_empty()).then_some(rows), lines: out, unreadable_rows: unreadable })
+            let unreadable = read_unreadable.max(seen.saturating_sub(rows.len()));
+            // Rows seen by either count: the text's rows are these (none is read from
+            // the text as a dump's would be: its cells are side by side).
+            let change_rows = (seen > 0 || !rows.is_empty() || unreadable > 0).then_some(rows);
+            Some(Rebuilt { change_rows, lines: out, unreadable_rows: unreadable })
         }
         TextLayout::Pdftotext | TextLayout::PdftotextRaw | TextLayout::Pdfminer | TextLayout::Pymupdf => {
             let seen = change_dates(text);

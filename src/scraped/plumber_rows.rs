@@ -159,7 +159,8 @@ fn cut(line: &str, w: &Widths, prev_after: Option<&str>) -> Cut {
     let spaces: Vec<usize> = line.match_indices(' ').map(|(p, _)| p).collect();
     let first_token = line.split(' ').next().unwrap_or("");
     let opening = |s: &str| s.chars().take(2).collect::<String>();
-    let mut cands: Vec<(i64, usize, usize)> = Vec::new();
+    // (rank, cut, whether the two sides open alike)
+    let mut cands: Vec<(i64, usize, bool)> = Vec::new();
     for &p in &spaces {
         let (b, a) = (&line[..p], &line[p + 1..]);
         let last = b.rsplit(' ').next().unwrap_or("");
@@ -169,10 +170,14 @@ fn cut(line: &str, w: &Widths, prev_after: Option<&str>) -> Cut {
         if width(b) > w.cell + 6 || width(a) > w.cell + 6 {
             continue;
         }
+        // Both sides open alike, or end alike (`… 時点` / `… 時点`).
+        let same_token = a.split(' ').next() == Some(first_token) || (b.contains(' ') && a.contains(' ') && a.rsplit(' ').next() == b.rsplit(' ').next());
+        let alike = same_token || opening(a) == opening(b);
         let mut score = 0i64;
-        if a.split(' ').next() == Some(first_token) {
+        if same_token {
             score += 4;
-        } else if opening(a) == opening(b) {
+        } else if alike && prev_after.is_none() {
+            // Only on a row's first line: further down, cells go on with any text.
             score += 2;
         }
         // The 変更後 line goes on the way the one above it did (`１ …` then `２ …`).
@@ -183,7 +188,7 @@ fn cut(line: &str, w: &Widths, prev_after: Option<&str>) -> Cut {
         }
         // Among equals, the cut that leaves the two parts the most alike in width.
         let balance = -(width(b) as i64 - width(a) as i64).abs();
-        cands.push((score * 1000 + balance, p, p + 1));
+        cands.push((score * 1000 + balance, p, alike));
     }
     // A line wider than a cell with no cut at a space: the 変更前 line ran into the
     // 変更後 column; cut where the 変更前 line's wrap width ends, at the one point where
@@ -199,13 +204,17 @@ fn cut(line: &str, w: &Widths, prev_after: Option<&str>) -> Cut {
         return if at.len() == 1 { Cut::Two(at[0], at[0]) } else { Cut::Unknown };
     }
     cands.sort();
-    let Some(&(score, b, a)) = cands.last() else { return Cut::One };
-    // A line wider than a cell cut at a space after a short 変更前: the 変更前 may as
-    // well be full and run into 変更後 with no gap; only a shared opening tells.
-    if width(line) > w.cell + 8 && !w.full(&line[..b]) && score < 1000 && cands.iter().all(|c| !w.full(&line[..c.1])) {
+    let Some(&(rank, b, _)) = cands.last() else { return Cut::One };
+    // Three or more places to cut and nothing to choose by: not guessed.
+    if rank < 1000 && cands.len() > 2 {
         return Cut::Unknown;
     }
-    Cut::Two(b, a)
+    // A line wider than a cell cut at a space after a short 変更前: the 変更前 may as
+    // well be full and run into 変更後 with no gap; only a shared opening tells.
+    if width(line) > w.cell + 8 && cands.iter().all(|c| !w.full(&line[..c.1]) && !c.2) {
+        return Cut::Unknown;
+    }
+    Cut::Two(b, b + 1)
 }
 
 /// Two parts of a line that open alike (`令和３年…` / `令和４年…`): the two text cells of
@@ -257,7 +266,8 @@ impl Cells {
             self.lines += 1;
             return true;
         }
-        if cut(line, w, None) == Cut::Unknown {
+        let prev_after = if self.open == [true, true] { self.after.last().map(String::as_str) } else { None };
+        if cut(line, w, prev_after) == Cut::Unknown {
             // Both cells, cut somewhere unknown: the row is not read, but its shape
             // (two cells going on) still tells where it ends.
             if strict && !self.open.iter().all(|&o| o) {
@@ -366,6 +376,10 @@ pub(super) fn rows(lines: &[String]) -> (Vec<TableRow>, usize) {
         }
         i += 1;
     }
+    // Dates at the top of their rows (a page's first line after the header is a row's
+    // date line): the date line holds every cell's first line side by side, the note
+    // too, and nothing tells them apart. Those tables are not read here.
+    let top_aligned = pages.iter().any(|p| p.first().is_some_and(|l| anchor(l).is_some() || date_cut(l)));
     let cell = lines_width(&pages);
     let w = Widths { cell };
     let mut out = Vec::new();
@@ -376,7 +390,7 @@ pub(super) fn rows(lines: &[String]) -> (Vec<TableRow>, usize) {
         // Rows whose dates are not whole one-line cells (a date cut over two lines, dates
         // at the top of their rows): not read here.
         let dated = anchors.len() + page.iter().filter(|l| date_cut(l)).count();
-        if anchors.len() != dated || anchors.is_empty() {
+        if top_aligned || anchors.len() != dated || anchors.is_empty() {
             unreadable += dated.max(anchors.len());
             continue;
         }
@@ -456,13 +470,86 @@ fn date_cut(l: &str) -> bool {
     era && leading_date(l).is_none() && l.chars().nth(2).is_some_and(|c| c.is_ascii_digit() || ('０'..='９').contains(&c) || c == '元')
 }
 
-/// The wrap width of a text cell: a line holding both cells wrapped is the widest
-/// line of the table, two cells and a gap wide.
+/// The wrap width of a text cell. A line holding both cells wrapped is the widest of
+/// the table, two cells and a gap wide: half of it is a first guess, a little short
+/// where spaces were collapsed. The widest single cell line near that guess (a line
+/// with no space, or either side of a line's only space) is the width itself.
 fn lines_width(pages: &[Vec<&str>]) -> usize {
-    // The 95th percentile rather than the widest: a line where a cell ran into the next
-    // column's text with no gap is wider than two cells.
-    let mut ws: Vec<usize> = pages.iter().flatten().filter(|l| anchor(l).is_none()).map(|l| width(l)).collect();
-    ws.sort_unstable();
-    let widest = ws.get(ws.len() * 95 / 100).copied().unwrap_or(0);
-    (widest.saturating_sub(1) / 2).max(10)
+    let lines: Vec<&str> = pages.iter().flatten().copied().filter(|l| anchor(l).is_none()).collect();
+    let guess = lines.iter().map(|l| width(l)).max().unwrap_or(0).saturating_sub(1) / 2;
+    let parts = lines.iter().flat_map(|l| {
+        let ps: Vec<&str> = l.split(' ').collect();
+        if ps.len() <= 2 { ps } else { Vec::new() }
+    });
+    // Near: up to a third wider (a small table's widest line may hold two short cells);
+    // a line where a full cell ran into the next has about two cells' width.
+    let best = parts.map(width).filter(|&p| p <= guess + guess / 3).max().unwrap_or(0);
+    best.max(guess).max(10)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(s: &str) -> Vec<String> {
+        s.lines().map(str::to_string).collect()
+    }
+
+    const HEADER: &str = "変更日 項目 変更前の記載 変更後の記載 提出時期 提出時期に係る説明";
+
+    #[test]
+    fn rows_from_side_by_side_lines() {
+        let text = format!(
+            "変更箇所\n{HEADER}\n市民課長 菅野 智子 市民課長 山田 秀樹\n平成28年3月31日 Ⅰ５②所属長 事前\n令和３年９月１日 時点 令和４年９月１日 時点\n令和4年11月11日 Ⅱ１いつ時点の計数か 事後\n5"
+        );
+        let (rows, unreadable) = rows(&lines(&text));
+        assert_eq!(unreadable, 0);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].cells, ["平成28年3月31日", "Ⅰ５②所属長", "市民課長 菅野 智子", "市民課長 山田 秀樹", "事前", ""]);
+        assert_eq!(rows[1].cells[2..4], ["令和３年９月１日 時点", "令和４年９月１日 時点"]);
+    }
+
+    #[test]
+    fn a_cell_going_on_below_the_date_stays_in_its_row() {
+        // 変更前 runs on below the date line (the date is centred, the text top-aligned);
+        // the next row starts where both cells start again.
+        let text = format!(
+            "{HEADER}\n【概要】 （従前の記載に次の内容を追加）\n介護保険法に基づき、被保険者の資格管理、要介護・要支援 ※詳細は、（別添１）事務の内容を参照。\n認定、保険給付及び保険料の賦課徴収に関する事務を行う。\n平成30年12月30日 Ⅰ１②事務の内容 【内容】 事前\n１ 被保険者の資格の取得・喪失の管理\n枚方市健康福祉部介護保険課 枚方市健康福祉部介護保険課\n平成30年12月30日 Ⅴ２①連絡先 電話 030-504-8353 097-291-6642 事後"
+        );
+        let (rows, unreadable) = rows(&lines(&text));
+        assert_eq!(unreadable, 0, "{rows:?}");
+        assert_eq!(rows[0].cells[2], "【概要】\n介護保険法に基づき、被保険者の資格管理、要介護・要支援\n認定、保険給付及び保険料の賦課徴収に関する事務を行う。\n【内容】\n１ 被保険者の資格の取得・喪失の管理");
+        assert_eq!(rows[0].cells[3], "（従前の記載に次の内容を追加）\n※詳細は、（別添１）事務の内容を参照。");
+        assert_eq!(rows[1].cells[2..5], ["枚方市健康福祉部介護保険課\n電話 030-504-8353", "枚方市健康福祉部介護保険課\n097-291-6642", "事後"]);
+    }
+
+    #[test]
+    fn rows_not_told_apart_are_counted() {
+        // An item wrapped and merged character by character with a cell's lines.
+        let text = format!(
+            "{HEADER}\n住民基本台帳ファイル 住民基本台帳ファイル\n平成29年4月20日 Ⅰ ル名 ２特定個人情報ファイ 本 送 人 付 確 先 認 情 情 報 報 ファ フ イ ァ ル イル 事後\n10万人以上30万人未満 30万人以上\n令和4年11月11日 Ⅱ１対象人数 事前"
+        );
+        let (rows, unreadable) = rows(&lines(&text));
+        assert_eq!(unreadable, 1);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].cells[1..4], ["Ⅱ１対象人数", "10万人以上30万人未満", "30万人以上"]);
+    }
+
+    #[test]
+    fn dates_at_the_top_of_their_rows_are_not_read() {
+        let text = format!("{HEADER}\n平成30年12月15 Ⅱ３④使用の主体 使用部 申請の受付 法令に定める 事後 委託契約書に秘\n日 署 行う。 わない。 密保持\n");
+        let (rows, unreadable) = rows(&lines(&text));
+        assert!(rows.is_empty());
+        assert_eq!(unreadable, 1);
+    }
+
+    #[test]
+    fn a_line_cut_where_the_cells_open_alike() {
+        let w = Widths { cell: 56 };
+        let l = "ーバー、次期国保総合システムおよび国保情報集約システムーバー、国保総合システムおよび国保情報集約システム、医";
+        assert_eq!(cut(l, &w, None), Cut::Two("ーバー、次期国保総合システムおよび国保情報集約システム".len(), "ーバー、次期国保総合システムおよび国保情報集約システム".len()));
+        // Several places to cut and nothing to choose by.
+        assert_eq!(cut("別表第1 項番30 番号法 第9条第1項 別表第一 30の項（利用範囲）", &w, Some("x")), Cut::Unknown);
+        assert_eq!(cut("１ 被保険者の資格の取得・喪失の管理", &w, None), Cut::One);
+    }
 }
