@@ -424,13 +424,17 @@ pub fn page_cells(page: &PageGeom) -> PageCells {
         i = j;
     }
     // Rows of a borderless table: glyphs between two horizontal rules that no vertical
-    // rule closes in.
+    // rule closes in. A producer that draws each row's bottom rule only leaves the first
+    // row of a page without a rule above: its top is its text's.
     free.sort_by(|a, b| band_of(a).cmp(&band_of(b)));
-    let mut bands: Vec<(usize, usize, &[&Glyph])> = Vec::new();
+    let mut bands: Vec<(usize, f32, &[&Glyph])> = Vec::new();
     let mut rest: Vec<&Glyph> = Vec::new();
     for band in free.chunk_by(|a, b| band_of(a) == band_of(b)) {
         match band_of(band[0]) {
-            (Some(b), Some(t)) => bands.push((b, t, band)),
+            (Some(b), t) => {
+                let text_top = band.iter().map(|g| g.y + 0.88 * g.em).fold(f32::MIN, f32::max);
+                bands.push((b, t.map_or(text_top, |t| hr[t].pos), band));
+            }
             _ => rest.extend_from_slice(band),
         }
     }
@@ -449,7 +453,7 @@ pub fn page_cells(page: &PageGeom) -> PageCells {
         let (left, right): (Vec<&Glyph>, Vec<&Glyph>) = band.iter().partition(|g| g.x1() <= cut + 1e-3);
         for mut col in [left, right] {
             let (x0, x1) = col.iter().fold((f32::MAX, f32::MIN), |(a, b), g| (a.min(g.x), b.max(g.x1())));
-            let rect = [x0, hr[b].pos, x1, hr[t].pos];
+            let rect = [x0, hr[b].pos, x1, t];
             for mut block in text_blocks(&mut col) {
                 let lines = cell_lines(&mut block);
                 if !lines.is_empty() {
@@ -603,5 +607,20 @@ mod tests {
         }
         let got = lines(&p);
         assert_eq!(got, ["［　］長い項目の名前が列の幅", "いっぱい", "［　］隣", "［　］短 ［　］右", "［　］次"]);
+    }
+
+    /// Rules drawn under each row only: the first row of a page has none above it and is
+    /// split like the others.
+    #[test]
+    fn the_first_row_of_a_page_needs_no_rule_above() {
+        let mut g = Vec::new();
+        for (top, n) in [(380.0, "甲"), (350.0, "乙")] {
+            text(&mut g, 32.0, top - 8.0, &format!("{n}ラベル"));
+            text(&mut g, 32.0, top - 18.5, "二行目");
+            text(&mut g, 240.0, top - 8.0, &format!("{n}値一"));
+            text(&mut g, 240.0, top - 18.5, &format!("{n}値二"));
+        }
+        let got = lines(&page(g, &[350.0, 320.0]));
+        assert_eq!(got, ["甲ラベル", "二行目", "", "甲値一", "甲値二", "乙ラベル", "二行目", "", "乙値一", "乙値二"]);
     }
 }
