@@ -301,7 +301,11 @@ fn wrapped_in_columns(lines: Vec<Vec<&Glyph>>) -> Vec<Vec<&Glyph>> {
                 // next item. A short item followed by a line in its column is no wrap
                 // (an item whose box was drawn a little off its baseline, say).
                 let end = row[segs[k].end - 1].x1();
-                (x1 < next && next - end <= 2.5 * em).then_some(k)
+                // And the items are a grid's: no line of the cell crosses into the space
+                // before the next column (a paragraph with a wide space in it has lines
+                // running across that x).
+                let crossed = lines.iter().flatten().any(|g| g.x < next && g.x1() > next - 0.4 * em);
+                (x1 < next && next - end <= 2.5 * em && !crossed).then_some(k)
             };
             if let Some(k) = lines.get(i + 1).and_then(|l| column_of(l)) {
                 let mut j = i + 1;
@@ -622,5 +626,21 @@ mod tests {
         }
         let got = lines(&page(g, &[350.0, 320.0]));
         assert_eq!(got, ["甲ラベル", "二行目", "", "甲値一", "甲値二", "乙ラベル", "二行目", "", "乙値一", "乙値二"]);
+    }
+
+    /// A paragraph with a wide space in a line is no grid: a line of the cell runs across
+    /// the space, so a short last line stays after the line it ends.
+    #[test]
+    fn a_paragraph_with_a_wide_space_keeps_its_order() {
+        let mut g = Vec::new();
+        text(&mut g, 204.0, 392.0, "番号法");
+        text(&mut g, 234.0, 392.0, "第9条（国民");
+        text(&mut g, 204.0, 381.0, "）");
+        text(&mut g, 204.0, 370.0, "行政手続における特定の個人");
+        let mut p = page(g, &[400.0, 350.0]);
+        for x in [200.0, 560.0] {
+            p.segs.push(Seg { x0: x, y0: 350.0, x1: x, y1: 400.0 });
+        }
+        assert_eq!(lines(&p), ["番号法 第9条（国民", "）", "行政手続における特定の個人"]);
     }
 }
