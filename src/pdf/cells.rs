@@ -231,6 +231,17 @@ fn is_ascii_space(s: &str) -> bool {
 /// Group glyphs into visual lines by baseline, then order each line by x and insert a
 /// single space where the glyphs do not touch (gap > 0.15 em). Draw order is irrelevant.
 pub fn make_lines(glyphs: &mut [&Glyph]) -> Vec<TextLine> {
+    baseline_groups(glyphs).iter().filter_map(|l| line_text(l)).collect()
+}
+
+/// The lines of one cell: as `make_lines`, with the wrapped lines of a grid column read
+/// after that column's line (see `wrapped_in_columns`).
+fn cell_lines(glyphs: &mut [&Glyph]) -> Vec<TextLine> {
+    wrapped_in_columns(baseline_groups(glyphs)).iter().filter_map(|l| line_text(l)).collect()
+}
+
+/// Glyphs on one baseline, top line first, each line left to right.
+fn baseline_groups<'a>(glyphs: &mut [&'a Glyph]) -> Vec<Vec<&'a Glyph>> {
     glyphs.sort_by(|a, b| fcmp(b.y, a.y).then(fcmp(a.x, b.x)));
     let mut lines: Vec<Vec<&Glyph>> = Vec::new();
     for &g in glyphs.iter() {
@@ -240,41 +251,113 @@ pub fn make_lines(glyphs: &mut [&Glyph]) -> Vec<TextLine> {
             _ => lines.push(vec![g]),
         }
     }
+    for l in &mut lines {
+        l.sort_by(|a, b| fcmp(a.x, b.x));
+    }
     lines
-        .into_iter()
-        .filter_map(|mut l| {
-            l.sort_by(|a, b| fcmp(a.x, b.x));
-            let mut text = String::new();
-            let mut prev: Option<&Glyph> = None;
-            for g in &l {
-                let space = is_ascii_space(&g.text);
-                if let Some(p) = prev {
-                    let gap = g.x - p.x1();
-                    // Glyphs of a word touch (gap 0 within rounding); an undrawn ASCII
-                    // space in a proportional font is ~0.2 em, so 0.15 em separates them.
-                    let wide = gap > 0.15 * p.em.min(g.em);
-                    if wide && !space && !text.ends_with(' ') {
-                        text.push(' ');
-                    }
+}
+
+/// Parts of a line separated by a gap of at least half an em (columns of a grid drawn
+/// on one baseline; words are closer): index ranges into the line.
+fn segments(l: &[&Glyph]) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let (mut start, mut reach) = (0, f32::MIN);
+    for (i, g) in l.iter().enumerate() {
+        if i > 0 && g.x - reach >= 0.5 * g.em {
+            out.push(start..i);
+            start = i;
+        }
+        reach = reach.max(g.x1());
+    }
+    if !l.is_empty() {
+        out.push(start..l.len());
+    }
+    out
+}
+
+/// A grid of items side by side in one cell (check boxes in two or three columns) wraps
+/// a long item inside its column: the line below holds only its rest, starting where the
+/// item starts. Read row by row, that rest would follow the last item of the row instead.
+/// So the row is cut after the wrapped item's column and its wrapped lines put there:
+/// `［ ］電子記録媒体（…を除く` / `。）` / `［ ］フラッシュメモリ`.
+fn wrapped_in_columns(lines: Vec<Vec<&Glyph>>) -> Vec<Vec<&Glyph>> {
+    let mut out: Vec<Vec<&Glyph>> = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let row = &lines[i];
+        let segs = segments(row);
+        let mut done = false;
+        if segs.len() >= 2 {
+            // The column (not the last one) a following line sits in, if it lies wholly
+            // inside one: it starts where that column's item starts and ends before the
+            // next item.
+            let em = row[0].em;
+            let column_of = |l: &[&Glyph]| -> Option<usize> {
+                let (x0, x1) = (l[0].x, l.iter().map(|g| g.x1()).fold(f32::MIN, f32::max));
+                let k = segs.iter().position(|s| (row[s.start].x - x0).abs() <= 0.5 * em)?;
+                let next = row.get(segs.get(k + 1)?.start)?.x;
+                // A line wraps when its next character does not fit: the wrapped item
+                // fills its column, up to about an em and the cells' padding before the
+                // next item. A short item followed by a line in its column is no wrap
+                // (an item whose box was drawn a little off its baseline, say).
+                let end = row[segs[k].end - 1].x1();
+                // And the items are a grid's: no line of the cell crosses into the space
+                // before the next column (a paragraph with a wide space in it has lines
+                // running across that x).
+                let crossed = lines.iter().flatten().any(|g| g.x < next && g.x1() > next - 0.4 * em);
+                (x1 < next && next - end <= 2.5 * em && !crossed).then_some(k)
+            };
+            if let Some(k) = lines.get(i + 1).and_then(|l| column_of(l)) {
+                let mut j = i + 1;
+                while j < lines.len() && column_of(&lines[j]) == Some(k) {
+                    j += 1;
                 }
-                if space {
-                    // Runs of ASCII spaces (padding) collapse to one; U+3000 is content.
-                    if !text.is_empty() && !text.ends_with(' ') {
-                        text.push(' ');
-                    }
-                } else {
-                    text.push_str(&g.text);
-                }
-                prev = Some(g);
+                let cut = segs[k + 1].start;
+                out.push(row[..cut].to_vec());
+                out.extend(lines[i + 1..j].iter().cloned());
+                out.push(row[cut..].to_vec());
+                i = j;
+                done = true;
             }
-            let text = text.trim_end_matches(' ').to_string();
-            if text.is_empty() {
-                return None;
+        }
+        if !done {
+            out.push(row.clone());
+            i += 1;
+        }
+    }
+    out
+}
+
+/// The text of one baseline group, with spaces where glyphs do not touch; None when blank.
+fn line_text(l: &[&Glyph]) -> Option<TextLine> {
+    let mut text = String::new();
+    let mut prev: Option<&Glyph> = None;
+    for g in l {
+        let space = is_ascii_space(&g.text);
+        if let Some(p) = prev {
+            let gap = g.x - p.x1();
+            // Glyphs of a word touch (gap 0 within rounding); an undrawn ASCII
+            // space in a proportional font is ~0.2 em, so 0.15 em separates them.
+            let wide = gap > 0.15 * p.em.min(g.em);
+            if wide && !space && !text.ends_with(' ') {
+                text.push(' ');
             }
-            let bbox = glyph_bbox(&l);
-            Some(TextLine { text, y: l[0].y, bbox })
-        })
-        .collect()
+        }
+        if space {
+            // Runs of ASCII spaces (padding) collapse to one; U+3000 is content.
+            if !text.is_empty() && !text.ends_with(' ') {
+                text.push(' ');
+            }
+        } else {
+            text.push_str(&g.text);
+        }
+        prev = Some(g);
+    }
+    let text = text.trim_end_matches(' ').to_string();
+    if text.is_empty() {
+        return None;
+    }
+    Some(TextLine { text, y: l[0].y, bbox: glyph_bbox(l) })
 }
 
 /// Union of glyph boxes; a glyph box spans the em square around the baseline
@@ -334,7 +417,7 @@ pub fn page_cells(page: &PageGeom) -> PageCells {
             (Some(l), Some(r), Some(b), Some(t)) => {
                 let rect = [vr[l].pos, hr[b].pos, vr[r].pos, hr[t].pos];
                 for mut block in text_blocks(&mut gs) {
-                    let lines = make_lines(&mut block);
+                    let lines = cell_lines(&mut block);
                     if !lines.is_empty() {
                         cells.push(cell(rect, true, lines, &block));
                     }
@@ -345,13 +428,17 @@ pub fn page_cells(page: &PageGeom) -> PageCells {
         i = j;
     }
     // Rows of a borderless table: glyphs between two horizontal rules that no vertical
-    // rule closes in.
+    // rule closes in. A producer that draws each row's bottom rule only leaves the first
+    // row of a page without a rule above: its top is its text's.
     free.sort_by(|a, b| band_of(a).cmp(&band_of(b)));
-    let mut bands: Vec<(usize, usize, &[&Glyph])> = Vec::new();
+    let mut bands: Vec<(usize, f32, &[&Glyph])> = Vec::new();
     let mut rest: Vec<&Glyph> = Vec::new();
     for band in free.chunk_by(|a, b| band_of(a) == band_of(b)) {
         match band_of(band[0]) {
-            (Some(b), Some(t)) => bands.push((b, t, band)),
+            (Some(b), t) => {
+                let text_top = band.iter().map(|g| g.y + 0.88 * g.em).fold(f32::MIN, f32::max);
+                bands.push((b, t.map_or(text_top, |t| hr[t].pos), band));
+            }
             _ => rest.extend_from_slice(band),
         }
     }
@@ -370,9 +457,9 @@ pub fn page_cells(page: &PageGeom) -> PageCells {
         let (left, right): (Vec<&Glyph>, Vec<&Glyph>) = band.iter().partition(|g| g.x1() <= cut + 1e-3);
         for mut col in [left, right] {
             let (x0, x1) = col.iter().fold((f32::MAX, f32::MIN), |(a, b), g| (a.min(g.x), b.max(g.x1())));
-            let rect = [x0, hr[b].pos, x1, hr[t].pos];
+            let rect = [x0, hr[b].pos, x1, t];
             for mut block in text_blocks(&mut col) {
-                let lines = make_lines(&mut block);
+                let lines = cell_lines(&mut block);
                 if !lines.is_empty() {
                     cells.push(cell(rect, false, lines, &block));
                 }
@@ -504,5 +591,56 @@ mod tests {
         let got = lines(&page(g, &[400.0, 350.0, 320.0, 290.0]));
         let want = ["（３）件", "委託事項１ 業務名", "ラベル", "二行目", "", "値一", "値二", "次のラベル", "二行目", "", "次の値", "二行目"];
         assert_eq!(got, want);
+    }
+
+    /// Check boxes in two columns of one ruled cell; the first item wraps in its column.
+    /// Its rest follows it, before the item beside it; a short item with a line below it
+    /// in its column (the next row's first item) is no wrap.
+    #[test]
+    fn a_wrapped_grid_item_is_read_before_its_neighbour() {
+        let mut g = Vec::new();
+        text(&mut g, 204.0, 392.0, "［　］長い項目の名前が列の幅");
+        text(&mut g, 320.0, 392.0, "［　］隣");
+        text(&mut g, 204.0, 381.0, "いっぱい");
+        text(&mut g, 204.0, 370.0, "［　］短");
+        text(&mut g, 320.0, 370.0, "［　］右");
+        text(&mut g, 204.0, 359.0, "［　］次");
+        let mut p = page(g, &[400.0, 350.0]);
+        for x in [200.0, 560.0] {
+            p.segs.push(Seg { x0: x, y0: 350.0, x1: x, y1: 400.0 });
+        }
+        let got = lines(&p);
+        assert_eq!(got, ["［　］長い項目の名前が列の幅", "いっぱい", "［　］隣", "［　］短 ［　］右", "［　］次"]);
+    }
+
+    /// Rules drawn under each row only: the first row of a page has none above it and is
+    /// split like the others.
+    #[test]
+    fn the_first_row_of_a_page_needs_no_rule_above() {
+        let mut g = Vec::new();
+        for (top, n) in [(380.0, "甲"), (350.0, "乙")] {
+            text(&mut g, 32.0, top - 8.0, &format!("{n}ラベル"));
+            text(&mut g, 32.0, top - 18.5, "二行目");
+            text(&mut g, 240.0, top - 8.0, &format!("{n}値一"));
+            text(&mut g, 240.0, top - 18.5, &format!("{n}値二"));
+        }
+        let got = lines(&page(g, &[350.0, 320.0]));
+        assert_eq!(got, ["甲ラベル", "二行目", "", "甲値一", "甲値二", "乙ラベル", "二行目", "", "乙値一", "乙値二"]);
+    }
+
+    /// A paragraph with a wide space in a line is no grid: a line of the cell runs across
+    /// the space, so a short last line stays after the line it ends.
+    #[test]
+    fn a_paragraph_with_a_wide_space_keeps_its_order() {
+        let mut g = Vec::new();
+        text(&mut g, 204.0, 392.0, "番号法");
+        text(&mut g, 234.0, 392.0, "第9条（国民");
+        text(&mut g, 204.0, 381.0, "）");
+        text(&mut g, 204.0, 370.0, "行政手続における特定の個人");
+        let mut p = page(g, &[400.0, 350.0]);
+        for x in [200.0, 560.0] {
+            p.segs.push(Seg { x0: x, y0: 350.0, x1: x, y1: 400.0 });
+        }
+        assert_eq!(lines(&p), ["番号法 第9条（国民", "）", "行政手続における特定の個人"]);
     }
 }
