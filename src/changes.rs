@@ -72,6 +72,16 @@ pub fn from_text(lines: &[Line], start: usize, rules: &Rules, known: &HashSet<St
     if let Some(rows) = two_pass_rows(region, rules, known, warnings) {
         return rows;
     }
+    if let Some((rows, lost)) = cell_order::rows(region, rules) {
+        if lost > 0 {
+            warnings.push(Warning {
+                path: "changes".into(),
+                code: "unreadable_rows".into(),
+                message: format!("{lost} row(s) of the 変更箇所 table could not be rebuilt (a cell left blank or split); read the PDF instead for the full table"),
+            });
+        }
+        return from_table(&rows, warnings);
+    }
     let raw = rows_of(region, rules);
     // Lines of the table that no row took (rows whose date was drawn apart from the
     // rest of the row): say so rather than drop them silently.
@@ -481,6 +491,7 @@ mod work {
     }
 }
 
+mod cell_order;
 #[cfg(test)]
 mod reference;
 

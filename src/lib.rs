@@ -233,7 +233,11 @@ fn extract_described(
     let read_end = index_end.and_then(|i| (i..body_end).find(|&h| is_heading(&lines[h]))).unwrap_or(body_end);
     let cover_end = engine::cover_end(&forms.common, &lines, read_end);
     // A drawing-order dump (pdf-extract): wrapped cells back beside their labels.
+    let n = lines.len();
     let lines = if source.text_layout.as_deref() == Some("pdf_extract") { engine::unjumble(form, &forms.common, lines, cover_end, read_end) } else { lines };
+    // Putting a dump drawn value first in reading order may split lines: what follows
+    // the region moves by as many.
+    let (read_end, body_end) = ((read_end + lines.len()).saturating_sub(n), (body_end + lines.len()).saturating_sub(n));
     let head_titles: Vec<String> = kiso_rules.organization_titles.iter().map(|t| t.suffix.clone()).collect();
     let cover = engine::cover(&forms.common, &lines, cover_end, kind.kind == "zenkomoku", &head_titles);
     let mut body = engine::read(form, &forms.common, &lines, cover_end, read_end);

@@ -381,7 +381,9 @@ pub fn change_region_start(lines: &[Line], rules: &Rules) -> usize {
     let header = key(&rules.changes.header);
     lines
         .iter()
-        .position(|l| l.key == heading || l.key.starts_with(&header) || is_change_row_start(&l.key, rules))
+        // The header row may wrap its last cell (`提出時期に係る` / `説明`): most of it
+        // on one line is the header too.
+        .position(|l| l.key == heading || l.key.starts_with(&header) || (l.key.len() * 2 >= header.len() && header.starts_with(&l.key)) || is_change_row_start(&l.key, rules))
         .unwrap_or(lines.len())
 }
 

@@ -15,6 +15,8 @@
 //! fits. The lines are only moved (an answer cell is written back into its bracket), so
 //! every line index of the text stays valid.
 
+mod values_first;
+
 use super::{block_start, label_at, label_keys, Hit};
 use crate::form::{Choice, Common, FieldType, Form, Node};
 use crate::normalize::key;
@@ -46,6 +48,8 @@ struct Def<'a> {
     opener: Option<(String, bool)>,
     /// The keys of a choice's options.
     options: Vec<String>,
+    /// How many of `keys` are full labels (the rest are without their numbering).
+    n_full: usize,
 }
 
 /// The form's labels, indexed by their first character (a line can only start a label
@@ -69,12 +73,12 @@ fn defs<'a>(form: &'a Form, common: &'a Common) -> Defs<'a> {
             let order = out.len();
             match n {
                 Node::Section(s) => {
-                    out.push(Def { keys: s.heading.iter().map(|h| key(h)).collect(), order, takes: Takes::Nothing, blank_ok: true, has_count: false, opener: None, options: Vec::new() });
+                    out.push(Def { keys: s.heading.iter().map(|h| key(h)).collect(), order, takes: Takes::Nothing, blank_ok: true, has_count: false, opener: None, options: Vec::new(), n_full: s.heading.len() });
                     walk(&s.nodes, common, out);
                 }
-                Node::Heading(h) => out.push(Def { keys: h.heading.iter().map(|h| key(h)).collect(), order, takes: Takes::Nothing, blank_ok: true, has_count: false, opener: None, options: Vec::new() }),
+                Node::Heading(h) => out.push(Def { keys: h.heading.iter().map(|h| key(h)).collect(), order, takes: Takes::Nothing, blank_ok: true, has_count: false, opener: None, options: Vec::new(), n_full: h.heading.len() }),
                 Node::Block(b) => {
-                    out.push(Def { keys: Vec::new(), order, takes: Takes::Nothing, blank_ok: true, has_count: false, opener: Some((key(&b.start), b.numbered)), options: Vec::new() });
+                    out.push(Def { keys: Vec::new(), order, takes: Takes::Nothing, blank_ok: true, has_count: false, opener: Some((key(&b.start), b.numbered)), options: Vec::new(), n_full: 0 });
                     walk(&b.nodes, common, out);
                 }
                 Node::Field(f) if f.within.is_some() || f.label.is_empty() => {}
@@ -90,7 +94,8 @@ fn defs<'a>(form: &'a Form, common: &'a Common) -> Defs<'a> {
                     let (full, bare) = label_keys(&f.label);
                     let blank_ok = f.optional || f.label.iter().any(|l| l.contains("その他"));
                     let options = list.unwrap_or(&[]).iter().map(|c| key(&c.label)).collect();
-                    out.push(Def { keys: full.into_iter().chain(bare).collect(), order, takes, blank_ok, has_count: counted.contains(&f.path.as_str()), opener: None, options });
+                    let n_full = full.len();
+                    out.push(Def { keys: full.into_iter().chain(bare).collect(), order, takes, blank_ok, has_count: counted.contains(&f.path.as_str()), opener: None, options, n_full });
                 }
             }
         }
@@ -222,6 +227,14 @@ pub fn unjumble(form: &Form, common: &Common, mut lines: Vec<Line>, from: usize,
         return lines;
     }
     let defs = defs(form, common);
+    // Values drawn before their labels: the region in reading order, then read as is.
+    if let Some(region) = values_first::reorder(&lines, from, to, &defs) {
+        let tail = lines.split_off(to);
+        lines.truncate(from);
+        lines.extend(region);
+        lines.extend(tail);
+        return lines;
+    }
     let pages = page_starts(&lines, from, to);
     let mut order: Vec<usize> = (0..lines.len()).collect();
     let mut rewrite: Vec<(usize, usize)> = Vec::new();

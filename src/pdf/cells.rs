@@ -318,6 +318,10 @@ pub fn page_cells(page: &PageGeom) -> PageCells {
 
     let mut cells = Vec::new();
     let mut free: Vec<&Glyph> = Vec::new();
+    // The horizontal rules (bottom, top) around each glyph, by glyph address.
+    let bands: std::collections::HashMap<*const Glyph, (Option<usize>, Option<usize>)> =
+        keyed.iter().map(|(k, g)| (*g as *const Glyph, (k.2, k.3))).collect();
+    let band_of = |g: &Glyph| bands[&(g as *const Glyph)];
     let mut i = 0;
     while i < keyed.len() {
         let mut j = i;
@@ -340,6 +344,42 @@ pub fn page_cells(page: &PageGeom) -> PageCells {
         }
         i = j;
     }
+    // Rows of a borderless table: glyphs between two horizontal rules that no vertical
+    // rule closes in.
+    free.sort_by(|a, b| band_of(a).cmp(&band_of(b)));
+    let mut bands: Vec<(usize, usize, &[&Glyph])> = Vec::new();
+    let mut rest: Vec<&Glyph> = Vec::new();
+    for band in free.chunk_by(|a, b| band_of(a) == band_of(b)) {
+        match band_of(band[0]) {
+            (Some(b), Some(t)) => bands.push((b, t, band)),
+            _ => rest.extend_from_slice(band),
+        }
+    }
+    let gutters: Vec<Option<(f32, f32)>> = bands.iter().map(|b| first_gutter(b.2)).collect();
+    for (i, &(b, t, band)) in bands.iter().enumerate() {
+        // A table's column starts at one x in each of its rows: a gutter whose right
+        // column starts where no other row's does is more likely the end of a heading
+        // before a box printed on its line.
+        let recurs = |g: (f32, f32)| {
+            gutters.iter().enumerate().any(|(j, h)| j != i && h.is_some_and(|h| (h.1 - g.1).abs() <= em))
+        };
+        let Some(cut) = gutters[i].filter(|g| recurs(*g)).map(|g| g.0) else {
+            rest.extend_from_slice(band);
+            continue;
+        };
+        let (left, right): (Vec<&Glyph>, Vec<&Glyph>) = band.iter().partition(|g| g.x1() <= cut + 1e-3);
+        for mut col in [left, right] {
+            let (x0, x1) = col.iter().fold((f32::MAX, f32::MIN), |(a, b), g| (a.min(g.x), b.max(g.x1())));
+            let rect = [x0, hr[b].pos, x1, hr[t].pos];
+            for mut block in text_blocks(&mut col) {
+                let lines = make_lines(&mut block);
+                if !lines.is_empty() {
+                    cells.push(cell(rect, false, lines, &block));
+                }
+            }
+        }
+    }
+    let mut free = rest;
     // Free text (titles, page numbers, pages without rules): each visual line is its own
     // cell, so it takes part in row grouping like a single-line cell.
     for line in make_lines(&mut free) {
@@ -348,6 +388,37 @@ pub fn page_cells(page: &PageGeom) -> PageCells {
         cells.push(Cell { rect, ruled: false, bbox: rect, em: lem, lines: vec![line] });
     }
     PageCells { number: page.number, cells, em }
+}
+
+/// The first column gutter of a borderless table row, as the empty x range (from, to):
+/// the leftmost x range that no glyph of the row covers, on any of its lines, at least an
+/// em wide (two cells' padding; words on a line are closer). Only the first: the label
+/// column of a form row; what lies right of it stays one cell, as a merged value cell
+/// would be (a `[ 値 ]` box centred in its column has gutters inside it too).
+/// None when the row has no gutter (one column of text) or its columns do not start on
+/// one line.
+fn first_gutter(band: &[&Glyph]) -> Option<(f32, f32)> {
+    let mut spans: Vec<(f32, f32, f32)> = band.iter().map(|g| (g.x, g.x1(), g.em)).collect();
+    spans.sort_by(|a, b| fcmp(a.0, b.0));
+    let mut reach = spans[0].1;
+    for w in spans.windows(2) {
+        let (prev, next) = (w[0], w[1]);
+        let em = prev.2.max(next.2);
+        if next.0 - reach >= em {
+            // Cells of one table row start on its first line. When they do not, the
+            // space between the rules holds several rows drawn without rules between them
+            // (a label beside its value's second line): no column split is safe.
+            let top = |left: bool| {
+                band.iter().filter(|g| (g.x1() <= reach + 1e-3) == left).map(|g| g.y).fold(f32::MIN, f32::max)
+            };
+            if (top(true) - top(false)).abs() > 0.5 * em {
+                return None;
+            }
+            return Some((reach, next.0));
+        }
+        reach = reach.max(next.1);
+    }
+    None
 }
 
 fn cell(rect: [f32; 4], ruled: bool, lines: Vec<TextLine>, gs: &[&Glyph]) -> Cell {
@@ -359,4 +430,79 @@ fn cell(rect: [f32; 4], ruled: bool, lines: Vec<TextLine>, gs: &[&Glyph]) -> Cel
     ems.sort_by(|a, b| fcmp(*a, *b));
     let em = ems.get(ems.len() / 2).copied().unwrap_or(1.0);
     Cell { rect, ruled, lines, bbox, em }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::collect::{Glyph, PageGeom, Seg};
+    use super::super::order::page_lines;
+    use super::page_cells;
+
+    const EM: f32 = 7.5;
+
+    fn text(g: &mut Vec<Glyph>, x: f32, y: f32, s: &str) {
+        for (i, c) in s.chars().enumerate() {
+            g.push(Glyph { text: c.to_string(), x: x + EM * i as f32, y, adv: EM, em: EM });
+        }
+    }
+
+    /// Horizontal rules only (a word processor's borderless table), at these heights.
+    fn page(glyphs: Vec<Glyph>, rules: &[f32]) -> PageGeom {
+        let segs = rules.iter().map(|&y| Seg { x0: 30.0, y0: y, x1: 570.0, y1: y }).collect();
+        PageGeom { number: 1, media: [0.0, 0.0, 595.0, 842.0], glyphs, segs, ..Default::default() }
+    }
+
+    fn lines(p: &PageGeom) -> Vec<String> {
+        page_lines(&page_cells(p)).into_iter().map(|l| l.text).collect()
+    }
+
+    /// Two rows: a two-line label beside a three-line value each. Each column is read as
+    /// a cell (label lines, empty line, value lines), not line by line across both.
+    #[test]
+    fn borderless_rows_split_at_their_column_gutter() {
+        let mut g = Vec::new();
+        for (top, n) in [(400.0, "甲"), (350.0, "乙")] {
+            text(&mut g, 32.0, top - 8.0, &format!("{n}ラベル一行目"));
+            text(&mut g, 32.0, top - 18.5, "二行目");
+            for (i, v) in ["値一", "値二", "値三"].iter().enumerate() {
+                text(&mut g, 240.0, top - 8.0 - 10.5 * i as f32, &format!("{n}{v}"));
+            }
+        }
+        let got = lines(&page(g, &[400.0, 350.0, 300.0]));
+        let want = ["甲ラベル一行目", "二行目", "", "甲値一", "甲値二", "甲値三", "乙ラベル一行目", "二行目", "", "乙値一", "乙値二", "乙値三"];
+        assert_eq!(got, want);
+    }
+
+    /// A gutter seen in one row only (a heading with a box at its end, a second heading
+    /// below it, no rule between) is no table column: the lines stay whole.
+    #[test]
+    fn a_gutter_in_one_row_only_keeps_lines_whole() {
+        let mut g = Vec::new();
+        text(&mut g, 36.0, 392.0, "５．見出し");
+        text(&mut g, 452.0, 392.0, "［　］しない");
+        text(&mut g, 36.0, 381.0, "リスク１");
+        let got = lines(&page(g, &[400.0, 370.0]));
+        assert_eq!(got, ["５．見出し ［　］しない", "リスク１"]);
+    }
+
+    /// Columns that do not start on the row's first line are several unruled rows
+    /// (a value line above the next row's label): not split.
+    #[test]
+    fn columns_not_starting_together_are_not_split() {
+        let mut g = Vec::new();
+        text(&mut g, 244.0, 392.0, "（３）件");
+        text(&mut g, 32.0, 381.0, "委託事項１");
+        text(&mut g, 240.0, 381.0, "業務名");
+        text(&mut g, 32.0, 342.0, "ラベル");
+        text(&mut g, 32.0, 331.5, "二行目");
+        text(&mut g, 240.0, 342.0, "値一");
+        text(&mut g, 240.0, 331.5, "値二");
+        text(&mut g, 32.0, 312.0, "次のラベル");
+        text(&mut g, 32.0, 301.5, "二行目");
+        text(&mut g, 240.0, 312.0, "次の値");
+        text(&mut g, 240.0, 301.5, "二行目");
+        let got = lines(&page(g, &[400.0, 350.0, 320.0, 290.0]));
+        let want = ["（３）件", "委託事項１ 業務名", "ラベル", "二行目", "", "値一", "値二", "次のラベル", "二行目", "", "次の値", "二行目"];
+        assert_eq!(got, want);
+    }
 }

@@ -76,7 +76,7 @@ fn law_like(l: &str) -> bool {
 }
 
 /// A heading inside a cell (`【情報提供の根拠】`, `<オンライン資格確認の準備業務>`).
-fn is_heading(l: &str) -> bool {
+pub(crate) fn is_heading(l: &str) -> bool {
     l.starts_with(['【', '<', '＜', '〈']) && l.ends_with(['】', '>', '＞', '〉'])
 }
 

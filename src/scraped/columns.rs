@@ -91,45 +91,125 @@ fn blocks(page: &str) -> Vec<Block> {
     out
 }
 
-/// The rows of one page, or `Err(rows seen)` when the counts disagree.
-fn page_rows(blocks: Vec<Block>, page: u32) -> Result<Vec<TableRow>, usize> {
-    let mut marks: Vec<(String, String)> = Vec::new();
-    let mut texts: Vec<String> = Vec::new();
-    let mut timings: Vec<String> = Vec::new();
+/// What a page's blocks are, in the order printed.
+enum Event {
+    Mark(String, String),
+    Text(String),
+    Timing(String),
+}
+
+/// An item cut over two blocks (`Ⅰ２特定個人情報ファイ` / `ル名`): the next block is
+/// joined when it is short and completes one of the forms' labels.
+fn completes_item(item: &str, next: Option<&Block>) -> Option<String> {
+    let Some(Block::Text(t)) = next else { return None };
+    let ends_label = |s: &str| {
+        let k: Vec<char> = super::flat::match_key(s).chars().collect();
+        super::flat::labels().longest_suffix(&k).is_some()
+    };
+    let joined = format!("{}{}", item, t.trim());
+    (!t.contains('\n') && t.trim().chars().count() <= 6 && !ends_label(item) && ends_label(&joined)).then_some(joined)
+}
+
+fn events(blocks: Vec<Block>) -> Vec<Event> {
+    let mut out = Vec::new();
     let mut it = blocks.into_iter().peekable();
     while let Some(b) = it.next() {
-        match b {
-            Block::Header | Block::PageNumber => {}
-            Block::Date(d, Some(item)) => marks.push((d, item)),
+        let mark = match b {
+            Block::Header | Block::PageNumber => continue,
+            Block::Date(d, Some(item)) => (d, item),
             // A row starts where a date is followed by its item; a date alone is a text.
             Block::Date(d, None) => match it.peek() {
                 Some(Block::Item(_)) => {
                     let Some(Block::Item(item)) = it.next() else { unreachable!() };
-                    marks.push((d, item));
+                    (d, item)
                 }
-                _ => texts.push(d),
+                _ => {
+                    out.push(Event::Text(d));
+                    continue;
+                }
             },
-            Block::Item(t) | Block::Text(t) => texts.push(t),
-            Block::Timing(t) => timings.push(t),
-        }
+            Block::Item(t) | Block::Text(t) => {
+                out.push(Event::Text(t));
+                continue;
+            }
+            Block::Timing(t) => {
+                out.push(Event::Timing(t));
+                continue;
+            }
+        };
+        let (d, item) = mark;
+        let item = match completes_item(&item, it.peek()) {
+            Some(joined) => {
+                it.next();
+                joined
+            }
+            None => item,
+        };
+        out.push(Event::Mark(d, item));
     }
+    out
+}
+
+/// The rows of one page, how many were left out and whether text the rows do not take
+/// opens the page, or `Err(rows seen)` when nothing of the page can be trusted.
+fn page_rows(blocks: Vec<Block>, page: u32) -> Result<(Vec<TableRow>, usize, bool), usize> {
+    let events = events(blocks);
+    let marks: Vec<(&String, &String)> = events.iter().filter_map(|e| if let Event::Mark(d, i) = e { Some((d, i)) } else { None }).collect();
+    let texts: Vec<&String> = events.iter().filter_map(|e| if let Event::Text(t) = e { Some(t) } else { None }).collect();
+    let timings: Vec<&String> = events.iter().filter_map(|e| if let Event::Timing(t) = e { Some(t) } else { None }).collect();
     if marks.is_empty() && texts.is_empty() && timings.is_empty() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), 0, false));
     }
-    if marks.is_empty() || texts.len() != 2 * marks.len() || timings.len() != marks.len() {
+    let row = |(date, item): (&String, &String), before: &String, after: &String, timing: &String| TableRow {
+        page,
+        cells: vec![date.clone(), item.clone(), before.clone(), after.clone(), timing.clone(), String::new()],
+    };
+    if marks.is_empty() || timings.len() != marks.len() {
         return Err(marks.len().max(timings.len()));
     }
-    let mut texts = texts.into_iter();
-    let rows = marks
-        .into_iter()
-        .zip(timings)
-        .map(|((date, item), timing)| {
-            let before = texts.next().unwrap_or_default();
-            let after = texts.next().unwrap_or_default();
-            TableRow { page, cells: vec![date, item, before, after, timing, String::new()] }
-        })
-        .collect();
-    Ok(rows)
+    if texts.len() == 2 * marks.len() {
+        let rows = marks.iter().zip(&timings).enumerate().map(|(n, (m, t))| row(*m, texts[2 * n], texts[2 * n + 1], t)).collect();
+        return Ok((rows, 0, false));
+    }
+    // The counts disagree (notes, cells of two rows interleaved): each run of rows is
+    // read with the text blocks printed right after it, when there are exactly two per
+    // row; the timing column still keeps the rows' order. A timing ends a run: the
+    // blocks after it (notes) wait for no row.
+    let mut rows = Vec::new();
+    let mut lost = 0;
+    let (mut run, mut cells): (Vec<usize>, Vec<&String>) = (Vec::new(), Vec::new());
+    let mut n = 0;
+    let close = |run: &mut Vec<usize>, cells: &mut Vec<&String>, rows: &mut Vec<TableRow>, lost: &mut usize| {
+        if cells.len() == 2 * run.len() {
+            rows.extend(run.iter().enumerate().map(|(k, &m)| row(marks[m], cells[2 * k], cells[2 * k + 1], timings[m])));
+        } else {
+            *lost += run.len();
+        }
+        run.clear();
+        cells.clear();
+    };
+    for e in &events {
+        match e {
+            Event::Mark(..) => {
+                if !cells.is_empty() {
+                    close(&mut run, &mut cells, &mut rows, &mut lost);
+                }
+                run.push(n);
+                n += 1;
+            }
+            Event::Text(t) if !run.is_empty() => cells.push(t),
+            Event::Text(_) => {}
+            Event::Timing(_) => {
+                if !run.is_empty() {
+                    close(&mut run, &mut cells, &mut rows, &mut lost);
+                }
+            }
+        }
+    }
+    close(&mut run, &mut cells, &mut rows, &mut lost);
+    // Text before the page's first row may end the previous page's last row.
+    let leading_text = matches!(events.iter().find(|e| !matches!(e, Event::Timing(_))), Some(Event::Text(_)));
+    Ok((rows, lost, leading_text))
 }
 
 /// Change rows of a block-printed text and the number of rows left out. `None`: the
@@ -146,12 +226,14 @@ pub(super) fn rows(text: &str) -> Option<(Vec<TableRow>, usize)> {
     let mut last_ok = false;
     for (n, page) in text[at..].split('\u{c}').enumerate() {
         match page_rows(blocks(page), n as u32) {
-            Ok(rows) if rows.is_empty() => {
-                last_ok = false;
-            }
-            Ok(rows) => {
+            Ok((rows, lost, leading_text)) => {
+                if last_ok && leading_text {
+                    out.pop();
+                    unreadable += 1;
+                }
+                last_ok = !rows.is_empty();
                 out.extend(rows);
-                last_ok = true;
+                unreadable += lost;
             }
             Err(seen) => {
                 // A page of cells without rows may hold the end of the previous page's
@@ -205,11 +287,17 @@ mod tests {
 
     #[test]
     fn counts_that_disagree_give_no_row() {
-        // A 提出時期に係る説明 adds a block: the page is not guessed.
-        let t = page(&[("令和3年1月15日", "Ⅰ３法令上の根拠", "Ａ", "Ｂ", "事後\n\n軽微な変更であるため"), ("令和5年2月21日", "Ⅰ５②所属長", "Ｃ", "Ｄ", "事後")]);
-        let (rows, bad) = super::rows(&t).unwrap();
+        // A 提出時期に係る説明 printed among the cells of a run of rows: that run is not
+        // guessed.
+        let t = "変更箇所\n\n令和3年1月15日\n\nⅠ３法令上の根拠\n\n令和5年2月21日\n\nⅠ５②所属長\n\nＡ\n\nＢ\n\n軽微な変更であるため\n\nＣ\n\nＤ\n\n事後\n\n事後\n\n 5\n";
+        let (rows, bad) = super::rows(t).unwrap();
         assert!(rows.is_empty());
         assert_eq!(bad, 2);
+        // After the timing column, it waits for no row.
+        let t = page(&[("令和3年1月15日", "Ⅰ３法令上の根拠", "Ａ", "Ｂ", "事後\n\n軽微な変更であるため"), ("令和5年2月21日", "Ⅰ５②所属長", "Ｃ", "Ｄ", "事後")]);
+        let (rows, bad) = super::rows(&t).unwrap();
+        assert_eq!((rows.len(), bad), (2, 0));
+        assert_eq!(rows[1].cells[..5], ["令和5年2月21日", "Ⅰ５②所属長", "Ｃ", "Ｄ", "事後"]);
         // A missing timing, too.
         let t = page(&[("令和3年1月15日", "Ⅰ３法令上の根拠", "Ａ", "Ｂ", "")]);
         let (rows, bad) = super::rows(&t).unwrap();
@@ -224,6 +312,17 @@ mod tests {
         let (rows, bad) = super::rows(&t).unwrap();
         assert!(rows.is_empty());
         assert_eq!(bad, 1);
+    }
+
+    #[test]
+    fn runs_of_rows_when_the_page_counts_disagree() {
+        // Notes after the first row's timing; the cells of two rows interleaved; an item
+        // cut over two blocks.
+        let t = "変更箇所\n\n変更日\n\n令和3年1月15日\n\nⅠ３法令上の根拠\n\nＡ\n\nＢ\n\n事後\n\n軽微な変更\n\n令和3年2月1日\n\nⅠ５②所属長\n\n令和3年3月1日\n\nⅡ１いつ時点の計数か\n\nＣ\n\nＤ\n\nＥ\n\nＦ\n\n令和4年1月1日 Ⅰ２特定個人情報ファイ\n\nル名\n\nＧ\n\n令和4年2月1日\n\nⅡ１対象人数\n\nＨ\n\nＩ\n\nＪ\n\n事前\n\n事後\n\n事後\n\n事後\n\n 5\n";
+        let (rows, bad) = super::rows(t).unwrap();
+        assert_eq!(bad, 2, "{rows:?}");
+        let got: Vec<_> = rows.iter().map(|r| r.cells[..5].join("|")).collect();
+        assert_eq!(got, ["令和3年1月15日|Ⅰ３法令上の根拠|Ａ|Ｂ|事後", "令和3年2月1日|Ⅰ５②所属長|Ｃ|Ｄ|事前", "令和3年3月1日|Ⅱ１いつ時点の計数か|Ｅ|Ｆ|事後"]);
     }
 
     #[test]

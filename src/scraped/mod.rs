@@ -13,7 +13,9 @@ mod flat;
 mod layout;
 mod mirror;
 mod plumber;
+mod plumber_rows;
 mod shape;
+mod stream;
 mod table;
 
 pub use shape::shape_of;
@@ -110,12 +112,15 @@ pub fn rebuild(text: &str, shape: TextLayout) -> Option<Rebuilt> {
         // than wrong ones; the rows seen are counted.
         TextLayout::Pdfplumber => {
             let lines: Vec<String> = text.split('\n').map(str::to_string).collect();
-            let rows = change_dates(text);
+            let seen = change_dates(text);
             // The body only: the change pages stay as they are.
             let end = lines.iter().position(|l| l.trim() == "変更箇所").unwrap_or(lines.len());
+            let (rows, unreadable) = plumber_rows::rows(&lines);
             let mut out = plumber::values_after_labels(&plumber::questions_in_order(&lines[..end]));
             out.extend_from_slice(&lines[end..]);
-            Some(Rebuilt { lines: out, change_rows: (rows > 0).then(Vec::new), unreadable_rows: rows })
+            // Rows seen (by their 提出時期) beyond those read or counted are unreadable too.
+            let unreadable = unreadable.max(seen.saturating_sub(rows.len()));
+            Some(Rebuilt { change_rows: (seen > 0 || !rows.is_empty()).then_some(rows), lines: out, unreadable_rows: unreadable })
         }
         TextLayout::Pdftotext | TextLayout::PdftotextRaw | TextLayout::Pdfminer | TextLayout::Pymupdf => {
             let seen = change_dates(text);
@@ -129,6 +134,8 @@ pub fn rebuild(text: &str, shape: TextLayout) -> Option<Rebuilt> {
             // are rebuilt where the columns' counts agree (see `columns`).
             let (rows, unreadable) = match shape {
                 TextLayout::Pdfminer => columns::rows(text).unwrap_or_default(),
+                // One text run per line in content-stream order (see `stream`).
+                TextLayout::Pymupdf | TextLayout::PdftotextRaw => stream::rows(text).unwrap_or_default(),
                 _ => (Vec::new(), seen),
             };
             Some(Rebuilt { lines, change_rows: (seen > 0 || !rows.is_empty()).then_some(rows), unreadable_rows: unreadable })

@@ -1,0 +1,468 @@
+//! The 変更箇所 table in pdfplumber `extract_text()`: each printed line is a band of the
+//! page with its cells joined by single spaces (or by none, where a full 変更前 line
+//! runs into the 変更後 column). What the text still shows:
+//!
+//! - the date, item and 提出時期 cells are one line each, vertically centred in their
+//!   row, so they print on one line of the row (the row's *anchor*: `DATE ITEM … 事後 …`);
+//! - 変更前 and 変更後 are top-aligned, so a row's text lines start above its anchor,
+//!   both cells on the row's first line; going down, a line holds both cells until the
+//!   shorter one ends, then only the longer one;
+//! - the date is centred, so a row runs at most about as far below its anchor as above.
+//!
+//! A line holding both cells is cut at a space (or, for a line wider than any one cell,
+//! where the 変更前 cell's wrap width ends); the cut is chosen by what the two cells
+//! share (a 変更後 usually starts the way its 変更前 did), never inside a list number.
+//! A row whose cells cannot be told apart this way (a single-cell line whose column is
+//! unknown, pdfplumber's character interleaving of two close lines, an item wrapped
+//! over several lines, tables whose dates sit at the top of their rows) is not
+//! guessed: it is counted as unreadable.
+
+use super::{is_timing, leading_date};
+use crate::pdf::TableRow;
+
+/// Display width (East Asian wide characters count two).
+fn width(s: &str) -> usize {
+    s.chars().map(|c| if (c as u32) < 0x1100 || ('\u{ff61}'..='\u{ff9f}').contains(&c) { 1 } else { 2 }).sum()
+}
+
+fn compact(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+fn is_header(line: &str) -> bool {
+    compact(line).starts_with("変更日項目変更前の記載")
+}
+
+fn is_page_number(t: &str) -> bool {
+    let t = t.trim();
+    !t.is_empty() && t.len() <= 3 && t.chars().all(|c| c.is_ascii_digit())
+}
+
+fn is_roman(c: char) -> bool {
+    ('Ⅰ'..='Ⅻ').contains(&c)
+}
+
+/// pdfplumber merges two lines whose tops are within its tolerance and sorts their
+/// characters left to right: `軽 め事 微 後 な変 …`. Three or more one- or two-character
+/// wide-text tokens in a row are taken for such a merge (cell text has no such runs).
+fn interleaved(s: &str) -> bool {
+    let mut run = 0;
+    for t in s.split(' ') {
+        let n = t.chars().count();
+        if n >= 1 && n <= 2 && t.chars().all(|c| !c.is_ascii()) {
+            run += 1;
+            if run >= 3 {
+                return true;
+            }
+        } else {
+            run = 0;
+        }
+    }
+    false
+}
+
+/// A row's anchor line: `DATE ITEM [text] TIMING [note]`.
+#[derive(Debug)]
+struct Anchor {
+    date: String,
+    item: String,
+    /// The item starts with a part's numeral (`Ⅰ５②所属長`): where it ends is known.
+    roman: bool,
+    middle: String,
+    timing: Option<String>,
+    note: String,
+}
+
+fn anchor(line: &str) -> Option<Anchor> {
+    let t = line.trim();
+    let n = leading_date(t)?;
+    let rest = t[n..].strip_prefix(' ')?;
+    let (mut item, mut rest) = rest.split_once(' ').unwrap_or((rest, ""));
+    // An item outside the numbered parts (`表紙 特記事項`, `（別添１）…`) is known by the
+    // row's timing on the line; a text line starting with a date has none.
+    let roman = item.starts_with(is_roman);
+    if !roman && !rest.split(' ').any(|w| is_timing(w)) {
+        return None;
+    }
+    // `Ⅰ　システムの名称`: the part's numeral and the item's name apart.
+    if roman && item.chars().count() == 1 {
+        if let Some((name, r)) = rest.split_once(' ').or(Some((rest, ""))).filter(|(n, _)| !n.is_empty()) {
+            let off = |s: &str| s.as_ptr() as usize - t.as_ptr() as usize;
+            item = &t[off(item)..off(name) + name.len()];
+            rest = r;
+        }
+    }
+    // The timing: the last token that is 事前/事後 or ends with it (a full 変更後 line
+    // runs into the timing cell with no gap).
+    let tokens: Vec<&str> = rest.split(' ').filter(|s| !s.is_empty()).collect();
+    let at = tokens.iter().rposition(|w| is_timing(w)).or_else(|| tokens.iter().rposition(|w| w.ends_with("事前") || w.ends_with("事後")));
+    let (middle, timing, note) = match at {
+        Some(i) => {
+            let w = tokens[i];
+            let cut = w.len() - "事後".len();
+            let mut middle = tokens[..i].join(" ");
+            if cut > 0 {
+                if !middle.is_empty() {
+                    middle.push(' ');
+                }
+                middle.push_str(&w[..cut]);
+            }
+            (middle, Some(w[cut..].to_string()), tokens[i + 1..].join(" "))
+        }
+        None => (tokens.join(" "), None, String::new()),
+    };
+    Some(Anchor { date: t[..n].to_string(), item: item.to_string(), roman, middle, timing, note })
+}
+
+/// A token that opens a list item or a line and so is never the last of a cell's line
+/// part: `１`, `(1)`, `①`, `・`.
+fn is_marker(t: &str) -> bool {
+    let n = t.chars().count();
+    n <= 3
+        && t.chars().all(|c| c.is_ascii_digit() || ('０'..='９').contains(&c) || ('①'..='⑳').contains(&c) || "()（）・.．".contains(c))
+}
+
+/// Column widths of the table, learned from its lines.
+struct Widths {
+    /// Wrap width of one text cell (変更前 and 変更後 are as wide on these forms).
+    cell: usize,
+}
+
+impl Widths {
+    /// A cell's line that was wrapped (the cell's text goes on below it).
+    fn full(&self, s: &str) -> bool {
+        width(s) + 6 >= self.cell
+    }
+}
+
+/// How a line splits into the two text cells.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Cut {
+    /// Both cells: byte offsets of the end of 変更前 and the start of 変更後.
+    Two(usize, usize),
+    /// No place to cut: one cell's line.
+    One,
+    /// Wider than one cell, but where 変更前 ends cannot be told.
+    Unknown,
+}
+
+fn two_cut(line: &str, w: &Widths, prev_after: Option<&str>) -> Option<(usize, usize)> {
+    match cut(line, w, prev_after) {
+        Cut::Two(b, a) => Some((b, a)),
+        _ => None,
+    }
+}
+
+/// Where a line that holds both text cells is cut, if it can be.
+fn cut(line: &str, w: &Widths, prev_after: Option<&str>) -> Cut {
+    let line = line.trim();
+    let spaces: Vec<usize> = line.match_indices(' ').map(|(p, _)| p).collect();
+    let first_token = line.split(' ').next().unwrap_or("");
+    let opening = |s: &str| s.chars().take(2).collect::<String>();
+    let mut cands: Vec<(i64, usize, usize)> = Vec::new();
+    for &p in &spaces {
+        let (b, a) = (&line[..p], &line[p + 1..]);
+        let last = b.rsplit(' ').next().unwrap_or("");
+        if is_marker(last) || b.is_empty() || a.is_empty() {
+            continue;
+        }
+        if width(b) > w.cell + 6 || width(a) > w.cell + 6 {
+            continue;
+        }
+        let mut score = 0i64;
+        if a.split(' ').next() == Some(first_token) {
+            score += 4;
+        } else if opening(a) == opening(b) {
+            score += 2;
+        }
+        // The 変更後 line goes on the way the one above it did (`１ …` then `２ …`).
+        if let Some(pa) = prev_after {
+            if is_marker(pa.split(' ').next().unwrap_or("")) && is_marker(a.split(' ').next().unwrap_or("")) {
+                score += 2;
+            }
+        }
+        // Among equals, the cut that leaves the two parts the most alike in width.
+        let balance = -(width(b) as i64 - width(a) as i64).abs();
+        cands.push((score * 1000 + balance, p, p + 1));
+    }
+    // A line wider than a cell with no cut at a space: the 変更前 line ran into the
+    // 変更後 column; cut where the 変更前 line's wrap width ends, at the one point where
+    // 変更後 starts the way 変更前 did.
+    if cands.is_empty() && width(line) > w.cell + 8 {
+        let mut at = Vec::new();
+        for (p, _) in line.char_indices().skip(1) {
+            let wb = width(&line[..p]);
+            if wb + 6 >= w.cell && wb <= w.cell + 6 && opening(&line[p..]) == opening(line) {
+                at.push(p);
+            }
+        }
+        return if at.len() == 1 { Cut::Two(at[0], at[0]) } else { Cut::Unknown };
+    }
+    cands.sort();
+    let Some(&(score, b, a)) = cands.last() else { return Cut::One };
+    // A line wider than a cell cut at a space after a short 変更前: the 変更前 may as
+    // well be full and run into 変更後 with no gap; only a shared opening tells.
+    if width(line) > w.cell + 8 && !w.full(&line[..b]) && score < 1000 && cands.iter().all(|c| !w.full(&line[..c.1])) {
+        return Cut::Unknown;
+    }
+    Cut::Two(b, a)
+}
+
+/// Two parts of a line that open alike (`令和３年…` / `令和４年…`): the two text cells of
+/// a row's first line, as a change mostly keeps the shape of what it changes.
+fn same_opening(b: &str, a: &str) -> bool {
+    let o = |s: &str| s.trim().chars().take(2).collect::<String>();
+    o(b).chars().count() == 2 && o(b) == o(a)
+}
+
+/// The text cells of one row as they are read line by line.
+#[derive(Default)]
+struct Cells {
+    before: Vec<String>,
+    after: Vec<String>,
+    /// Which cells are still going on: both while lines hold two parts.
+    open: [bool; 2],
+    lines: usize,
+    /// The row cannot be read back.
+    bad: bool,
+    /// Nor can its shape: where it ends is not known either.
+    unsound: bool,
+}
+
+impl Cells {
+    fn fail(&mut self, why: &str, line: &str) {
+        if !self.bad && std::env::var_os("PIASHEET_DEBUG_SCRAPED").is_some() {
+            eprintln!("  row unreadable: {why}: {line}");
+        }
+        self.bad = true;
+    }
+
+    fn started(&self) -> bool {
+        self.lines > 0
+    }
+
+    /// Read one text line of the row. `strict`: only take a line that surely goes on
+    /// this row's cells (below the anchor); false if it was not taken.
+    fn take(&mut self, line: &str, w: &Widths, strict: bool) -> bool {
+        let line = line.trim();
+        if line.is_empty() {
+            return true;
+        }
+        if interleaved(line) || line.starts_with(is_roman) {
+            if strict {
+                return false;
+            }
+            self.fail("interleaved or item line", line);
+            self.unsound = true;
+            self.lines += 1;
+            return true;
+        }
+        if cut(line, w, None) == Cut::Unknown {
+            // Both cells, cut somewhere unknown: the row is not read, but its shape
+            // (two cells going on) still tells where it ends.
+            if strict && !self.open.iter().all(|&o| o) {
+                return false;
+            }
+            let wrapped = self.before.last().is_some_and(|p| w.full(p)) || self.after.last().is_some_and(|p| w.full(p));
+            if strict && !wrapped {
+                return false;
+            }
+            self.fail("no cut", line);
+            self.before.push(line.to_string());
+            self.after.push(line.to_string());
+            self.open = [true, true];
+            self.lines += 1;
+            return true;
+        }
+        if !self.started() {
+            match two_cut(line, w, None) {
+                Some((b, a)) => {
+                    self.before.push(line[..b].trim().to_string());
+                    self.after.push(line[a..].trim().to_string());
+                    self.open = [true, true];
+                }
+                // A row's first line with one cell: which one cannot be told.
+                None => {
+                    self.fail("first line one cell", line);
+                    self.unsound = true;
+                    self.open = [true, false];
+                    self.before.push(line.to_string());
+                }
+            }
+            self.lines += 1;
+            return true;
+        }
+        match self.open {
+            [true, true] => {
+                let (pb, pa) = (self.before.last().cloned().unwrap_or_default(), self.after.last().cloned().unwrap_or_default());
+                let (fb, fa) = (w.full(&pb), w.full(&pa));
+                if let Some((b, a)) = two_cut(line, w, Some(&pa)) {
+                    // Below the anchor, two parts go on where a part above wrapped, or
+                    // where both cells go on alike (a stretch the change kept); two
+                    // parts that open alike but differ are the next row's first line.
+                    let kept = compact(&line[..b]) == compact(&line[a..]);
+                    if strict && !fb && !fa && !kept {
+                        return false;
+                    }
+                    self.before.push(line[..b].trim().to_string());
+                    self.after.push(line[a..].trim().to_string());
+                } else {
+                    // One cell goes on: the one whose line above was wrapped.
+                    match (fb, fa) {
+                        (true, false) => {
+                            self.open = [true, false];
+                            self.before.push(line.to_string());
+                        }
+                        (false, true) => {
+                            self.open = [false, true];
+                            self.after.push(line.to_string());
+                        }
+                        _ if strict => return false,
+                        _ => {
+                            self.fail("one cell, column unknown", line);
+                            self.open = [true, false];
+                            self.before.push(line.to_string());
+                        }
+                    }
+                }
+            }
+            [b, a] if b || a => {
+                if strict && two_cut(line, w, None).is_some_and(|(p, q)| same_opening(&line[..p], &line[q..])) {
+                    // Two parts with the same opening: the next row's first line.
+                    return false;
+                }
+                if b { &mut self.before } else { &mut self.after }.push(line.to_string());
+            }
+            _ => {
+                if strict {
+                    return false;
+                }
+                self.fail("all closed", line);
+            }
+        }
+        self.lines += 1;
+        true
+    }
+}
+
+/// Change rows from the lines of a pdfplumber text from the 変更箇所 heading on, with
+/// the number of rows seen but not rebuilt.
+pub(super) fn rows(lines: &[String]) -> (Vec<TableRow>, usize) {
+    // Pages: each starts with the table's header (its last word may wrap to a line
+    // of its own).
+    let mut pages: Vec<Vec<&str>> = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let l = lines[i].trim();
+        if is_header(l) {
+            pages.push(Vec::new());
+            if !compact(l).ends_with("説明") && lines.get(i + 1).is_some_and(|n| compact(n) == "説明") {
+                i += 1;
+            }
+        } else if let Some(p) = pages.last_mut() {
+            if !l.is_empty() && !is_page_number(l) {
+                p.push(l);
+            }
+        }
+        i += 1;
+    }
+    let cell = lines_width(&pages);
+    let w = Widths { cell };
+    let mut out = Vec::new();
+    let mut unreadable = 0;
+    let debug = std::env::var_os("PIASHEET_DEBUG_SCRAPED").is_some();
+    for (n, page) in pages.iter().enumerate() {
+        let anchors: Vec<(usize, Anchor)> = page.iter().enumerate().filter_map(|(i, l)| anchor(l).map(|a| (i, a))).collect();
+        // Rows whose dates are not whole one-line cells (a date cut over two lines, dates
+        // at the top of their rows): not read here.
+        let dated = anchors.len() + page.iter().filter(|l| date_cut(l)).count();
+        if anchors.len() != dated || anchors.is_empty() {
+            unreadable += dated.max(anchors.len());
+            continue;
+        }
+        let mut cursor = 0;
+        let mut start_guessed = false;
+        for (k, (at, a)) in anchors.iter().enumerate() {
+            let next = anchors.get(k + 1).map_or(page.len(), |x| x.0);
+            let mut cells = Cells::default();
+            for l in &page[cursor..*at] {
+                cells.take(l, &w, false);
+            }
+            let above = cells.lines;
+            if !a.middle.is_empty() {
+                cells.take(&a.middle, &w, false);
+            } else {
+                cells.open = [false, false];
+            }
+            let mut end = at + 1;
+            let last = k + 1 == anchors.len();
+            // A row's text starts at its top, above its centred date: the next row keeps
+            // at least the line just above its anchor.
+            let stop = if last { next } else { next.saturating_sub(1) };
+            let mut told = a.middle.is_empty();
+            while end < stop {
+                if !last && end - at > above.max(1) {
+                    break;
+                }
+                if !cells.take(page[end], &w, !last) {
+                    told = !cells.unsound;
+                    break;
+                }
+                end += 1;
+            }
+            told |= end >= stop;
+            cursor = end;
+            // Where this row ends was not told by the text (a row read wrongly, or one
+            // stopped only by its length): the next row's start is a guess.
+            let next_start_guessed = !told;
+            let guessed = std::mem::replace(&mut start_guessed, next_start_guessed);
+            let ok = !guessed
+                && !cells.bad
+                && cells.started()
+                && a.timing.is_some()
+                && a.roman
+                && !interleaved(&a.item)
+                && a.item.chars().count() > 1
+                && !interleaved(&a.middle)
+                && crate::normalize::parse_date(&a.date).is_some();
+            if !ok {
+                unreadable += 1;
+                if debug {
+                    eprintln!("  unreadable {} {} (bad {}, guessed start {}, lines {}..{})", a.date, a.item, cells.bad, guessed, at - above, end);
+                }
+                continue;
+            }
+            // A note merged with a line of its own cell cannot be read back in order.
+            let note = if interleaved(&a.note) { String::new() } else { a.note.clone() };
+            out.push(TableRow {
+                page: n as u32 + 1,
+                cells: vec![a.date.clone(), a.item.clone(), cells.before.join("\n"), cells.after.join("\n"), a.timing.clone().unwrap_or_default(), note],
+            });
+        }
+    }
+    if debug {
+        eprintln!("plumber rows: cell width {cell}, {} rows, {unreadable} unreadable", out.len());
+        for r in &out {
+            eprintln!("  {:?}", r.cells);
+        }
+    }
+    (out, unreadable)
+}
+
+/// A line that starts like a date but is not one: the date cell wrapped (`平成30年12月15` /
+/// `日`), as in tables whose dates sit at the top of narrow date cells.
+fn date_cut(l: &str) -> bool {
+    let era = l.starts_with("令和") || l.starts_with("平成") || l.starts_with("昭和");
+    era && leading_date(l).is_none() && l.chars().nth(2).is_some_and(|c| c.is_ascii_digit() || ('０'..='９').contains(&c) || c == '元')
+}
+
+/// The wrap width of a text cell: a line holding both cells wrapped is the widest
+/// line of the table, two cells and a gap wide.
+fn lines_width(pages: &[Vec<&str>]) -> usize {
+    // The 95th percentile rather than the widest: a line where a cell ran into the next
+    // column's text with no gap is wider than two cells.
+    let mut ws: Vec<usize> = pages.iter().flatten().filter(|l| anchor(l).is_none()).map(|l| width(l)).collect();
+    ws.sort_unstable();
+    let widest = ws.get(ws.len() * 95 / 100).copied().unwrap_or(0);
+    (widest.saturating_sub(1) / 2).max(10)
+}
