@@ -25,10 +25,22 @@ fn own_reader_first_reads_like_pdf_extract() {
     let mut own_first = Vec::new();
     for path in &files {
         let bytes = std::fs::read(path).unwrap();
+        let first = own_reader_first(&bytes);
+        let plain = match pdf_extract_layout_from_bytes(&bytes) {
+            Ok(l) => serde_json::to_value(l).unwrap(),
+            // pdf-extract alone refuses these (the generated PDFs' predefined CJK CMap):
+            // the main route must not read them with the own reader first, so it goes
+            // on to the second route exactly as before.
+            Err(e) => {
+                assert!(!first, "{}: read by the own reader first although pdf-extract refuses it ({e})", path.display());
+                continue;
+            }
+        };
         let main = serde_json::to_value(layout_from_bytes(&bytes).unwrap()).unwrap();
-        let plain = serde_json::to_value(pdf_extract_layout_from_bytes(&bytes).unwrap()).unwrap();
+        // Exact equality, boxes included: both readers take reals at single precision
+        // (lexer.rs `parse_num`), so no tolerance is needed.
         assert!(main == plain, "{}: the own reader's first read differs from pdf-extract's", path.display());
-        if own_reader_first(&bytes) {
+        if first {
             own_first.push(path.file_name().unwrap().to_string_lossy().into_owned());
         }
     }
