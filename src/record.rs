@@ -93,7 +93,8 @@ pub struct Source {
     /// `pymupdf_sort`, `pdf_extract`, … see `scraped::TextLayout`); `null` for PDFs (every
     /// record has the key, so typed readers see one column type).
     pub text_layout: Option<String>,
-    /// How a PDF was read: `null` by the main engine (pdf-extract), `"fallback"` by the
+    /// How a PDF was read: `null` by the main route (pdf-extract, or the own reader on
+    /// the same document where every font reads alike in both), `"fallback"` by the
     /// second route (own content-stream reader) taken when the main one refused or failed.
     pub pdf_route: Option<String>,
 }

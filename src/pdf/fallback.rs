@@ -519,6 +519,53 @@ fn inherited<'a>(doc: &'a Document, page_id: ObjectId, key: &[u8]) -> Option<&'a
     None
 }
 
+/// Whether every font of the document takes its text from a ToUnicode CMap and from
+/// nothing else: composite fonts in Identity-H, simple fonts (Type1, TrueType) with a
+/// named base encoding or none (no `/Differences` glyph names, which only pdf-extract
+/// follows). Both readers then decode the same codes through the same table, so the
+/// own reader may read the document first (issue #16: it parses each font once per
+/// document, pdf-extract again on every page, ~2.3× the CPU on real sheets). Fonts are
+/// found wherever they are (pages, form XObjects, annotations); any other font (Type3,
+/// a predefined CJK CMap, vertical writing, no ToUnicode) leaves the document to
+/// pdf-extract, as before.
+pub fn fonts_read_alike(doc: &Document) -> bool {
+    let font_ok = |d: &Dictionary| -> bool {
+        let to_unicode = matches!(d.get(b"ToUnicode").ok().map(|o| deref(doc, o)), Some(Object::Stream(_)));
+        match d.get(b"Subtype").and_then(|o| o.as_name()).unwrap_or(b"") {
+            b"Type0" => to_unicode && matches!(dict_get(doc, d, b"Encoding"), Some(Object::Name(n)) if n == b"Identity-H"),
+            b"Type1" | b"TrueType" | b"MMType1" => to_unicode && matches!(dict_get(doc, d, b"Encoding"), None | Some(Object::Name(_))),
+            // Descendants of a Type0 font: read through their parent's ToUnicode.
+            b"CIDFontType0" | b"CIDFontType2" => true,
+            _ => false,
+        }
+    };
+    let is_font = |d: &Dictionary| d.get(b"Type").and_then(|o| o.as_name()).is_ok_and(|t| t == b"Font") || d.has(b"BaseFont");
+    let mut fonts = 0;
+    let all_alike = doc.objects.values().all(|o| {
+        let d = match o {
+            Object::Dictionary(d) => d,
+            Object::Stream(s) => &s.dict,
+            _ => return true,
+        };
+        // A font itself, and fonts written inline in a /Font resource dictionary.
+        let inline_ok = match d.get(b"Font").ok() {
+            Some(Object::Dictionary(inline)) => inline.iter().all(|(_, f)| match f {
+                Object::Dictionary(f) => {
+                    fonts += 1;
+                    font_ok(f)
+                }
+                _ => true,
+            }),
+            _ => true,
+        };
+        fonts += usize::from(is_font(d));
+        inline_ok && (!is_font(d) || font_ok(d))
+    });
+    // A document without a font has no text to read alike: it stays with pdf-extract
+    // (and its failures: `no_text_layer`, or the worker's memory cap on a bomb).
+    all_alike && fonts > 0
+}
+
 /// Glyphs and rules of every page. Pages with no content still appear (empty), so the
 /// page count stays honest. The flag says whether vertical-writing fonts were met.
 /// `bytes` is the file, for streams lopdf could not parse (see [`Salvage`]).

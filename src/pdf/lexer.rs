@@ -295,7 +295,14 @@ fn parse_num(raw: &[u8]) -> Option<f64> {
         return None;
     }
     let s = std::str::from_utf8(raw).ok()?;
-    if let Ok(v) = s.parse::<f64>() {
+    // A real is read to single precision, as lopdf (pdf-extract's parser) reads it: the
+    // PDF reference gives reals about that precision, and both readers then place
+    // every glyph at the same point (parsed to f64, boxes came out one f32 step apart).
+    if s.contains('.') {
+        if let Ok(v) = s.parse::<f32>() {
+            return v.is_finite().then_some(v as f64);
+        }
+    } else if let Ok(v) = s.parse::<f64>() {
         return v.is_finite().then_some(v);
     }
     // Producers write things like "--5" or "1.2.3"; read what leads.
@@ -308,6 +315,16 @@ fn parse_num(raw: &[u8]) -> Option<f64> {
 
 #[cfg(test)]
 mod tests {
+    // Reals at single precision, as lopdf reads them (pdf-extract's glyph positions);
+    // integers exact.
+    #[test]
+    fn reals_are_read_like_lopdf() {
+        assert_eq!(super::parse_num(b"0.1"), Some(0.1f32 as f64));
+        assert_ne!(super::parse_num(b"0.1"), Some(0.1f64));
+        assert_eq!(super::parse_num(b"-612.75"), Some(-612.75));
+        assert_eq!(super::parse_num(b"16777217"), Some(16777217.0));
+    }
+
     use super::*;
 
     fn ops(s: &[u8]) -> Vec<(Vec<u8>, Vec<Tok>)> {
