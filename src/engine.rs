@@ -139,10 +139,14 @@ const LABEL_TAIL: usize = 2;
 /// of its line, after the row's other cells (a sort by position puts the cell's second
 /// line after them: `６．…との接 ［ ］接続しない（入手）… 続`).
 fn tail_at_line_end(k: &str, label: &str, i: usize) -> Option<Hit> {
-    let chars: Vec<(usize, char)> = label.char_indices().collect();
-    (1..=LABEL_TAIL.min(chars.len().saturating_sub(8))).find_map(|cut| {
-        let (head, tail) = label.split_at(chars[chars.len() - cut].0);
-        (k.len() > label.len() && k.starts_with(head) && k.ends_with(tail)).then(|| Hit { line: i, last: i, col: chars.len() - cut })
+    // perf: tried for every line and label, so the cheap tests come first and nothing
+    // is allocated: the line must be longer than the label and start with its head.
+    if k.len() <= label.len() {
+        return None;
+    }
+    label.char_indices().rev().map(|(b, _)| b).take(LABEL_TAIL).find_map(|at| {
+        let (head, tail) = label.split_at(at);
+        (k.starts_with(head) && k.ends_with(tail) && head.chars().count() >= 8).then(|| Hit { line: i, last: i, col: head.chars().count() })
     })
 }
 
