@@ -141,6 +141,10 @@ pub fn rebuild(text: &str, shape: TextLayout) -> Option<Rebuilt> {
                 TextLayout::Pymupdf | TextLayout::PdftotextRaw => stream::rows(text).unwrap_or_default(),
                 _ => (Vec::new(), seen),
             };
+            // Rows seen (by their 提出時期) beyond those rebuilt are counted, not left to
+            // the general text reader: on these column-by-column texts it pairs cells of
+            // different rows (wrong rows), so no row is given that was not verified.
+            let unreadable = unreadable.max(seen.saturating_sub(rows.len()));
             Some(Rebuilt { lines, change_rows: (seen > 0 || !rows.is_empty()).then_some(rows), unreadable_rows: unreadable })
         }
         TextLayout::ReadingOrder => dump_rows(text),
@@ -268,7 +272,7 @@ fn stamp_apart(lines: Vec<String>) -> Vec<String> {
 pub(crate) fn change_dates(text: &str) -> usize {
     let compact = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
     let lines: Vec<&str> = text.split('\n').collect();
-    let Some(start) = lines.iter().position(|l| compact(l).ends_with("変更箇所") && compact(l).chars().count() <= 8) else { return 0 };
+    let Some(start) = lines.iter().position(|l| is_changes_heading(&compact(l))) else { return 0 };
     let pages = &lines[start + 1..];
     let timings = pages.iter().flat_map(|l| l.split_whitespace()).filter(|w| is_timing(w.trim_matches('\u{c}'))).count();
     if timings > 0 {
@@ -284,6 +288,16 @@ pub(crate) fn change_dates(text: &str) -> usize {
             })
         })
         .count()
+}
+
+/// The 変更箇所 heading, compacted: short (not a sentence naming it), perhaps after the
+/// `（別添２）` / `（別添３）` number 重点項目 and 全項目 sheets give it.
+fn is_changes_heading(c: &str) -> bool {
+    let c = match c.strip_prefix("（別添").or_else(|| c.strip_prefix("(別添")) {
+        Some(rest) => rest.split_once(['）', ')']).map_or(c, |(_, after)| after),
+        None => c,
+    };
+    c.ends_with("変更箇所") && c.chars().count() <= 8
 }
 
 /// A date of the 和暦 form at the start of `s` (`令和5年9月11日`, `平成31年１月1日`, also with
@@ -344,6 +358,24 @@ pub(crate) fn is_timing(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// 重点/全項目 sheets title the change pages `（別添２）変更箇所`: the rows of a
+    /// column-by-column text are counted and never left to the general text reader
+    /// (`change_rows: None`), which pairs cells of different rows there.
+    #[test]
+    fn numbered_changes_heading_keeps_rows_from_the_text_reader() {
+        assert!(is_changes_heading("（別添２）変更箇所") && is_changes_heading("変更箇所") && is_changes_heading("(別添3)変更箇所"));
+        assert!(!is_changes_heading("（別添２）変更箇所の記載について説明する"));
+        let t = "Ⅰ　基本情報\n（別添２）　変更箇所\n変更日\n項目\n変更前の記載\n変更後の記載\n提出時期\n提出時期に係る説明\n\
+                 Ⅰ６②所属長の役職名\n保険年金総務課長\n保険年金課長\n事後\n表紙\n特記事項\n事前\n令和２年４月２５日\n令和２年１１月２０日\n";
+        assert_eq!(change_dates(t), 2);
+        for shape in [TextLayout::Pymupdf, TextLayout::PdftotextRaw, TextLayout::Pdfminer, TextLayout::Pdftotext] {
+            let r = rebuild(t, shape).unwrap();
+            let rows = r.change_rows.expect("rows are the rebuilt ones (perhaps none), not the text reader's");
+            assert_eq!(rows.len() + r.unreadable_rows, 2, "{shape:?}");
+            assert!(r.unreadable_rows > 0, "{shape:?}");
+        }
+    }
 
     #[test]
     fn dates_at_line_start() {
