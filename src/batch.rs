@@ -333,22 +333,15 @@ fn text_with_deadline(file: &str, bytes: Vec<u8>, limit: Duration) -> Record {
     // lost thread or a panic still names the input by its checksum.
     let source = crate::source_of(file, &bytes, "text");
     let worker = TEXT_WORKER.with(|w| w.borrow_mut().take()).or_else(TextWorker::start);
-    let (worker, bytes) = match worker {
+    let worker = match worker {
         Some(w) => match w.jobs.send((source.clone(), bytes)) {
-            Ok(()) => (w, None),
-            Err(std::sync::mpsc::SendError((_, bytes))) => (w, Some(bytes)),
+            Ok(()) => w,
+            // The thread is gone: parse here.
+            Err(std::sync::mpsc::SendError((_, bytes))) => return parse_guarded(source, bytes),
         },
-        None => {
-            // No thread to spare: parse here, still under catch_unwind.
-            let failed_source = source.clone();
-            return guarded(move || failed_source, || crate::extract_text_owned(source, bytes));
-        }
+        // No thread to spare: parse here, still under catch_unwind.
+        None => return parse_guarded(source, bytes),
     };
-    if let Some(bytes) = bytes {
-        // The thread is gone: parse here.
-        let failed_source = source.clone();
-        return guarded(move || failed_source, || crate::extract_text_owned(source, bytes));
-    }
     match worker.results.recv_timeout(limit) {
         Ok(record) => {
             TEXT_WORKER.with(|w| *w.borrow_mut() = Some(worker));
@@ -377,8 +370,7 @@ impl TextWorker {
             .stack_size(16 << 20)
             .spawn(move || {
                 for (source, bytes) in job_rx {
-                    let failed_source = source.clone();
-                    let record = guarded(move || failed_source, || crate::extract_text_owned(source, bytes));
+                    let record = parse_guarded(source, bytes);
                     if result_tx.send(record).is_err() {
                         break;
                     }
@@ -397,6 +389,12 @@ thread_local! {
     /// Set while a parse runs under [`guarded`]: the panic hook stays quiet and leaves
     /// the message here instead of printing it.
     static CAUGHT: std::cell::RefCell<Option<Option<String>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Parse a text input under [`guarded`]; a panic's record keeps the input's source block.
+fn parse_guarded(source: Source, bytes: Vec<u8>) -> Record {
+    let failed_source = source.clone();
+    guarded(move || failed_source, || crate::extract_text_owned(source, bytes))
 }
 
 /// Run a parse, turning a panic into an `internal` failed record (of the input's

@@ -54,6 +54,12 @@ pub fn decode_text(bytes: &[u8]) -> Result<Decoded, DecodeError> {
     if had_errors && !(encoding == UTF_8 && mostly_utf8(body)) {
         return Err(fail("binary", format!("bytes that are not valid {} text", encoding.name())));
     }
+    checked(text, encoding, replaced)
+}
+
+/// The end of both decodings: text that is mostly control characters is binary; line
+/// ends become `\n`.
+fn checked(text: std::borrow::Cow<'_, str>, encoding: &'static Encoding, replaced: usize) -> Result<Decoded, DecodeError> {
     if control_chars(&text) * 100 > char_count(&text).max(1) {
         return Err(fail("binary", "binary data, not a text dump"));
     }
@@ -62,24 +68,18 @@ pub fn decode_text(bytes: &[u8]) -> Result<Decoded, DecodeError> {
 }
 
 /// [`decode_text`] of bytes the caller gives up: the same result, but valid UTF-8
-/// (no BOM, no carriage return) becomes the text without a copy, and other bytes are
-/// freed as soon as they are decoded (issue #16: a large dump held once, not twice).
+/// (no BOM, no NUL) becomes the text without a copy, and other bytes are freed as soon
+/// as they are decoded (issue #16: a large dump held once, not twice).
 pub fn decode_text_owned(bytes: Vec<u8>) -> Result<Decoded, DecodeError> {
-    // The plain path's checks, in its order, for the one case it would only copy:
-    // not all white space, no BOM, no NUL (UTF-16 or binary), valid UTF-8.
-    let plain_utf8 = !bytes.iter().all(|b| b.is_ascii_whitespace())
-        && Encoding::for_bom(&bytes).is_none()
-        && !bytes.contains(&0)
-        && !bytes.contains(&b'\r')
-        && std::str::from_utf8(&bytes).is_ok();
-    if !plain_utf8 {
+    // The borrowed path's checks that come before its UTF-8 test, in its order: all
+    // white space, a BOM, NUL bytes (UTF-16 or binary) take that path.
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) || Encoding::for_bom(&bytes).is_some() || bytes.contains(&0) {
         return decode_text(&bytes);
     }
-    let text = String::from_utf8(bytes).map_err(|_| fail("binary", "bytes that are not valid UTF-8 text"))?;
-    if control_chars(&text) * 100 > char_count(&text).max(1) {
-        return Err(fail("binary", "binary data, not a text dump"));
+    match String::from_utf8(bytes) {
+        Ok(text) => checked(std::borrow::Cow::Owned(text), UTF_8, 0),
+        Err(e) => decode_text(e.as_bytes()),
     }
-    Ok(Decoded { text, encoding: UTF_8.name(), replaced: 0 })
 }
 
 /// The encoding, the bytes to decode, and the text when detection already decoded it.
