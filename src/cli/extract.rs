@@ -101,11 +101,11 @@ pub fn run(a: Args) -> ExitCode {
     }
 }
 
-/// The batch run into an output folder.
 /// Inputs of this size or more are "large" for the output path (see `on_record`):
 /// ~50 times a typical sheet's text.
 const LARGE_INPUT: u64 = 1 << 20;
 
+/// The batch run into an output folder.
 fn to_folder(paths: Vec<PathBuf>, opts: batch::Options, jobs: Option<usize>, keep_stale: bool, quiet: bool, formats: piasheet::dataset::Formats) -> ExitCode {
     let paths = if paths.is_empty() { vec![PathBuf::from("input")] } else { paths };
     let out_dir = opts.out_dir.clone();
