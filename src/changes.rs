@@ -73,13 +73,7 @@ pub fn from_text(lines: &[Line], start: usize, rules: &Rules, known: &HashSet<St
         return rows;
     }
     if let Some((rows, lost)) = cell_order::rows(region, rules) {
-        if lost > 0 {
-            warnings.push(Warning {
-                path: "changes".into(),
-                code: "unreadable_rows".into(),
-                message: format!("{lost} row(s) of the 変更箇所 table could not be rebuilt (a cell left blank or split); read the PDF instead for the full table"),
-            });
-        }
+        unreadable(warnings, lost, "a cell left blank or split");
         return from_table(&rows, warnings);
     }
     let raw = rows_of(region, rules);
@@ -97,6 +91,17 @@ pub fn from_text(lines: &[Line], start: usize, rules: &Rules, known: &HashSet<St
         });
     }
     split_rows(raw, rules, known, warnings)
+}
+
+/// The one warning for `lost` rows of the table left out rather than guessed, and why.
+fn unreadable(warnings: &mut Vec<Warning>, lost: usize, why: &str) {
+    if lost > 0 {
+        warnings.push(Warning {
+            path: "changes".into(),
+            code: "unreadable_rows".into(),
+            message: format!("{lost} row(s) of the 変更箇所 table could not be rebuilt ({why}); read the PDF instead for the full table"),
+        });
+    }
 }
 
 /// Rows read from a PDF's table geometry: cells are already separate.
@@ -1150,12 +1155,6 @@ fn two_pass_rows(region: &[Line], rules: &Rules, known: &HashSet<String>, warnin
     if rows.is_empty() && lost == 0 {
         return None;
     }
-    if lost > 0 {
-        warnings.push(Warning {
-            path: "changes".into(),
-            code: "unreadable_rows".into(),
-            message: format!("{lost} row(s) of the 変更箇所 table could not be rebuilt (cells drawn apart from their rows); read the PDF instead for the full table"),
-        });
-    }
+    unreadable(warnings, lost, "cells drawn apart from their rows");
     Some(from_table(&rows, warnings))
 }
