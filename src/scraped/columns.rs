@@ -10,7 +10,7 @@
 //! no 提出時期に係る説明 or cell cut in two adds a block. A page whose counts disagree is
 //! not guessed: its rows are counted as unreadable.
 
-use super::{is_timing, leading_date};
+use super::{compact, is_timing, leading_date, HEADERS};
 use crate::pdf::TableRow;
 
 /// What one block of a change page is.
@@ -30,11 +30,6 @@ enum Block {
     Text(String),
 }
 
-const HEADERS: [&str; 7] = ["変更箇所", "変更日", "項目", "変更前の記載", "変更後の記載", "提出時期", "提出時期に係る説明"];
-
-fn compact(s: &str) -> String {
-    s.chars().filter(|c| !c.is_whitespace()).collect()
-}
 
 fn is_reference_start(s: &str) -> bool {
     s.starts_with(['Ⅰ', 'Ⅱ', 'Ⅲ', 'Ⅳ', 'Ⅴ', 'Ⅵ', 'Ⅶ'])

@@ -15,7 +15,7 @@
 //!   (the date sits on the row's bottom line); 変更前/変更後 are told apart by the
 //!   column where 変更後 cells start, 提出時期 by its 事前/事後 token.
 
-use super::{is_timing, leading_date, Rebuilt, TextLayout};
+use super::{compact, is_timing, leading_date, Rebuilt, TextLayout};
 use crate::pdf::TableRow;
 
 #[derive(Debug, Clone)]
@@ -79,11 +79,7 @@ fn unglue_page_number(line: &str) -> Option<String> {
     heading.then(|| rest.to_string())
 }
 
-fn compact(s: &str) -> String {
-    s.chars().filter(|c| !c.is_whitespace()).collect()
-}
-
-fn is_page_number(t: &str) -> bool {
+pub(super) fn is_page_number(t: &str) -> bool {
     let t = t.trim();
     !t.is_empty() && t.len() <= 3 && t.chars().all(|c| c.is_ascii_digit())
 }

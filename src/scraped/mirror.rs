@@ -4,15 +4,11 @@
 //! one flattened line. Both are put back as the form prints them: the two labels on one
 //! line, then the number and the title on the next.
 
-use super::{flat, table, Rebuilt, TextLayout};
+use super::{compact, flat, table, Rebuilt, TextLayout};
 
 const NUMBER: &str = "評価書番号";
 const CHANGES: &str = "変更箇所";
 const TITLE: &str = "評価書名";
-
-fn compact(s: &str) -> String {
-    s.chars().filter(|c| !c.is_whitespace()).collect()
-}
 
 fn is_number(s: &str) -> bool {
     let t = s.trim();

@@ -270,7 +270,6 @@ fn stamp_apart(lines: Vec<String>) -> Vec<String> {
 /// whatever order the tool printed the cells; without them, the lines of the change
 /// pages that start with a date followed by nothing or by an item.
 pub(crate) fn change_dates(text: &str) -> usize {
-    let compact = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
     let lines: Vec<&str> = text.split('\n').collect();
     let Some(start) = lines.iter().position(|l| is_changes_heading(&compact(l))) else { return 0 };
     let pages = &lines[start + 1..];
@@ -289,6 +288,14 @@ pub(crate) fn change_dates(text: &str) -> usize {
         })
         .count()
 }
+
+/// Text with its white space removed (how labels and headings are compared here).
+pub(crate) fn compact(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// The change table's heading and column titles, as printed.
+const HEADERS: [&str; 7] = ["変更箇所", "変更日", "項目", "変更前の記載", "変更後の記載", "提出時期", "提出時期に係る説明"];
 
 /// The 変更箇所 heading, compacted: short (not a sentence naming it), perhaps after the
 /// `（別添２）` / `（別添３）` number 重点項目 and 全項目 sheets give it.

@@ -147,7 +147,7 @@ fn item_number(t: &str) -> Option<u32> {
 
 /// Display width (East Asian wide characters count two).
 fn width(s: &str) -> usize {
-    s.trim().chars().map(|c| if (c as u32) < 0x1100 || ('\u{ff61}'..='\u{ff9f}').contains(&c) { 1 } else { 2 }).sum()
+    crate::normalize::display_width(s.trim())
 }
 
 /// pdfplumber prints a multi-line value cell where its text falls, and the label where

@@ -17,26 +17,16 @@
 //! over several lines, tables whose dates sit at the top of their rows) is not
 //! guessed: it is counted as unreadable.
 
-use super::{is_timing, leading_date};
+use super::layout::is_page_number;
+use super::{compact, is_timing, leading_date};
+use crate::normalize::display_width as width;
 use crate::pdf::TableRow;
 
-/// Display width (East Asian wide characters count two).
-fn width(s: &str) -> usize {
-    s.chars().map(|c| if (c as u32) < 0x1100 || ('\u{ff61}'..='\u{ff9f}').contains(&c) { 1 } else { 2 }).sum()
-}
-
-fn compact(s: &str) -> String {
-    s.chars().filter(|c| !c.is_whitespace()).collect()
-}
 
 fn is_header(line: &str) -> bool {
     compact(line).starts_with("変更日項目変更前の記載")
 }
 
-fn is_page_number(t: &str) -> bool {
-    let t = t.trim();
-    !t.is_empty() && t.len() <= 3 && t.chars().all(|c| c.is_ascii_digit())
-}
 
 fn is_roman(c: char) -> bool {
     ('Ⅰ'..='Ⅻ').contains(&c)

@@ -13,14 +13,9 @@
 //! unreadable, never guessed.
 
 use super::flat::{labels, match_key};
-use super::{is_timing, leading_date};
+use super::{compact, is_timing, leading_date, HEADERS};
 use crate::pdf::TableRow;
 
-const HEADERS: [&str; 7] = ["変更箇所", "変更日", "項目", "変更前の記載", "変更後の記載", "提出時期", "提出時期に係る説明"];
-
-fn compact(s: &str) -> String {
-    s.chars().filter(|c| !c.is_whitespace()).collect()
-}
 
 /// The column titles (one per line, or all on one line).
 fn is_header(l: &str) -> bool {
