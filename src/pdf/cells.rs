@@ -304,8 +304,9 @@ fn wrapped_in_columns(lines: Vec<Vec<&Glyph>>) -> Vec<Vec<&Glyph>> {
                 // And the items are a grid's: no line of the cell crosses into the space
                 // before the next column (a paragraph with a wide space in it has lines
                 // running across that x).
-                let crossed = lines.iter().flatten().any(|g| g.x < next && g.x1() > next - 0.4 * em);
-                (x1 < next && next - end <= 2.5 * em && !crossed).then_some(k)
+                // (perf: the cell's every glyph is looked at last, only when the rest holds.)
+                let crossed = || lines.iter().flatten().any(|g| g.x < next && g.x1() > next - 0.4 * em);
+                (x1 < next && next - end <= 2.5 * em && !crossed()).then_some(k)
             };
             if let Some(k) = lines.get(i + 1).and_then(|l| column_of(l)) {
                 let mut j = i + 1;
