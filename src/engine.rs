@@ -17,7 +17,9 @@ use std::sync::OnceLock;
 
 mod jumble;
 mod provenance;
+mod typed;
 pub use jumble::unjumble;
+pub use typed::fill as fill_by_type;
 
 /// What the engine read: the record's body, with warnings and provenance.
 pub struct Output {
@@ -128,10 +130,31 @@ fn label_at(lines: &[Line], i: usize, label: &str, to: usize) -> Option<Hit> {
             return Some(Hit { line: i, last: j - 1, col: lines[j - 1].key.chars().count() });
         }
         if kj.is_empty() || !rest.starts_with(kj) {
-            return None;
+            break;
         }
         acc += kj.len();
         j += 1;
+    }
+    wrapped_around_value(lines, i, j, &label[acc..], label[..acc].chars().count(), to)
+}
+
+/// A label whose cell wrapped around its row's value cell (a tool that prints a row's
+/// cells line by line: `…特定個人情` / `［ 発生なし ］ ＜選択肢＞` / `報に関する…発生したか`,
+/// or the tail `続` a few lines below): the label's head ends at line `j - 1`, and its
+/// `rest` opens one of the next lines, after a line holding a bracket (the value).
+/// The zone starts after the head, so the bracket is read; the rest of the label is
+/// text no bracket holds.
+fn wrapped_around_value(lines: &[Line], i: usize, j: usize, rest: &str, head_chars: usize, to: usize) -> Option<Hit> {
+    if rest.is_empty() || head_chars < 8 || j == i {
+        return None;
+    }
+    let mut bracket = false;
+    for n in j..to.min(j + 4) {
+        let k = lines[n].key.as_str();
+        if bracket && (k.starts_with(rest) || (rest.chars().count() <= LABEL_TAIL && k == rest)) {
+            return Some(Hit { line: i, last: j - 1, col: lines[j - 1].key.chars().count() });
+        }
+        bracket |= k.contains('[');
     }
     None
 }

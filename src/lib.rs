@@ -262,6 +262,8 @@ fn extract_described(
         let stops: Vec<usize> = extras.iter().map(|e| e.line).collect();
         body = engine::read_with_stops(form, &forms.common, &lines, cover_end, read_end, &stops);
     }
+    // Choices whose answer was drawn apart from the question: given by what they are.
+    engine::fill_by_type(form, &forms.common, &lines, cover_end, read_end, &mut body.body, &mut body.warnings, &mut body.provenance);
     warnings.extend(cover.warnings);
     warnings.extend(body.warnings);
     let mut provenance = cover.provenance;
