@@ -10,14 +10,17 @@
 //! - questions sharing a list (Ⅳ's `十分である`) take its remaining answers in order,
 //!   with an `uncertain_order` warning unless they are as many as the questions and all
 //!   the same;
-//! - a band's `as_of` date comes from the lines holding its date label, in order.
+//! - a band's `as_of` date comes from the lines holding its date label, in order;
+//! - a text whose label its zone did not hold (printed before its section's heading)
+//!   is read where the label is printed: the rest of its line and the lines after it,
+//!   up to the next label of the form.
 //!
 //! Driven by the form description only (field types, lists, opt-outs); fields inside
 //! repeated blocks are left to their zones.
 
-use super::{choice_json, get, set};
+use super::{choice_json, get, is_furniture, label_at, set};
 use crate::form::{join, Choice, Common, Field, FieldType, Form, Node};
-use crate::normalize::key;
+use crate::normalize::{after_key_prefix, join_cell_lines, key, text_value};
 use crate::reassemble::Line;
 use crate::record::Warning;
 use regex::Regex;
@@ -132,6 +135,76 @@ pub fn fill(form: &Form, common: &Common, lines: &[Line], from: usize, to: usize
         }
     }
     dates(lines, from, to.min(lines.len()), &filled, body, warnings, provenance);
+    texts(form, common, lines, from, to.min(lines.len()), body, warnings, provenance);
+}
+
+/// Every label key of the form's body (fields, headings, sections, date labels): where
+/// a text read out of its zone ends.
+fn all_labels(nodes: &[Node], out: &mut Vec<String>) {
+    for n in nodes {
+        match n {
+            Node::Section(s) => {
+                out.extend(s.heading.iter().map(|h| key(h)));
+                all_labels(&s.nodes, out);
+            }
+            Node::Heading(h) => out.extend(h.heading.iter().map(|h| key(h))),
+            Node::Block(b) => {
+                out.push(key(&b.start));
+                all_labels(&b.nodes, out);
+            }
+            Node::Field(f) => out.extend(f.label.iter().chain(&f.as_of).map(|l| key(l))),
+        }
+    }
+}
+
+/// Top-level texts whose label was not found in their zone: read at the label's first
+/// line in the body, when it has one.
+fn texts(form: &Form, common: &Common, lines: &[Line], from: usize, to: usize, body: &mut Map<String, Value>, warnings: &mut Vec<Warning>, provenance: &mut BTreeMap<String, [usize; 2]>) {
+    fn fields<'a>(nodes: &'a [Node], section: &str, out: &mut Vec<(String, &'a Field)>) {
+        for n in nodes {
+            match n {
+                Node::Section(s) => fields(&s.nodes, &join(section, &s.path), out),
+                Node::Field(f) if matches!(f.ty, FieldType::String | FieldType::Text) && f.within.is_none() => out.push((join(section, &f.path), f)),
+                _ => {}
+            }
+        }
+    }
+    let mut list = Vec::new();
+    fields(&form.body, "", &mut list);
+    let mut labels = Vec::new();
+    all_labels(&form.body, &mut labels);
+    labels.retain(|l| l.chars().count() >= 2);
+    let starts_label = |i: usize| labels.iter().any(|l| lines[i].key.starts_with(l.as_str()));
+    for (path, f) in list {
+        // An optional text is not warned about: no provenance says nothing was read.
+        let missing = warnings.iter().any(|w| w.path == path && w.code == "not_found") || (f.optional && !provenance.contains_key(&path));
+        if !missing || !get(body, &path).is_none_or(Value::is_null) {
+            continue;
+        }
+        let keys: Vec<String> = f.label.iter().map(|l| key(l)).collect();
+        let Some(h) = (from..to).find_map(|i| keys.iter().find_map(|k| label_at(lines, i, k, to))) else { continue };
+        let rest = after_key_prefix(&lines[h.last].raw, h.col).trim();
+        let mut kept: Vec<(usize, &str)> = Vec::new();
+        if !rest.is_empty() {
+            kept.push((h.last, rest));
+        }
+        for i in h.last + 1..to {
+            if starts_label(i) {
+                break;
+            }
+            let raw = lines[i].raw.as_str();
+            if !raw.trim().is_empty() && !is_furniture(raw) {
+                kept.push((i, raw));
+            }
+        }
+        let raws: Vec<&str> = kept.iter().map(|k| k.1).collect();
+        let Some(text) = text_value(&join_cell_lines(&raws), &common.empty_values) else { continue };
+        set(body, &path, Value::String(text));
+        if let (Some(a), Some(b)) = (kept.first(), kept.last()) {
+            provenance.insert(path.clone(), [a.0, b.0]);
+        }
+        warnings.retain(|w| !(w.path == path && w.code == "not_found"));
+    }
 }
 
 /// The `as_of` dates of the bands filled here: the dates after their label's lines, in
@@ -162,7 +235,7 @@ fn dates(lines: &[Line], from: usize, to: usize, filled: &[&Question], body: &mu
 #[cfg(test)]
 mod tests {
     use super::answers;
-    use crate::normalize::key;
+    use crate::normalize::{after_key_prefix, join_cell_lines, key, text_value};
     use crate::reassemble::Line;
 
     fn lines(texts: &[&str]) -> Vec<Line> {
