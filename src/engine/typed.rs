@@ -235,7 +235,7 @@ fn dates(lines: &[Line], from: usize, to: usize, filled: &[&Question], body: &mu
 #[cfg(test)]
 mod tests {
     use super::answers;
-    use crate::normalize::{after_key_prefix, join_cell_lines, key, text_value};
+    use crate::normalize::key;
     use crate::reassemble::Line;
 
     fn lines(texts: &[&str]) -> Vec<Line> {
