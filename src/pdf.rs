@@ -421,7 +421,7 @@ fn finish(pages: Vec<collect::PageGeom>, declared: usize, mut warnings: Vec<Stri
     let columns: Vec<f32> = page_cells.iter().flat_map(|pc| pc.column_starts.iter().copied()).collect();
     if !columns.is_empty() {
         for (pc, page) in page_cells.iter_mut().zip(&pages) {
-            if pc.unconfirmed_gutter {
+            if pc.unconfirmed_starts.iter().any(|&x| cells::confirms(&columns, x, pc.em)) {
                 *pc = cells::page_cells_with(page, &columns);
             }
         }

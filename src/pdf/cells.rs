@@ -52,9 +52,9 @@ pub struct PageCells {
     /// Where the columns of this page's borderless table rows start (the x after each
     /// row's first gutter, for rows split there): other pages' rows may need them.
     pub column_starts: Vec<f32>,
-    /// Some borderless row had a gutter that no other row confirmed, so it was kept
-    /// whole: another page's `column_starts` may confirm it (see [`page_cells_with`]).
-    pub unconfirmed_gutter: bool,
+    /// Column starts of borderless rows kept whole because no other row on the page
+    /// confirmed their gutter: another page's `column_starts` may (see [`page_cells_with`]).
+    pub unconfirmed_starts: Vec<f32>,
 }
 
 fn fcmp(a: f32, b: f32) -> Ordering {
@@ -293,17 +293,13 @@ fn wrapped_in_columns(lines: Vec<Vec<&Glyph>>) -> Vec<Vec<&Glyph>> {
     // A wrapped item that fills its column (a font wider than the one its lines were
     // broken for) may leave less than half an em before the next item: at those x, a
     // word gap separates items too.
-    let mut starts: Vec<f32> = Vec::new();
-    if lines.len() > 1 {
-        for l in &lines {
-            starts.extend(segments(l, &[]).iter().skip(1).map(|s| l[s.start].x));
-        }
-    }
+    let wide: Vec<_> = lines.iter().map(|l| segments(l, &[])).collect();
+    let starts: Vec<f32> = lines.iter().zip(&wide).flat_map(|(l, segs)| segs.iter().skip(1).map(|s| l[s.start].x)).collect();
     let mut out: Vec<Vec<&Glyph>> = Vec::new();
     let mut i = 0;
     while i < lines.len() {
         let row = &lines[i];
-        let segs = segments(row, &starts);
+        let segs = if starts.is_empty() { wide[i].clone() } else { segments(row, &starts) };
         let mut done = false;
         if segs.len() >= 2 {
             // The column (not the last one) a following line sits in, if it lies wholly
@@ -473,18 +469,17 @@ pub fn page_cells_with(page: &PageGeom, other_columns: &[f32]) -> PageCells {
     }
     let gutters: Vec<Option<(f32, f32)>> = bands.iter().map(|b| first_gutter(b.2)).collect();
     let mut column_starts = Vec::new();
-    let mut unconfirmed_gutter = false;
+    let mut unconfirmed_starts = Vec::new();
     for (i, &(b, t, band)) in bands.iter().enumerate() {
         // A table's column starts at one x in each of its rows: a gutter whose right
         // column starts where no other row's does is more likely the end of a heading
-        // before a box printed on its line. Rows on other pages count too, at a closer
-        // x (one producer puts a column at one x on every page).
+        // before a box printed on its line. Rows on other pages count too (`confirms`).
         let recurs = |g: (f32, f32)| {
             gutters.iter().enumerate().any(|(j, h)| j != i && h.is_some_and(|h| (h.1 - g.1).abs() <= em))
-                || other_columns.iter().any(|&x| (x - g.1).abs() <= 0.25 * em)
+                || confirms(other_columns, g.1, em)
         };
-        unconfirmed_gutter |= gutters[i].is_some_and(|g| !recurs(g));
         let Some((cut, start)) = gutters[i].filter(|g| recurs(*g)) else {
+            unconfirmed_starts.extend(gutters[i].map(|g| g.1));
             rest.extend_from_slice(band);
             continue;
         };
@@ -509,7 +504,13 @@ pub fn page_cells_with(page: &PageGeom, other_columns: &[f32]) -> PageCells {
         let lem = (line.bbox[3] - line.bbox[1]).max(1.0);
         cells.push(Cell { rect, ruled: false, bbox: rect, em: lem, lines: vec![line] });
     }
-    PageCells { number: page.number, cells, em, column_starts, unconfirmed_gutter }
+    PageCells { number: page.number, cells, em, column_starts, unconfirmed_starts }
+}
+
+/// Whether a column start seen on another page (`columns`) is at `x`: closer than on one
+/// page, as one producer puts a table's column at one x on every page.
+pub fn confirms(columns: &[f32], x: f32, em: f32) -> bool {
+    columns.iter().any(|&c| (c - x).abs() <= 0.25 * em)
 }
 
 /// The first column gutter of a borderless table row, as the empty x range (from, to):
