@@ -213,7 +213,10 @@ fn cut(line: &str, w: &Widths, prev_after: Option<&str>) -> Cut {
     // A line wider than a cell cut at a space after a short 変更前: the 変更前 may as
     // well be full and run into 変更後 with no gap; only a shared opening tells.
     if width(line) > w.cell + 8 && cands.iter().all(|c| !w.full(&line[..c.1]) && !c.2) {
-        return Cut::Unknown;
+        // Unless the cut follows a sentence's end: a cell's own text puts no space
+        // after 。, so such a space is the gap between the cells.
+        let ends: Vec<usize> = cands.iter().filter(|c| line[..c.1].ends_with('。')).map(|c| c.1).collect();
+        return if let [e] = ends[..] { Cut::Two(e, e + 1) } else { Cut::Unknown };
     }
     Cut::Two(b, b + 1)
 }
@@ -395,6 +398,8 @@ pub(super) fn rows(lines: &[String]) -> Read {
     if top_aligned {
         return top_rows(&pages);
     }
+    let joined: Vec<Vec<String>> = pages.iter().map(|p| join_wrapped_items(p)).collect();
+    let pages: Vec<Vec<&str>> = joined.iter().map(|p| p.iter().map(String::as_str).collect()).collect();
     let cell = lines_width(&pages);
     let w = Widths { cell };
     let mut out = Vec::new();
@@ -639,6 +644,42 @@ fn walk(keys: &[Vec<[String; 2]>], side: usize, target: &str, at: usize, alone: 
             choice.pop();
         }
     }
+}
+
+/// Items wrapped over two lines (`Ⅰ２特定個人情報ファイ` / `ル名`): the item cell is
+/// centred on the row's date, so one of its lines stands on the anchor line and the
+/// other opens the line above or below it, before the text cells' parts. Where the two
+/// make a known label, the item is put back whole on the anchor line.
+fn join_wrapped_items(page: &[&str]) -> Vec<String> {
+    let mut out: Vec<String> = page.iter().map(|s| s.to_string()).collect();
+    let first = |s: &str| s.split(' ').next().unwrap_or("").to_string();
+    let known = |s: &str| item_labels().contains(&label_core(s));
+    for i in 0..out.len() {
+        let Some(n) = leading_date(&out[i]) else { continue };
+        let line = out[i].clone();
+        let rest = line[n..].trim_start();
+        let (item, tail) = rest.split_once(' ').unwrap_or((rest, ""));
+        if !tail.split(' ').any(is_timing) || known(item) {
+            continue;
+        }
+        if i > 0 {
+            let p = first(&out[i - 1]);
+            if p.starts_with(is_roman) && known(&format!("{p}{item}")) {
+                out[i] = format!("{} {p}{item} {tail}", &line[..n]);
+                out[i - 1] = out[i - 1][p.len()..].trim().to_string();
+                continue;
+            }
+        }
+        if item.starts_with(is_roman) && i + 1 < out.len() && leading_date(&out[i + 1]).is_none() {
+            let q = first(&out[i + 1]);
+            if known(&format!("{item}{q}")) {
+                out[i] = format!("{} {item}{q} {tail}", &line[..n]);
+                out[i + 1] = out[i + 1][q.len()..].trim().to_string();
+            }
+        }
+    }
+    out.retain(|l| !l.is_empty());
+    out
 }
 
 /// A line that starts like a date but is not one: the date cell wrapped (`平成30年12月15` /
