@@ -120,10 +120,14 @@ fn scraped_record(source: Source, rebuilt: scraped::Rebuilt) -> Record {
     if !rebuilt.pending.is_empty() && record.status != Status::Failed {
         // Rows whose two text cells only the sheet's other texts tell apart: the body's
         // values and the cells of the rows read.
-        let mut known: HashSet<String> = HashSet::new();
-        collect_strings(&Value::Object(record.body.clone()), &mut known);
-        for part in [serde_json::to_value(&record.related), serde_json::to_value(&record.threshold), serde_json::to_value(&record.risk), serde_json::to_value(&record.changes)] {
-            collect_strings(&part.unwrap_or_default(), &mut known);
+        let mut known = scraped::Known::default();
+        collect_strings(&Value::Object(record.body.clone()), &mut known.after);
+        for part in [serde_json::to_value(&record.header), serde_json::to_value(&record.related), serde_json::to_value(&record.threshold), serde_json::to_value(&record.risk)] {
+            collect_strings(&part.unwrap_or_default(), &mut known.after);
+        }
+        for c in &record.changes {
+            known.after.extend(c.before.as_deref().map(key));
+            known.before.extend(c.after.as_deref().map(key));
         }
         let (rows, warnings) = scraped::resolve_pending(&rebuilt.pending, &mut known);
         unreadable = unreadable.saturating_sub(rows.len());

@@ -106,7 +106,7 @@ pub struct Rebuilt {
     pub warnings: Vec<crate::record::Warning>,
 }
 
-pub use plumber_rows::{resolve as resolve_pending, Pending};
+pub use plumber_rows::{resolve as resolve_pending, Known, Pending};
 
 /// Rebuild reading-order lines (and change rows) from a text of this shape. `None`:
 /// the text is read as it is.

@@ -549,12 +549,21 @@ fn splits(line: &str, w: &Widths) -> Vec<(String, String)> {
     out
 }
 
+/// Texts of the sheet a pending row's cells may be, as match keys.
+#[derive(Debug, Default)]
+pub struct Known {
+    /// What a row's 変更後 may be: a value of the body (the sheet as it is now), or the
+    /// 変更前 of another row (a later change starts from it).
+    pub after: HashSet<String>,
+    /// What a row's 変更前 may be: the 変更後 of another row (what an earlier change made).
+    pub before: HashSet<String>,
+}
+
 /// Rows of `pending` whose cells the sheet's known texts tell apart: a row is read when
-/// exactly one way of splitting its lines gives a 変更前 or 変更後 that is, whole, a text
-/// found elsewhere in the sheet (a body value, or a cell of another change row, as a
-/// row's 変更前 is what an earlier row changed it to). Rows read feed the known texts
-/// in turn. Returns the rows read, with warnings for their cells left blank.
-pub fn resolve(pending: &[Pending], known: &mut HashSet<String>) -> (Vec<TableRow>, Vec<Warning>) {
+/// exactly one way of splitting its lines gives a 変更前 or 変更後 that is, whole, such a
+/// text. Rows read feed the known texts in turn. Returns the rows read, with warnings
+/// for their cells left blank.
+pub fn resolve(pending: &[Pending], known: &mut Known) -> (Vec<TableRow>, Vec<Warning>) {
     let mut done = vec![false; pending.len()];
     let mut out = Vec::new();
     let mut warnings = Vec::new();
@@ -564,12 +573,15 @@ pub fn resolve(pending: &[Pending], known: &mut HashSet<String>) -> (Vec<TableRo
             if done[i] {
                 continue;
             }
-            let Some((before, after)) = one_reading(p, known) else { continue };
+            let reading = one_reading(p, known);
+            if std::env::var_os("PIASHEET_DEBUG_SCRAPED").is_some() {
+                eprintln!("  pending {} {}: {} lines, read: {}", p.row.cells[0], p.row.cells[1], p.lines.len(), reading.is_some());
+            }
+            let Some((before, after)) = reading else { continue };
             done[i] = true;
             progress = true;
-            for t in [&before, &after] {
-                known.insert(key(t));
-            }
+            known.after.insert(key(&before));
+            known.before.insert(key(&after));
             let mut row = p.row.clone();
             row.cells[2] = before;
             row.cells[3] = after;
@@ -589,12 +601,12 @@ pub fn resolve(pending: &[Pending], known: &mut HashSet<String>) -> (Vec<TableRo
 const MIN_KNOWN: usize = 6;
 
 /// The one split of a pending row's lines whose 変更前 or 変更後 is a known text.
-fn one_reading(p: &Pending, known: &HashSet<String>) -> Option<(String, String)> {
+fn one_reading(p: &Pending, known: &Known) -> Option<(String, String)> {
     let keys: Vec<Vec<[String; 2]>> = p.lines.iter().map(|ls| ls.iter().map(|(b, a)| [key(b), key(a)]).collect()).collect();
     let mut found: Vec<Vec<usize>> = Vec::new();
     let mut budget = 200_000usize;
-    for t in known.iter().filter(|t| t.chars().count() >= MIN_KNOWN) {
-        for side in 0..2 {
+    for (side, texts) in [(0, &known.before), (1, &known.after)] {
+        for t in texts.iter().filter(|t| t.chars().count() >= MIN_KNOWN) {
             let mut choice = Vec::with_capacity(keys.len());
             walk(&keys, side, t, 0, None, &mut choice, &mut found, &mut budget);
             if budget == 0 {
@@ -609,6 +621,14 @@ fn one_reading(p: &Pending, known: &HashSet<String>) -> Option<(String, String)>
     let mut readings: Vec<(String, String)> = found.iter().map(texts).collect();
     readings.sort();
     readings.dedup();
+    if std::env::var_os("PIASHEET_DEBUG_SCRAPED").is_some() {
+        eprintln!("    {} reading(s)", readings.len());
+        if readings.len() > 1 {
+            for r in &readings {
+                eprintln!("      {r:?}");
+            }
+        }
+    }
     (readings.len() == 1).then(|| readings.pop()).flatten()
 }
 
