@@ -418,6 +418,9 @@ pub(super) fn rows(lines: &[String]) -> Read {
         }
         let mut cursor = 0;
         let mut start_guessed = false;
+        // Each row's lines (start, end) and, for a row not read, what is known of it.
+        let mut spans: Vec<(usize, usize, usize, Option<Pending>)> = Vec::new();
+        let mut read_ok: Vec<usize> = Vec::new();
         for (k, (at, a)) in anchors.iter().enumerate() {
             let start = cursor;
             let next = anchors.get(k + 1).map_or(page.len(), |x| x.0);
@@ -469,27 +472,48 @@ pub(super) fn rows(lines: &[String]) -> Read {
                 if debug {
                     eprintln!("  unreadable {} {} (bad {}, guessed start {}, told {}, lines {}..{})", a.date, a.item, cells.bad, guessed, told, at - above, end);
                 }
-                // Where the row starts and ends is told, only not where its two text
-                // cells part: the ways each line may split are kept for the sheet's
-                // other texts to choose between.
-                if fixed && !guessed && told {
-                    let mut texts: Vec<&str> = page[start..*at].to_vec();
-                    if !a.middle.is_empty() {
-                        texts.push(&a.middle);
-                    }
-                    texts.extend_from_slice(&page[at + 1..end]);
-                    let splits: Vec<Vec<(String, String)>> = texts.iter().map(|l| splits(l, &w)).collect();
-                    if !splits.is_empty() && splits.iter().all(|s| !s.is_empty()) {
-                        let p = Pending { row: TableRow { page: n as u32 + 1, cells: cells_of(String::new(), String::new()) }, lines: splits, note_lost: interleaved(&a.note) };
-                        pending.push(p);
-                    }
+                // Only where the row's two text cells part is not told (nor, within a
+                // line or two, where the row starts and ends): the ways each line may
+                // split are kept for the sheet's other texts to choose between.
+                if fixed {
+                    let note_lost = interleaved(&a.note);
+                    spans.push((k, start, end, Some(Pending { row: TableRow { page: n as u32 + 1, cells: cells_of(String::new(), String::new()) }, spans: Vec::new(), note_lost })));
+                } else {
+                    spans.push((k, start, end, None));
                 }
                 continue;
             }
+            spans.push((k, start, end, None));
+            read_ok.push(k);
             if interleaved(&a.note) {
                 warnings.push(note_lost(&a.date, &a.item));
             }
             out.push(TableRow { page: n as u32 + 1, cells: cells_of(cells.before.join("\n"), cells.after.join("\n")) });
+        }
+        // A row read keeps its lines; a row not read may start or end up to two lines
+        // from where it was cut, within the lines no read row holds.
+        for (i, (k, start, end, p)) in spans.iter().enumerate() {
+            let Some(mut p) = p.clone() else { continue };
+            let at = anchors[*k].0;
+            let lo = if i > 0 { if read_ok.contains(&spans[i - 1].0) { spans[i - 1].2 } else { anchors[spans[i - 1].0].0 + 1 } } else { 0 };
+            let hi = spans.get(i + 1).map_or(page.len(), |x| if read_ok.contains(&x.0) { x.1 } else { anchors[x.0].0 });
+            let middle = &anchors[*k].1.middle;
+            for s in start.saturating_sub(2).max(lo)..=(start + 2).min(at) {
+                for e in end.saturating_sub(2).max(at + 1)..=(end + 2).min(hi.max(at + 1)) {
+                    let mut texts: Vec<&str> = page[s..at].to_vec();
+                    if !middle.is_empty() {
+                        texts.push(middle);
+                    }
+                    texts.extend_from_slice(&page[at + 1..e]);
+                    let splits: Vec<Vec<(String, String)>> = texts.iter().map(|l| splits(l, &w)).collect();
+                    if !splits.is_empty() && splits.iter().all(|s| !s.is_empty()) {
+                        p.spans.push(splits);
+                    }
+                }
+            }
+            if !p.spans.is_empty() {
+                pending.push(p);
+            }
         }
     }
     if debug {
@@ -516,8 +540,9 @@ fn note_lost(date: &str, item: &str) -> Warning {
 pub struct Pending {
     /// The row with its 変更前 and 変更後 cells blank.
     row: TableRow,
-    /// For each text line of the row, the ways it may split into (変更前, 変更後) parts.
-    lines: Vec<Vec<(String, String)>>,
+    /// The row's text lines as they may be cut from its neighbours' (a few starts and
+    /// ends); for each line, the ways it may split into (変更前, 変更後) parts.
+    spans: Vec<Vec<Vec<(String, String)>>>,
     note_lost: bool,
 }
 
@@ -575,7 +600,7 @@ pub fn resolve(pending: &[Pending], known: &mut Known) -> (Vec<TableRow>, Vec<Wa
             }
             let reading = one_reading(p, known);
             if std::env::var_os("PIASHEET_DEBUG_SCRAPED").is_some() {
-                eprintln!("  pending {} {}: {} lines, read: {}", p.row.cells[0], p.row.cells[1], p.lines.len(), reading.is_some());
+                eprintln!("  pending {} {}: {} spans, read: {}", p.row.cells[0], p.row.cells[1], p.spans.len(), reading.is_some());
             }
             let Some((before, after)) = reading else { continue };
             done[i] = true;
@@ -602,23 +627,26 @@ const MIN_KNOWN: usize = 6;
 
 /// The one split of a pending row's lines whose 変更前 or 変更後 is a known text.
 fn one_reading(p: &Pending, known: &Known) -> Option<(String, String)> {
-    let keys: Vec<Vec<[String; 2]>> = p.lines.iter().map(|ls| ls.iter().map(|(b, a)| [key(b), key(a)]).collect()).collect();
-    let mut found: Vec<Vec<usize>> = Vec::new();
+    let mut readings: Vec<(String, String)> = Vec::new();
     let mut budget = 200_000usize;
-    for (side, texts) in [(0, &known.before), (1, &known.after)] {
-        for t in texts.iter().filter(|t| t.chars().count() >= MIN_KNOWN) {
-            let mut choice = Vec::with_capacity(keys.len());
-            walk(&keys, side, t, 0, None, &mut choice, &mut found, &mut budget);
-            if budget == 0 {
-                return None;
+    for lines in &p.spans {
+        let keys: Vec<Vec<[String; 2]>> = lines.iter().map(|ls| ls.iter().map(|(b, a)| [key(b), key(a)]).collect()).collect();
+        let mut found: Vec<Vec<usize>> = Vec::new();
+        for (side, texts) in [(0, &known.before), (1, &known.after)] {
+            for t in texts.iter().filter(|t| t.chars().count() >= MIN_KNOWN) {
+                let mut choice = Vec::with_capacity(keys.len());
+                walk(&keys, side, t, 0, None, &mut choice, &mut found, &mut budget);
+                if budget == 0 {
+                    return None;
+                }
             }
         }
+        let texts = |c: &Vec<usize>| {
+            let part = |side: usize| c.iter().enumerate().map(|(l, &k)| if side == 0 { &lines[l][k].0 } else { &lines[l][k].1 }).filter(|s| !s.is_empty()).cloned().collect::<Vec<_>>().join("\n");
+            (part(0), part(1))
+        };
+        readings.extend(found.iter().map(texts));
     }
-    let texts = |c: &Vec<usize>| {
-        let part = |side: usize| c.iter().enumerate().map(|(l, &k)| if side == 0 { &p.lines[l][k].0 } else { &p.lines[l][k].1 }).filter(|s| !s.is_empty()).cloned().collect::<Vec<_>>().join("\n");
-        (part(0), part(1))
-    };
-    let mut readings: Vec<(String, String)> = found.iter().map(texts).collect();
     readings.sort();
     readings.dedup();
     if std::env::var_os("PIASHEET_DEBUG_SCRAPED").is_some() {
