@@ -811,6 +811,112 @@ mod tests {
     }
 
     #[test]
+    fn an_item_wrapped_over_the_anchor_line_is_joined_by_its_label() {
+        // The item cell is centred: `Ⅰ２特定個人情報ファイ` opens the line above the date,
+        // `ル名` stands on the date's line; together they are a label of the form.
+        let text = format!("{HEADER}\nⅠ２特定個人情報ファイ 国民健康保険被保険者ファイル 国民健康保険被保険者ファイル（副本）\n平成28年11月25日 ル名 事後\n5");
+        let Read { rows, unreadable, .. } = rows(&lines(&text));
+        assert_eq!(unreadable, 0, "{rows:?}");
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].cells, ["平成28年11月25日", "Ⅰ２特定個人情報ファイル名", "国民健康保険被保険者ファイル", "国民健康保険被保険者ファイル（副本）", "事後", ""]);
+    }
+
+    #[test]
+    fn a_run_on_row_is_read_by_a_later_rows_text() {
+        // The second line's 変更前 runs into its 変更後 with no gap, and the date's line
+        // holds one cell's last line: which cell's cannot be told from the shape. The
+        // later row's 変更前 (what this row changed the item to) tells.
+        let text = format!(
+            "{HEADER}\n令和２年８月１日 時点 令和３年９月１日 時点\n令和3年12月6日 Ⅱ１いつ時点の計数か 事後\nホストシステム、中間サーバー、団体内統合利用番号連携サ ホストシステム、中間サーバー、団体内統合利用番号連携サ\nーバー、次期国保総合システムおよび国保情報集約システムーバー、国保総合システムおよび国保情報集約システム、医\n令和3年1月15日 Ⅰ１③システムの名称 療保険者向け中間サーバー等 事後\n5"
+        );
+        let read = rows(&lines(&text));
+        assert_eq!(read.rows.len(), 1);
+        assert_eq!(read.unreadable, 1);
+        assert_eq!(read.pending.len(), 1);
+        // Nothing known: still not read.
+        let (none, _) = resolve(&read.pending, &mut Known::default());
+        assert!(none.is_empty());
+        let after = "ホストシステム、中間サーバー、団体内統合利用番号連携サーバー、国保総合システムおよび国保情報集約システム、医療保険者向け中間サーバー等";
+        let mut known = Known::default();
+        known.after.insert(key(after));
+        let (rows, warnings) = resolve(&read.pending, &mut known);
+        assert!(warnings.is_empty());
+        assert_eq!(rows.len(), 1);
+        assert_eq!(key(&rows[0].cells[2]), key("ホストシステム、中間サーバー、団体内統合利用番号連携サーバー、次期国保総合システムおよび国保情報集約システム"));
+        assert_eq!(key(&rows[0].cells[3]), key(after));
+        assert_eq!(rows[0].cells[1], "Ⅰ１③システムの名称");
+    }
+
+    #[test]
+    fn a_body_value_is_not_taken_for_a_rows_before() {
+        // Both cells open alike and one goes on alone: the body's value (the sheet as it
+        // is now) can only be the 変更後.
+        let text = format!("{HEADER}\n番号法 第7条（指定及び通知）、第16条（本人確認の措置 番号法 第7条（指定及び通知）、第16条（本人確認の措置\n）、第17条（個人番号カードの交付等） ）、第17条（個人番号カードの交付等）\n住民基本台帳法 第5条、第6条、第7条、第8条、第12条、第\n平成29年9月17日 Ⅰ３法令上の根拠 22条～第24条、第30条の6 事後\n5");
+        let read = rows(&lines(&text));
+        assert!(read.rows.is_empty());
+        let kept = "番号法 第7条（指定及び通知）、第16条（本人確認の措置）、第17条（個人番号カードの交付等）";
+        let grown = format!("{kept}住民基本台帳法 第5条、第6条、第7条、第8条、第12条、第22条～第24条、第30条の6");
+        let mut known = Known::default();
+        known.after.insert(key(&grown));
+        let (rows, _) = resolve(&read.pending, &mut known);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(key(&rows[0].cells[2]), key(kept));
+        assert_eq!(key(&rows[0].cells[3]), key(&grown));
+        // Known only as a 変更前 (another row's 変更後): then it is read the other way.
+        let mut known = Known::default();
+        known.before.insert(key(&grown));
+        let (rows, _) = resolve(&read.pending, &mut known);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(key(&rows[0].cells[3]), key(kept));
+    }
+
+    #[test]
+    fn a_merged_note_is_left_blank_with_a_warning() {
+        let text = format!("{HEADER}\n市民課長 菅野 智子 市民課長 山田 秀樹\n平成28年3月31日 Ⅰ５②所属長 事前 任 行 意 うも に の 事前の提出を\n5");
+        let read = rows(&lines(&text));
+        assert_eq!(read.rows.len(), 1);
+        assert_eq!(read.rows[0].cells[5], "");
+        assert_eq!(read.warnings.len(), 1);
+        assert!(read.warnings[0].path.ends_with(".timing_note"), "{:?}", read.warnings);
+        assert!(read.warnings[0].path.contains("Ⅰ５②所属長"));
+    }
+
+    const TOP_HEADER: &str = "変更日 項目 変更前の記載 変更後の記載 提出時期 提出時期に係る\n説明";
+
+    #[test]
+    fn rows_with_their_date_at_the_top() {
+        // Every cell starts on the row's first line; the date and the item wrap; a cell
+        // missing from a line has ended; a full line goes on below.
+        let text = format!(
+            "{TOP_HEADER}\n平成２８年９月 Ⅲ３特定個人情報の使用に ・入手した情報は、システムへの ・入手した情報は、システムへの 事後 サーバは入退室\n１日 おけるその他のリスク及び 登録前に複数の職員で確認してい 登録前に複数の職員で確認してい 管理を行ってい\nそのリスクに対する措置 る。 る。母子保健に関する事務の実施 る。\n・紙媒体は、溶解処理により廃棄 に必要な範囲に限り、特定個人情\nし、廃棄の記録を残している。 報を取り扱う。\n平成27年1月7日 Ⅰ５②所属長 市民課長 保険課長 事前\n12"
+        );
+        let Read { rows, unreadable, .. } = rows(&lines(&text));
+        assert_eq!(unreadable, 0, "{rows:?}");
+        assert_eq!(rows.len(), 2);
+        assert_eq!(
+            rows[0].cells,
+            [
+                "平成２８年９月１日",
+                "Ⅲ３特定個人情報の使用におけるその他のリスク及びそのリスクに対する措置",
+                "・入手した情報は、システムへの\n登録前に複数の職員で確認してい\nる。\n・紙媒体は、溶解処理により廃棄\nし、廃棄の記録を残している。",
+                "・入手した情報は、システムへの\n登録前に複数の職員で確認してい\nる。母子保健に関する事務の実施\nに必要な範囲に限り、特定個人情\n報を取り扱う。",
+                "事後",
+                "サーバは入退室\n管理を行ってい\nる。",
+            ]
+        );
+        assert_eq!(rows[1].cells, ["平成27年1月7日", "Ⅰ５②所属長", "市民課長", "保険課長", "事前", ""]);
+    }
+
+    #[test]
+    fn a_top_row_read_two_ways_is_not_given() {
+        // Neither cell's first line is full, so the line below may go on either: no row.
+        let text = format!("{TOP_HEADER}\n平成27年4月6日 Ⅰ５②所属長 短い文です。 別の短い文。 事前\n続きの一行。\n12");
+        let Read { rows, unreadable, .. } = rows(&lines(&text));
+        assert!(rows.is_empty(), "{rows:?}");
+        assert_eq!(unreadable, 1);
+    }
+
+    #[test]
     fn a_line_cut_where_the_cells_open_alike() {
         let w = Widths { cell: 56 };
         let l = "ーバー、次期国保総合システムおよび国保情報集約システムーバー、国保総合システムおよび国保情報集約システム、医";
