@@ -12,10 +12,19 @@
 //! A line holding both cells is cut at a space (or, for a line wider than any one cell,
 //! where the 変更前 cell's wrap width ends); the cut is chosen by what the two cells
 //! share (a 変更後 usually starts the way its 変更前 did), never inside a list number.
+//! An item wrapped over the anchor line and the line above or below is joined where the
+//! two parts make a label of the form.
+//!
 //! A row whose cells cannot be told apart this way (a single-cell line whose column is
-//! unknown, pdfplumber's character interleaving of two close lines, an item wrapped
-//! over several lines, tables whose dates sit at the top of their rows) is not
-//! guessed: it is counted as unreadable.
+//! unknown, a cut that cannot be placed) is kept pending with every way its lines may
+//! split; after the body is read, the one split whose 変更後 is a body value or another
+//! row's 変更前 (or whose 変更前 is another row's 変更後) reads it ([`resolve`]). Rows
+//! with pdfplumber's character interleaving of two close lines in a text cell, or an
+//! item wrapped over more lines, are not guessed: they are counted as unreadable.
+//!
+//! Tables whose cells all sit at the top of their rows (the date on the row's first
+//! line) are read by [`top_rows`]: each line's parts are given to the cells still going
+//! on, where only one way fits.
 
 use super::layout::is_page_number;
 use super::{compact, is_timing, leading_date};
@@ -529,7 +538,7 @@ fn note_lost(date: &str, item: &str) -> Warning {
     let label = format!("changes row {date} {item}");
     Warning {
         path: format!("changes[{label}].timing_note"),
-        code: "unreadable_cell".into(),
+        code: "not_found".into(),
         message: format!("{label}: 提出時期に係る説明 is merged character by character with another line of text and is left blank"),
     }
 }
