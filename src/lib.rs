@@ -116,8 +116,28 @@ fn from_decoded(mut source: Source, decoded: Result<decode::Decoded, decode::Dec
 fn scraped_record(source: Source, rebuilt: scraped::Rebuilt) -> Record {
     let lines = reassemble::lines_of(&rebuilt.lines.join("\n"));
     let mut record = extract_lines(source, lines, rebuilt.change_rows.as_deref(), None);
-    if rebuilt.unreadable_rows > 0 && record.status != Status::Failed {
-        let n = rebuilt.unreadable_rows;
+    let mut unreadable = rebuilt.unreadable_rows;
+    if !rebuilt.pending.is_empty() && record.status != Status::Failed {
+        // Rows whose two text cells only the sheet's other texts tell apart: the body's
+        // values and the cells of the rows read.
+        let mut known = scraped::Known::default();
+        collect_strings(&Value::Object(record.body.clone()), &mut known.after);
+        for part in [serde_json::to_value(&record.header), serde_json::to_value(&record.related), serde_json::to_value(&record.threshold), serde_json::to_value(&record.risk)] {
+            collect_strings(&part.unwrap_or_default(), &mut known.after);
+        }
+        for c in &record.changes {
+            known.after.extend(c.before.as_deref().map(key));
+            known.before.extend(c.after.as_deref().map(key));
+        }
+        let (rows, warnings) = scraped::resolve_pending(&rebuilt.pending, &mut known);
+        unreadable = unreadable.saturating_sub(rows.len());
+        record.changes.extend(changes::from_table(&rows, &mut record.warnings));
+        record.changes.sort_by(|a, b| a.date.cmp(&b.date));
+        record.warnings.extend(warnings);
+    }
+    record.warnings.extend(rebuilt.warnings);
+    if unreadable > 0 && record.status != Status::Failed {
+        let n = unreadable;
         record.warnings.push(Warning { path: "changes".into(), code: "unreadable_rows".into(), message: format!("{n} change row(s) could not be rebuilt from this text and are left out") });
         record.status = Status::Partial;
     }
