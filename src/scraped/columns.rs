@@ -528,6 +528,87 @@ pub(super) fn split_name_cell(lines: &mut Vec<String>) {
     }
 }
 
+/// A 部署 cell printed in two parts (`市民部` … `市民課`: the tool cuts a cell at a wide
+/// space and prints the right part after the cells left of it below). The right part is
+/// told by the 所属長's title printed between: the head of the unit it names
+/// (`市民課` + `長` = `市民課長`). So a one-line block right after a one-line value that
+/// is itself plus `長`, with one label block between that value and the one-line block
+/// before it, goes back after that block. Nothing moves without that evidence.
+pub(super) fn join_unit_to_department(lines: &mut Vec<String>) {
+    // Blocks of one line: (line index) in order, with what lies between them.
+    let single = |i: usize, lines: &[String]| {
+        !lines[i].trim().is_empty() && (i == 0 || lines[i - 1].trim().is_empty()) && lines.get(i + 1).is_none_or(|l| l.trim().is_empty())
+    };
+    let starts: Vec<usize> = (0..lines.len()).filter(|&i| !lines[i].trim().is_empty() && (i == 0 || lines[i - 1].trim().is_empty())).collect();
+    for w in starts.windows(4) {
+        let [dept, _label, title, unit] = [w[0], w[1], w[2], w[3]];
+        if ![dept, w[1], title, unit].iter().all(|&i| single(i, lines)) {
+            continue;
+        }
+        let u = compact(&lines[unit]);
+        if u.chars().count() >= 2 && compact(&lines[title]) == format!("{u}長") && !compact(&lines[dept]).ends_with(&u) {
+            lines[dept] = format!("{}　{}", lines[dept].trim_end(), lines[unit].trim());
+            lines.remove(unit);
+            if lines.get(unit).is_some_and(|l| l.trim().is_empty()) {
+                lines.remove(unit);
+            }
+            return;
+        }
+    }
+}
+
+/// A label printed after its value in one block (`３．個人番号の利用` / value lines /
+/// `法令上の根拠`: the label is centred on its tall value cell, and the tool joins the
+/// heading above, the value and the label in one block). When a block ends with a value
+/// label and the nearest label above it is a heading (no value follows it), with value
+/// lines between, the label is put back right under the heading, before its value.
+pub(super) fn label_before_its_value(lines: &mut [String]) {
+    let labels = super::flat::labels();
+    let mut start = 0;
+    while start < lines.len() {
+        let end = (start..lines.len()).find(|&i| lines[i].trim().is_empty()).unwrap_or(lines.len());
+        // The heading nearest above the block's last line, with value lines between.
+        let heading = (start..end.saturating_sub(1)).rev().find(|&i| labels.kind_of(&lines[i]).is_some()).filter(|&h| labels.kind_of(&lines[h]) == Some(true));
+        if let Some(h) = heading.filter(|&h| end - h >= 3 && labels.kind_of(&lines[end - 1]) == Some(false)) {
+            lines[h + 1..end].rotate_right(1);
+        }
+        start = end + 1;
+    }
+}
+
+#[cfg(test)]
+mod department {
+    use super::join_unit_to_department;
+
+    fn lines(t: &str) -> Vec<String> {
+        t.split('\n').map(str::to_string).collect()
+    }
+
+    #[test]
+    fn a_label_after_its_value_goes_before_it() {
+        let mut l = lines("２．特定個人情報ファイル名\nＡファイル\n３．個人番号の利用\n番号法 第7条\n住民基本台帳法 第5条\n法令上の根拠\n\n４．情報提供ネットワークシステムによる情報連携");
+        super::label_before_its_value(&mut l);
+        assert_eq!(l[..6], ["２．特定個人情報ファイル名", "Ａファイル", "３．個人番号の利用", "法令上の根拠", "番号法 第7条", "住民基本台帳法 第5条"]);
+        // A block that does not open with a heading stays as it is.
+        let t = "番号法 第7条\n住民基本台帳法 第5条\n法令上の根拠\n";
+        let mut l = lines(t);
+        super::label_before_its_value(&mut l);
+        assert_eq!(l, lines(t));
+    }
+
+    #[test]
+    fn the_unit_goes_back_to_its_department() {
+        let mut l = lines("①部署\n\n市民部\n\n②所属長の役職名\n\n市民課長\n\n市民課\n\n６．他の評価実施機関");
+        join_unit_to_department(&mut l);
+        assert_eq!(l, lines("①部署\n\n市民部　市民課\n\n②所属長の役職名\n\n市民課長\n\n６．他の評価実施機関"));
+        // Without the title naming it, nothing moves.
+        let t = "①部署\n\n市民部\n\n②所属長の役職名\n\n市民部長\n\n市民課\n\n６．他の評価実施機関";
+        let mut l = lines(t);
+        join_unit_to_department(&mut l);
+        assert_eq!(l, lines(t));
+    }
+}
+
 #[cfg(test)]
 mod name_cell {
     use super::split_name_cell;

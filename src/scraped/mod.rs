@@ -133,6 +133,10 @@ pub fn rebuild(text: &str, shape: TextLayout) -> Option<Rebuilt> {
             let mut lines = zip_numbers(join_part_numerals(stamp_apart(join_stamp(mirror::cover_fix(&lines).unwrap_or(lines)))));
             if matches!(shape, TextLayout::Pdfminer | TextLayout::Pdftotext) {
                 columns::split_name_cell(&mut lines);
+                columns::join_unit_to_department(&mut lines);
+                if shape == TextLayout::Pdftotext {
+                    columns::label_before_its_value(&mut lines);
+                }
             }
             // pdfminer prints each cell as a block of its own, column by column: the rows
             // are rebuilt where the columns' counts agree (see `columns`).
