@@ -48,9 +48,9 @@ enum Block {
     Timing(String),
     /// Any other text: a 変更前 / 変更後 cell (or a note, which breaks the count).
     Text(String),
-    /// A row's start that cannot be read: a date with an item that is no label (printed
-    /// beside a cell's line). Only in [`Order::RowByRow`].
-    Spoiled,
+    /// A row's start that cannot be read: an item that is no label (printed beside a
+    /// cell's line), `true` with its date. Only in [`Order::RowByRow`].
+    Spoiled(bool),
 }
 
 
@@ -104,7 +104,7 @@ fn classify(lines: &[&str], order: Order) -> Block {
             if order == Order::Columns || ends_with_label(&item) {
                 return Block::Date(first[..n].to_string(), Some(item));
             }
-            return Block::Spoiled;
+            return Block::Spoiled(true);
         }
     }
     if let Some(date) = wrapped_date(lines) {
@@ -116,7 +116,7 @@ fn classify(lines: &[&str], order: Order) -> Block {
         if order == Order::Columns || ends_with_label(&item) {
             return Block::Item(item);
         }
-        return Block::Spoiled;
+        return Block::Spoiled(false);
     }
     Block::Text(text)
 }
@@ -165,8 +165,9 @@ enum Event {
     Mark(String, String),
     Text(String),
     Timing(String),
-    /// A row seen but not readable (pdftotext plain).
-    Spoiled,
+    /// A row seen but not readable (pdftotext plain); `true` when it is counted here (its
+    /// date was seen: an item alone is the end of a row counted by its date).
+    Spoiled(bool),
 }
 
 /// An item cut over two blocks (`Ⅰ２特定個人情報ファイ` / `ル名`): the next block is
@@ -196,23 +197,23 @@ fn events(blocks: Vec<Block>, order: Order) -> Vec<Event> {
                 }
                 // (pdftotext plain: a cell may be a date, but so may a row's date
                 // whose item is spoiled; neither is read.)
-                Some(Block::Spoiled) => {
+                Some(Block::Spoiled(_)) => {
                     it.next();
-                    out.push(Event::Spoiled);
+                    out.push(Event::Spoiled(true));
                     continue;
                 }
                 _ => {
-                    out.push(if order == Order::RowByRow { Event::Spoiled } else { Event::Text(d) });
+                    out.push(if order == Order::RowByRow { Event::Spoiled(true) } else { Event::Text(d) });
                     continue;
                 }
             },
             // An item without its date: a row not printed whole.
             Block::Item(_) if order == Order::RowByRow => {
-                out.push(Event::Spoiled);
+                out.push(Event::Spoiled(false));
                 continue;
             }
-            Block::Spoiled => {
-                out.push(Event::Spoiled);
+            Block::Spoiled(dated) => {
+                out.push(Event::Spoiled(dated));
                 continue;
             }
             Block::Item(t) | Block::Text(t) => {
@@ -288,7 +289,7 @@ fn page_rows(blocks: Vec<Block>, page: u32, order: Order) -> Result<(Vec<TableRo
                 n += 1;
             }
             Event::Text(t) if !run.is_empty() => cells.push(t),
-            Event::Text(_) | Event::Spoiled => {}
+            Event::Text(_) | Event::Spoiled(_) => {}
             Event::Timing(_) => {
                 if !run.is_empty() {
                     close(&mut run, &mut cells, &mut rows, &mut lost);
@@ -322,7 +323,7 @@ fn whole_rows(events: &[Event], page: u32) -> (Vec<TableRow>, usize, bool) {
                     cells.push(t);
                 }
             }
-            Event::Spoiled => lost += 1 + usize::from(open.take().is_some()),
+            Event::Spoiled(dated) => lost += usize::from(*dated) + usize::from(open.take().is_some()),
             Event::Timing(timing) => match open.take() {
                 Some((date, item, cells)) => match cells[..] {
                     [before, after] => rows.push(TableRow { page, cells: vec![date.clone(), item.clone(), before.clone(), after.clone(), timing.clone(), String::new()] }),
