@@ -202,8 +202,11 @@ fn events(blocks: Vec<Block>, order: Order) -> Vec<Event> {
                     out.push(Event::Spoiled(true));
                     continue;
                 }
+                // pdftotext plain: a cell may be a date, and so may be a row's date
+                // whose item is spoiled: neither is read, nor counted here (the caller
+                // counts the rows by their timings).
                 _ => {
-                    out.push(if order == Order::RowByRow { Event::Spoiled(true) } else { Event::Text(d) });
+                    out.push(if order == Order::RowByRow { Event::Spoiled(false) } else { Event::Text(d) });
                     continue;
                 }
             },
