@@ -164,12 +164,14 @@ fn extract_lines(source: Source, lines: Vec<reassemble::Line>, table: Option<&[p
         None => source,
     };
     let forms = form::FormSet::current();
-    let stamp = engine::stamp(&lines);
+    let stamp_at = engine::stamp_at(&lines);
+    let stamp_line = stamp_at.as_ref().map(|s| s.0);
+    let stamp = stamp_at.map(|s| s.1);
     let keys: Vec<&str> = lines.iter().map(|l| l.key.as_str()).collect();
     // The kind: the printed title first, then the stamp's 様式 number.
     let kind = forms.kind_of(&keys).or_else(|| stamp.as_ref().and_then(|s| forms.kind_by_number(s.2)));
     match kind {
-        Some(k) if k.kind != "kiso" || kiso_by_engine() => extract_described(source, lines, table, forms, k, stamp, geometry),
+        Some(k) if k.kind != "kiso" || kiso_by_engine() => extract_described(source, lines, table, forms, k, stamp.map(|s| (s, stamp_line)), geometry),
         _ => extract_kiso(source, lines, table, geometry),
     }
 }
@@ -190,10 +192,14 @@ fn extract_described(
     table: Option<&[pdf::TableRow]>,
     forms: &form::FormSet,
     kind: &form::KindInfo,
-    stamp: Option<(String, String, u32)>,
+    stamp: Option<((String, String, u32), Option<usize>)>,
     geometry: Geometry,
 ) -> Record {
     let mut warnings = Vec::new();
+    let (stamp, stamp_line) = match stamp {
+        Some((s, l)) => (Some(s), l),
+        None => (None, None),
+    };
     let kiso_rules = Rules::default_rules();
     let (label, date, number) = match &stamp {
         Some((d, l, n)) => (Some(l.clone()), Some(d.clone()), Some(*n)),
@@ -256,10 +262,18 @@ fn extract_described(
         let stops: Vec<usize> = extras.iter().map(|e| e.line).collect();
         body = engine::read_with_stops(form, &forms.common, &lines, cover_end, read_end, &stops);
     }
+    // Choices whose answer was drawn apart from the question: given by what they are.
+    engine::fill_by_type(form, &forms.common, &lines, cover_end, read_end, &mut body.body, &mut body.warnings, &mut body.provenance);
     warnings.extend(cover.warnings);
     warnings.extend(body.warnings);
     let mut provenance = cover.provenance;
     provenance.extend(body.provenance);
+    // The stamp's line for the form's fields; the body's from its evaluator.
+    if let Some(i) = stamp_line {
+        for p in ["form.label", "form.date", "form.number"] {
+            provenance.insert(p.into(), [i, i]);
+        }
+    }
     let mut extra_items = Vec::new();
     for (i, e) in extras.into_iter().enumerate() {
         let path = format!("extra_items[{i}]");
@@ -275,6 +289,9 @@ fn extract_described(
             let res = organization::resolve(e, kiso_rules, context);
             if let Some(note) = res.note {
                 warnings.push(Warning { path: "organization.lg_code".into(), code: "ambiguous_body".into(), message: note });
+            }
+            if let Some(l) = provenance.get("header.evaluator").copied() {
+                provenance.insert("organization".into(), l);
             }
             res.org
         }
