@@ -121,7 +121,8 @@ pub fn rebuild(text: &str, shape: TextLayout) -> Option<Rebuilt> {
             let lines: Vec<String> = text.split('\n').map(str::to_string).collect();
             let seen = change_dates(text);
             // The body only: the change pages stay as they are.
-            let end = lines.iter().position(|l| l.trim() == "変更箇所").unwrap_or(lines.len());
+            // (The last heading: a table of contents may name the change pages before.)
+            let end = lines.iter().rposition(|l| is_changes_heading(&compact(l))).unwrap_or(lines.len());
             let read = plumber_rows::rows(&lines);
             let (rows, read_unreadable) = (read.rows, read.unreadable);
             let mut out = plumber::values_after_labels(&plumber::questions_in_order(&lines[..end]));
@@ -140,11 +141,16 @@ pub fn rebuild(text: &str, shape: TextLayout) -> Option<Rebuilt> {
             let mut lines = zip_numbers(join_part_numerals(stamp_apart(join_stamp(mirror::cover_fix(&lines).unwrap_or(lines)))));
             if matches!(shape, TextLayout::Pdfminer | TextLayout::Pdftotext) {
                 columns::split_name_cell(&mut lines);
+                columns::join_unit_to_department(&mut lines);
+                if shape == TextLayout::Pdftotext {
+                    columns::label_before_its_value(&mut lines);
+                }
             }
             // pdfminer prints each cell as a block of its own, column by column: the rows
             // are rebuilt where the columns' counts agree (see `columns`).
             let (rows, unreadable) = match shape {
-                TextLayout::Pdfminer => columns::rows(text).unwrap_or_default(),
+                TextLayout::Pdfminer => columns::rows(text, columns::Order::Columns).unwrap_or_default(),
+                TextLayout::Pdftotext => columns::rows(text, columns::Order::RowByRow).unwrap_or_default(),
                 // One text run per line in content-stream order (see `stream`).
                 TextLayout::Pymupdf | TextLayout::PdftotextRaw => stream::rows(text).unwrap_or_default(),
                 _ => (Vec::new(), seen),
@@ -307,7 +313,7 @@ const HEADERS: [&str; 7] = ["変更箇所", "変更日", "項目", "変更前の
 
 /// The 変更箇所 heading, compacted: short (not a sentence naming it), perhaps after the
 /// `（別添２）` / `（別添３）` number 重点項目 and 全項目 sheets give it.
-fn is_changes_heading(c: &str) -> bool {
+pub(super) fn is_changes_heading(c: &str) -> bool {
     let c = match c.strip_prefix("（別添").or_else(|| c.strip_prefix("(別添")) {
         Some(rest) => rest.split_once(['）', ')']).map_or(c, |(_, after)| after),
         None => c,

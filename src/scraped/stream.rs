@@ -36,7 +36,8 @@ fn is_reference_start(s: &str) -> bool {
     s.starts_with(['Ⅰ', 'Ⅱ', 'Ⅲ', 'Ⅳ', 'Ⅴ', 'Ⅵ', 'Ⅶ'])
 }
 
-fn ends_with_label(s: &str) -> bool {
+/// Does `s` end with one of the forms' labels (a 項目 printed whole)?
+pub(super) fn ends_with_label(s: &str) -> bool {
     let k: Vec<char> = match_key(s).chars().collect();
     labels().longest_suffix(&k).is_some()
 }
@@ -249,7 +250,7 @@ fn passes(units: Vec<String>, split_dates: bool) -> Result<(Vec<Vec<String>>, Ve
 /// `None`: the text has no 変更箇所 heading.
 pub(super) fn rows(text: &str) -> Option<(Vec<TableRow>, usize)> {
     let lines: Vec<&str> = text.split('\n').map(|l| l.trim_end_matches('\r').trim_matches('\u{c}').trim()).collect();
-    let at = lines.iter().rposition(|l| compact(l) == "変更箇所")?;
+    let at = lines.iter().rposition(|l| super::is_changes_heading(&compact(l)))?;
     // Pages: the runs between the column titles and page numbers.
     let mut pages: Vec<Vec<&str>> = vec![Vec::new()];
     for l in &lines[at + 1..] {
