@@ -301,12 +301,15 @@ impl Rows {
         let kind = record.get("kind").and_then(Value::as_str);
         rows.kind = kind.and_then(|k| kind_sheets().iter().position(|(name, _)| name == k));
         let kind_cols = rows.kind.map(|i| kind_sheets()[i].1.as_slice());
+        // A kind whose table has the very columns of `sheets` (基礎's) gets the same row,
+        // copied rather than made again (issue #16: every 基礎 dump makes both).
+        let kind_row_is_sheet_row = kind_cols.is_some_and(|cols| cols == l.sheets.as_slice());
         if formats.parquet {
             let values = columnar::leaves(record, &["changes", "warnings", "provenance"]);
             let warnings = Value::String(warnings_cell(record));
             let typed = |cols: &[Column]| -> Vec<Cell> { cols.iter().map(|c| columnar::cell(if c.name == "warnings" { Some(&warnings) } else { values.get(&c.name).copied() }, c.ty)).collect() };
             rows.pq_sheet = typed(&l.sheets);
-            rows.pq_kind_sheet = kind_cols.map(typed).unwrap_or_default();
+            rows.pq_kind_sheet = if kind_row_is_sheet_row { rows.pq_sheet.clone() } else { kind_cols.map(typed).unwrap_or_default() };
             let keys: Vec<Cell> = l.changes[..CHANGE_KEYS.len()].iter().map(|c| columnar::cell(values.get(&c.name).copied(), c.ty)).collect();
             for row in record.get("changes").and_then(Value::as_array).into_iter().flatten() {
                 let fields = l.changes[CHANGE_KEYS.len()..].iter().map(|c| columnar::cell(row.get(&c.name), c.ty));
@@ -316,7 +319,9 @@ impl Rows {
         if formats.csv {
             let cells = flatten(record);
             rows.sheet = csv_row(sheet_columns().iter().map(|col| cells.get(col.as_str()).map_or("", |c| c.as_ref())))?;
-            if let Some(cols) = kind_cols {
+            if kind_row_is_sheet_row {
+                rows.kind_sheet = rows.sheet.clone();
+            } else if let Some(cols) = kind_cols {
                 rows.kind_sheet = csv_row(cols.iter().map(|col| cells.get(col.name.as_str()).map_or("", |c| c.as_ref())))?;
             }
             let keys: Vec<&str> = CHANGE_KEYS.iter().map(|k| cells.get(*k).map_or("", |c| c.as_ref())).collect();
