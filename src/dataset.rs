@@ -77,10 +77,10 @@ pub fn kind_sheets() -> &'static [(String, Vec<Column>)] {
             .kinds
             .iter()
             .map(|k| {
-                let schema = crate::schema::schema(&k.kind).unwrap_or_default();
+                let schema = crate::schema::kept(&k.kind).unwrap_or(&Value::Null);
                 let mut names: Vec<String> = crate::codebook::sheet_leaves_of(&k.kind).into_iter().map(|l| l.path).collect();
                 names.push("warnings".into());
-                (k.kind.clone(), columnar::typed(&schema, &names))
+                (k.kind.clone(), columnar::typed(schema, &names))
             })
             .collect()
     })
@@ -99,18 +99,18 @@ pub struct Layout {
     pub top_keys: Vec<String>,
 }
 
-/// The dataset tables' columns (computed once from `codebook::schema()`).
+/// The dataset tables' columns (computed once from the kept 基礎 schema, `codebook::schema()`).
 pub fn layout() -> &'static Layout {
     static LAYOUT: std::sync::OnceLock<Layout> = std::sync::OnceLock::new();
     LAYOUT.get_or_init(|| {
-        let schema = crate::codebook::schema();
-        let mut changes = columnar::typed(&schema, &CHANGE_KEYS.iter().map(|k| k.to_string()).collect::<Vec<_>>());
-        changes.extend(CHANGE_FIELDS.iter().map(|f| Column { name: f.to_string(), ty: columnar::column_type(&schema, &format!("changes[].{f}")) }));
+        let schema = crate::schema::kept("kiso").unwrap_or(&Value::Null);
+        let mut changes = columnar::typed(schema, &CHANGE_KEYS.iter().map(|k| k.to_string()).collect::<Vec<_>>());
+        changes.extend(CHANGE_FIELDS.iter().map(|f| Column { name: f.to_string(), ty: columnar::column_type(schema, &format!("changes[].{f}")) }));
         Layout {
-            sheets: columnar::typed(&schema, sheet_columns()),
+            sheets: columnar::typed(schema, sheet_columns()),
             changes,
-            tables: columnar::tables(&schema, &["changes", "provenance"]),
-            top_keys: columnar::top_level_keys(&schema),
+            tables: columnar::tables(schema, &["changes", "provenance"]),
+            top_keys: columnar::top_level_keys(schema),
         }
     })
 }
