@@ -371,6 +371,9 @@ fn extract_kiso(source: Source, lines: Vec<reassemble::Line>, table: Option<&[pd
             changes::from_text(&tokens.lines, tokens.body_end, rules, &known, &mut fields.warnings)
         }
     };
+    // The lines are done with: freed before the record is built (issue #16, peak memory).
+    let line_count = tokens.lines.len();
+    drop(tokens);
     let mut tree = fields.tree;
     tree["schema_version"] = SCHEMA_VERSION.into();
     tree["kind"] = rules.kind.clone().into();
@@ -381,7 +384,7 @@ fn extract_kiso(source: Source, lines: Vec<reassemble::Line>, table: Option<&[pd
     record.source = source;
     record.changes = changes;
     record.warnings = fields.warnings;
-    let geometry = geometry.filter(|g| g.len() == tokens.lines.len());
+    let geometry = geometry.filter(|g| g.len() == line_count);
     record.provenance = Some(fields.provenance.iter().map(|(k, v)| (k.clone(), record::Provenance::of(v[0], v[1], geometry))).collect());
     check::check_with_tree(&mut record, rules, &tree);
     record.status = if record.warnings.is_empty() { Status::Ok } else { Status::Partial };
