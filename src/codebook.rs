@@ -91,9 +91,9 @@ pub fn sheet_leaves() -> Vec<Leaf> {
 /// Scalar leaves of a sheet of `kind` (the columns of `sheets.<kind>.csv`): the envelope
 /// and that kind's body, lists left to their own tables.
 pub fn sheet_leaves_of(kind: &str) -> Vec<Leaf> {
-    let root = crate::schema::schema(kind).unwrap_or_default();
+    let root = crate::schema::kept(kind).unwrap_or(&Value::Null);
     let mut out = Vec::new();
-    leaves_of(&root, &root, "", false, &["changes", "warnings", "provenance"], &mut out);
+    leaves_of(root, root, "", false, &["changes", "warnings", "provenance"], &mut out);
     for l in &mut out {
         if l.description == "choice label" {
             l.ty = if l.ty.contains("null") { "string | null".into() } else { "string".into() };

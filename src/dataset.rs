@@ -77,10 +77,10 @@ pub fn kind_sheets() -> &'static [(String, Vec<Column>)] {
             .kinds
             .iter()
             .map(|k| {
-                let schema = crate::schema::schema(&k.kind).unwrap_or_default();
+                let schema = crate::schema::kept(&k.kind).unwrap_or(&Value::Null);
                 let mut names: Vec<String> = crate::codebook::sheet_leaves_of(&k.kind).into_iter().map(|l| l.path).collect();
                 names.push("warnings".into());
-                (k.kind.clone(), columnar::typed(&schema, &names))
+                (k.kind.clone(), columnar::typed(schema, &names))
             })
             .collect()
     })
@@ -99,18 +99,18 @@ pub struct Layout {
     pub top_keys: Vec<String>,
 }
 
-/// The dataset tables' columns (computed once from `codebook::schema()`).
+/// The dataset tables' columns (computed once from the kept 基礎 schema, `codebook::schema()`).
 pub fn layout() -> &'static Layout {
     static LAYOUT: std::sync::OnceLock<Layout> = std::sync::OnceLock::new();
     LAYOUT.get_or_init(|| {
-        let schema = crate::codebook::schema();
-        let mut changes = columnar::typed(&schema, &CHANGE_KEYS.iter().map(|k| k.to_string()).collect::<Vec<_>>());
-        changes.extend(CHANGE_FIELDS.iter().map(|f| Column { name: f.to_string(), ty: columnar::column_type(&schema, &format!("changes[].{f}")) }));
+        let schema = crate::schema::kept("kiso").unwrap_or(&Value::Null);
+        let mut changes = columnar::typed(schema, &CHANGE_KEYS.iter().map(|k| k.to_string()).collect::<Vec<_>>());
+        changes.extend(CHANGE_FIELDS.iter().map(|f| Column { name: f.to_string(), ty: columnar::column_type(schema, &format!("changes[].{f}")) }));
         Layout {
-            sheets: columnar::typed(&schema, sheet_columns()),
+            sheets: columnar::typed(schema, sheet_columns()),
             changes,
-            tables: columnar::tables(&schema, &["changes", "provenance"]),
-            top_keys: columnar::top_level_keys(&schema),
+            tables: columnar::tables(schema, &["changes", "provenance"]),
+            top_keys: columnar::top_level_keys(schema),
         }
     })
 }
@@ -320,12 +320,15 @@ impl Rows {
         let kind = record.get("kind").and_then(Value::as_str);
         rows.kind = kind.and_then(|k| kind_sheets().iter().position(|(name, _)| name == k));
         let kind_cols = rows.kind.map(|i| kind_sheets()[i].1.as_slice());
+        // A kind whose table has the very columns of `sheets` (基礎's) gets the same row,
+        // copied rather than made again (issue #16: every 基礎 dump makes both).
+        let kind_row_is_sheet_row = kind_cols.is_some_and(|cols| cols == l.sheets.as_slice());
         if formats.parquet {
             let values = columnar::leaves(record, &["changes", "warnings", "provenance"]);
             let warnings = Value::String(warnings_cell(record));
             let typed = |cols: &[Column]| -> Vec<Cell> { cols.iter().map(|c| columnar::cell(if c.name == "warnings" { Some(&warnings) } else { values.get(&c.name).copied() }, c.ty)).collect() };
             rows.pq_sheet = typed(&l.sheets);
-            rows.pq_kind_sheet = kind_cols.map(typed).unwrap_or_default();
+            rows.pq_kind_sheet = if kind_row_is_sheet_row { rows.pq_sheet.clone() } else { kind_cols.map(typed).unwrap_or_default() };
             if with_changes {
                 change_cells(record, &values, |row| {
                     rows.pq_changes.push(row);
@@ -336,7 +339,9 @@ impl Rows {
         if formats.csv {
             let cells = flatten(record);
             rows.sheet = csv_row(sheet_columns().iter().map(|col| cells.get(col.as_str()).map_or("", |c| c.as_ref())))?;
-            if let Some(cols) = kind_cols {
+            if kind_row_is_sheet_row {
+                rows.kind_sheet = rows.sheet.clone();
+            } else if let Some(cols) = kind_cols {
                 rows.kind_sheet = csv_row(cols.iter().map(|col| cells.get(col.name.as_str()).map_or("", |c| c.as_ref())))?;
             }
             if with_changes {

@@ -13,6 +13,28 @@ const MONTH: &str = r"^[0-9]{4}-[0-9]{2}$";
 
 /// The schema of a record of `kind` (`kiso`, `juten`, `zenkomoku`).
 pub fn schema(kind: &str) -> Result<Value, String> {
+    kept(kind).cloned()
+}
+
+/// [`schema`], built once per kind and form set and kept for the process: a run of
+/// `extract` reads it about eight times (the dataset columns of each kind, the
+/// codebook), and building it (or copying it) cost more than reading 50 text dumps
+/// (issue #16). The form set is told by its address: `--rules` installs another one
+/// (once, before any record is read); each kept schema stays (a few per process).
+pub fn kept(kind: &str) -> Result<&'static Value, String> {
+    type Kept = Vec<(usize, String, Result<&'static Value, String>)>;
+    static KEPT: std::sync::Mutex<Kept> = std::sync::Mutex::new(Vec::new());
+    let forms = std::ptr::from_ref(FormSet::current()) as usize;
+    let mut kept = KEPT.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some((_, _, s)) = kept.iter().find(|(f, k, _)| *f == forms && k == kind) {
+        return s.clone();
+    }
+    let s = make(kind).map(|v| &*Box::leak(Box::new(v)));
+    kept.push((forms, kind.to_string(), s.clone()));
+    s
+}
+
+fn make(kind: &str) -> Result<Value, String> {
     let forms = FormSet::current();
     let mut root = schemars::schema_for!(crate::record::Record).to_value();
     inline_refs(&mut root);
@@ -298,6 +320,18 @@ fn object_of(children: Value) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The kept schema is the one a fresh build gives, every time it is asked for
+    /// (an unknown kind's error too).
+    #[test]
+    fn kept_schema_equals_a_fresh_build() {
+        for kind in ["kiso", "juten", "zenkomoku", "kiso", "zenkomoku", "nonesuch", "nonesuch"] {
+            let fresh = make(kind);
+            assert_eq!(schema(kind), fresh, "{kind}");
+            assert_eq!(kept(kind).cloned(), fresh, "{kind}");
+            assert_eq!(fresh.is_ok(), kind != "nonesuch", "{kind}");
+        }
+    }
 
     #[test]
     fn each_kind_has_a_schema_with_its_body() {
