@@ -100,6 +100,12 @@ pub(crate) fn skip_index(lines: &[Line], from: usize, to: usize, common: &Common
 /// the next lines.
 fn label_at(lines: &[Line], i: usize, label: &str, to: usize) -> Option<Hit> {
     let k = lines[i].key.as_str();
+    // perf: tried for every line and label. Each way a label can start here (the line
+    // starts with it, with its head, or with a part of it) puts the label's first
+    // character first on the line, so a line that starts otherwise is no hit.
+    if !same_first_char(k, label) {
+        return None;
+    }
     if k.starts_with(label) {
         return Some(Hit { line: i, last: i, col: label.chars().count() });
     }
@@ -130,6 +136,18 @@ fn label_at(lines: &[Line], i: usize, label: &str, to: usize) -> Option<Hit> {
         j += 1;
     }
     None
+}
+
+/// Does `k` start with the first character of `label`? (True for an empty label, which
+/// every line starts with.)
+fn same_first_char(k: &str, label: &str) -> bool {
+    let n = label.chars().next().map_or(0, char::len_utf8);
+    k.as_bytes().get(..n) == Some(&label.as_bytes()[..n])
+}
+
+/// `s` without its first `n` characters (a key after the label it starts with).
+fn skip_chars(s: &str, n: usize) -> &str {
+    s.char_indices().nth(n).map_or("", |(b, _)| &s[b..])
 }
 
 /// How many characters of a label may have wrapped away from it (a cell's last word).
@@ -539,7 +557,7 @@ impl<'a> Reader<'a> {
         for i in r.start..r.end.min(self.lines.len()) {
             let k = &self.lines[i].key;
             if i == r.start {
-                s.push_str(&k.chars().skip(r.col).collect::<String>());
+                s.push_str(skip_chars(k, r.col));
             } else {
                 s.push('\n');
                 s.push_str(k);

@@ -17,7 +17,7 @@
 
 mod values_first;
 
-use super::{block_start, label_at, label_keys, Hit};
+use super::{block_start, label_at, label_keys, skip_chars, Hit};
 use crate::form::{Choice, Common, FieldType, Form, Node};
 use crate::normalize::key;
 use crate::reassemble::Line;
@@ -52,12 +52,18 @@ struct Def<'a> {
     n_full: usize,
 }
 
-/// The form's labels, indexed by their first character (a line can only start a label
-/// that starts with its own first character).
+/// The form's labels, indexed by their first two characters: a line can only start a
+/// label that starts with its own first two characters (or, a label of one character,
+/// with its first).
 struct Defs<'a> {
     list: Vec<Def<'a>>,
-    by_first: std::collections::HashMap<char, Vec<usize>>,
+    /// (def, index of the key in its `keys`, or [`OPENER`]), in that order, by the
+    /// key's first character and its second (None: a key of one character).
+    by_head: std::collections::HashMap<(char, Option<char>), Vec<(usize, usize)>>,
 }
+
+/// In [`Defs::by_head`]: the def's block opener, not one of its keys.
+const OPENER: usize = usize::MAX;
 
 impl<'a> std::ops::Deref for Defs<'a> {
     type Target = [Def<'a>];
@@ -106,32 +112,53 @@ fn defs<'a>(form: &'a Form, common: &'a Common) -> Defs<'a> {
     }
     let mut list = Vec::new();
     walk(&form.body, common, &mut list);
-    let mut by_first: std::collections::HashMap<char, Vec<usize>> = std::collections::HashMap::new();
+    let mut by_head: std::collections::HashMap<(char, Option<char>), Vec<(usize, usize)>> = std::collections::HashMap::new();
     for (d, def) in list.iter().enumerate() {
-        for k in def.keys.iter().chain(def.opener.as_ref().map(|o| &o.0)) {
-            if let Some(c) = k.chars().next() {
-                let v = by_first.entry(c).or_default();
-                if v.last() != Some(&d) {
-                    v.push(d);
-                }
+        // A block opener is matched by its start alone, a label by its keys.
+        let keys: Vec<(usize, &String)> = match &def.opener {
+            Some((start, _)) => vec![(OPENER, start)],
+            None => def.keys.iter().enumerate().collect(),
+        };
+        for (j, k) in keys {
+            let mut cs = k.chars();
+            if let Some(c) = cs.next() {
+                by_head.entry((c, cs.next())).or_default().push((d, j));
             }
         }
     }
-    Defs { list, by_first }
+    Defs { list, by_head }
 }
 
 /// The labels that start at line `i`: the hit of the longest label and every def that
 /// prints it (the same words label items of many risks).
 fn labels_at(lines: &[Line], i: usize, to: usize, defs: &Defs) -> Option<(Hit, Vec<usize>)> {
     let mut best: Option<(usize, Hit, Vec<usize>)> = None;
-    let first = lines[i].key.chars().next()?;
-    for &d in defs.by_first.get(&first)? {
+    let mut cs = lines[i].key.chars();
+    let first = cs.next()?;
+    let none: &[(usize, usize)] = &[];
+    let long = cs.next().and_then(|second| defs.by_head.get(&(first, Some(second)))).map_or(none, Vec::as_slice);
+    let short = defs.by_head.get(&(first, None)).map_or(none, Vec::as_slice);
+    // The two lists merged in (def, key) order: each def's first key that is here.
+    let (mut x, mut y) = (0, 0);
+    let mut hit_def = None;
+    while x < long.len() || y < short.len() {
+        let (d, j) = if y == short.len() || (x < long.len() && long[x] < short[y]) {
+            x += 1;
+            long[x - 1]
+        } else {
+            y += 1;
+            short[y - 1]
+        };
+        if hit_def == Some(d) {
+            continue;
+        }
         let def = &defs[d];
-        let hit = match &def.opener {
-            Some((start, numbered)) => block_start(&lines[i], start, *numbered).map(|_| (start.len(), Hit { line: i, last: i, col: start.chars().count() })),
-            None => def.keys.iter().find_map(|l| label_at(lines, i, l, to).map(|h| (l.len(), h))),
+        let hit = match (&def.opener, j) {
+            (Some((start, numbered)), OPENER) => block_start(&lines[i], start, *numbered).map(|_| (start.len(), Hit { line: i, last: i, col: start.chars().count() })),
+            (_, j) => label_at(lines, i, &def.keys[j], to).map(|h| (def.keys[j].len(), h)),
         };
         let Some((len, h)) = hit else { continue };
+        hit_def = Some(d);
         match &mut best {
             Some((bl, _, ds)) if *bl == len => ds.push(d),
             Some((bl, _, _)) if *bl > len => {}
@@ -391,7 +418,7 @@ fn pair_values<'a>(lines: &[Line], slots: &mut [Slot<'a>], cells: &[Cell], defs:
 
 /// A wrapped label with nothing after it but an option list.
 fn valueless(lines: &[Line], cell: &Cell) -> bool {
-    let mut after: String = lines[cell.label_last].key.chars().skip(cell.col).collect();
+    let mut after = skip_chars(&lines[cell.label_last].key, cell.col).to_string();
     for &i in cell.lines.iter().filter(|&&i| i > cell.label_last) {
         after.push_str(&lines[i].key);
     }
@@ -411,8 +438,7 @@ fn orphan_bracket(line: &Line, slot: &Slot, defs: &Defs) -> bool {
 
 fn slot<'a>(lines: &[Line], h: Hit, region: Vec<usize>, d: usize, defs: &Defs<'a>) -> Slot<'a> {
     let def = &defs[d];
-    let rest: String = lines[h.last].key.chars().skip(h.col).collect();
-    let mut text = rest.clone();
+    let mut text = skip_chars(&lines[h.last].key, h.col).to_string();
     for &i in &region {
         text.push('\n');
         text.push_str(&lines[i].key);
