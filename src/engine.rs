@@ -7,7 +7,7 @@
 
 use crate::extras::{Claim, ClaimKind};
 use crate::form::{BoxSpec, Choice, Common, Field, FieldType, Form, Node};
-use crate::normalize::{after_key_prefix, join_cell_lines, key, parse_date, text_value};
+use crate::normalize::{after_key_prefix, join_cell_lines, key, parse_date, text_value, text_value_in, Empties};
 use crate::reassemble::Line;
 use crate::record::Warning;
 use regex::Regex;
@@ -50,6 +50,8 @@ struct Reader<'a> {
     form: &'a Form,
     /// The keys of the body's section headings (made once: every text line is tested).
     heading_keys: Vec<String>,
+    /// The common empty marks, keyed once (every text field is tested).
+    empties: Empties,
     /// Memo of [`Reader::keys`].
     label_keys: std::cell::RefCell<std::collections::HashMap<(usize, usize), std::rc::Rc<(Vec<String>, Vec<String>)>>>,
     warnings: Vec<Warning>,
@@ -68,7 +70,7 @@ pub fn read(form: &Form, common: &Common, lines: &[Line], from: usize, to: usize
 /// [`read`], with zones also ending at the lines `stops` (sorted).
 pub fn read_with_stops(form: &Form, common: &Common, lines: &[Line], from: usize, to: usize, stops: &[usize]) -> Output {
     let heading_keys = form.body.iter().filter_map(|n| if let Node::Section(s) = n { Some(s.heading.iter().map(|h| key(h))) } else { None }).flatten().collect();
-    let mut r = Reader { lines, common, form, heading_keys, label_keys: Default::default(), warnings: Vec::new(), provenance: BTreeMap::new(), claims: Vec::new(), stops };
+    let mut r = Reader { lines, common, form, heading_keys, empties: Empties::of(&common.empty_values), label_keys: Default::default(), warnings: Vec::new(), provenance: BTreeMap::new(), claims: Vec::new(), stops };
     let mut body = Map::new();
     let from = skip_index(lines, from, to, common, form);
     r.read_nodes(&form.body, from, to, "", "", &mut body);
@@ -401,7 +403,7 @@ impl<'a> Reader<'a> {
                                 !next.key.is_empty() && !is_furniture(&next.raw) && !b.nodes.iter().filter_map(first_labels).any(|l| self.find(*line + 1, *line + 2, l).is_some())
                             };
                             let title = if own_line { lines[*line + 1].raw.trim().to_string() } else { title.clone() };
-                            el.insert(t.clone(), text_value(&title, &self.common.empty_values).map_or(Value::Null, Value::String));
+                            el.insert(t.clone(), text_value_in(&title, &self.empties).map_or(Value::Null, Value::String));
                         }
                         let index = match &b.join_on {
                             Some(_) => elements.len(),
@@ -587,7 +589,7 @@ impl<'a> Reader<'a> {
                     let trimmed = text.trim_end();
                     text = trimmed.strip_suffix('）').or_else(|| trimmed.strip_suffix(')')).unwrap_or(trimmed).to_string();
                 }
-                text_value(&text, &self.common.empty_values).map_or(Value::Null, Value::String)
+                text_value_in(&text, &self.empties).map_or(Value::Null, Value::String)
             }
             FieldType::Choice | FieldType::Band => {
                 let mut v = self.choice(f, r, full);

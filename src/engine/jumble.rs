@@ -210,6 +210,8 @@ struct Cell {
     col: usize,
     /// The keys of its lines, joined.
     joined: String,
+    /// For an option list: how many option numbers it prints (see [`lists_match`]).
+    option_numbers: usize,
 }
 
 /// What one skeleton slot still lacks.
@@ -239,11 +241,16 @@ fn answer_re() -> &'static Regex {
     RE.get_or_init(|| Regex::new(r"\[([^\[\]]*)\]").expect("bracket regex"))
 }
 
-/// Does an option list cell print the options of `list`?
-fn lists_match(cell_key: &str, list: &[String]) -> bool {
+/// How many option numbers (`1)`) a cell's key prints.
+fn option_numbers(cell_key: &str) -> usize {
     static RE: OnceLock<Regex> = OnceLock::new();
     let re = RE.get_or_init(|| Regex::new(r"(?:^|[^0-9])[0-9]{1,2}\)").expect("option number regex"));
-    !list.is_empty() && re.find_iter(cell_key).count() == list.len() && list.iter().all(|o| cell_key.contains(o.as_str()))
+    re.find_iter(cell_key).count()
+}
+
+/// Does an option list cell print the options of `list`?
+fn lists_match(cell: &Cell, list: &[String]) -> bool {
+    !list.is_empty() && cell.option_numbers == list.len() && list.iter().all(|o| cell.joined.contains(o.as_str()))
 }
 
 const DROP: f64 = 2.0;
@@ -501,7 +508,7 @@ fn cells_of(lines: &[Line], from: usize, to: usize, defs: &Defs) -> Vec<Cell> {
         let opens = l.key.starts_with("<選択肢>") || l.key.starts_with(']') || count_re().is_match(&l.key);
         if let Some((h, ds)) = labels_at(lines, i, to, defs) {
             cells.extend(cur.take());
-            cur = Some(Cell { lines: (h.line..=h.last).collect(), kind: Kind::Labelled, defs: ds, label_last: h.last, col: h.col, joined: String::new() });
+            cur = Some(Cell { lines: (h.line..=h.last).collect(), kind: Kind::Labelled, defs: ds, label_last: h.last, col: h.col, joined: String::new(), option_numbers: 0 });
             i = h.last + 1;
             continue;
         }
@@ -516,7 +523,7 @@ fn cells_of(lines: &[Line], from: usize, to: usize, defs: &Defs) -> Vec<Cell> {
             } else {
                 Kind::Text
             };
-            cur = Some(Cell { lines: vec![i], kind, defs: Vec::new(), label_last: i, col: 0, joined: String::new() });
+            cur = Some(Cell { lines: vec![i], kind, defs: Vec::new(), label_last: i, col: 0, joined: String::new(), option_numbers: 0 });
         } else if let Some(c) = &mut cur {
             c.lines.push(i);
         }
@@ -528,6 +535,10 @@ fn cells_of(lines: &[Line], from: usize, to: usize, defs: &Defs) -> Vec<Cell> {
     for c in &mut cells {
         // An answer cell may wrap (`…の実施が義` / `務付けられる`).
         c.joined = c.lines.iter().map(|&i| lines[i].key.as_str()).collect();
+        // perf: counted once here, not for every slot the alignment tries the cell at.
+        if c.kind == Kind::Options {
+            c.option_numbers = option_numbers(&c.joined);
+        }
         if c.kind == Kind::Text && c.lines.len() <= 3 && is_option(&c.joined) {
             c.kind = Kind::Answer;
         } else if c.kind == Kind::Text && c.lines.len() == 1 {
@@ -556,7 +567,7 @@ fn fit(slots: &[Slot], defs: &Defs, cell: &Cell, p: usize, c: usize) -> Option<f
         (Kind::Date, Takes::Text) if s.open_text && c == 0 => Some(1.2),
         (Kind::Answer, Takes::Choice(_)) if s.open_answer && c == 0 && options.contains(&cell.joined) => Some(0.0),
         (Kind::Answer, Takes::Text) if s.open_text && c == 0 => Some(1.2),
-        (Kind::Options, Takes::Choice(_)) if c <= 1 && lists_match(&cell.joined, options) => Some(0.0),
+        (Kind::Options, Takes::Choice(_)) if c <= 1 && lists_match(cell, options) => Some(0.0),
         (Kind::Fragment, Takes::Checks) if s.dangling > c => Some(0.0),
         (Kind::Count, Takes::Choice(_) | Takes::Checks) if s.has_count && c <= 2 => Some(0.0),
         _ => None,
