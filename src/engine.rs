@@ -400,7 +400,7 @@ impl<'a> Reader<'a> {
                             // The title beside the opener, or (one cell per line) on the next line.
                             let own_line = *line + 1 < stop && title.is_empty() && {
                                 let next = &lines[*line + 1];
-                                !next.key.is_empty() && !is_furniture(&next.raw) && !b.nodes.iter().filter_map(first_labels).any(|l| self.find(*line + 1, *line + 2, l).is_some())
+                                !next.key.is_empty() && !is_furniture_key(&next.key) && !b.nodes.iter().filter_map(first_labels).any(|l| self.find(*line + 1, *line + 2, l).is_some())
                             };
                             let title = if own_line { lines[*line + 1].raw.trim().to_string() } else { title.clone() };
                             el.insert(t.clone(), text_value_in(&title, &self.empties).map_or(Value::Null, Value::String));
@@ -576,7 +576,7 @@ impl<'a> Reader<'a> {
                     .raw_lines(r)
                     .into_iter()
                     .enumerate()
-                    .filter(|&(n, l)| !is_furniture(l) && !if n == 0 { self.is_section_heading(l) } else { self.is_heading_key(&self.lines[r.start + n].key) })
+                    .filter(|&(n, l)| if n == 0 { !is_furniture(l) && !self.is_section_heading(l) } else { let k = &self.lines[r.start + n].key; !is_furniture_key(k) && !self.is_heading_key(k) })
                     .map(|(_, l)| l)
                     .collect();
                 let mut kept = kept;
@@ -798,13 +798,17 @@ pub fn takes_text(b: &BoxSpec) -> bool {
 /// Lines that belong to the form, not to a value: option lists and their markers,
 /// page numbers, bracketed answers.
 fn is_furniture(raw: &str) -> bool {
-    let k = key(raw);
+    is_furniture_key(&key(raw))
+}
+
+/// [`is_furniture`] of a line's key (a whole line is keyed already).
+fn is_furniture_key(k: &str) -> bool {
     if k.is_empty() {
         return false;
     }
     static RE: OnceLock<Regex> = OnceLock::new();
     let re = RE.get_or_init(|| Regex::new(r"^(?:[0-9]{1,3}|[0-9]{1,3}/[0-9]{1,3}|<選択肢>.*|[0-9]{1,2}\)\S.*|\[[^\[\]]*\](?:<選択肢>)?)$").expect("furniture regex"));
-    re.is_match(&k) || k.contains("<選択肢>")
+    re.is_match(k) || k.contains("<選択肢>")
 }
 
 /// The state of the box labelled `label` (a key) in a zone's key text, and the text
@@ -1100,7 +1104,7 @@ pub fn cover(common: &Common, lines: &[Line], end: usize, approved: bool, head_t
     let mut claimed: Vec<bool> = (0..end)
         .map(|i| {
             let k = &lines[i].key;
-            k.is_empty() || is_furniture(&lines[i].raw) || is_stamp_line(k) || labels.iter().any(|l| k == l || l.starts_with(k.as_str()) && k.chars().count() >= 3)
+            k.is_empty() || is_furniture_key(k) || is_stamp_line(k) || labels.iter().any(|l| k == l || l.starts_with(k.as_str()) && k.chars().count() >= 3)
         })
         .collect();
     let is_label = |i: usize| labels.iter().any(|l| lines[i].key.starts_with(l.as_str()));

@@ -57,9 +57,23 @@ struct Def<'a> {
 /// with its first).
 struct Defs<'a> {
     list: Vec<Def<'a>>,
-    /// (def, index of the key in its `keys`, or [`OPENER`]), in that order, by the
-    /// key's first character and its second (None: a key of one character).
-    by_head: std::collections::HashMap<(char, Option<char>), Vec<(usize, usize)>>,
+    /// (def, index of the key in its `keys` or [`OPENER`], the key's number among the
+    /// distinct keys), in that order, by [`head`] of the key, sorted by head.
+    by_head: Vec<(u64, Vec<(usize, usize, usize)>)>,
+}
+
+/// A key's first character and its second (a key of one character: none), as one
+/// number to search by.
+fn head(k: &str) -> Option<u64> {
+    let mut cs = k.chars();
+    let first = cs.next()?;
+    Some((first as u64) << 32 | cs.next().map_or(u64::from(u32::MAX), |c| c as u64))
+}
+
+impl Defs<'_> {
+    fn with_head(&self, h: u64) -> &[(usize, usize, usize)] {
+        self.by_head.binary_search_by_key(&h, |e| e.0).map_or(&[], |at| &self.by_head[at].1)
+    }
 }
 
 /// In [`Defs::by_head`]: the def's block opener, not one of its keys.
@@ -112,7 +126,9 @@ fn defs<'a>(form: &'a Form, common: &'a Common) -> Defs<'a> {
     }
     let mut list = Vec::new();
     walk(&form.body, common, &mut list);
-    let mut by_head: std::collections::HashMap<(char, Option<char>), Vec<(usize, usize)>> = std::collections::HashMap::new();
+    let mut by_head: std::collections::HashMap<u64, Vec<(usize, usize, usize)>> = std::collections::HashMap::new();
+    // The same words label items of many risks: a line is tested once per distinct key.
+    let mut distinct: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for (d, def) in list.iter().enumerate() {
         // A block opener is matched by its start alone, a label by its keys.
         let keys: Vec<(usize, &String)> = match &def.opener {
@@ -120,12 +136,15 @@ fn defs<'a>(form: &'a Form, common: &'a Common) -> Defs<'a> {
             None => def.keys.iter().enumerate().collect(),
         };
         for (j, k) in keys {
-            let mut cs = k.chars();
-            if let Some(c) = cs.next() {
-                by_head.entry((c, cs.next())).or_default().push((d, j));
+            if let Some(h) = head(k) {
+                // An opener is matched otherwise than a label of the same words.
+                let id = if j == OPENER { usize::MAX } else { let n = distinct.len(); *distinct.entry(k.as_str()).or_insert(n) };
+                by_head.entry(h).or_default().push((d, j, id));
             }
         }
     }
+    let mut by_head: Vec<(u64, Vec<(usize, usize, usize)>)> = by_head.into_iter().collect();
+    by_head.sort_unstable_by_key(|e| e.0);
     Defs { list, by_head }
 }
 
@@ -133,16 +152,16 @@ fn defs<'a>(form: &'a Form, common: &'a Common) -> Defs<'a> {
 /// prints it (the same words label items of many risks).
 fn labels_at(lines: &[Line], i: usize, to: usize, defs: &Defs) -> Option<(Hit, Vec<usize>)> {
     let mut best: Option<(usize, Hit, Vec<usize>)> = None;
-    let mut cs = lines[i].key.chars();
-    let first = cs.next()?;
-    let none: &[(usize, usize)] = &[];
-    let long = cs.next().and_then(|second| defs.by_head.get(&(first, Some(second)))).map_or(none, Vec::as_slice);
-    let short = defs.by_head.get(&(first, None)).map_or(none, Vec::as_slice);
+    let h = head(&lines[i].key)?;
+    let long = if h as u32 == u32::MAX { &[][..] } else { defs.with_head(h) };
+    let short = defs.with_head(h | u64::from(u32::MAX));
     // The two lists merged in (def, key) order: each def's first key that is here.
     let (mut x, mut y) = (0, 0);
     let mut hit_def = None;
+    // What each distinct key gave at this line.
+    let mut tried: Vec<(usize, Option<(usize, Hit)>)> = Vec::new();
     while x < long.len() || y < short.len() {
-        let (d, j) = if y == short.len() || (x < long.len() && long[x] < short[y]) {
+        let (d, j, id) = if y == short.len() || (x < long.len() && long[x] < short[y]) {
             x += 1;
             long[x - 1]
         } else {
@@ -155,7 +174,14 @@ fn labels_at(lines: &[Line], i: usize, to: usize, defs: &Defs) -> Option<(Hit, V
         let def = &defs[d];
         let hit = match (&def.opener, j) {
             (Some((start, numbered)), OPENER) => block_start(&lines[i], start, *numbered).map(|_| (start.len(), Hit { line: i, last: i, col: start.chars().count() })),
-            (_, j) => label_at(lines, i, &def.keys[j], to).map(|h| (def.keys[j].len(), h)),
+            (_, j) => match tried.iter().find(|t| t.0 == id) {
+                Some(t) => t.1,
+                None => {
+                    let hit = label_at(lines, i, &def.keys[j], to).map(|h| (def.keys[j].len(), h));
+                    tried.push((id, hit));
+                    hit
+                }
+            },
         };
         let Some((len, h)) = hit else { continue };
         hit_def = Some(d);
