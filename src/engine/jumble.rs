@@ -634,15 +634,25 @@ fn align(slots: &[Slot], cells: &[Cell], defs: &Defs) -> (Vec<Option<usize>>, Ve
     let inf = f64::INFINITY;
     let mut cost = vec![inf; ns];
     cost[idx(0, 0)] = 0.0;
-    let mut back: Vec<Vec<usize>> = Vec::with_capacity(cells.len());
-    for cell in cells {
-        let mut next = vec![inf; ns];
-        let mut from = vec![usize::MAX; ns];
+    // perf: reach[q] = 1 + the most cells position q holds in a state of finite cost
+    // (0: none). States beyond it cost inf and change no minimum, so they are skipped.
+    let mut reach = vec![0usize; np + 1];
+    reach[0] = 1;
+    let mut next = vec![inf; ns];
+    let mut next_reach = vec![0usize; np + 1];
+    // back[k * ns + s]: the state cell k came from into state s.
+    let mut back = vec![usize::MAX; cells.len() * ns];
+    for (k, cell) in cells.iter().enumerate() {
+        next.fill(inf);
+        next_reach.copy_from_slice(&reach);
+        let from = &mut back[k * ns..(k + 1) * ns];
         // Dropped: the state stays.
-        for s in 0..ns {
-            if cost[s] + DROP < next[s] {
-                next[s] = cost[s] + DROP;
-                from[s] = s;
+        for q in 0..=np {
+            for s in idx(q, 0)..idx(q, reach[q]) {
+                if cost[s] + DROP < next[s] {
+                    next[s] = cost[s] + DROP;
+                    from[s] = s;
+                }
             }
         }
         // Best way to leave a position before q, as a running minimum.
@@ -659,24 +669,26 @@ fn align(slots: &[Slot], cells: &[Cell], defs: &Defs) -> (Vec<Option<usize>>, Ve
                         if v < next[idx(q, 1)] {
                             next[idx(q, 1)] = v;
                             from[idx(q, 1)] = best.1;
+                            next_reach[q] = next_reach[q].max(2);
                         }
                     }
                 }
                 // Into position q beside the cells already there.
-                for c in 1..CMAX {
+                for c in 1..CMAX.min(reach[q]) {
                     let s = idx(q, c);
                     if cost[s] < inf {
                         if let Some(f) = fit(slots, defs, cell, q - 1, c) {
                             if cost[s] + f < next[idx(q, c + 1)] {
                                 next[idx(q, c + 1)] = cost[s] + f;
                                 from[idx(q, c + 1)] = s;
+                                next_reach[q] = next_reach[q].max(c + 2);
                             }
                         }
                     }
                 }
             }
             // Leaving position q (blank if it got nothing) towards later ones.
-            for c in 0..=CMAX {
+            for c in 0..reach[q] {
                 let s = idx(q, c);
                 if cost[s] == inf {
                     continue;
@@ -688,13 +700,13 @@ fn align(slots: &[Slot], cells: &[Cell], defs: &Defs) -> (Vec<Option<usize>>, Ve
                 }
             }
         }
-        back.push(from);
-        cost = next;
+        std::mem::swap(&mut cost, &mut next);
+        std::mem::swap(&mut reach, &mut next_reach);
     }
     // The end: every later position left blank.
     let mut end = (inf, 0);
     for q in 0..=np {
-        for c in 0..=CMAX {
+        for c in 0..reach[q] {
             let s = idx(q, c);
             if cost[s] == inf {
                 continue;
@@ -709,7 +721,7 @@ fn align(slots: &[Slot], cells: &[Cell], defs: &Defs) -> (Vec<Option<usize>>, Ve
     let mut assign = vec![None; cells.len()];
     let mut s = end.1;
     for k in (0..cells.len()).rev() {
-        let prev = back[k][s];
+        let prev = back[k * ns + s];
         if prev != s {
             assign[k] = Some(s / (CMAX + 1) - 1);
         }
@@ -759,6 +771,33 @@ mod tests {
         // Nothing was left for 他の評価実施機関: the next line is the page number.
         assert_eq!(after(&out, "７．他の評価実施機関"), "4");
         assert_eq!(out.len(), page.split('\n').count());
+    }
+
+    /// The labels a line starts: every def printing the label (the same words label
+    /// the items of many risks), a block opener by its start, a label of one
+    /// character, and nothing for a line that starts no label.
+    #[test]
+    fn labels_at_a_line() {
+        let set = FormSet::builtin();
+        let (form, _) = set.form_for("zenkomoku", Some("2018-05")).unwrap();
+        let defs = defs(form, &set.common);
+        let lines = crate::reassemble::lines_of("リスクへの対策は十分か\n委託事項１ 甲業務\nリスク\n");
+        let (h, ds) = labels_at(&lines, 0, lines.len(), &defs).unwrap();
+        let printing: Vec<usize> = (0..defs.len()).filter(|&d| defs[d].opener.is_none() && defs[d].keys.iter().any(|k| k == "リスクへの対策は十分か")).collect();
+        assert!(printing.len() > 5, "{printing:?}");
+        assert_eq!(ds, printing);
+        assert_eq!((h.line, h.last, h.col), (0, 0, "リスクへの対策は十分か".chars().count()));
+        let (h, ds) = labels_at(&lines, 1, lines.len(), &defs).unwrap();
+        assert!(ds.iter().all(|&d| defs[d].opener.as_ref().is_some_and(|o| o.0 == "委託事項")), "{ds:?}");
+        assert_eq!(h.col, 4);
+        assert!(labels_at(&lines, 2, lines.len(), &defs).is_none());
+        // A one-character key is found under its first character alone.
+        let mut one = super::defs(form, &set.common);
+        one.list[3].keys.push("甲".into());
+        one.by_head.push((head("甲").unwrap(), vec![(3, one.list[3].keys.len() - 1, usize::MAX - 1)]));
+        one.by_head.sort_unstable_by_key(|e| e.0);
+        let lines = crate::reassemble::lines_of("甲の措置\n");
+        assert_eq!(labels_at(&lines, 0, 1, &one).map(|(h, ds)| (h.col, ds)), Some((1, vec![3])));
     }
 
     /// A page read in reading order (nothing drawn late) is left as it is.
