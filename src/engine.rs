@@ -687,6 +687,21 @@ impl<'a> Reader<'a> {
                 if let Some((_, o)) = fits.max_by_key(|t| t.0) {
                     return choice_json(f, o);
                 }
+                // The answer drawn after its bracket wrapped in a narrow cell
+                // (`[ ]…の実施が義務付けら` / `れる`): its lines, joined up to the option
+                // list, are the whole option.
+                if !after.is_empty() {
+                    let mut joined = after.to_string();
+                    for next in s[c.get(0).map_or(0, |m| m.end())..].split('\n').skip(1).take(3) {
+                        if next.is_empty() || next.starts_with("<選択肢>") || next.contains(['[', ']']) {
+                            break;
+                        }
+                        joined.push_str(next);
+                        if let Some(o) = list.iter().find(|o| key(&o.label) == joined) {
+                            return choice_json(f, o);
+                        }
+                    }
+                }
             }
             if answer.is_empty() || answer == "○" {
                 continue;
@@ -1059,6 +1074,25 @@ mod tests {
         let (new, _) = set.form_for("kiso", Some("2019-01")).unwrap();
         let out = read(new, &set.common, &lines, 0, lines.len());
         assert!(out.warnings.iter().any(|w| w.path == "risk.assessment_kind" && w.code == "not_found"), "{:?}", out.warnings);
+    }
+
+    /// An answer drawn after its empty bracket and wrapped by a narrow cell: its lines up
+    /// to the option list are joined into the option; lines that join into no option
+    /// give no answer.
+    #[test]
+    fn answer_wrapped_after_its_bracket() {
+        let set = crate::form::FormSet::builtin();
+        let (form, _) = set.form_for("zenkomoku", Some("2018-05")).unwrap();
+        let text = |answer: &str| format!("Ⅵ　評価実施手続\n１．基礎項目評価\n①実施日 令和3年6月21日\n②しきい値判断結果\n [ ]{answer}\n ＜選択肢＞\n1) 基礎項目評価及び全項目評価の実\n施が義務付けられる\n2) 基礎項目評価及び全項目評価の実\n施が義務付けられない（任意に全項目\n評価を実施）\n");
+        let result = |answer: &str| {
+            let lines = crate::reassemble::lines_of(&text(answer));
+            let out = read(form, &set.common, &lines, 0, lines.len());
+            Value::Object(out.body)["procedure"]["basic_assessment"]["threshold_result"]["code"].clone()
+        };
+        assert_eq!(result("基礎項目評価及び全項目評価の実施が義務付けら\nれる"), json!(1));
+        assert_eq!(result("基礎項目評価及び全項目評価の実施が義務付けら\nれない（任意に全項目評\n価を実施）"), json!(2));
+        assert_eq!(result("基礎項目評価及び全項目評価の実施が義務付けられる"), json!(1));
+        assert_eq!(result("基礎項目評価及び全項目評価の実施が\n未定"), Value::Null);
     }
 
     #[test]
