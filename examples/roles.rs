@@ -7,7 +7,7 @@ fn main() {
     let c = rules.compiled();
     let t = piasheet::reassemble::tokenize(piasheet::reassemble::lines_of(&text), rules, &c.labels, &c.options, &c.result);
     for (i, l) in t.lines.iter().enumerate() {
-        let hit = t.hit_at_line[i].map(|h| format!("{:?}", t.hits[h].kinds)).unwrap_or_default();
+        let hit = t.hit_at_line.get(i).copied().flatten().map(|h| format!("{:?}", t.hits[h].kinds)).unwrap_or_default();
         println!("{:4} {:6} {:30} | {}", i + 1, format!("{:?}", t.roles[i]), hit, l.raw);
     }
 }

@@ -27,8 +27,11 @@ use std::collections::{HashMap, HashSet};
 struct RawRow<'a> {
     date_text: String,
     item: String,
-    /// Cells or blocks between the item and the timing, each a list of lines.
-    blocks: Vec<Vec<&'a str>>,
+    /// The lines of the cells or blocks between the item and the timing, block after
+    /// block (one list, not one per block: issue #16, a large table's rows are all
+    /// held at once); block `i`'s lines end at `line_ends[i]`.
+    lines: Vec<&'a str>,
+    line_ends: Vec<usize>,
     /// The match keys of all blocks, concatenated (a block's key is its lines' keys
     /// joined); block `i`'s key is `key[start(i)..ends[i]]`.
     key: String,
@@ -62,6 +65,16 @@ impl RawRow<'_> {
     /// The key of block `i`.
     fn block_key(&self, i: usize) -> &str {
         &self.key[self.start(i)..self.ends[i]]
+    }
+
+    fn blocks(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// The lines of blocks `from..to`.
+    fn lines_of(&self, from: usize, to: usize) -> &[&str] {
+        let end = |b: usize| if b == 0 { 0 } else { self.line_ends[b - 1] };
+        &self.lines[end(from)..end(to)]
     }
 }
 
@@ -106,19 +119,39 @@ fn unreadable(warnings: &mut Vec<Warning>, lost: usize, why: &str) {
 
 /// Rows read from a PDF's table geometry: cells are already separate.
 pub fn from_table(rows: &[TableRow], warnings: &mut Vec<Warning>) -> Vec<Change> {
-    let mut out: Vec<(usize, Change)> = Vec::new();
-    for (n, r) in rows.iter().enumerate() {
+    let mut table = Table::default();
+    rows.iter().for_each(|r| table.push(r));
+    table.finish(warnings)
+}
+
+/// Changes made from table rows one row at a time, so a reader need not hold every
+/// row's cells beside the changes made of them (issue #16: a large table's peak memory).
+#[derive(Default)]
+struct Table {
+    changes: Vec<Change>,
+    /// `bad_date` warnings, given only by [`Table::finish`] (a reader may still give up).
+    warnings: Vec<Warning>,
+}
+
+impl Table {
+    fn push(&mut self, r: &TableRow) {
+        let n = self.changes.len();
         let cell = |i: usize| r.cells.get(i).map(|c| c.trim().to_string()).filter(|c| !c.is_empty());
         let date_text = cell(0).unwrap_or_default();
         let date = parse_date(&date_text);
         if date.is_none() {
-            warnings.push(Warning { path: format!("changes[{n}].date"), code: "bad_date".into(), message: format!("change row date {date_text:?} is not a date") });
+            self.warnings.push(Warning { path: format!("changes[{n}].date"), code: "bad_date".into(), message: format!("change row date {date_text:?} is not a date") });
         }
         let text = |i: usize| cell(i).map(|c| join_cell_lines(&c.lines().collect::<Vec<_>>()));
-        out.push((n, Change { date, date_text, item: cell(1).unwrap_or_default(), before: text(2), after: text(3), timing: cell(4), timing_note: text(5) }));
+        self.changes.push(Change { date, date_text, item: cell(1).unwrap_or_default(), before: text(2), after: text(3), timing: cell(4), timing_note: text(5) });
     }
-    out.sort_by(|a, b| a.1.date.cmp(&b.1.date).then(a.0.cmp(&b.0)));
-    out.into_iter().map(|(_, c)| c).collect()
+
+    /// The changes by date, rows of one date in table order (a stable sort).
+    fn finish(mut self, warnings: &mut Vec<Warning>) -> Vec<Change> {
+        warnings.append(&mut self.warnings);
+        self.changes.sort_by(|a, b| a.date.cmp(&b.date));
+        self.changes
+    }
 }
 
 /// Split the change pages into pages (runs of three or more empty lines mark a page
@@ -270,44 +303,55 @@ fn parse_row<'a>(lines: &[&'a Line], timings: &[String], order: (usize, usize)) 
     }
     blocks.close();
     let lines_used = lines.iter().filter(|l| !l.key.is_empty()).count();
-    let Blocks { lines: blocks, key, ends, head_len, .. } = blocks;
-    Some(RawRow { date_text, item, blocks, key, ends, head_len, timing, note, order, lines_used })
+    let Blocks { lines: mut block_lines, mut line_ends, mut key, mut ends, mut head_len, .. } = blocks;
+    // Every row is held until the table is split: no room to spare (issue #16).
+    block_lines.shrink_to_fit();
+    line_ends.shrink_to_fit();
+    key.shrink_to_fit();
+    ends.shrink_to_fit();
+    head_len.shrink_to_fit();
+    Some(RawRow { date_text, item, lines: block_lines, line_ends, key, ends, head_len, timing, note, order, lines_used })
 }
 
 /// A row's blocks as they are gathered, with their keys (kept from the lines, which
 /// are keyed already, instead of keyed again) in one string.
+/// (The fields of [`RawRow`] of the same names; the current block is the lines after
+/// the last of `line_ends`.)
 #[derive(Default)]
 struct Blocks<'a> {
-    lines: Vec<Vec<&'a str>>,
+    lines: Vec<&'a str>,
+    line_ends: Vec<usize>,
     key: String,
     ends: Vec<usize>,
     head_len: Vec<usize>,
-    current: Vec<&'a str>,
     current_head: usize,
 }
 
 impl<'a> Blocks<'a> {
+    fn current_is_empty(&self) -> bool {
+        self.lines.len() == self.line_ends.last().copied().unwrap_or(0)
+    }
+
     fn line(&mut self, raw: &'a str, key: &str) {
-        if self.current.is_empty() {
+        if self.current_is_empty() {
             self.current_head = key.len();
         }
-        self.current.push(raw);
+        self.lines.push(raw);
         self.key.push_str(key);
     }
 
     /// End the current block (if it has lines).
     fn close(&mut self) {
-        if !self.current.is_empty() {
-            self.lines.push(std::mem::take(&mut self.current));
+        if !self.current_is_empty() {
+            self.line_ends.push(self.lines.len());
             self.ends.push(self.key.len());
             self.head_len.push(self.current_head);
         }
     }
 }
 
-fn cell_text(blocks: &[Vec<&str>]) -> Option<String> {
-    let lines: Vec<&str> = blocks.iter().flatten().copied().collect();
-    let t = join_cell_lines(&lines);
+fn cell_text(lines: &[&str]) -> Option<String> {
+    let t = join_cell_lines(lines);
     (!t.is_empty()).then_some(t)
 }
 
@@ -358,7 +402,7 @@ impl<'k> Known<'k> {
 /// chain); `newest`: the row is the newest for its item (no later row changed the item
 /// since), so the body's current values say where its 変更後 starts.
 fn split_point(r: &RawRow, markers: &[String], known: &Known, newest: bool) -> (usize, bool) {
-    let n = r.blocks.len();
+    let n = r.blocks();
     work::add(n);
     if n <= 1 {
         return (0, false);
@@ -466,13 +510,14 @@ fn split_rows(raw: Vec<RawRow>, rules: &Rules, current: &HashSet<String>, warnin
     for ((r, split), date) in raw.into_iter().zip(splits).zip(dates) {
         let (k, sure) = split.unwrap_or((0, false));
         let label = format!("changes row {} {}", r.date_text, r.item);
-        if !sure && !r.blocks.is_empty() {
+        if !sure && r.blocks() > 0 {
             warnings.push(Warning { path: format!("changes[{}]", label), code: "uncertain_split".into(), message: format!("{label}: where 変更前 ends and 変更後 begins is a best guess") });
         }
         if r.timing.is_none() {
             warnings.push(Warning { path: format!("changes[{}].timing", label), code: "not_found".into(), message: format!("{label}: no 提出時期 (事前/事後)") });
         }
-        let (before, after) = if r.blocks.len() == 1 { (None, cell_text(&r.blocks)) } else { (cell_text(&r.blocks[..k]), cell_text(&r.blocks[k..])) };
+        let n = r.blocks();
+        let (before, after) = if n == 1 { (None, cell_text(r.lines_of(0, 1))) } else { (cell_text(r.lines_of(0, k)), cell_text(r.lines_of(k, n))) };
         let note = (!r.note.is_empty()).then(|| join_cell_lines(&r.note.iter().map(String::as_str).collect::<Vec<_>>()));
         rows.push((r.order, Change { date, date_text: r.date_text, item: r.item, before, after, timing: r.timing, timing_note: note }));
     }
@@ -1137,7 +1182,8 @@ fn pages_of(lines: &[Line]) -> Vec<(usize, usize)> {
 fn two_pass_rows(region: &[Line], rules: &Rules, known: &HashSet<String>, warnings: &mut Vec<Warning>) -> Option<Vec<Change>> {
     let pages = pages_of(region);
     let header = key(&rules.changes.header);
-    let mut rows = Vec::new();
+    // Each page's rows become changes at once (not all rows' cells held first).
+    let mut table = Table::default();
     let mut lost = 0;
     // A page without blank lines around its break: each header starts a page.
     let mut parts: Vec<(usize, usize)> = Vec::new();
@@ -1149,12 +1195,12 @@ fn two_pass_rows(region: &[Line], rules: &Rules, known: &HashSet<String>, warnin
     }
     for &(s, e) in &parts {
         let (r, l) = two_pass::page(&region[s..e], rules, known)?;
-        rows.extend(r);
+        r.iter().for_each(|row| table.push(row));
         lost += l;
     }
-    if rows.is_empty() && lost == 0 {
+    if table.changes.is_empty() && lost == 0 {
         return None;
     }
     unreadable(warnings, lost, "cells drawn apart from their rows");
-    Some(from_table(&rows, warnings))
+    Some(table.finish(warnings))
 }

@@ -188,11 +188,12 @@ impl DatasetWriter {
             let parquet = Formats { json: false, jsonl: false, csv: false, parquet: formats.parquet };
             for (pass, only) in [csv, parquet].into_iter().enumerate() {
                 if only.rows() {
-                    let mut part = Rows::of(record, &only)?;
+                    let mut part = Rows::made(record, &only, false)?;
                     if pass == 1 && formats.csv {
                         part.items.clear();
                     }
                     self.append(&part)?;
+                    self.append_changes(record, &only)?;
                 }
             }
             return Ok(());
@@ -230,6 +231,18 @@ impl DatasetWriter {
                     t.push(&rows.pq_kind_sheet)?;
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// A large record's change rows, written as they are made rather than held first
+    /// (issue #16: a large table's rows of one format are ~1.7× its dump).
+    fn append_changes(&mut self, record: &Value, only: &Formats) -> io::Result<()> {
+        if let Some(out) = self.changes.as_mut().filter(|_| only.csv) {
+            change_csv(record, &flatten(record), &mut *out)?;
+        }
+        if let Some(t) = self.pq_changes.as_mut().filter(|_| only.parquet) {
+            change_cells(record, &columnar::leaves(record, &["changes", "warnings", "provenance"]), |row| t.push(&row))?;
         }
         Ok(())
     }
@@ -287,6 +300,12 @@ impl Rows {
     /// The rows of a record in its JSON form. Made on the worker threads, so the
     /// flattening runs in parallel.
     pub fn of(record: &Value, formats: &Formats) -> io::Result<Rows> {
+        Rows::made(record, formats, true)
+    }
+
+    /// [`Rows::of`], with or without the change rows (a deferred record's are written
+    /// as they are made: [`DatasetWriter::append_changes`]).
+    fn made(record: &Value, formats: &Formats, with_changes: bool) -> io::Result<Rows> {
         let mut rows = Rows::default();
         let l = layout();
         if formats.jsonl {
@@ -307,10 +326,11 @@ impl Rows {
             let typed = |cols: &[Column]| -> Vec<Cell> { cols.iter().map(|c| columnar::cell(if c.name == "warnings" { Some(&warnings) } else { values.get(&c.name).copied() }, c.ty)).collect() };
             rows.pq_sheet = typed(&l.sheets);
             rows.pq_kind_sheet = kind_cols.map(typed).unwrap_or_default();
-            let keys: Vec<Cell> = l.changes[..CHANGE_KEYS.len()].iter().map(|c| columnar::cell(values.get(&c.name).copied(), c.ty)).collect();
-            for row in record.get("changes").and_then(Value::as_array).into_iter().flatten() {
-                let fields = l.changes[CHANGE_KEYS.len()..].iter().map(|c| columnar::cell(row.get(&c.name), c.ty));
-                rows.pq_changes.push(keys.iter().cloned().chain(fields).collect());
+            if with_changes {
+                change_cells(record, &values, |row| {
+                    rows.pq_changes.push(row);
+                    Ok(())
+                })?;
             }
         }
         if formats.csv {
@@ -319,13 +339,9 @@ impl Rows {
             if let Some(cols) = kind_cols {
                 rows.kind_sheet = csv_row(cols.iter().map(|col| cells.get(col.name.as_str()).map_or("", |c| c.as_ref())))?;
             }
-            let keys: Vec<&str> = CHANGE_KEYS.iter().map(|k| cells.get(*k).map_or("", |c| c.as_ref())).collect();
-            let mut c = csv::Writer::from_writer(&mut rows.changes);
-            for row in record.get("changes").and_then(Value::as_array).into_iter().flatten() {
-                let fields: Vec<Cow<str>> = CHANGE_FIELDS.iter().map(|f| row.get(*f).map(scalar).unwrap_or_default()).collect();
-                c.write_record(keys.iter().copied().chain(fields.iter().map(|f| f.as_ref())))?;
+            if with_changes {
+                change_csv(record, &cells, &mut rows.changes)?;
             }
-            c.flush()?;
         }
         Ok(rows)
     }
@@ -337,6 +353,11 @@ impl Rows {
     /// rows are made on the appending thread.
     pub fn deferred(record: Value, formats: &Formats) -> Rows {
         Rows { deferred: Some((record, *formats)), ..Rows::default() }
+    }
+
+    /// Whether these are a large record's rows, made when appended.
+    pub fn is_deferred(&self) -> bool {
+        self.deferred.is_some()
     }
 
     /// The rows of a record stored as JSON in `path` (an output kept by `--resume`).
@@ -398,6 +419,29 @@ fn csv_row<T: AsRef<[u8]>>(cells: impl Iterator<Item = T>) -> io::Result<Vec<u8>
 
 fn bad_data(path: &Path, e: serde_json::Error) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, format!("{}: {e}", path.display()))
+}
+
+/// The `changes.csv` rows of a record, written to `out`; `cells` are its [`flatten`]ed cells.
+fn change_csv(record: &Value, cells: &HashMap<String, Cow<'_, str>>, out: impl Write) -> io::Result<()> {
+    let keys: Vec<&str> = CHANGE_KEYS.iter().map(|k| cells.get(*k).map_or("", |c| c.as_ref())).collect();
+    let mut c = csv::Writer::from_writer(out);
+    for row in record.get("changes").and_then(Value::as_array).into_iter().flatten() {
+        let fields: Vec<Cow<str>> = CHANGE_FIELDS.iter().map(|f| row.get(*f).map(scalar).unwrap_or_default()).collect();
+        c.write_record(keys.iter().copied().chain(fields.iter().map(|f| f.as_ref())))?;
+    }
+    c.flush()
+}
+
+/// The `changes.parquet` rows of a record, each given to `push`; `values` are its
+/// [`columnar::leaves`].
+fn change_cells(record: &Value, values: &HashMap<String, &Value>, mut push: impl FnMut(Vec<Cell>) -> io::Result<()>) -> io::Result<()> {
+    let l = layout();
+    let keys: Vec<Cell> = l.changes[..CHANGE_KEYS.len()].iter().map(|c| columnar::cell(values.get(&c.name).copied(), c.ty)).collect();
+    for row in record.get("changes").and_then(Value::as_array).into_iter().flatten() {
+        let fields = l.changes[CHANGE_KEYS.len()..].iter().map(|c| columnar::cell(row.get(&c.name), c.ty));
+        push(keys.iter().cloned().chain(fields).collect())?;
+    }
+    Ok(())
 }
 
 /// A JSON scalar as a CSV cell: null is empty, strings as they are.

@@ -16,7 +16,10 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 mod jumble;
+mod provenance;
+mod typed;
 pub use jumble::unjumble;
+pub use typed::fill as fill_by_type;
 
 /// What the engine read: the record's body, with warnings and provenance.
 pub struct Output {
@@ -114,6 +117,9 @@ fn label_at(lines: &[Line], i: usize, label: &str, to: usize) -> Option<Hit> {
     if let Some(h) = tail_at_line_end(k, label, i) {
         return Some(h);
     }
+    if let Some(h) = wrapped_beside_bracket(lines, i, label, to) {
+        return Some(h);
+    }
     // perf: the cheap prefix test first; counting characters is for the few that pass.
     if !label.starts_with(k) || k.chars().count() < 4 {
         return None;
@@ -132,10 +138,31 @@ fn label_at(lines: &[Line], i: usize, label: &str, to: usize) -> Option<Hit> {
             return Some(Hit { line: i, last: j - 1, col: lines[j - 1].key.chars().count() });
         }
         if kj.is_empty() || !rest.starts_with(kj) {
-            return None;
+            break;
         }
         acc += kj.len();
         j += 1;
+    }
+    wrapped_around_value(lines, i, j, &label[acc..], label[..acc].chars().count(), to)
+}
+
+/// A label whose cell wrapped around its row's value cell (a tool that prints a row's
+/// cells line by line: `…特定個人情` / `［ 発生なし ］ ＜選択肢＞` / `報に関する…発生したか`,
+/// or the tail `続` a few lines below): the label's head ends at line `j - 1`, and its
+/// `rest` opens one of the next lines, after a line holding a bracket (the value).
+/// The zone starts after the head, so the bracket is read; the rest of the label is
+/// text no bracket holds.
+fn wrapped_around_value(lines: &[Line], i: usize, j: usize, rest: &str, head_chars: usize, to: usize) -> Option<Hit> {
+    if rest.is_empty() || head_chars < 8 || j == i {
+        return None;
+    }
+    let mut bracket = false;
+    for n in j..to.min(j + 4) {
+        let k = lines[n].key.as_str();
+        if bracket && (k.starts_with(rest) || (rest.chars().count() <= LABEL_TAIL && k == rest)) {
+            return Some(Hit { line: i, last: j - 1, col: lines[j - 1].key.chars().count() });
+        }
+        bracket |= k.contains('[');
     }
     None
 }
@@ -168,6 +195,21 @@ fn tail_at_line_end(k: &str, label: &str, i: usize) -> Option<Hit> {
         let (head, tail) = label.split_at(at);
         (k.starts_with(head) && k.ends_with(tail) && head.chars().count() >= 8).then(|| Hit { line: i, last: i, col: head.chars().count() })
     })
+}
+
+/// A row whose label cell wrapped while its answer's bracket sits beside the label's
+/// first line (a tool printing a table row line by line: `…特定個人情 [ 発生なし ] ＜選択肢＞`
+/// / `報に関する重大事故が発生したか 1) …`): the label starts at line `i`; its zone starts
+/// at the bracket, so the answer is read, and the label's rest, on the next line, is
+/// text no bracket holds.
+fn wrapped_beside_bracket(lines: &[Line], i: usize, label: &str, to: usize) -> Option<Hit> {
+    let k = lines[i].key.as_str();
+    let b = k.find('[')?;
+    let head = &k[..b];
+    if b >= label.len() || !label.starts_with(head) || head.chars().count() < 8 || i + 1 >= to {
+        return None;
+    }
+    lines[i + 1].key.starts_with(&label[b..]).then(|| Hit { line: i, last: i, col: head.chars().count() })
 }
 
 /// The label keys of a field or heading, longest first (so `所属長の役職名` wins over
@@ -435,7 +477,9 @@ impl<'a> Reader<'a> {
             match region {
                 Some(r) => {
                     let v = self.value(f, r, &full);
-                    self.provenance.insert(full.clone(), [r.start, r.end.saturating_sub(1).max(r.start)]);
+                    if let Some(l) = provenance::value_lines(self.lines, f, r, &v) {
+                        self.provenance.insert(full.clone(), l);
+                    }
                     values.push((n, v.clone()));
                     self.put(out, f, v, Some(r));
                 }
@@ -453,6 +497,7 @@ impl<'a> Reader<'a> {
             let Node::Field(f) = node else { continue };
             if f.opt_out.iter().any(|o| ticked(out, o)) {
                 self.put(out, f, Value::Null, None);
+                self.provenance.remove(&crate::form::join(path, &f.path));
                 missing.retain(|&m| m != n);
             }
         }
@@ -655,8 +700,13 @@ impl<'a> Reader<'a> {
         };
         let own = &self.lines[r.start + at];
         let rest = own.key.split_once(k.as_str()).map_or("", |(_, b)| b).to_string();
-        let next = lines[at + 1..].iter().find(|l| !l.trim().is_empty()).copied().unwrap_or_default();
-        let found = crate::normalize::parse_date(&rest).or_else(|| raw_dates(next).into_iter().next().map(|d| d.0));
+        let next = (at + 1..lines.len()).find(|&n| !lines[n].trim().is_empty());
+        let on_label = crate::normalize::parse_date(&rest).map(|d| (d, at));
+        let found = on_label.or_else(|| next.and_then(|n| raw_dates(lines[n]).into_iter().next().map(|d| (d.0, n))));
+        if let Some((_, n)) = found {
+            self.provenance.insert(format!("{full}.as_of"), [r.start + n, r.start + n]);
+        }
+        let found = found.map(|(d, _)| d);
         if found.is_none() {
             self.warn(&format!("{full}.as_of"), "not_found", format!("no date after 「{label}」"));
         }
@@ -843,7 +893,10 @@ fn box_state(s: &str, label: &str) -> (Option<bool>, Option<String>) {
         let after = &s[p + stem.len()..];
         let before = &s[..p];
         let boxed = before.ends_with(']') || before.ends_with("[○") || before.ends_with('[');
-        let ends = if open { after.starts_with('(') } else { after.is_empty() || after.starts_with('[') || after.starts_with('\n') || after.starts_with(']') };
+        // A box at the end of a row may be followed by the wrapped tail (one or two
+        // characters) of the row's label, printed at the line's end (`［ ］接続しない（提供）続`).
+        let tail_then_end = after.split('\n').next().is_some_and(|t| (1..=LABEL_TAIL).contains(&t.chars().count()) && !t.contains(['[', ']', '(', ')']));
+        let ends = if open { after.starts_with('(') } else { after.is_empty() || after.starts_with('[') || after.starts_with('\n') || after.starts_with(']') || tail_then_end };
         if boxed && ends {
             at = Some((p, p + stem.len()));
             break;
@@ -1241,7 +1294,9 @@ pub fn cover(common: &Common, lines: &[Line], end: usize, approved: bool, head_t
             raws.push(&lines[i].raw);
             last = i;
         }
-        text_value(&join_cell_lines(&raws), &common.empty_values).map(|t| (t, h.line, last))
+        // The value's own lines: the label's line only when the value starts on it.
+        let first = if rest.is_empty() { h.last + 1 } else { h.last };
+        text_value(&join_cell_lines(&raws), &common.empty_values).map(|t| (t, first.min(last), last))
     });
     let notes = notes.or_else(|| {
         if written_blank {
@@ -1297,13 +1352,18 @@ fn is_stamp_line(k: &str) -> bool {
 /// The version stamp (`[平成30年５月　様式３]`, brackets lost, spaced out): the version's
 /// `YYYY-MM`, the printed label (`平成30年5月 様式3`) and the 様式 number.
 pub fn stamp(lines: &[Line]) -> Option<(String, String, u32)> {
+    stamp_at(lines).map(|(_, s)| s)
+}
+
+/// [`stamp`] with the line it is printed on.
+pub fn stamp_at(lines: &[Line]) -> Option<(usize, (String, String, u32))> {
     static RE: OnceLock<Regex> = OnceLock::new();
     let re = RE.get_or_init(|| Regex::new(r"((?:平成|令和)(?:[0-9]{1,2}|元)年[0-9]{1,2}月)様式([0-9])").expect("stamp regex"));
-    lines.iter().take(200).find_map(|l| {
+    lines.iter().take(200).enumerate().find_map(|(i, l)| {
         let c = re.captures(&l.key)?;
         let version = c[1].to_string();
         let n: u32 = c[2].parse().ok()?;
         let date = crate::form::version_date(&version)?;
-        Some((date, format!("{version} 様式{n}"), n))
+        Some((i, (date, format!("{version} 様式{n}"), n)))
     })
 }

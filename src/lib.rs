@@ -116,8 +116,28 @@ fn from_decoded(mut source: Source, decoded: Result<decode::Decoded, decode::Dec
 fn scraped_record(source: Source, rebuilt: scraped::Rebuilt) -> Record {
     let lines = reassemble::lines_of(&rebuilt.lines.join("\n"));
     let mut record = extract_lines(source, lines, rebuilt.change_rows.as_deref(), None);
-    if rebuilt.unreadable_rows > 0 && record.status != Status::Failed {
-        let n = rebuilt.unreadable_rows;
+    let mut unreadable = rebuilt.unreadable_rows;
+    if !rebuilt.pending.is_empty() && record.status != Status::Failed {
+        // Rows whose two text cells only the sheet's other texts tell apart: the body's
+        // values and the cells of the rows read.
+        let mut known = scraped::Known::default();
+        collect_strings(&Value::Object(record.body.clone()), &mut known.after);
+        for part in [serde_json::to_value(&record.header), serde_json::to_value(&record.related), serde_json::to_value(&record.threshold), serde_json::to_value(&record.risk)] {
+            collect_strings(&part.unwrap_or_default(), &mut known.after);
+        }
+        for c in &record.changes {
+            known.after.extend(c.before.as_deref().map(key));
+            known.before.extend(c.after.as_deref().map(key));
+        }
+        let (rows, warnings) = scraped::resolve_pending(&rebuilt.pending, &mut known);
+        unreadable = unreadable.saturating_sub(rows.len());
+        record.changes.extend(changes::from_table(&rows, &mut record.warnings));
+        record.changes.sort_by(|a, b| a.date.cmp(&b.date));
+        record.warnings.extend(warnings);
+    }
+    record.warnings.extend(rebuilt.warnings);
+    if unreadable > 0 && record.status != Status::Failed {
+        let n = unreadable;
         record.warnings.push(Warning { path: "changes".into(), code: "unreadable_rows".into(), message: format!("{n} change row(s) could not be rebuilt from this text and are left out") });
         record.status = Status::Partial;
     }
@@ -164,12 +184,14 @@ fn extract_lines(source: Source, lines: Vec<reassemble::Line>, table: Option<&[p
         None => source,
     };
     let forms = form::FormSet::current();
-    let stamp = engine::stamp(&lines);
+    let stamp_at = engine::stamp_at(&lines);
+    let stamp_line = stamp_at.as_ref().map(|s| s.0);
+    let stamp = stamp_at.map(|s| s.1);
     let keys: Vec<&str> = lines.iter().map(|l| l.key.as_str()).collect();
     // The kind: the printed title first, then the stamp's 様式 number.
     let kind = forms.kind_of(&keys).or_else(|| stamp.as_ref().and_then(|s| forms.kind_by_number(s.2)));
     match kind {
-        Some(k) if k.kind != "kiso" || kiso_by_engine() => extract_described(source, lines, table, forms, k, stamp, geometry),
+        Some(k) if k.kind != "kiso" || kiso_by_engine() => extract_described(source, lines, table, forms, k, stamp.map(|s| (s, stamp_line)), geometry),
         _ => extract_kiso(source, lines, table, geometry),
     }
 }
@@ -190,10 +212,14 @@ fn extract_described(
     table: Option<&[pdf::TableRow]>,
     forms: &form::FormSet,
     kind: &form::KindInfo,
-    stamp: Option<(String, String, u32)>,
+    stamp: Option<((String, String, u32), Option<usize>)>,
     geometry: Geometry,
 ) -> Record {
     let mut warnings = Vec::new();
+    let (stamp, stamp_line) = match stamp {
+        Some((s, l)) => (Some(s), l),
+        None => (None, None),
+    };
     let kiso_rules = Rules::default_rules();
     let (label, date, number) = match &stamp {
         Some((d, l, n)) => (Some(l.clone()), Some(d.clone()), Some(*n)),
@@ -256,10 +282,18 @@ fn extract_described(
         let stops: Vec<usize> = extras.iter().map(|e| e.line).collect();
         body = engine::read_with_stops(form, &forms.common, &lines, cover_end, read_end, &stops);
     }
+    // Choices whose answer was drawn apart from the question: given by what they are.
+    engine::fill_by_type(form, &forms.common, &lines, cover_end, read_end, &mut body.body, &mut body.warnings, &mut body.provenance);
     warnings.extend(cover.warnings);
     warnings.extend(body.warnings);
     let mut provenance = cover.provenance;
     provenance.extend(body.provenance);
+    // The stamp's line for the form's fields; the body's from its evaluator.
+    if let Some(i) = stamp_line {
+        for p in ["form.label", "form.date", "form.number"] {
+            provenance.insert(p.into(), [i, i]);
+        }
+    }
     let mut extra_items = Vec::new();
     for (i, e) in extras.into_iter().enumerate() {
         let path = format!("extra_items[{i}]");
@@ -275,6 +309,9 @@ fn extract_described(
             let res = organization::resolve(e, kiso_rules, context);
             if let Some(note) = res.note {
                 warnings.push(Warning { path: "organization.lg_code".into(), code: "ambiguous_body".into(), message: note });
+            }
+            if let Some(l) = provenance.get("header.evaluator").copied() {
+                provenance.insert("organization".into(), l);
             }
             res.org
         }
@@ -371,6 +408,9 @@ fn extract_kiso(source: Source, lines: Vec<reassemble::Line>, table: Option<&[pd
             changes::from_text(&tokens.lines, tokens.body_end, rules, &known, &mut fields.warnings)
         }
     };
+    // The lines are done with: freed before the record is built (issue #16, peak memory).
+    let line_count = tokens.lines.len();
+    drop(tokens);
     let mut tree = fields.tree;
     tree["schema_version"] = SCHEMA_VERSION.into();
     tree["kind"] = rules.kind.clone().into();
@@ -381,7 +421,7 @@ fn extract_kiso(source: Source, lines: Vec<reassemble::Line>, table: Option<&[pd
     record.source = source;
     record.changes = changes;
     record.warnings = fields.warnings;
-    let geometry = geometry.filter(|g| g.len() == tokens.lines.len());
+    let geometry = geometry.filter(|g| g.len() == line_count);
     record.provenance = Some(fields.provenance.iter().map(|(k, v)| (k.clone(), record::Provenance::of(v[0], v[1], geometry))).collect());
     check::check_with_tree(&mut record, rules, &tree);
     record.status = if record.warnings.is_empty() { Status::Ok } else { Status::Partial };

@@ -92,3 +92,16 @@ fn worker_entry() -> Option<i32> {
 // lists make that markedly cheaper than the system allocator (see docs/bench.md).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// Give the memory freed by a large document's last stage back to the system now.
+/// mimalloc keeps freed segments committed for a while (100 ms for its arenas) and per
+/// thread, so a large dump's lines, freed on the parse thread, and its JSON value, made
+/// on a worker, would otherwise add up in the peak RSS (issue #16). Called only for
+/// large inputs: a small document's memory is better reused than returned.
+pub fn release_freed_memory() {
+    extern "C" {
+        fn mi_collect(force: bool);
+    }
+    // SAFETY: mi_collect only returns free memory of mimalloc's own heaps and arenas.
+    unsafe { mi_collect(true) }
+}

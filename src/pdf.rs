@@ -415,10 +415,25 @@ fn finish(pages: Vec<collect::PageGeom>, declared: usize, mut warnings: Vec<Stri
     }
 
     let mut layout = PdfLayout { pages: declared, warnings, ..Default::default() };
-    for page in &pages {
-        let pc = cells::page_cells(page);
-        layout.lines.extend(order::page_lines(&pc));
-        table::append_page_rows(&mut layout.change_rows, table::page_rows(&pc));
+    let mut page_cells: Vec<cells::PageCells> = pages.iter().map(cells::page_cells).collect();
+    // A borderless row alone on its page is split at a gutter where the document's other
+    // pages start a column (rare: only those pages are read again).
+    let columns: Vec<f32> = page_cells.iter().flat_map(|pc| pc.column_starts.iter().copied()).collect();
+    if !columns.is_empty() {
+        for (pc, page) in page_cells.iter_mut().zip(&pages) {
+            if pc.unconfirmed_starts.iter().any(|&x| cells::confirms(&columns, x, pc.em)) {
+                *pc = cells::page_cells_with(page, &columns);
+            }
+        }
+    }
+    // The change table's columns, carried to the next page when it goes on there
+    // without its header.
+    let mut carried: Option<table::Columns> = None;
+    for pc in &page_cells {
+        layout.lines.extend(order::page_lines(pc));
+        let (rows, columns) = table::page_rows(pc, carried.as_ref());
+        carried = columns;
+        table::append_page_rows(&mut layout.change_rows, rows);
     }
     Ok(layout)
 }

@@ -280,10 +280,11 @@ pub struct Tokens {
     pub lines: Vec<Line>,
     /// Label hits by their start line.
     pub hits: Vec<LabelHit>,
-    /// Index into `hits` of the label starting on each line.
+    /// Index into `hits` of the label starting on each line of the body (`..body_end`:
+    /// the change pages, most of a large dump, hold no labels; issue #16).
     pub hit_at_line: Vec<Option<usize>>,
     pub roles: Vec<Role>,
-    /// [`residue`] of every line's key (lines of the change pages: `Furniture`).
+    /// [`residue`] of every body line's key (`..body_end`, as `hit_at_line`).
     pub residues: Vec<Residue>,
     /// First line of the change-history pages (or the end).
     pub body_end: usize,
@@ -293,12 +294,9 @@ pub fn tokenize(lines: Vec<Line>, rules: &Rules, labels: &Labels, options: &Opti
     let body_end = change_region_start(&lines, rules);
     let fixed = &rules.compiled().fixed_texts;
     let mut hits = Vec::new();
-    let mut hit_at_line = vec![None; lines.len()];
+    let mut hit_at_line = vec![None; body_end];
     let mut roles = vec![Role::Blank; lines.len()];
-    let mut residues = vec![Residue::Furniture; lines.len()];
-    for (r, line) in residues.iter_mut().zip(&lines[..body_end]) {
-        *r = residue(&line.key, options);
-    }
+    let residues: Vec<Residue> = lines[..body_end].iter().map(|line| residue(&line.key, options)).collect();
     let mut i = 0;
     while i < body_end {
         let line = &lines[i];

@@ -512,6 +512,64 @@ fn change_table_across_pages() {
     assert_eq!(l.lines.last().map(|x| x.page), Some(2));
 }
 
+/// A producer that prints the change table's header once: the next page goes on with the
+/// same column rules and no header. Its rows are read with the carried columns (a row cut
+/// by the break joined back); a page after a page without the table carries nothing, and
+/// a table with other column rules ends the carried one.
+#[test]
+fn change_table_header_printed_once() {
+    let mut f = JpFont::default();
+    let cols = [40.0, 110.0, 190.0, 320.0, 450.0, 490.0, 575.0];
+    let header: Vec<Vec<&str>> = ["変更日", "項目", "変更前の記載", "変更後の記載", "提出時期", "提出時期に係る説明"].iter().map(|s| vec![*s]).collect();
+    let r1: Vec<Vec<&str>> = vec![vec!["令和2年4月1日"], vec!["Ⅰ５②所属長"], vec!["第一行"], vec!["新"], vec!["事前"], vec![]];
+    let r1_rest: Vec<Vec<&str>> = vec![vec![], vec![], vec!["第二行"], vec![], vec![], vec![]];
+    let r2: Vec<Vec<&str>> = vec![vec!["令和3年4月1日"], vec!["Ⅱ１対象人数"], vec!["1万人以上"], vec!["10万人以上"], vec!["事後"], vec![]];
+    let r3: Vec<Vec<&str>> = vec![vec!["令和4年4月1日"], vec!["Ⅱ２対象人数"], vec!["甲"], vec!["乙"], vec!["事後"], vec![]];
+    let p1 = format!("{}{}", f.text(40.0, 800.0, 10.0, "変更箇所"), table(&mut f, 200.0, &cols, &[(20.0, header), (30.0, r1)]));
+    let p2 = format!(
+        "{}{}",
+        table(&mut f, 800.0, &cols, &[(20.0, r1_rest), (30.0, r2)]),
+        // Another table below it: cells in other columns end the change table.
+        table(&mut f, 600.0, &[40.0, 200.0, 575.0], &[(20.0, vec![vec!["別表"], vec!["何か"]]), (20.0, vec![vec!["令和5年"], vec!["値"]])])
+    );
+    // Same column rules, but the page before it has no change table: not rows.
+    let p3 = table(&mut f, 800.0, &[40.0, 200.0, 575.0], &[(20.0, vec![vec!["ラベル"], vec!["値"]])]);
+    let p4 = table(&mut f, 800.0, &cols, &[(30.0, r3)]);
+    let l = layout_from_bytes(&f.pdf(&[p1, p2, p3, p4])).unwrap();
+    let rows: Vec<(u32, Vec<&str>)> = l.change_rows.iter().map(|r| (r.page, r.cells.iter().map(String::as_str).collect())).collect();
+    assert_eq!(
+        rows,
+        vec![
+            (1, vec!["令和2年4月1日", "Ⅰ５②所属長", "第一行\n第二行", "新", "事前", ""]),
+            (2, vec!["令和3年4月1日", "Ⅱ１対象人数", "1万人以上", "10万人以上", "事後", ""]),
+        ]
+    );
+}
+
+/// Rules under each row only (a word processor's borderless table): a row alone on its
+/// page (a page break inside a block) is split at its gutter like the rows of the other
+/// pages, whose value column starts at the same x.
+#[test]
+fn borderless_row_alone_on_its_page_splits_like_the_others() {
+    let mut f = JpFont::default();
+    let rule = |y: f32| format!("0.3 w 30 {y} m 570 {y} l S\n");
+    let row = |f: &mut JpFont, top: f32, label: &[&str], value: &[&str]| {
+        let mut ops = String::new();
+        for (k, s) in label.iter().enumerate() {
+            ops += &f.text(32.0, top - 8.0 - 10.5 * k as f32, 7.5, s);
+        }
+        for (k, s) in value.iter().enumerate() {
+            ops += &f.text(240.0, top - 8.0 - 10.5 * k as f32, 7.5, s);
+        }
+        ops + &rule(top - 10.5 * label.len().max(value.len()) as f32)
+    };
+    let p1 = row(&mut f, 800.0, &["甲ラベル", "二行目"], &["甲値一", "甲値二"]) + &row(&mut f, 779.0, &["乙ラベル", "二行目"], &["乙値一"]);
+    let p2 = row(&mut f, 800.0, &["丙ラベル", "二行目"], &["丙値一", "丙値二"]);
+    let l = layout_from_bytes(&f.pdf(&[p1, p2])).unwrap();
+    let page2: Vec<&str> = l.lines.iter().filter(|x| x.page == 2).map(|x| x.text.as_str()).collect();
+    assert_eq!(page2, ["丙ラベル", "二行目", "", "丙値一", "丙値二"]);
+}
+
 /// `label [ value ]` next to a choice-options cell: one line ending in `＜選択肢＞`,
 /// then the options; the bracket row of a merged cell shares no line with the options.
 #[test]

@@ -186,6 +186,9 @@ fn to_folder(paths: Vec<PathBuf>, opts: batch::Options, jobs: Option<usize>, kee
         // it is made, and its dataset rows are made when appended, one format at a time
         // (the same bytes; small records keep the faster in-memory path).
         let large = record.source.bytes >= LARGE_INPUT;
+        if large {
+            crate::release_freed_memory(); // the parse's lines and tokens
+        }
         let written = match (&value, formats.json) {
             (Ok(v), true) if large => piasheet::write::atomic_write_with(&target, |f| {
                 let mut w = std::io::BufWriter::with_capacity(1 << 16, f);
@@ -228,6 +231,9 @@ fn to_folder(paths: Vec<PathBuf>, opts: batch::Options, jobs: Option<usize>, kee
     let mut seen = 0;
     // On this thread, in input order: append the rows and the error lines.
     let mut append = |rows: Option<Rows>, error: Option<batch::ErrorLine>| {
+        if rows.as_ref().is_some_and(Rows::is_deferred) {
+            crate::release_freed_memory(); // the record and its JSON file's buffers
+        }
         if let Some(Err(e)) = rows.and_then(|rows| dataset.as_mut().map(|d| d.append(&rows))) {
             fail_write(&format!("the dataset files in {}", out_dir.display()), &e);
             dataset = None; // dropped: its temporary files go

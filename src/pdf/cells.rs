@@ -49,6 +49,12 @@ pub struct PageCells {
     pub number: u32,
     pub cells: Vec<Cell>,
     pub em: f32,
+    /// Where the columns of this page's borderless table rows start (the x after each
+    /// row's first gutter, for rows split there): other pages' rows may need them.
+    pub column_starts: Vec<f32>,
+    /// Column starts of borderless rows kept whole because no other row on the page
+    /// confirmed their gutter: another page's `column_starts` may (see [`page_cells_with`]).
+    pub unconfirmed_starts: Vec<f32>,
 }
 
 fn fcmp(a: f32, b: f32) -> Ordering {
@@ -258,12 +264,14 @@ fn baseline_groups<'a>(glyphs: &mut [&'a Glyph]) -> Vec<Vec<&'a Glyph>> {
 }
 
 /// Parts of a line separated by a gap of at least half an em (columns of a grid drawn
-/// on one baseline; words are closer): index ranges into the line.
-fn segments(l: &[&Glyph]) -> Vec<std::ops::Range<usize>> {
+/// on one baseline; words are closer), or by any gap wider than a word's (0.15 em, as
+/// `line_text`) before a glyph at one of `starts`: index ranges into the line.
+fn segments(l: &[&Glyph], starts: &[f32]) -> Vec<std::ops::Range<usize>> {
     let mut out = Vec::new();
     let (mut start, mut reach) = (0, f32::MIN);
     for (i, g) in l.iter().enumerate() {
-        if i > 0 && g.x - reach >= 0.5 * g.em {
+        let gap = g.x - reach;
+        if i > 0 && (gap >= 0.5 * g.em || gap > 0.15 * g.em && starts.iter().any(|&x| (g.x - x).abs() <= 0.1 * g.em)) {
             out.push(start..i);
             start = i;
         }
@@ -281,11 +289,17 @@ fn segments(l: &[&Glyph]) -> Vec<std::ops::Range<usize>> {
 /// So the row is cut after the wrapped item's column and its wrapped lines put there:
 /// `［ ］電子記録媒体（…を除く` / `。）` / `［ ］フラッシュメモリ`.
 fn wrapped_in_columns(lines: Vec<Vec<&Glyph>>) -> Vec<Vec<&Glyph>> {
+    // The grid's columns start where some line of the cell has an item after a wide gap.
+    // A wrapped item that fills its column (a font wider than the one its lines were
+    // broken for) may leave less than half an em before the next item: at those x, a
+    // word gap separates items too.
+    let wide: Vec<_> = lines.iter().map(|l| segments(l, &[])).collect();
+    let starts: Vec<f32> = lines.iter().zip(&wide).flat_map(|(l, segs)| segs.iter().skip(1).map(|s| l[s.start].x)).collect();
     let mut out: Vec<Vec<&Glyph>> = Vec::new();
     let mut i = 0;
     while i < lines.len() {
         let row = &lines[i];
-        let segs = segments(row);
+        let segs = if starts.is_empty() { wide[i].clone() } else { segments(row, &starts) };
         let mut done = false;
         if segs.len() >= 2 {
             // The column (not the last one) a following line sits in, if it lies wholly
@@ -301,11 +315,13 @@ fn wrapped_in_columns(lines: Vec<Vec<&Glyph>>) -> Vec<Vec<&Glyph>> {
                 // next item. A short item followed by a line in its column is no wrap
                 // (an item whose box was drawn a little off its baseline, say).
                 let end = row[segs[k].end - 1].x1();
-                // And the items are a grid's: no line of the cell crosses into the space
-                // before the next column (a paragraph with a wide space in it has lines
-                // running across that x).
+                // And the items are a grid's: no other line of the cell crosses into the
+                // space before the next column (a paragraph with a wide space in it has
+                // lines running across that x; the row's own item may end in it).
                 // (perf: the cell's every glyph is looked at last, only when the rest holds.)
-                let crossed = || lines.iter().flatten().any(|g| g.x < next && g.x1() > next - 0.4 * em);
+                let crossed = || {
+                    lines.iter().enumerate().filter(|&(j, _)| j != i).flat_map(|(_, l)| l).any(|g| g.x < next && g.x1() > next - 0.4 * em)
+                };
                 (x1 < next && next - end <= 2.5 * em && !crossed()).then_some(k)
             };
             if let Some(k) = lines.get(i + 1).and_then(|l| column_of(l)) {
@@ -380,6 +396,14 @@ pub fn union(a: [f32; 4], b: [f32; 4]) -> [f32; 4] {
 
 /// Rebuild the cells of one page.
 pub fn page_cells(page: &PageGeom) -> PageCells {
+    page_cells_with(page, &[])
+}
+
+/// [`page_cells`], with the column starts of the document's other pages: a borderless
+/// row alone on its page (a page break inside a block) has no other row on the page to
+/// confirm its gutter, but the same table's rows on other pages start their columns at
+/// the same x.
+pub fn page_cells_with(page: &PageGeom, other_columns: &[f32]) -> PageCells {
     let page_h = (page.media[3] - page.media[1]).abs();
     let em = median_em(&page.glyphs, page_h);
     let (hr, vr) = rules(page, em);
@@ -444,17 +468,22 @@ pub fn page_cells(page: &PageGeom) -> PageCells {
         }
     }
     let gutters: Vec<Option<(f32, f32)>> = bands.iter().map(|b| first_gutter(b.2)).collect();
+    let mut column_starts = Vec::new();
+    let mut unconfirmed_starts = Vec::new();
     for (i, &(b, t, band)) in bands.iter().enumerate() {
         // A table's column starts at one x in each of its rows: a gutter whose right
         // column starts where no other row's does is more likely the end of a heading
-        // before a box printed on its line.
+        // before a box printed on its line. Rows on other pages count too (`confirms`).
         let recurs = |g: (f32, f32)| {
             gutters.iter().enumerate().any(|(j, h)| j != i && h.is_some_and(|h| (h.1 - g.1).abs() <= em))
+                || confirms(other_columns, g.1, em)
         };
-        let Some(cut) = gutters[i].filter(|g| recurs(*g)).map(|g| g.0) else {
+        let Some((cut, start)) = gutters[i].filter(|g| recurs(*g)) else {
+            unconfirmed_starts.extend(gutters[i].map(|g| g.1));
             rest.extend_from_slice(band);
             continue;
         };
+        column_starts.push(start);
         let (left, right): (Vec<&Glyph>, Vec<&Glyph>) = band.iter().partition(|g| g.x1() <= cut + 1e-3);
         for mut col in [left, right] {
             let (x0, x1) = col.iter().fold((f32::MAX, f32::MIN), |(a, b), g| (a.min(g.x), b.max(g.x1())));
@@ -475,7 +504,13 @@ pub fn page_cells(page: &PageGeom) -> PageCells {
         let lem = (line.bbox[3] - line.bbox[1]).max(1.0);
         cells.push(Cell { rect, ruled: false, bbox: rect, em: lem, lines: vec![line] });
     }
-    PageCells { number: page.number, cells, em }
+    PageCells { number: page.number, cells, em, column_starts, unconfirmed_starts }
+}
+
+/// Whether a column start seen on another page (`columns`) is at `x`: closer than on one
+/// page, as one producer puts a table's column at one x on every page.
+pub fn confirms(columns: &[f32], x: f32, em: f32) -> bool {
+    columns.iter().any(|&c| (c - x).abs() <= 0.25 * em)
 }
 
 /// The first column gutter of a borderless table row, as the empty x range (from, to):
@@ -612,6 +647,24 @@ mod tests {
         }
         let got = lines(&p);
         assert_eq!(got, ["［　］長い項目の名前が列の幅", "いっぱい", "［　］隣", "［　］短 ［　］右", "［　］次"]);
+    }
+
+    /// The wrapped item fills its column up to less than half an em before its neighbour
+    /// (a font wider than the one the lines were broken for): the next row's item starts
+    /// at that x after a wide gap, so the narrow gap there parts two items too.
+    #[test]
+    fn a_wrapped_grid_item_filling_its_column_is_read_before_its_neighbour() {
+        let mut g = Vec::new();
+        text(&mut g, 204.0, 392.0, "［　］長い項目の名前が列の幅");
+        text(&mut g, 312.0, 392.0, "［　］隣");
+        text(&mut g, 204.0, 381.0, "いっぱい");
+        text(&mut g, 204.0, 370.0, "［　］短");
+        text(&mut g, 312.0, 370.0, "［　］右");
+        let mut p = page(g, &[400.0, 350.0]);
+        for x in [200.0, 560.0] {
+            p.segs.push(Seg { x0: x, y0: 350.0, x1: x, y1: 400.0 });
+        }
+        assert_eq!(lines(&p), ["［　］長い項目の名前が列の幅", "いっぱい", "［　］隣", "［　］短 ［　］右"]);
     }
 
     /// Rules drawn under each row only: the first row of a page has none above it and is

@@ -1,6 +1,7 @@
-//! The 変更箇所 (change history) table: found by its header row, which is repeated on
-//! every page it spans. Columns come from the header cells, rows from the horizontal
-//! rules (cells of one row share their top rule).
+//! The 変更箇所 (change history) table: found by its header row, which most producers
+//! repeat on every page it spans; a page without it that goes on with the same column
+//! rules continues the table. Columns come from the header cells, rows from the
+//! horizontal rules (cells of one row share their top rule).
 
 use super::cells::{Cell, PageCells};
 use super::TableRow;
@@ -35,21 +36,63 @@ fn find_header(page: &PageCells) -> Option<Vec<&Cell>> {
     None
 }
 
-/// Data rows of the change table on one page, top to bottom.
-pub fn page_rows(page: &PageCells) -> Vec<TableRow> {
-    let Some(header) = find_header(page) else { return Vec::new() };
-    let tol = page.em * 0.5;
-    let left = header[0].rect[0] - tol;
-    let right = header[5].rect[2] + tol;
-    let top = header[0].rect[1] + tol; // the header's bottom rule
-    // Column boundaries: a cell belongs to the column its left edge falls in.
-    let col_of = |c: &Cell| header.iter().rposition(|h| c.rect[0] >= h.rect[0] - tol).unwrap_or(0);
+/// The table's column edges (x), left to right: each column's left edge, then the last
+/// one's right edge.
+#[derive(Debug, Clone)]
+pub struct Columns {
+    page: u32,
+    edges: [f32; HEADER.len() + 1],
+}
 
-    let mut body: Vec<&Cell> = page
-        .cells
-        .iter()
-        .filter(|c| c.ruled && c.rect[0] >= left && c.rect[2] <= right && c.rect[3] <= top)
-        .collect();
+impl Columns {
+    fn of_header(page: u32, header: &[&Cell]) -> Self {
+        let mut edges = [0.0; HEADER.len() + 1];
+        for (e, h) in edges.iter_mut().zip(header) {
+            *e = h.rect[0];
+        }
+        edges[HEADER.len()] = header[HEADER.len() - 1].rect[2];
+        Columns { page, edges }
+    }
+
+    /// The column whose rules enclose this cell exactly (one column, not a span).
+    fn enclosing(&self, c: &Cell, tol: f32) -> Option<usize> {
+        let k = self.edges[..HEADER.len()].iter().position(|&x| (c.rect[0] - x).abs() <= tol)?;
+        ((c.rect[2] - self.edges[k + 1]).abs() <= tol).then_some(k)
+    }
+}
+
+/// Data rows of the change table on one page, top to bottom, and the table's columns
+/// when it may go on to the next page.
+///
+/// A page with the header row: the ruled cells below it. A page without it, right after
+/// a page of the table (`carried`): a producer that prints the header once goes on with
+/// the same column rules, so the ruled cells from the page's top that each fill one of
+/// the carried columns are rows too, down to the first ruled cell that does not.
+pub fn page_rows(page: &PageCells, carried: Option<&Columns>) -> (Vec<TableRow>, Option<Columns>) {
+    let tol = page.em * 0.5;
+    let mut body: Vec<&Cell>;
+    let columns;
+    if let Some(header) = find_header(page) {
+        columns = Columns::of_header(page.number, &header);
+        let (left, right) = (columns.edges[0] - tol, columns.edges[HEADER.len()] + tol);
+        let top = header[0].rect[1] + tol; // the header's bottom rule
+        body = page.cells.iter().filter(|c| c.ruled && c.rect[0] >= left && c.rect[2] <= right && c.rect[3] <= top).collect();
+    } else if let Some(prev) = carried.filter(|c| c.page + 1 == page.number) {
+        columns = Columns { page: page.number, ..prev.clone() };
+        body = page.cells.iter().filter(|c| c.ruled).collect();
+        body.sort_by(|a, b| b.rect[3].total_cmp(&a.rect[3]));
+        // Top down, while the cells fill the columns (the first cell that does not ends
+        // the table: another table, or none at all).
+        let end = body.iter().position(|c| columns.enclosing(c, tol).is_none()).unwrap_or(body.len());
+        body.truncate(end);
+        if body.is_empty() {
+            return (Vec::new(), None);
+        }
+    } else {
+        return (Vec::new(), None);
+    }
+    // Column boundaries: a cell belongs to the column its left edge falls in.
+    let col_of = |c: &Cell| columns.edges[..HEADER.len()].iter().rposition(|&x| c.rect[0] >= x - tol).unwrap_or(0);
     body.sort_by(|a, b| b.rect[3].total_cmp(&a.rect[3]).then(a.rect[0].total_cmp(&b.rect[0])));
 
     let mut rows: Vec<(f32, TableRow)> = Vec::new();
@@ -71,10 +114,8 @@ pub fn page_rows(page: &PageCells) -> Vec<TableRow> {
         }
     }
     // A repeated header row inside the body (some producers repeat it mid-page).
-    rows.into_iter()
-        .map(|(_, r)| r)
-        .filter(|r| !r.cells.iter().zip(HEADER).all(|(c, h)| squash(c) == h))
-        .collect()
+    let rows = rows.into_iter().map(|(_, r)| r).filter(|r| !r.cells.iter().zip(HEADER).all(|(c, h)| squash(c) == h)).collect();
+    (rows, Some(columns))
 }
 
 /// Append one page's rows. A row cut by a page break continues at the top of the next

@@ -30,6 +30,11 @@ pub(super) struct Labels {
 }
 
 impl Labels {
+    /// The match keys of all labels.
+    pub(super) fn keys(&self) -> impl Iterator<Item = &str> {
+        self.by_key.keys().map(String::as_str)
+    }
+
     /// The label whose match key is exactly `k`.
     pub(super) fn get(&self, k: &str) -> Option<&str> {
         self.by_key.get(k).map(String::as_str)

@@ -28,7 +28,7 @@ pub(super) fn rebuild(text: &str, shape: TextLayout) -> Option<Rebuilt> {
             (out, lost)
         }
     };
-    Some(Rebuilt { lines: out, change_rows: None, unreadable_rows: lost })
+    Some(Rebuilt { lines: out, change_rows: None, unreadable_rows: lost, ..Default::default() })
 }
 
 /// A list's mark: `・`-like bullets, or the number of `1 …` / `1.…` (not a choice

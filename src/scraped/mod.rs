@@ -99,7 +99,14 @@ pub struct Rebuilt {
     pub change_rows: Option<Vec<TableRow>>,
     /// Change rows seen but not rebuilt (left out rather than guessed).
     pub unreadable_rows: usize,
+    /// Rows among those whose cells the sheet's other texts may still tell apart
+    /// ([`resolve_pending`]); counted in `unreadable_rows` until then.
+    pub pending: Vec<plumber_rows::Pending>,
+    /// Cells of rebuilt rows left blank where the text could not be read back.
+    pub warnings: Vec<crate::record::Warning>,
 }
+
+pub use plumber_rows::{resolve as resolve_pending, Known, Pending};
 
 /// Rebuild reading-order lines (and change rows) from a text of this shape. `None`:
 /// the text is read as it is.
@@ -115,7 +122,8 @@ pub fn rebuild(text: &str, shape: TextLayout) -> Option<Rebuilt> {
             let seen = change_dates(text);
             // The body only: the change pages stay as they are.
             let end = lines.iter().position(|l| l.trim() == "変更箇所").unwrap_or(lines.len());
-            let (rows, read_unreadable) = plumber_rows::rows(&lines);
+            let read = plumber_rows::rows(&lines);
+            let (rows, read_unreadable) = (read.rows, read.unreadable);
             let mut out = plumber::values_after_labels(&plumber::questions_in_order(&lines[..end]));
             out.extend_from_slice(&lines[end..]);
             // Rows seen (by their 提出時期) beyond those read or counted are unreadable too.
@@ -123,7 +131,7 @@ pub fn rebuild(text: &str, shape: TextLayout) -> Option<Rebuilt> {
             // Rows seen by either count: the text's rows are these (none is read from
             // the text as a dump's would be: its cells are side by side).
             let change_rows = (seen > 0 || !rows.is_empty() || unreadable > 0).then_some(rows);
-            Some(Rebuilt { change_rows, lines: out, unreadable_rows: unreadable })
+            Some(Rebuilt { change_rows, lines: out, unreadable_rows: unreadable, pending: read.pending, warnings: read.warnings })
         }
         TextLayout::Pdftotext | TextLayout::PdftotextRaw | TextLayout::Pdfminer | TextLayout::Pymupdf => {
             let seen = change_dates(text);
@@ -145,7 +153,7 @@ pub fn rebuild(text: &str, shape: TextLayout) -> Option<Rebuilt> {
             // the general text reader: on these column-by-column texts it pairs cells of
             // different rows (wrong rows), so no row is given that was not verified.
             let unreadable = unreadable.max(seen.saturating_sub(rows.len()));
-            Some(Rebuilt { lines, change_rows: (seen > 0 || !rows.is_empty()).then_some(rows), unreadable_rows: unreadable })
+            Some(Rebuilt { lines, change_rows: (seen > 0 || !rows.is_empty()).then_some(rows), unreadable_rows: unreadable, ..Default::default() })
         }
         TextLayout::ReadingOrder => dump_rows(text),
         TextLayout::PdfExtract => None,
@@ -169,7 +177,7 @@ fn dump_rows(text: &str) -> Option<Rebuilt> {
         rows.push(TableRow { page: 0, cells });
     }
     let body = lines[..at].iter().map(|l| l.replace('\u{c}', "")).collect();
-    Some(Rebuilt { lines: body, change_rows: Some(rows), unreadable_rows: 0 })
+    Some(Rebuilt { lines: body, change_rows: Some(rows), ..Default::default() })
 }
 
 /// The version stamp cut over two lines (`[平成31年１月` / blank / `様式２]`) put back on one.

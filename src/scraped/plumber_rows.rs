@@ -12,15 +12,27 @@
 //! A line holding both cells is cut at a space (or, for a line wider than any one cell,
 //! where the 変更前 cell's wrap width ends); the cut is chosen by what the two cells
 //! share (a 変更後 usually starts the way its 変更前 did), never inside a list number.
+//! An item wrapped over the anchor line and the line above or below is joined where the
+//! two parts make a label of the form.
+//!
 //! A row whose cells cannot be told apart this way (a single-cell line whose column is
-//! unknown, pdfplumber's character interleaving of two close lines, an item wrapped
-//! over several lines, tables whose dates sit at the top of their rows) is not
-//! guessed: it is counted as unreadable.
+//! unknown, a cut that cannot be placed) is kept pending with every way its lines may
+//! split; after the body is read, the one split whose 変更後 is a body value or another
+//! row's 変更前 (or whose 変更前 is another row's 変更後) reads it ([`resolve`]). Rows
+//! with pdfplumber's character interleaving of two close lines in a text cell, or an
+//! item wrapped over more lines, are not guessed: they are counted as unreadable.
+//!
+//! Tables whose cells all sit at the top of their rows (the date on the row's first
+//! line) are read by [`top_rows`]: each line's parts are given to the cells still going
+//! on, where only one way fits.
 
 use super::layout::is_page_number;
 use super::{compact, is_timing, leading_date};
 use crate::normalize::display_width as width;
+use crate::normalize::key;
 use crate::pdf::TableRow;
+use crate::record::Warning;
+use std::collections::HashSet;
 
 
 fn is_header(line: &str) -> bool {
@@ -70,16 +82,24 @@ fn anchor(line: &str) -> Option<Anchor> {
     let (mut item, mut rest) = rest.split_once(' ').unwrap_or((rest, ""));
     // An item outside the numbered parts (`表紙 特記事項`, `（別添１）…`) is known by the
     // row's timing on the line; a text line starting with a date has none.
-    let roman = item.starts_with(is_roman);
+    let mut roman = item.starts_with(is_roman);
     if !roman && !rest.split(' ').any(|w| is_timing(w)) {
         return None;
     }
+    let off = |s: &str| s.as_ptr() as usize - t.as_ptr() as usize;
     // `Ⅰ　システムの名称`: the part's numeral and the item's name apart.
     if roman && item.chars().count() == 1 {
         if let Some((name, r)) = rest.split_once(' ').or(Some((rest, ""))).filter(|(n, _)| !n.is_empty()) {
-            let off = |s: &str| s.as_ptr() as usize - t.as_ptr() as usize;
             item = &t[off(item)..off(name) + name.len()];
             rest = r;
+        }
+    }
+    // `表紙 特記事項`: a part's name, then a label of the form: the item ends there.
+    if !roman {
+        if let Some((name, r)) = rest.split_once(' ').filter(|(n, _)| item_labels().contains(&label_core(n))) {
+            item = &t[off(item)..off(name) + name.len()];
+            rest = r;
+            roman = true;
         }
     }
     // The timing: the last token that is 事前/事後 or ends with it (a full 変更後 line
@@ -202,7 +222,10 @@ fn cut(line: &str, w: &Widths, prev_after: Option<&str>) -> Cut {
     // A line wider than a cell cut at a space after a short 変更前: the 変更前 may as
     // well be full and run into 変更後 with no gap; only a shared opening tells.
     if width(line) > w.cell + 8 && cands.iter().all(|c| !w.full(&line[..c.1]) && !c.2) {
-        return Cut::Unknown;
+        // Unless the cut follows a sentence's end: a cell's own text puts no space
+        // after 。, so such a space is the gap between the cells.
+        let ends: Vec<usize> = cands.iter().filter(|c| line[..c.1].ends_with('。')).map(|c| c.1).collect();
+        return if let [e] = ends[..] { Cut::Two(e, e + 1) } else { Cut::Unknown };
     }
     Cut::Two(b, b + 1)
 }
@@ -345,9 +368,20 @@ impl Cells {
     }
 }
 
+/// What the 変更箇所 pages of a pdfplumber text gave.
+#[derive(Debug, Default)]
+pub(super) struct Read {
+    pub rows: Vec<TableRow>,
+    /// Rows seen but not rebuilt (the pending ones among them).
+    pub unreadable: usize,
+    pub pending: Vec<Pending>,
+    /// Cells left blank where the text could not be read back.
+    pub warnings: Vec<Warning>,
+}
+
 /// Change rows from the lines of a pdfplumber text from the 変更箇所 heading on, with
-/// the number of rows seen but not rebuilt.
-pub(super) fn rows(lines: &[String]) -> (Vec<TableRow>, usize) {
+/// the rows seen but not rebuilt.
+pub(super) fn rows(lines: &[String]) -> Read {
     // Pages: each starts with the table's header (its last word may wrap to a line
     // of its own).
     let mut pages: Vec<Vec<&str>> = Vec::new();
@@ -370,23 +404,34 @@ pub(super) fn rows(lines: &[String]) -> (Vec<TableRow>, usize) {
     // date line): the date line holds every cell's first line side by side, the note
     // too, and nothing tells them apart. Those tables are not read here.
     let top_aligned = pages.iter().any(|p| p.first().is_some_and(|l| anchor(l).is_some() || date_cut(l)));
+    if top_aligned {
+        return top_rows(&pages);
+    }
+    let joined: Vec<Vec<String>> = pages.iter().map(|p| join_wrapped_items(p)).collect();
+    let pages: Vec<Vec<&str>> = joined.iter().map(|p| p.iter().map(String::as_str).collect()).collect();
     let cell = lines_width(&pages);
     let w = Widths { cell };
     let mut out = Vec::new();
     let mut unreadable = 0;
+    let mut pending = Vec::new();
+    let mut warnings = Vec::new();
     let debug = std::env::var_os("PIASHEET_DEBUG_SCRAPED").is_some();
     for (n, page) in pages.iter().enumerate() {
         let anchors: Vec<(usize, Anchor)> = page.iter().enumerate().filter_map(|(i, l)| anchor(l).map(|a| (i, a))).collect();
         // Rows whose dates are not whole one-line cells (a date cut over two lines, dates
         // at the top of their rows): not read here.
         let dated = anchors.len() + page.iter().filter(|l| date_cut(l)).count();
-        if top_aligned || anchors.len() != dated || anchors.is_empty() {
+        if anchors.len() != dated || anchors.is_empty() {
             unreadable += dated.max(anchors.len());
             continue;
         }
         let mut cursor = 0;
         let mut start_guessed = false;
+        // Each row's lines (start, end) and, for a row not read, what is known of it.
+        let mut spans: Vec<(usize, usize, usize, Option<Pending>)> = Vec::new();
+        let mut read_ok: Vec<usize> = Vec::new();
         for (k, (at, a)) in anchors.iter().enumerate() {
+            let start = cursor;
             let next = anchors.get(k + 1).map_or(page.len(), |x| x.0);
             let mut cells = Cells::default();
             for l in &page[cursor..*at] {
@@ -420,28 +465,64 @@ pub(super) fn rows(lines: &[String]) -> (Vec<TableRow>, usize) {
             // stopped only by its length): the next row's start is a guess.
             let next_start_guessed = !told;
             let guessed = std::mem::replace(&mut start_guessed, next_start_guessed);
-            let ok = !guessed
-                && !cells.bad
-                && cells.started()
-                && a.timing.is_some()
+            let fixed = a.timing.is_some()
                 && a.roman
                 && !interleaved(&a.item)
                 && a.item.chars().count() > 1
                 && !interleaved(&a.middle)
                 && crate::normalize::parse_date(&a.date).is_some();
+            // A note merged with a line of its own cell cannot be read back in order:
+            // it is left blank, and said so.
+            let note = if interleaved(&a.note) { String::new() } else { a.note.clone() };
+            let cells_of = |before: String, after: String| vec![a.date.clone(), a.item.clone(), before, after, a.timing.clone().unwrap_or_default(), note.clone()];
+            let ok = fixed && !guessed && !cells.bad && cells.started();
             if !ok {
                 unreadable += 1;
                 if debug {
-                    eprintln!("  unreadable {} {} (bad {}, guessed start {}, lines {}..{})", a.date, a.item, cells.bad, guessed, at - above, end);
+                    eprintln!("  unreadable {} {} (bad {}, guessed start {}, told {}, lines {}..{})", a.date, a.item, cells.bad, guessed, told, at - above, end);
+                }
+                // Only where the row's two text cells part is not told (nor, within a
+                // line or two, where the row starts and ends): the ways each line may
+                // split are kept for the sheet's other texts to choose between.
+                if fixed {
+                    let note_lost = interleaved(&a.note);
+                    spans.push((k, start, end, Some(Pending { row: TableRow { page: n as u32 + 1, cells: cells_of(String::new(), String::new()) }, spans: Vec::new(), note_lost })));
+                } else {
+                    spans.push((k, start, end, None));
                 }
                 continue;
             }
-            // A note merged with a line of its own cell cannot be read back in order.
-            let note = if interleaved(&a.note) { String::new() } else { a.note.clone() };
-            out.push(TableRow {
-                page: n as u32 + 1,
-                cells: vec![a.date.clone(), a.item.clone(), cells.before.join("\n"), cells.after.join("\n"), a.timing.clone().unwrap_or_default(), note],
-            });
+            spans.push((k, start, end, None));
+            read_ok.push(k);
+            if interleaved(&a.note) {
+                warnings.push(note_lost(&a.date, &a.item));
+            }
+            out.push(TableRow { page: n as u32 + 1, cells: cells_of(cells.before.join("\n"), cells.after.join("\n")) });
+        }
+        // A row read keeps its lines; a row not read may start or end up to two lines
+        // from where it was cut, within the lines no read row holds.
+        for (i, (k, start, end, p)) in spans.iter().enumerate() {
+            let Some(mut p) = p.clone() else { continue };
+            let at = anchors[*k].0;
+            let lo = if i > 0 { if read_ok.contains(&spans[i - 1].0) { spans[i - 1].2 } else { anchors[spans[i - 1].0].0 + 1 } } else { 0 };
+            let hi = spans.get(i + 1).map_or(page.len(), |x| if read_ok.contains(&x.0) { x.1 } else { anchors[x.0].0 });
+            let middle = &anchors[*k].1.middle;
+            for s in start.saturating_sub(2).max(lo)..=(start + 2).min(at) {
+                for e in end.saturating_sub(2).max(at + 1)..=(end + 2).min(hi.max(at + 1)) {
+                    let mut texts: Vec<&str> = page[s..at].to_vec();
+                    if !middle.is_empty() {
+                        texts.push(middle);
+                    }
+                    texts.extend_from_slice(&page[at + 1..e]);
+                    let splits: Vec<Vec<(String, String)>> = texts.iter().map(|l| splits(l, &w)).collect();
+                    if !splits.is_empty() && splits.iter().all(|s| !s.is_empty()) {
+                        p.spans.push(splits);
+                    }
+                }
+            }
+            if !p.spans.is_empty() {
+                pending.push(p);
+            }
         }
     }
     if debug {
@@ -450,7 +531,212 @@ pub(super) fn rows(lines: &[String]) -> (Vec<TableRow>, usize) {
             eprintln!("  {:?}", r.cells);
         }
     }
-    (out, unreadable)
+    Read { rows: out, unreadable, pending, warnings }
+}
+
+fn note_lost(date: &str, item: &str) -> Warning {
+    let label = format!("changes row {date} {item}");
+    Warning {
+        path: format!("changes[{label}].timing_note"),
+        code: "not_found".into(),
+        message: format!("{label}: 提出時期に係る説明 is merged character by character with another line of text and is left blank"),
+    }
+}
+
+/// A change row seen whole (its date, item, timing and lines told) whose two text cells
+/// could not be told apart line by line.
+#[derive(Debug, Clone)]
+pub struct Pending {
+    /// The row with its 変更前 and 変更後 cells blank.
+    row: TableRow,
+    /// The row's text lines as they may be cut from its neighbours' (a few starts and
+    /// ends); for each line, the ways it may split into (変更前, 変更後) parts.
+    spans: Vec<Vec<Vec<(String, String)>>>,
+    note_lost: bool,
+}
+
+/// The ways a line of a row's text cells may split into (変更前 part, 変更後 part): one
+/// cell's line (either), cut at a space, or cut where a full 変更前 line ran into the
+/// 変更後 column with no gap. None for a line merged with another one.
+fn splits(line: &str, w: &Widths) -> Vec<(String, String)> {
+    let line = line.trim();
+    if interleaved(line) || line.starts_with(is_roman) {
+        return Vec::new();
+    }
+    let fits = |s: &str| width(s) <= w.cell + 6;
+    let mut out = Vec::new();
+    if fits(line) {
+        out.push((line.to_string(), String::new()));
+        out.push((String::new(), line.to_string()));
+    }
+    for (p, c) in line.char_indices().skip(1) {
+        let (b, a) = (&line[..p], &line[p..]);
+        let (b, a) = if c == ' ' { (b, &a[1..]) } else if b.ends_with(' ') { continue } else { (b, a) };
+        if a.is_empty() || !fits(b) || !fits(a) || is_marker(b.rsplit(' ').next().unwrap_or("")) {
+            continue;
+        }
+        // With no space, the 変更前 part is a full line.
+        if c == ' ' || w.full(b) {
+            out.push((b.to_string(), a.to_string()));
+        }
+    }
+    out
+}
+
+/// Texts of the sheet a pending row's cells may be, as match keys.
+#[derive(Debug, Default)]
+pub struct Known {
+    /// What a row's 変更後 may be: a value of the body (the sheet as it is now), or the
+    /// 変更前 of another row (a later change starts from it).
+    pub after: HashSet<String>,
+    /// What a row's 変更前 may be: the 変更後 of another row (what an earlier change made).
+    pub before: HashSet<String>,
+}
+
+/// Rows of `pending` whose cells the sheet's known texts tell apart: a row is read when
+/// exactly one way of splitting its lines gives a 変更前 or 変更後 that is, whole, such a
+/// text. Rows read feed the known texts in turn. Returns the rows read, with warnings
+/// for their cells left blank.
+pub fn resolve(pending: &[Pending], known: &mut Known) -> (Vec<TableRow>, Vec<Warning>) {
+    let mut done = vec![false; pending.len()];
+    let mut out = Vec::new();
+    let mut warnings = Vec::new();
+    loop {
+        let mut progress = false;
+        for (i, p) in pending.iter().enumerate() {
+            if done[i] {
+                continue;
+            }
+            let reading = one_reading(p, known);
+            if std::env::var_os("PIASHEET_DEBUG_SCRAPED").is_some() {
+                eprintln!("  pending {} {}: {} spans, read: {}", p.row.cells[0], p.row.cells[1], p.spans.len(), reading.is_some());
+            }
+            let Some((before, after)) = reading else { continue };
+            done[i] = true;
+            progress = true;
+            known.after.insert(key(&before));
+            known.before.insert(key(&after));
+            let mut row = p.row.clone();
+            row.cells[2] = before;
+            row.cells[3] = after;
+            if p.note_lost {
+                warnings.push(note_lost(&row.cells[0], &row.cells[1]));
+            }
+            out.push(row);
+        }
+        if !progress {
+            break;
+        }
+    }
+    (out, warnings)
+}
+
+/// Known texts shorter than this say too little to choose a split by.
+const MIN_KNOWN: usize = 6;
+
+/// The one split of a pending row's lines whose 変更前 or 変更後 is a known text.
+fn one_reading(p: &Pending, known: &Known) -> Option<(String, String)> {
+    let mut readings: Vec<(String, String)> = Vec::new();
+    let mut budget = 200_000usize;
+    for lines in &p.spans {
+        let keys: Vec<Vec<[String; 2]>> = lines.iter().map(|ls| ls.iter().map(|(b, a)| [key(b), key(a)]).collect()).collect();
+        let mut found: Vec<Vec<usize>> = Vec::new();
+        for (side, texts) in [(0, &known.before), (1, &known.after)] {
+            for t in texts.iter().filter(|t| t.chars().count() >= MIN_KNOWN) {
+                let mut choice = Vec::with_capacity(keys.len());
+                walk(&keys, side, t, 0, None, &mut choice, &mut found, &mut budget);
+                if budget == 0 {
+                    return None;
+                }
+            }
+        }
+        let texts = |c: &Vec<usize>| {
+            let part = |side: usize| c.iter().enumerate().map(|(l, &k)| if side == 0 { &lines[l][k].0 } else { &lines[l][k].1 }).filter(|s| !s.is_empty()).cloned().collect::<Vec<_>>().join("\n");
+            (part(0), part(1))
+        };
+        readings.extend(found.iter().map(texts));
+    }
+    readings.sort();
+    readings.dedup();
+    if std::env::var_os("PIASHEET_DEBUG_SCRAPED").is_some() {
+        eprintln!("    {} reading(s)", readings.len());
+        if readings.len() > 1 {
+            for r in &readings {
+                eprintln!("      {r:?}");
+            }
+        }
+    }
+    (readings.len() == 1).then(|| readings.pop()).flatten()
+}
+
+/// Every choice of one split per line whose parts on `side` make up `target`. The two
+/// cells sit at the top of the row, so its lines hold both cells, then only the longer
+/// one (`alone`: the cell, 0 or 1, that has gone on alone since some line).
+#[allow(clippy::too_many_arguments)]
+fn walk(keys: &[Vec<[String; 2]>], side: usize, target: &str, at: usize, alone: Option<usize>, choice: &mut Vec<usize>, found: &mut Vec<Vec<usize>>, budget: &mut usize) {
+    if *budget == 0 || found.len() > 8 {
+        return;
+    }
+    *budget -= 1;
+    let l = choice.len();
+    if l == keys.len() {
+        if at == target.len() {
+            found.push(choice.clone());
+        }
+        return;
+    }
+    for (k, parts) in keys[l].iter().enumerate() {
+        let only = match (parts[0].is_empty(), parts[1].is_empty()) {
+            (false, false) => None,
+            (false, true) => Some(0),
+            _ => Some(1),
+        };
+        let fits = match alone {
+            None => true,
+            Some(c) => only == Some(c),
+        };
+        if fits && target[at..].starts_with(parts[side].as_str()) {
+            choice.push(k);
+            walk(keys, side, target, at + parts[side].len(), only, choice, found, budget);
+            choice.pop();
+        }
+    }
+}
+
+/// Items wrapped over two lines (`Ⅰ２特定個人情報ファイ` / `ル名`): the item cell is
+/// centred on the row's date, so one of its lines stands on the anchor line and the
+/// other opens the line above or below it, before the text cells' parts. Where the two
+/// make a known label, the item is put back whole on the anchor line.
+fn join_wrapped_items(page: &[&str]) -> Vec<String> {
+    let mut out: Vec<String> = page.iter().map(|s| s.to_string()).collect();
+    let first = |s: &str| s.split(' ').next().unwrap_or("").to_string();
+    let known = |s: &str| item_labels().contains(&label_core(s));
+    for i in 0..out.len() {
+        let Some(n) = leading_date(&out[i]) else { continue };
+        let line = out[i].clone();
+        let rest = line[n..].trim_start();
+        let (item, tail) = rest.split_once(' ').unwrap_or((rest, ""));
+        if !tail.split(' ').any(is_timing) || known(item) {
+            continue;
+        }
+        if i > 0 {
+            let p = first(&out[i - 1]);
+            if p.starts_with(is_roman) && known(&format!("{p}{item}")) {
+                out[i] = format!("{} {p}{item} {tail}", &line[..n]);
+                out[i - 1] = out[i - 1][p.len()..].trim().to_string();
+                continue;
+            }
+        }
+        if item.starts_with(is_roman) && i + 1 < out.len() && leading_date(&out[i + 1]).is_none() {
+            let q = first(&out[i + 1]);
+            if known(&format!("{item}{q}")) {
+                out[i] = format!("{} {item}{q} {tail}", &line[..n]);
+                out[i + 1] = out[i + 1][q.len()..].trim().to_string();
+            }
+        }
+    }
+    out.retain(|l| !l.is_empty());
+    out
 }
 
 /// A line that starts like a date but is not one: the date cell wrapped (`平成30年12月15` /
@@ -492,7 +778,7 @@ mod tests {
         let text = format!(
             "変更箇所\n{HEADER}\n市民課長 菅野 智子 市民課長 山田 秀樹\n平成28年3月31日 Ⅰ５②所属長 事前\n令和３年９月１日 時点 令和４年９月１日 時点\n令和4年11月11日 Ⅱ１いつ時点の計数か 事後\n5"
         );
-        let (rows, unreadable) = rows(&lines(&text));
+        let Read { rows, unreadable, .. } = rows(&lines(&text));
         assert_eq!(unreadable, 0);
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].cells, ["平成28年3月31日", "Ⅰ５②所属長", "市民課長 菅野 智子", "市民課長 山田 秀樹", "事前", ""]);
@@ -506,7 +792,7 @@ mod tests {
         let text = format!(
             "{HEADER}\n【概要】 （従前の記載に次の内容を追加）\n介護保険法に基づき、被保険者の資格管理、要介護・要支援 ※詳細は、（別添１）事務の内容を参照。\n認定、保険給付及び保険料の賦課徴収に関する事務を行う。\n平成30年12月30日 Ⅰ１②事務の内容 【内容】 事前\n１ 被保険者の資格の取得・喪失の管理\n枚方市健康福祉部介護保険課 枚方市健康福祉部介護保険課\n平成30年12月30日 Ⅴ２①連絡先 電話 030-504-8353 097-291-6642 事後"
         );
-        let (rows, unreadable) = rows(&lines(&text));
+        let Read { rows, unreadable, .. } = rows(&lines(&text));
         assert_eq!(unreadable, 0, "{rows:?}");
         assert_eq!(rows[0].cells[2], "【概要】\n介護保険法に基づき、被保険者の資格管理、要介護・要支援\n認定、保険給付及び保険料の賦課徴収に関する事務を行う。\n【内容】\n１ 被保険者の資格の取得・喪失の管理");
         assert_eq!(rows[0].cells[3], "（従前の記載に次の内容を追加）\n※詳細は、（別添１）事務の内容を参照。");
@@ -519,7 +805,7 @@ mod tests {
         let text = format!(
             "{HEADER}\n住民基本台帳ファイル 住民基本台帳ファイル\n平成29年4月20日 Ⅰ ル名 ２特定個人情報ファイ 本 送 人 付 確 先 認 情 情 報 報 ファ フ イ ァ ル イル 事後\n10万人以上30万人未満 30万人以上\n令和4年11月11日 Ⅱ１対象人数 事前"
         );
-        let (rows, unreadable) = rows(&lines(&text));
+        let Read { rows, unreadable, .. } = rows(&lines(&text));
         assert_eq!(unreadable, 1);
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].cells[1..4], ["Ⅱ１対象人数", "10万人以上30万人未満", "30万人以上"]);
@@ -528,8 +814,114 @@ mod tests {
     #[test]
     fn dates_at_the_top_of_their_rows_are_not_read() {
         let text = format!("{HEADER}\n平成30年12月15 Ⅱ３④使用の主体 使用部 申請の受付 法令に定める 事後 委託契約書に秘\n日 署 行う。 わない。 密保持\n");
-        let (rows, unreadable) = rows(&lines(&text));
+        let Read { rows, unreadable, .. } = rows(&lines(&text));
         assert!(rows.is_empty());
+        assert_eq!(unreadable, 1);
+    }
+
+    #[test]
+    fn an_item_wrapped_over_the_anchor_line_is_joined_by_its_label() {
+        // The item cell is centred: `Ⅰ２特定個人情報ファイ` opens the line above the date,
+        // `ル名` stands on the date's line; together they are a label of the form.
+        let text = format!("{HEADER}\nⅠ２特定個人情報ファイ 国民健康保険被保険者ファイル 国民健康保険被保険者ファイル（副本）\n平成28年11月25日 ル名 事後\n5");
+        let Read { rows, unreadable, .. } = rows(&lines(&text));
+        assert_eq!(unreadable, 0, "{rows:?}");
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].cells, ["平成28年11月25日", "Ⅰ２特定個人情報ファイル名", "国民健康保険被保険者ファイル", "国民健康保険被保険者ファイル（副本）", "事後", ""]);
+    }
+
+    #[test]
+    fn a_run_on_row_is_read_by_a_later_rows_text() {
+        // The second line's 変更前 runs into its 変更後 with no gap, and the date's line
+        // holds one cell's last line: which cell's cannot be told from the shape. The
+        // later row's 変更前 (what this row changed the item to) tells.
+        let text = format!(
+            "{HEADER}\n令和２年８月１日 時点 令和３年９月１日 時点\n令和3年12月6日 Ⅱ１いつ時点の計数か 事後\nホストシステム、中間サーバー、団体内統合利用番号連携サ ホストシステム、中間サーバー、団体内統合利用番号連携サ\nーバー、次期国保総合システムおよび国保情報集約システムーバー、国保総合システムおよび国保情報集約システム、医\n令和3年1月15日 Ⅰ１③システムの名称 療保険者向け中間サーバー等 事後\n5"
+        );
+        let read = rows(&lines(&text));
+        assert_eq!(read.rows.len(), 1);
+        assert_eq!(read.unreadable, 1);
+        assert_eq!(read.pending.len(), 1);
+        // Nothing known: still not read.
+        let (none, _) = resolve(&read.pending, &mut Known::default());
+        assert!(none.is_empty());
+        let after = "ホストシステム、中間サーバー、団体内統合利用番号連携サーバー、国保総合システムおよび国保情報集約システム、医療保険者向け中間サーバー等";
+        let mut known = Known::default();
+        known.after.insert(key(after));
+        let (rows, warnings) = resolve(&read.pending, &mut known);
+        assert!(warnings.is_empty());
+        assert_eq!(rows.len(), 1);
+        assert_eq!(key(&rows[0].cells[2]), key("ホストシステム、中間サーバー、団体内統合利用番号連携サーバー、次期国保総合システムおよび国保情報集約システム"));
+        assert_eq!(key(&rows[0].cells[3]), key(after));
+        assert_eq!(rows[0].cells[1], "Ⅰ１③システムの名称");
+    }
+
+    #[test]
+    fn a_body_value_is_not_taken_for_a_rows_before() {
+        // Both cells open alike and one goes on alone: the body's value (the sheet as it
+        // is now) can only be the 変更後.
+        let text = format!("{HEADER}\n番号法 第7条（指定及び通知）、第16条（本人確認の措置 番号法 第7条（指定及び通知）、第16条（本人確認の措置\n）、第17条（個人番号カードの交付等） ）、第17条（個人番号カードの交付等）\n住民基本台帳法 第5条、第6条、第7条、第8条、第12条、第\n平成29年9月17日 Ⅰ３法令上の根拠 22条～第24条、第30条の6 事後\n5");
+        let read = rows(&lines(&text));
+        assert!(read.rows.is_empty());
+        let kept = "番号法 第7条（指定及び通知）、第16条（本人確認の措置）、第17条（個人番号カードの交付等）";
+        let grown = format!("{kept}住民基本台帳法 第5条、第6条、第7条、第8条、第12条、第22条～第24条、第30条の6");
+        let mut known = Known::default();
+        known.after.insert(key(&grown));
+        let (rows, _) = resolve(&read.pending, &mut known);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(key(&rows[0].cells[2]), key(kept));
+        assert_eq!(key(&rows[0].cells[3]), key(&grown));
+        // Known only as a 変更前 (another row's 変更後): then it is read the other way.
+        let mut known = Known::default();
+        known.before.insert(key(&grown));
+        let (rows, _) = resolve(&read.pending, &mut known);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(key(&rows[0].cells[3]), key(kept));
+    }
+
+    #[test]
+    fn a_merged_note_is_left_blank_with_a_warning() {
+        let text = format!("{HEADER}\n市民課長 菅野 智子 市民課長 山田 秀樹\n平成28年3月31日 Ⅰ５②所属長 事前 任 行 意 うも に の 事前の提出を\n5");
+        let read = rows(&lines(&text));
+        assert_eq!(read.rows.len(), 1);
+        assert_eq!(read.rows[0].cells[5], "");
+        assert_eq!(read.warnings.len(), 1);
+        assert!(read.warnings[0].path.ends_with(".timing_note"), "{:?}", read.warnings);
+        assert!(read.warnings[0].path.contains("Ⅰ５②所属長"));
+    }
+
+    const TOP_HEADER: &str = "変更日 項目 変更前の記載 変更後の記載 提出時期 提出時期に係る\n説明";
+
+    #[test]
+    fn rows_with_their_date_at_the_top() {
+        // Every cell starts on the row's first line; the date and the item wrap; a cell
+        // missing from a line has ended; a full line goes on below.
+        let text = format!(
+            "{TOP_HEADER}\n平成２８年９月 Ⅲ３特定個人情報の使用に ・入手した情報は、システムへの ・入手した情報は、システムへの 事後 サーバは入退室\n１日 おけるその他のリスク及び 登録前に複数の職員で確認してい 登録前に複数の職員で確認してい 管理を行ってい\nそのリスクに対する措置 る。 る。母子保健に関する事務の実施 る。\n・紙媒体は、溶解処理により廃棄 に必要な範囲に限り、特定個人情\nし、廃棄の記録を残している。 報を取り扱う。\n平成27年1月7日 Ⅰ５②所属長 市民課長 保険課長 事前\n12"
+        );
+        let Read { rows, unreadable, .. } = rows(&lines(&text));
+        assert_eq!(unreadable, 0, "{rows:?}");
+        assert_eq!(rows.len(), 2);
+        assert_eq!(
+            rows[0].cells,
+            [
+                "平成２８年９月１日",
+                "Ⅲ３特定個人情報の使用におけるその他のリスク及びそのリスクに対する措置",
+                "・入手した情報は、システムへの\n登録前に複数の職員で確認してい\nる。\n・紙媒体は、溶解処理により廃棄\nし、廃棄の記録を残している。",
+                "・入手した情報は、システムへの\n登録前に複数の職員で確認してい\nる。母子保健に関する事務の実施\nに必要な範囲に限り、特定個人情\n報を取り扱う。",
+                "事後",
+                "サーバは入退室\n管理を行ってい\nる。",
+            ]
+        );
+        assert_eq!(rows[1].cells, ["平成27年1月7日", "Ⅰ５②所属長", "市民課長", "保険課長", "事前", ""]);
+    }
+
+    #[test]
+    fn a_top_row_read_two_ways_is_not_given() {
+        // Neither cell's first line is full, so the line below may go on either: no row.
+        let text = format!("{TOP_HEADER}\n平成27年4月6日 Ⅰ５②所属長 短い文です。 別の短い文。 事前\n続きの一行。\n12");
+        let Read { rows, unreadable, .. } = rows(&lines(&text));
+        assert!(rows.is_empty(), "{rows:?}");
         assert_eq!(unreadable, 1);
     }
 
@@ -542,4 +934,275 @@ mod tests {
         assert_eq!(cut("別表第1 項番30 番号法 第9条第1項 別表第一 30の項（利用範囲）", &w, Some("x")), Cut::Unknown);
         assert_eq!(cut("１ 被保険者の資格の取得・喪失の管理", &w, None), Cut::One);
     }
+}
+
+/// An item's label without its numbering, as a match key: `Ⅰ２特定個人情報ファイル名` and
+/// `２．特定個人情報ファイル名` are both `特定個人情報ファイル名`.
+fn label_core(s: &str) -> String {
+    super::flat::match_key(s).trim_start_matches(|c: char| c.is_ascii_digit() || "IVX().".contains(c)).to_string()
+}
+
+/// The labels of every known form without their numbering: what a change row's item
+/// names after its item number.
+fn item_labels() -> &'static HashSet<String> {
+    static LABELS: std::sync::OnceLock<HashSet<String>> = std::sync::OnceLock::new();
+    LABELS.get_or_init(|| super::flat::labels().keys().map(label_core).filter(|k| k.chars().count() >= 3).collect())
+}
+
+/// Where a row's item may stand after some of its lines (`acc`: their match key).
+fn item_state(acc: &str) -> (bool, bool) {
+    let labels = item_labels();
+    let whole = labels.contains(acc);
+    let goes_on = labels.iter().any(|l| l.len() > acc.len() && l.starts_with(acc));
+    (whole, goes_on)
+}
+
+/// Column widths of a table whose cells sit at the top of their rows, learned from the
+/// rows' first lines (where each cell's first line stands alone): item, text cell, note.
+struct TopWidths {
+    item: usize,
+    cell: usize,
+    note: usize,
+}
+
+/// A row's first line in a table with cells at the top: `DATE ITEM 変更前 変更後 TIMING
+/// [NOTE]`, the date maybe cut (`平成30年12月15` / `日`).
+struct TopFirst<'a> {
+    date: String,
+    /// The date goes on on the next line.
+    date_cut: bool,
+    item: String,
+    middle: Vec<&'a str>,
+    timing: &'a str,
+    note: Vec<&'a str>,
+}
+
+fn top_first(line: &str) -> Option<TopFirst<'_>> {
+    let t = line.trim();
+    let (date, date_cut, rest) = match leading_date(t) {
+        Some(n) => (t[..n].to_string(), false, t[n..].trim_start()),
+        None if date_cut(t) => {
+            let (d, r) = t.split_once(' ')?;
+            (d.to_string(), true, r)
+        }
+        None => return None,
+    };
+    let tokens: Vec<&str> = rest.split(' ').filter(|s| !s.is_empty()).collect();
+    let at = tokens.iter().position(|w| is_timing(w))?;
+    // `Ⅰ　システムの名称`: the part's numeral and the item's name apart.
+    let n = if tokens.first().is_some_and(|w| w.chars().count() == 1 && w.starts_with(is_roman)) { 2 } else { 1 };
+    if at < n || !tokens[0].starts_with(is_roman) {
+        return None;
+    }
+    Some(TopFirst { date, date_cut, item: tokens[..n].join(" "), middle: tokens[n..at].to_vec(), timing: tokens[at], note: tokens[at + 1..].to_vec() })
+}
+
+/// Rows of a table whose cells all sit at the top of their rows (every row's first line
+/// holds the first line of each cell, side by side). Each line below holds the lines of
+/// the cells still going on, left to right: a cell's lines follow one another with no
+/// gap, so once a cell is missing from a line it has ended. Where a line's parts go is
+/// found by trying every way that fits the cells' widths, an item that is a known label,
+/// a wrapped line going on and a note that goes on only after a full line; a row read
+/// more than one way is counted as unreadable.
+fn top_rows(pages: &[Vec<&str>]) -> Read {
+    let debug = std::env::var_os("PIASHEET_DEBUG_SCRAPED").is_some();
+    let firsts: Vec<TopFirst> = pages.iter().flatten().filter_map(|l| top_first(l)).collect();
+    let max = |it: &mut dyn Iterator<Item = usize>| it.max().unwrap_or(0);
+    let w = TopWidths {
+        item: max(&mut firsts.iter().map(|f| width(&f.item))),
+        cell: max(&mut firsts.iter().filter(|f| f.middle.len() == 2).flat_map(|f| f.middle.iter().map(|m| width(m)))),
+        note: max(&mut firsts.iter().filter(|f| f.note.len() == 1).map(|f| width(f.note[0]))),
+    };
+    let mut read = Read::default();
+    for (n, page) in pages.iter().enumerate() {
+        let starts: Vec<usize> = (0..page.len()).filter(|&i| top_first(page[i]).is_some() || leading_date(page[i]).is_some() || date_cut(page[i])).collect();
+        // Lines before the page's first row go on a row of the page before: that row
+        // and these lines are not read.
+        if starts.first() != Some(&0) && !page.is_empty() {
+            if n > 0 && read.rows.last().is_some_and(|r| r.page == n as u32) {
+                read.rows.pop();
+                read.unreadable += 1;
+            }
+        }
+        for (k, &s) in starts.iter().enumerate() {
+            let end = starts.get(k + 1).copied().unwrap_or(page.len());
+            match top_row(&page[s..end], &w) {
+                Some(cells) => read.rows.push(TableRow { page: n as u32 + 1, cells }),
+                None => {
+                    read.unreadable += 1;
+                    if debug {
+                        eprintln!("  unreadable top row: {}", page[s]);
+                    }
+                }
+            }
+        }
+    }
+    if debug {
+        eprintln!("plumber top rows: widths {} {} {}, {} rows, {} unreadable", w.item, w.cell, w.note, read.rows.len(), read.unreadable);
+        for r in &read.rows {
+            eprintln!("  {:?}", r.cells);
+        }
+    }
+    read
+}
+
+/// Slack on a column's width (a wide character), and how short of it a line still is
+/// full (wrapped: its cell goes on below).
+const SLACK: usize = 2;
+const FULL: usize = 4;
+
+/// Columns of a row's lines below its first.
+const ITEM: usize = 0;
+const BEFORE: usize = 1;
+const AFTER: usize = 2;
+const NOTE: usize = 3;
+
+/// What is known of a row while its lines are read.
+#[derive(Clone)]
+struct TopState {
+    open: [bool; 4],
+    /// Each cell's last line.
+    last: [String; 4],
+    /// The item's match key so far.
+    item: String,
+    parts: [Vec<String>; 4],
+}
+
+/// The cells of a row with its cells at the top, if its lines can be read only one way.
+fn top_row(lines: &[&str], w: &TopWidths) -> Option<Vec<String>> {
+    let f = top_first(lines[0])?;
+    let rest = &lines[1..];
+    let mut date = f.date.clone();
+    let mut first_tokens: Option<Vec<&str>> = None;
+    if f.date_cut {
+        let l = rest.first()?;
+        let (d, r) = l.split_once(' ').unwrap_or((l, ""));
+        let whole = format!("{date}{d}");
+        if leading_date(&whole) != Some(whole.len()) {
+            return None;
+        }
+        date = whole;
+        first_tokens = Some(r.split(' ').filter(|s| !s.is_empty()).collect());
+    }
+    if crate::normalize::parse_date(&date).is_none() {
+        return None;
+    }
+    // The first line's two text cells: two parts (one each) or none (both blank).
+    let (b0, a0) = match f.middle.as_slice() {
+        [] => (String::new(), String::new()),
+        [b, a] => (b.to_string(), a.to_string()),
+        _ => return None,
+    };
+    let core = label_core(&f.item);
+    let (whole, goes_on) = item_state(&core);
+    if !whole && !goes_on {
+        return None;
+    }
+    let state = TopState {
+        open: [goes_on, !b0.is_empty(), !a0.is_empty(), !f.note.is_empty()],
+        last: [f.item.clone(), b0.clone(), a0.clone(), f.note.join(" ")],
+        item: core,
+        parts: [vec![f.item.clone()], vec![b0], vec![a0], vec![f.note.join(" ")]],
+    };
+    let mut token_lines: Vec<Vec<&str>> = rest.iter().map(|l| l.split(' ').filter(|s| !s.is_empty()).collect()).collect();
+    if let Some(t) = first_tokens {
+        token_lines[0] = t;
+    }
+    if token_lines.is_empty() && state.open[ITEM] && !whole {
+        return None;
+    }
+    let mut found: Vec<[String; 4]> = Vec::new();
+    let mut budget = 50_000usize;
+    top_walk(&token_lines, 0, state, w, &mut found, &mut budget);
+    found.sort();
+    found.dedup();
+    if budget == 0 || found.len() != 1 {
+        return None;
+    }
+    let [item, before, after, note] = found.pop()?;
+    Some(vec![date, item, before, after, f.timing.to_string(), note])
+}
+
+fn top_walk(lines: &[Vec<&str>], i: usize, st: TopState, w: &TopWidths, found: &mut Vec<[String; 4]>, budget: &mut usize) {
+    if *budget == 0 || found.len() > 2 {
+        return;
+    }
+    *budget -= 1;
+    let full = |c: usize, s: &str| {
+        let cw = [w.item, w.cell, w.cell, w.note][c];
+        width(s) + FULL >= cw && !s.ends_with('。')
+    };
+    if i == lines.len() {
+        if !item_state(&st.item).0 {
+            return;
+        }
+        let text = |c: usize| st.parts[c].iter().filter(|s| !s.is_empty()).cloned().collect::<Vec<_>>().join("\n");
+        found.push([st.parts[ITEM].concat(), text(BEFORE), text(AFTER), text(NOTE)]);
+        return;
+    }
+    let tokens = &lines[i];
+    let open: Vec<usize> = (0..4).filter(|&c| st.open[c]).collect();
+    // Every subset of the open cells, each given one or more of the line's tokens in
+    // order.
+    for mask in 1u32..(1 << open.len()) {
+        let cols: Vec<usize> = open.iter().enumerate().filter(|(k, _)| mask & (1 << k) != 0).map(|(_, &c)| c).collect();
+        if cols.len() > tokens.len() {
+            continue;
+        }
+        // A cell whose last line was full goes on; the item goes on until it is a label.
+        let must = |c: usize| if c == ITEM { !item_state(&st.item).0 } else { c != NOTE && full(c, &st.last[c]) };
+        if open.iter().any(|&c| must(c) && !cols.contains(&c)) {
+            continue;
+        }
+        // A note goes on only below a full line.
+        if cols.contains(&NOTE) && !full(NOTE, &st.last[NOTE]) {
+            continue;
+        }
+        for cuts in compositions(tokens.len(), cols.len()) {
+            let mut next = st.clone();
+            next.open = [false; 4];
+            let mut ok = true;
+            let mut from = 0;
+            for (&c, &to) in cols.iter().zip(&cuts) {
+                let part = tokens[from..to].join(" ");
+                from = to;
+                let cw = [w.item, w.cell, w.cell, w.note][c];
+                if width(&part) > cw + SLACK {
+                    ok = false;
+                    break;
+                }
+                if c == ITEM {
+                    let acc = format!("{}{}", next.item, super::flat::match_key(&part));
+                    let (whole, goes_on) = item_state(&acc);
+                    if !whole && !goes_on {
+                        ok = false;
+                        break;
+                    }
+                    next.item = acc;
+                }
+                next.open[c] = true;
+                next.last[c] = part.clone();
+                next.parts[c].push(part);
+            }
+            if ok {
+                top_walk(lines, i + 1, next, w, found, budget);
+            }
+        }
+    }
+}
+
+/// Ways to cut `n` tokens into `k` non-empty runs: each run's end.
+fn compositions(n: usize, k: usize) -> Vec<Vec<usize>> {
+    if k == 0 {
+        return if n == 0 { vec![Vec::new()] } else { Vec::new() };
+    }
+    let mut out = Vec::new();
+    for first in 1..=n.saturating_sub(k - 1) {
+        for mut rest in compositions(n - first, k - 1) {
+            rest.iter_mut().for_each(|e| *e += first);
+            rest.insert(0, first);
+            out.push(rest);
+        }
+    }
+    out
 }

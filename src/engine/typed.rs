@@ -1,0 +1,252 @@
+//! Answers given by what they are, for choices the zones left without one.
+//!
+//! A dump in drawing order (pdf-extract of a spreadsheet's PDF, PyMuPDF's blocks) may
+//! print a page's answers far from their questions: the zone after a question then
+//! holds no bracket of its list. But an answer is still recognisable as one: it is an
+//! option of a list, written in a bracket or standing alone, not an item of a printed
+//! option list (`1) 実施する`). So, after the zones are read:
+//! - a question whose list no other question of the form uses takes the first answer
+//!   of that list nobody took;
+//! - questions sharing a list (Ⅳ's `十分である`) take its remaining answers in order,
+//!   with an `uncertain_order` warning unless they are as many as the questions and all
+//!   the same;
+//! - a band's `as_of` date comes from the lines holding its date label, in order;
+//! - a text whose label its zone did not hold (printed before its section's heading)
+//!   is read where the label is printed: the rest of its line and the lines after it,
+//!   up to the next label of the form.
+//!
+//! Driven by the form description only (field types, lists, opt-outs); fields inside
+//! repeated blocks are left to their zones.
+
+use super::{choice_json, get, is_furniture, label_at, set};
+use crate::form::{join, Choice, Common, Field, FieldType, Form, Node};
+use crate::normalize::{after_key_prefix, join_cell_lines, key, text_value};
+use crate::reassemble::Line;
+use crate::record::Warning;
+use regex::Regex;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+/// One answer found by its text: the line, the option's key.
+struct Answer {
+    line: usize,
+    option: String,
+    taken: bool,
+}
+
+/// A top-level choice of the form with its full path and its section's path.
+struct Question<'a> {
+    field: &'a Field,
+    path: String,
+    section: String,
+}
+
+fn questions<'a>(nodes: &'a [Node], section: &str, out: &mut Vec<Question<'a>>) {
+    for n in nodes {
+        match n {
+            Node::Section(s) => questions(&s.nodes, &join(section, &s.path), out),
+            Node::Field(f) if matches!(f.ty, FieldType::Choice | FieldType::Band) && f.list.is_some() => {
+                out.push(Question { field: f, path: join(section, &f.path), section: section.to_string() })
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Answers of any list in lines `from..to`: a bracket's text, or a line's text outside
+/// brackets, that is an option of some list — not the printed option list after it.
+fn answers(lines: &[Line], from: usize, to: usize, options: &[String]) -> Vec<Answer> {
+    static LIST: OnceLock<Regex> = OnceLock::new();
+    let list = LIST.get_or_init(|| Regex::new(r"(?:^|[^0-9])[0-9]{1,2}\)|<選択肢>").expect("option list regex"));
+    let mut out = Vec::new();
+    for (i, l) in lines.iter().enumerate().take(to).skip(from) {
+        let head = match list.find(&l.key) {
+            Some(m) => &l.key[..m.start()],
+            None => l.key.as_str(),
+        };
+        for part in head.split(['[', ']']) {
+            if !part.is_empty() && options.iter().any(|o| o == part) {
+                out.push(Answer { line: i, option: part.to_string(), taken: false });
+            }
+        }
+    }
+    out
+}
+
+/// Fill the choices (and band dates) of `form` the zone reading left null, from the
+/// body lines `from..to`. `provenance` tells which lines' answers are taken already.
+pub fn fill(form: &Form, common: &Common, lines: &[Line], from: usize, to: usize, body: &mut Map<String, Value>, warnings: &mut Vec<Warning>, provenance: &mut BTreeMap<String, [usize; 2]>) {
+    let mut qs = Vec::new();
+    questions(&form.body, "", &mut qs);
+    let list_of = |q: &Question| q.field.list.as_deref().and_then(|l| common.lists.get(l)).map_or(&[][..], Vec::as_slice);
+    let options: Vec<String> = qs.iter().flat_map(|q| list_of(q).iter().map(|o| key(&o.label))).collect();
+    let mut found = answers(lines, from, to.min(lines.len()), &options);
+    // Answers read already by a zone.
+    for q in &qs {
+        let (Some(v), Some(p)) = (get(body, &q.path).and_then(|v| v.get("label")).and_then(Value::as_str), provenance.get(&q.path)) else { continue };
+        if let Some(a) = found.iter_mut().find(|a| !a.taken && a.option == v && a.line >= p[0] && a.line <= p[1]) {
+            a.taken = true;
+        }
+    }
+    let opted_out = |body: &Map<String, Value>, q: &Question| {
+        q.field.opt_out.iter().any(|o| {
+            let section = get(body, &q.section).and_then(Value::as_object);
+            section.and_then(|m| get(m, o)).and_then(Value::as_bool) == Some(true) || (q.section.is_empty() && get(body, o).and_then(Value::as_bool) == Some(true))
+        })
+    };
+    // The questions to fill, grouped by list, in form order.
+    let mut by_list: Vec<(&str, Vec<&Question>)> = Vec::new();
+    for q in &qs {
+        let list = q.field.list.as_deref().unwrap_or_default();
+        match by_list.iter_mut().find(|(l, _)| *l == list) {
+            Some((_, v)) => v.push(q),
+            None => by_list.push((list, vec![q])),
+        }
+    }
+    let mut filled: Vec<&Question> = Vec::new();
+    for (_, group) in &by_list {
+        let open: Vec<&Question> = group.iter().copied().filter(|q| get(body, &q.path).is_none_or(Value::is_null) && !opted_out(body, q)).collect();
+        if open.is_empty() {
+            continue;
+        }
+        let choices: &[Choice] = list_of(open[0]);
+        let keys: Vec<String> = choices.iter().map(|o| key(&o.label)).collect();
+        let free: Vec<usize> = (0..found.len()).filter(|&a| !found[a].taken && keys.contains(&found[a].option)).collect();
+        if free.is_empty() {
+            continue;
+        }
+        let shared = group.len() > 1;
+        let same = free.iter().all(|&a| found[a].option == found[free[0]].option);
+        for (q, &a) in open.iter().zip(&free) {
+            let Some(o) = choices.iter().find(|o| key(&o.label) == found[a].option) else { continue };
+            found[a].taken = true;
+            set(body, &q.path, choice_json(q.field, o));
+            provenance.insert(q.path.clone(), [found[a].line, found[a].line]);
+            warnings.retain(|w| !(w.path == q.path && w.code == "not_found"));
+            if shared && !(free.len() == open.len() && same) {
+                warnings.push(Warning {
+                    path: q.path.clone(),
+                    code: "uncertain_order".into(),
+                    message: format!("answer drawn apart from its question: {} answers of its list for {} questions, given in order", free.len(), open.len()),
+                });
+            }
+            filled.push(q);
+        }
+    }
+    dates(lines, from, to.min(lines.len()), &filled, body, warnings, provenance);
+    texts(form, common, lines, from, to.min(lines.len()), body, warnings, provenance);
+}
+
+/// Every label key of the form's body (fields, headings, sections, date labels): where
+/// a text read out of its zone ends.
+fn all_labels(nodes: &[Node], out: &mut Vec<String>) {
+    for n in nodes {
+        match n {
+            Node::Section(s) => {
+                out.extend(s.heading.iter().map(|h| key(h)));
+                all_labels(&s.nodes, out);
+            }
+            Node::Heading(h) => out.extend(h.heading.iter().map(|h| key(h))),
+            Node::Block(b) => {
+                out.push(key(&b.start));
+                all_labels(&b.nodes, out);
+            }
+            Node::Field(f) => out.extend(f.label.iter().chain(&f.as_of).map(|l| key(l))),
+        }
+    }
+}
+
+/// Top-level texts whose label was not found in their zone: read at the label's first
+/// line in the body, when it has one.
+fn texts(form: &Form, common: &Common, lines: &[Line], from: usize, to: usize, body: &mut Map<String, Value>, warnings: &mut Vec<Warning>, provenance: &mut BTreeMap<String, [usize; 2]>) {
+    fn fields<'a>(nodes: &'a [Node], section: &str, out: &mut Vec<(String, &'a Field)>) {
+        for n in nodes {
+            match n {
+                Node::Section(s) => fields(&s.nodes, &join(section, &s.path), out),
+                Node::Field(f) if matches!(f.ty, FieldType::String | FieldType::Text) && f.within.is_none() => out.push((join(section, &f.path), f)),
+                _ => {}
+            }
+        }
+    }
+    let mut list = Vec::new();
+    fields(&form.body, "", &mut list);
+    let mut labels = Vec::new();
+    all_labels(&form.body, &mut labels);
+    labels.retain(|l| l.chars().count() >= 2);
+    let starts_label = |i: usize| labels.iter().any(|l| lines[i].key.starts_with(l.as_str()));
+    for (path, f) in list {
+        // An optional text is not warned about: no provenance says nothing was read.
+        let missing = warnings.iter().any(|w| w.path == path && w.code == "not_found") || (f.optional && !provenance.contains_key(&path));
+        if !missing || !get(body, &path).is_none_or(Value::is_null) {
+            continue;
+        }
+        let keys: Vec<String> = f.label.iter().map(|l| key(l)).collect();
+        let Some(h) = (from..to).find_map(|i| keys.iter().find_map(|k| label_at(lines, i, k, to))) else { continue };
+        let rest = after_key_prefix(&lines[h.last].raw, h.col).trim();
+        let mut kept: Vec<(usize, &str)> = Vec::new();
+        if !rest.is_empty() {
+            kept.push((h.last, rest));
+        }
+        for i in h.last + 1..to {
+            if starts_label(i) {
+                break;
+            }
+            let raw = lines[i].raw.as_str();
+            if !raw.trim().is_empty() && !is_furniture(raw) {
+                kept.push((i, raw));
+            }
+        }
+        let raws: Vec<&str> = kept.iter().map(|k| k.1).collect();
+        let Some(text) = text_value(&join_cell_lines(&raws), &common.empty_values) else { continue };
+        set(body, &path, Value::String(text));
+        if let (Some(a), Some(b)) = (kept.first(), kept.last()) {
+            provenance.insert(path.clone(), [a.0, b.0]);
+        }
+        warnings.retain(|w| !(w.path == path && w.code == "not_found"));
+    }
+}
+
+/// The `as_of` dates of the bands filled here: the dates after their label's lines, in
+/// order, those another field took left out.
+fn dates(lines: &[Line], from: usize, to: usize, filled: &[&Question], body: &mut Map<String, Value>, warnings: &mut Vec<Warning>, provenance: &mut BTreeMap<String, [usize; 2]>) {
+    let dated: Vec<&&Question> = filled.iter().filter(|q| q.field.as_of.is_some()).collect();
+    let Some(label) = dated.first().and_then(|q| q.field.as_of.as_deref()) else { return };
+    let k = key(label);
+    let taken: Vec<usize> = provenance.iter().filter(|(p, _)| p.ends_with(".as_of")).map(|(_, l)| l[0]).collect();
+    let found: Vec<(usize, String)> = (from..to)
+        .filter(|&i| lines[i].key.contains(&k) && !taken.contains(&i))
+        .filter_map(|i| {
+            let rest = lines[i].key.split_once(k.as_str()).map_or("", |(_, b)| b);
+            crate::normalize::parse_date(rest).map(|d| (i, d))
+        })
+        .collect();
+    for (q, (line, d)) in dated.iter().zip(&found) {
+        let path = format!("{}.as_of", q.path);
+        set(body, &path, Value::String(d.clone()));
+        provenance.insert(path.clone(), [*line, *line]);
+        warnings.retain(|w| !(w.path == path && w.code == "not_found"));
+        if found.len() != dated.len() {
+            warnings.push(Warning { path, code: "uncertain_order".into(), message: format!("{} dates for {} questions, given in order", found.len(), dated.len()) });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::answers;
+    use crate::normalize::key;
+    use crate::reassemble::Line;
+
+    fn lines(texts: &[&str]) -> Vec<Line> {
+        texts.iter().map(|t| Line { raw: t.to_string(), key: key(t) }).collect()
+    }
+
+    #[test]
+    fn an_answer_is_an_option_in_a_bracket_or_alone_never_a_printed_list_item() {
+        let options: Vec<String> = ["実施する", "実施しない", "十分である", "10万人以上30万人未満"].map(key).to_vec();
+        let ls = lines(&["[ 実施する ] 1) 実施する", "2) 実施しない", "十分である", "10万人以上30万人未満 ] 2) 1,000人以上1万人未満", "＜選択肢＞", "[ ]十分である", "十分であるか"]);
+        let found: Vec<(usize, String)> = answers(&ls, 0, ls.len(), &options).into_iter().map(|a| (a.line, a.option)).collect();
+        assert_eq!(found, vec![(0, key("実施する")), (2, key("十分である")), (3, key("10万人以上30万人未満")), (5, key("十分である"))]);
+    }
+}
