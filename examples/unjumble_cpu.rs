@@ -3,6 +3,10 @@
 //!     cargo run --release --example unjumble_cpu -- DUMP.txt [RUNS]
 use std::time::{Duration, Instant};
 
+// The same allocator as the CLI, so the numbers are the tool's (as in `stages`).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// CPU time of this thread: the machine is shared, so wall time says little.
 fn cpu() -> Duration {
     let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };

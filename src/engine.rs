@@ -7,7 +7,7 @@
 
 use crate::extras::{Claim, ClaimKind};
 use crate::form::{BoxSpec, Choice, Common, Field, FieldType, Form, Node};
-use crate::normalize::{after_key_prefix, join_cell_lines, key, parse_date, text_value};
+use crate::normalize::{after_key_prefix, join_cell_lines, key, parse_date, text_value, text_value_in, Empties};
 use crate::reassemble::Line;
 use crate::record::Warning;
 use regex::Regex;
@@ -53,6 +53,8 @@ struct Reader<'a> {
     form: &'a Form,
     /// The keys of the body's section headings (made once: every text line is tested).
     heading_keys: Vec<String>,
+    /// The common empty marks, keyed once (every text field is tested).
+    empties: Empties,
     /// Memo of [`Reader::keys`].
     label_keys: std::cell::RefCell<std::collections::HashMap<(usize, usize), std::rc::Rc<(Vec<String>, Vec<String>)>>>,
     warnings: Vec<Warning>,
@@ -71,7 +73,7 @@ pub fn read(form: &Form, common: &Common, lines: &[Line], from: usize, to: usize
 /// [`read`], with zones also ending at the lines `stops` (sorted).
 pub fn read_with_stops(form: &Form, common: &Common, lines: &[Line], from: usize, to: usize, stops: &[usize]) -> Output {
     let heading_keys = form.body.iter().filter_map(|n| if let Node::Section(s) = n { Some(s.heading.iter().map(|h| key(h))) } else { None }).flatten().collect();
-    let mut r = Reader { lines, common, form, heading_keys, label_keys: Default::default(), warnings: Vec::new(), provenance: BTreeMap::new(), claims: Vec::new(), stops };
+    let mut r = Reader { lines, common, form, heading_keys, empties: Empties::of(&common.empty_values), label_keys: Default::default(), warnings: Vec::new(), provenance: BTreeMap::new(), claims: Vec::new(), stops };
     let mut body = Map::new();
     let from = skip_index(lines, from, to, common, form);
     r.read_nodes(&form.body, from, to, "", "", &mut body);
@@ -103,6 +105,12 @@ pub(crate) fn skip_index(lines: &[Line], from: usize, to: usize, common: &Common
 /// the next lines.
 fn label_at(lines: &[Line], i: usize, label: &str, to: usize) -> Option<Hit> {
     let k = lines[i].key.as_str();
+    // perf: tried for every line and label. Each way a label can start here (the line
+    // starts with it, with its head, or with a part of it) puts the label's first
+    // character first on the line, so a line that starts otherwise is no hit.
+    if !same_first_char(k, label) {
+        return None;
+    }
     if k.starts_with(label) {
         return Some(Hit { line: i, last: i, col: label.chars().count() });
     }
@@ -157,6 +165,18 @@ fn wrapped_around_value(lines: &[Line], i: usize, j: usize, rest: &str, head_cha
         bracket |= k.contains('[');
     }
     None
+}
+
+/// Does `k` start with the first character of `label`? (True for an empty label, which
+/// every line starts with.)
+fn same_first_char(k: &str, label: &str) -> bool {
+    let n = label.chars().next().map_or(0, char::len_utf8);
+    k.as_bytes().get(..n) == Some(&label.as_bytes()[..n])
+}
+
+/// `s` without its first `n` characters (a key after the label it starts with).
+fn skip_chars(s: &str, n: usize) -> &str {
+    s.char_indices().nth(n).map_or("", |(b, _)| &s[b..])
 }
 
 /// How many characters of a label may have wrapped away from it (a cell's last word).
@@ -422,10 +442,10 @@ impl<'a> Reader<'a> {
                             // The title beside the opener, or (one cell per line) on the next line.
                             let own_line = *line + 1 < stop && title.is_empty() && {
                                 let next = &lines[*line + 1];
-                                !next.key.is_empty() && !is_furniture(&next.raw) && !b.nodes.iter().filter_map(first_labels).any(|l| self.find(*line + 1, *line + 2, l).is_some())
+                                !next.key.is_empty() && !is_furniture_key(&next.key) && !b.nodes.iter().filter_map(first_labels).any(|l| self.find(*line + 1, *line + 2, l).is_some())
                             };
                             let title = if own_line { lines[*line + 1].raw.trim().to_string() } else { title.clone() };
-                            el.insert(t.clone(), text_value(&title, &self.common.empty_values).map_or(Value::Null, Value::String));
+                            el.insert(t.clone(), text_value_in(&title, &self.empties).map_or(Value::Null, Value::String));
                         }
                         let index = match &b.join_on {
                             Some(_) => elements.len(),
@@ -584,7 +604,7 @@ impl<'a> Reader<'a> {
         for i in r.start..r.end.min(self.lines.len()) {
             let k = &self.lines[i].key;
             if i == r.start {
-                s.push_str(&k.chars().skip(r.col).collect::<String>());
+                s.push_str(skip_chars(k, r.col));
             } else {
                 s.push('\n');
                 s.push_str(k);
@@ -601,7 +621,7 @@ impl<'a> Reader<'a> {
                     .raw_lines(r)
                     .into_iter()
                     .enumerate()
-                    .filter(|&(n, l)| !is_furniture(l) && !if n == 0 { self.is_section_heading(l) } else { self.is_heading_key(&self.lines[r.start + n].key) })
+                    .filter(|&(n, l)| if n == 0 { !is_furniture(l) && !self.is_section_heading(l) } else { let k = &self.lines[r.start + n].key; !is_furniture_key(k) && !self.is_heading_key(k) })
                     .map(|(_, l)| l)
                     .collect();
                 let mut kept = kept;
@@ -614,7 +634,7 @@ impl<'a> Reader<'a> {
                     let trimmed = text.trim_end();
                     text = trimmed.strip_suffix('）').or_else(|| trimmed.strip_suffix(')')).unwrap_or(trimmed).to_string();
                 }
-                text_value(&text, &self.common.empty_values).map_or(Value::Null, Value::String)
+                text_value_in(&text, &self.empties).map_or(Value::Null, Value::String)
             }
             FieldType::Choice | FieldType::Band => {
                 let mut v = self.choice(f, r, full);
@@ -716,6 +736,21 @@ impl<'a> Reader<'a> {
                 });
                 if let Some((_, o)) = fits.max_by_key(|t| t.0) {
                     return choice_json(f, o);
+                }
+                // The answer drawn after its bracket wrapped in a narrow cell
+                // (`[ ]…の実施が義務付けら` / `れる`): its lines, joined up to the option
+                // list, are the whole option.
+                if !after.is_empty() {
+                    let mut joined = after.to_string();
+                    for next in s[c.get(0).map_or(0, |m| m.end())..].split('\n').skip(1).take(3) {
+                        if next.is_empty() || next.starts_with("<選択肢>") || next.contains(['[', ']']) {
+                            break;
+                        }
+                        joined.push_str(next);
+                        if let Some(o) = list.iter().find(|o| key(&o.label) == joined) {
+                            return choice_json(f, o);
+                        }
+                    }
                 }
             }
             if answer.is_empty() || answer == "○" {
@@ -828,13 +863,17 @@ pub fn takes_text(b: &BoxSpec) -> bool {
 /// Lines that belong to the form, not to a value: option lists and their markers,
 /// page numbers, bracketed answers.
 fn is_furniture(raw: &str) -> bool {
-    let k = key(raw);
+    is_furniture_key(&key(raw))
+}
+
+/// [`is_furniture`] of a line's key (a whole line is keyed already).
+fn is_furniture_key(k: &str) -> bool {
     if k.is_empty() {
         return false;
     }
     static RE: OnceLock<Regex> = OnceLock::new();
     let re = RE.get_or_init(|| Regex::new(r"^(?:[0-9]{1,3}|[0-9]{1,3}/[0-9]{1,3}|<選択肢>.*|[0-9]{1,2}\)\S.*|\[[^\[\]]*\](?:<選択肢>)?)$").expect("furniture regex"));
-    re.is_match(&k) || k.contains("<選択肢>")
+    re.is_match(k) || k.contains("<選択肢>")
 }
 
 /// The state of the box labelled `label` (a key) in a zone's key text, and the text
@@ -1090,6 +1129,25 @@ mod tests {
         assert!(out.warnings.iter().any(|w| w.path == "risk.assessment_kind" && w.code == "not_found"), "{:?}", out.warnings);
     }
 
+    /// An answer drawn after its empty bracket and wrapped by a narrow cell: its lines up
+    /// to the option list are joined into the option; lines that join into no option
+    /// give no answer.
+    #[test]
+    fn answer_wrapped_after_its_bracket() {
+        let set = crate::form::FormSet::builtin();
+        let (form, _) = set.form_for("zenkomoku", Some("2018-05")).unwrap();
+        let text = |answer: &str| format!("Ⅵ　評価実施手続\n１．基礎項目評価\n①実施日 令和3年6月21日\n②しきい値判断結果\n [ ]{answer}\n ＜選択肢＞\n1) 基礎項目評価及び全項目評価の実\n施が義務付けられる\n2) 基礎項目評価及び全項目評価の実\n施が義務付けられない（任意に全項目\n評価を実施）\n");
+        let result = |answer: &str| {
+            let lines = crate::reassemble::lines_of(&text(answer));
+            let out = read(form, &set.common, &lines, 0, lines.len());
+            Value::Object(out.body)["procedure"]["basic_assessment"]["threshold_result"]["code"].clone()
+        };
+        assert_eq!(result("基礎項目評価及び全項目評価の実施が義務付けら\nれる"), json!(1));
+        assert_eq!(result("基礎項目評価及び全項目評価の実施が義務付けら\nれない（任意に全項目評\n価を実施）"), json!(2));
+        assert_eq!(result("基礎項目評価及び全項目評価の実施が義務付けられる"), json!(1));
+        assert_eq!(result("基礎項目評価及び全項目評価の実施が\n未定"), Value::Null);
+    }
+
     #[test]
     fn counts_dates_and_furniture() {
         assert_eq!(raw_dates("平成２９年１１月１６日")[0], ("2017-11-16".to_string(), "平成２９年１１月１６日".to_string()));
@@ -1133,7 +1191,7 @@ pub fn cover(common: &Common, lines: &[Line], end: usize, approved: bool, head_t
     let mut claimed: Vec<bool> = (0..end)
         .map(|i| {
             let k = &lines[i].key;
-            k.is_empty() || is_furniture(&lines[i].raw) || is_stamp_line(k) || labels.iter().any(|l| k == l || l.starts_with(k.as_str()) && k.chars().count() >= 3)
+            k.is_empty() || is_furniture_key(k) || is_stamp_line(k) || labels.iter().any(|l| k == l || l.starts_with(k.as_str()) && k.chars().count() >= 3)
         })
         .collect();
     let is_label = |i: usize| labels.iter().any(|l| lines[i].key.starts_with(l.as_str()));

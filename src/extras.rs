@@ -181,13 +181,12 @@ pub fn find(lines: &[Line], from: usize, to: usize, claims: &[Claim], known: &[S
         let Some((level, number, p)) = num(i) else { continue };
         // The whole line, or its first cell alone (a wrapped label with its value beside it).
         let first_cell = lines[i].raw.trim().split([' ', '\u{3000}']).next().unwrap_or("");
-        if is_known(&words_of(&lines[i].raw), known) || is_known(&words_of(first_cell), known) {
-            continue;
-        }
         // The anchor this number would continue: the last one at its level or above.
         let Some(prev) = anchors.iter().rev().find(|a| a.level <= level) else { continue };
         let continues = if prev.level == level { number == prev.number + 1 } else { prev.extra && number == 1 };
-        if !continues {
+        // perf: the known labels are tested after the cheap numbering test (most
+        // numbered lines that no label claimed continue no numbering).
+        if !continues || is_known(&words_of(&lines[i].raw), known) || is_known(&words_of(first_cell), known) {
             continue;
         }
         // A list inside the value before it that this line continues (`①… ②…` written

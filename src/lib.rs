@@ -324,7 +324,7 @@ fn extract_described(
         Some(rows) => changes::from_table(rows, &mut warnings),
         None => {
             let mut known: HashSet<String> = HashSet::new();
-            collect_strings(&Value::Object(body.body.clone()), &mut known);
+            body.body.values().for_each(|v| collect_strings(v, &mut known));
             changes::from_text(&lines, body_end, kiso_rules, &known, &mut warnings)
         }
     };

@@ -263,9 +263,29 @@ pub fn join_cell_lines(lines: &[&str]) -> String {
 
 /// A text value as the schema wants it: `null` for blank and the form's "nothing" marks.
 pub fn text_value(text: &str, empty_values: &[String]) -> Option<String> {
+    text_value_in(text, &Empties::of(empty_values))
+}
+
+/// The keys of the marks that print an empty cell (`－`, `なし`), made once for
+/// [`text_value_in`].
+pub struct Empties {
+    keys: Vec<String>,
+    longest: usize,
+}
+
+impl Empties {
+    pub fn of(empty_values: &[String]) -> Empties {
+        let keys: Vec<String> = empty_values.iter().map(|e| key(e)).collect();
+        let longest = keys.iter().map(|e| e.chars().count()).max().unwrap_or(0);
+        Empties { keys, longest }
+    }
+}
+
+/// [`text_value`] with the empty marks keyed already (a reader calls it per field).
+pub fn text_value_in(text: &str, empties: &Empties) -> Option<String> {
     let t = text.trim();
-    let empties: Vec<String> = empty_values.iter().map(|e| key(e)).collect();
-    let longest = empties.iter().map(|e| e.chars().count()).max().unwrap_or(0);
+    let Empties { keys: empties, longest } = empties;
+    let longest = *longest;
     // perf: NFKC joins at most three characters into one (Hangul L+V+T), so a text of
     // more than 3 × `longest` characters besides white space keys to no empty mark:
     // long cells are not keyed at all.

@@ -24,8 +24,9 @@ const IGNORED: [&str; 6] = ["source.file", "source.sha256", "source.bytes", "war
 
 /// Share of the dumps' fields read right that main achieved when the set was made
 /// (39682 of 108468 = 0.3658, change rows found: none); a change that reads fewer fails.
-/// Raise it as jumbled dumps are read better.
-const DUMP_FLOOR: f64 = 0.98;
+/// Raise it as jumbled dumps are read better (0.986: 106950 of 108468 once an answer
+/// wrapped after its bracket is read).
+const DUMP_FLOOR: f64 = 0.986;
 
 /// Share of the dumps' change rows found (0 before the cell-by-cell table reader); every
 /// row read from a dump must be one of the sheet's rows (precision is not a floor: a

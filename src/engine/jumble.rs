@@ -17,7 +17,7 @@
 
 mod values_first;
 
-use super::{block_start, label_at, label_keys, Hit};
+use super::{block_start, label_at, label_keys, skip_chars, Hit};
 use crate::form::{Choice, Common, FieldType, Form, Node};
 use crate::normalize::key;
 use crate::reassemble::Line;
@@ -52,12 +52,32 @@ struct Def<'a> {
     n_full: usize,
 }
 
-/// The form's labels, indexed by their first character (a line can only start a label
-/// that starts with its own first character).
+/// The form's labels, indexed by their first two characters: a line can only start a
+/// label that starts with its own first two characters (or, a label of one character,
+/// with its first).
 struct Defs<'a> {
     list: Vec<Def<'a>>,
-    by_first: std::collections::HashMap<char, Vec<usize>>,
+    /// (def, index of the key in its `keys` or [`OPENER`], the key's number among the
+    /// distinct keys), in that order, by [`head`] of the key, sorted by head.
+    by_head: Vec<(u64, Vec<(usize, usize, usize)>)>,
 }
+
+/// A key's first character and its second (a key of one character: none), as one
+/// number to search by.
+fn head(k: &str) -> Option<u64> {
+    let mut cs = k.chars();
+    let first = cs.next()?;
+    Some((first as u64) << 32 | cs.next().map_or(u64::from(u32::MAX), |c| c as u64))
+}
+
+impl Defs<'_> {
+    fn with_head(&self, h: u64) -> &[(usize, usize, usize)] {
+        self.by_head.binary_search_by_key(&h, |e| e.0).map_or(&[], |at| &self.by_head[at].1)
+    }
+}
+
+/// In [`Defs::by_head`]: the def's block opener, not one of its keys.
+const OPENER: usize = usize::MAX;
 
 impl<'a> std::ops::Deref for Defs<'a> {
     type Target = [Def<'a>];
@@ -106,32 +126,65 @@ fn defs<'a>(form: &'a Form, common: &'a Common) -> Defs<'a> {
     }
     let mut list = Vec::new();
     walk(&form.body, common, &mut list);
-    let mut by_first: std::collections::HashMap<char, Vec<usize>> = std::collections::HashMap::new();
+    let mut by_head: std::collections::HashMap<u64, Vec<(usize, usize, usize)>> = std::collections::HashMap::new();
+    // The same words label items of many risks: a line is tested once per distinct key.
+    let mut distinct: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for (d, def) in list.iter().enumerate() {
-        for k in def.keys.iter().chain(def.opener.as_ref().map(|o| &o.0)) {
-            if let Some(c) = k.chars().next() {
-                let v = by_first.entry(c).or_default();
-                if v.last() != Some(&d) {
-                    v.push(d);
-                }
+        // A block opener is matched by its start alone, a label by its keys.
+        let keys: Vec<(usize, &String)> = match &def.opener {
+            Some((start, _)) => vec![(OPENER, start)],
+            None => def.keys.iter().enumerate().collect(),
+        };
+        for (j, k) in keys {
+            if let Some(h) = head(k) {
+                // An opener is matched otherwise than a label of the same words.
+                let id = if j == OPENER { usize::MAX } else { let n = distinct.len(); *distinct.entry(k.as_str()).or_insert(n) };
+                by_head.entry(h).or_default().push((d, j, id));
             }
         }
     }
-    Defs { list, by_first }
+    let mut by_head: Vec<(u64, Vec<(usize, usize, usize)>)> = by_head.into_iter().collect();
+    by_head.sort_unstable_by_key(|e| e.0);
+    Defs { list, by_head }
 }
 
 /// The labels that start at line `i`: the hit of the longest label and every def that
 /// prints it (the same words label items of many risks).
 fn labels_at(lines: &[Line], i: usize, to: usize, defs: &Defs) -> Option<(Hit, Vec<usize>)> {
     let mut best: Option<(usize, Hit, Vec<usize>)> = None;
-    let first = lines[i].key.chars().next()?;
-    for &d in defs.by_first.get(&first)? {
+    let h = head(&lines[i].key)?;
+    let long = if h as u32 == u32::MAX { &[][..] } else { defs.with_head(h) };
+    let short = defs.with_head(h | u64::from(u32::MAX));
+    // The two lists merged in (def, key) order: each def's first key that is here.
+    let (mut x, mut y) = (0, 0);
+    let mut hit_def = None;
+    // What each distinct key gave at this line.
+    let mut tried: Vec<(usize, Option<(usize, Hit)>)> = Vec::new();
+    while x < long.len() || y < short.len() {
+        let (d, j, id) = if y == short.len() || (x < long.len() && long[x] < short[y]) {
+            x += 1;
+            long[x - 1]
+        } else {
+            y += 1;
+            short[y - 1]
+        };
+        if hit_def == Some(d) {
+            continue;
+        }
         let def = &defs[d];
-        let hit = match &def.opener {
-            Some((start, numbered)) => block_start(&lines[i], start, *numbered).map(|_| (start.len(), Hit { line: i, last: i, col: start.chars().count() })),
-            None => def.keys.iter().find_map(|l| label_at(lines, i, l, to).map(|h| (l.len(), h))),
+        let hit = match (&def.opener, j) {
+            (Some((start, numbered)), OPENER) => block_start(&lines[i], start, *numbered).map(|_| (start.len(), Hit { line: i, last: i, col: start.chars().count() })),
+            (_, j) => match tried.iter().find(|t| t.0 == id) {
+                Some(t) => t.1,
+                None => {
+                    let hit = label_at(lines, i, &def.keys[j], to).map(|h| (def.keys[j].len(), h));
+                    tried.push((id, hit));
+                    hit
+                }
+            },
         };
         let Some((len, h)) = hit else { continue };
+        hit_def = Some(d);
         match &mut best {
             Some((bl, _, ds)) if *bl == len => ds.push(d),
             Some((bl, _, _)) if *bl > len => {}
@@ -183,6 +236,8 @@ struct Cell {
     col: usize,
     /// The keys of its lines, joined.
     joined: String,
+    /// For an option list: how many option numbers it prints (see [`lists_match`]).
+    option_numbers: usize,
 }
 
 /// What one skeleton slot still lacks.
@@ -212,11 +267,16 @@ fn answer_re() -> &'static Regex {
     RE.get_or_init(|| Regex::new(r"\[([^\[\]]*)\]").expect("bracket regex"))
 }
 
-/// Does an option list cell print the options of `list`?
-fn lists_match(cell_key: &str, list: &[String]) -> bool {
+/// How many option numbers (`1)`) a cell's key prints.
+fn option_numbers(cell_key: &str) -> usize {
     static RE: OnceLock<Regex> = OnceLock::new();
     let re = RE.get_or_init(|| Regex::new(r"(?:^|[^0-9])[0-9]{1,2}\)").expect("option number regex"));
-    !list.is_empty() && re.find_iter(cell_key).count() == list.len() && list.iter().all(|o| cell_key.contains(o.as_str()))
+    re.find_iter(cell_key).count()
+}
+
+/// Does an option list cell print the options of `list`?
+fn lists_match(cell: &Cell, list: &[String]) -> bool {
+    !list.is_empty() && cell.option_numbers == list.len() && list.iter().all(|o| cell.joined.contains(o.as_str()))
 }
 
 const DROP: f64 = 2.0;
@@ -391,7 +451,7 @@ fn pair_values<'a>(lines: &[Line], slots: &mut [Slot<'a>], cells: &[Cell], defs:
 
 /// A wrapped label with nothing after it but an option list.
 fn valueless(lines: &[Line], cell: &Cell) -> bool {
-    let mut after: String = lines[cell.label_last].key.chars().skip(cell.col).collect();
+    let mut after = skip_chars(&lines[cell.label_last].key, cell.col).to_string();
     for &i in cell.lines.iter().filter(|&&i| i > cell.label_last) {
         after.push_str(&lines[i].key);
     }
@@ -411,8 +471,7 @@ fn orphan_bracket(line: &Line, slot: &Slot, defs: &Defs) -> bool {
 
 fn slot<'a>(lines: &[Line], h: Hit, region: Vec<usize>, d: usize, defs: &Defs<'a>) -> Slot<'a> {
     let def = &defs[d];
-    let rest: String = lines[h.last].key.chars().skip(h.col).collect();
-    let mut text = rest.clone();
+    let mut text = skip_chars(&lines[h.last].key, h.col).to_string();
     for &i in &region {
         text.push('\n');
         text.push_str(&lines[i].key);
@@ -475,7 +534,7 @@ fn cells_of(lines: &[Line], from: usize, to: usize, defs: &Defs) -> Vec<Cell> {
         let opens = l.key.starts_with("<選択肢>") || l.key.starts_with(']') || count_re().is_match(&l.key);
         if let Some((h, ds)) = labels_at(lines, i, to, defs) {
             cells.extend(cur.take());
-            cur = Some(Cell { lines: (h.line..=h.last).collect(), kind: Kind::Labelled, defs: ds, label_last: h.last, col: h.col, joined: String::new() });
+            cur = Some(Cell { lines: (h.line..=h.last).collect(), kind: Kind::Labelled, defs: ds, label_last: h.last, col: h.col, joined: String::new(), option_numbers: 0 });
             i = h.last + 1;
             continue;
         }
@@ -490,7 +549,7 @@ fn cells_of(lines: &[Line], from: usize, to: usize, defs: &Defs) -> Vec<Cell> {
             } else {
                 Kind::Text
             };
-            cur = Some(Cell { lines: vec![i], kind, defs: Vec::new(), label_last: i, col: 0, joined: String::new() });
+            cur = Some(Cell { lines: vec![i], kind, defs: Vec::new(), label_last: i, col: 0, joined: String::new(), option_numbers: 0 });
         } else if let Some(c) = &mut cur {
             c.lines.push(i);
         }
@@ -502,6 +561,10 @@ fn cells_of(lines: &[Line], from: usize, to: usize, defs: &Defs) -> Vec<Cell> {
     for c in &mut cells {
         // An answer cell may wrap (`…の実施が義` / `務付けられる`).
         c.joined = c.lines.iter().map(|&i| lines[i].key.as_str()).collect();
+        // perf: counted once here, not for every slot the alignment tries the cell at.
+        if c.kind == Kind::Options {
+            c.option_numbers = option_numbers(&c.joined);
+        }
         if c.kind == Kind::Text && c.lines.len() <= 3 && is_option(&c.joined) {
             c.kind = Kind::Answer;
         } else if c.kind == Kind::Text && c.lines.len() == 1 {
@@ -530,7 +593,7 @@ fn fit(slots: &[Slot], defs: &Defs, cell: &Cell, p: usize, c: usize) -> Option<f
         (Kind::Date, Takes::Text) if s.open_text && c == 0 => Some(1.2),
         (Kind::Answer, Takes::Choice(_)) if s.open_answer && c == 0 && options.contains(&cell.joined) => Some(0.0),
         (Kind::Answer, Takes::Text) if s.open_text && c == 0 => Some(1.2),
-        (Kind::Options, Takes::Choice(_)) if c <= 1 && lists_match(&cell.joined, options) => Some(0.0),
+        (Kind::Options, Takes::Choice(_)) if c <= 1 && lists_match(cell, options) => Some(0.0),
         (Kind::Fragment, Takes::Checks) if s.dangling > c => Some(0.0),
         (Kind::Count, Takes::Choice(_) | Takes::Checks) if s.has_count && c <= 2 => Some(0.0),
         _ => None,
@@ -571,15 +634,25 @@ fn align(slots: &[Slot], cells: &[Cell], defs: &Defs) -> (Vec<Option<usize>>, Ve
     let inf = f64::INFINITY;
     let mut cost = vec![inf; ns];
     cost[idx(0, 0)] = 0.0;
-    let mut back: Vec<Vec<usize>> = Vec::with_capacity(cells.len());
-    for cell in cells {
-        let mut next = vec![inf; ns];
-        let mut from = vec![usize::MAX; ns];
+    // perf: reach[q] = 1 + the most cells position q holds in a state of finite cost
+    // (0: none). States beyond it cost inf and change no minimum, so they are skipped.
+    let mut reach = vec![0usize; np + 1];
+    reach[0] = 1;
+    let mut next = vec![inf; ns];
+    let mut next_reach = vec![0usize; np + 1];
+    // back[k * ns + s]: the state cell k came from into state s.
+    let mut back = vec![usize::MAX; cells.len() * ns];
+    for (k, cell) in cells.iter().enumerate() {
+        next.fill(inf);
+        next_reach.copy_from_slice(&reach);
+        let from = &mut back[k * ns..(k + 1) * ns];
         // Dropped: the state stays.
-        for s in 0..ns {
-            if cost[s] + DROP < next[s] {
-                next[s] = cost[s] + DROP;
-                from[s] = s;
+        for q in 0..=np {
+            for s in idx(q, 0)..idx(q, reach[q]) {
+                if cost[s] + DROP < next[s] {
+                    next[s] = cost[s] + DROP;
+                    from[s] = s;
+                }
             }
         }
         // Best way to leave a position before q, as a running minimum.
@@ -596,24 +669,26 @@ fn align(slots: &[Slot], cells: &[Cell], defs: &Defs) -> (Vec<Option<usize>>, Ve
                         if v < next[idx(q, 1)] {
                             next[idx(q, 1)] = v;
                             from[idx(q, 1)] = best.1;
+                            next_reach[q] = next_reach[q].max(2);
                         }
                     }
                 }
                 // Into position q beside the cells already there.
-                for c in 1..CMAX {
+                for c in 1..CMAX.min(reach[q]) {
                     let s = idx(q, c);
                     if cost[s] < inf {
                         if let Some(f) = fit(slots, defs, cell, q - 1, c) {
                             if cost[s] + f < next[idx(q, c + 1)] {
                                 next[idx(q, c + 1)] = cost[s] + f;
                                 from[idx(q, c + 1)] = s;
+                                next_reach[q] = next_reach[q].max(c + 2);
                             }
                         }
                     }
                 }
             }
             // Leaving position q (blank if it got nothing) towards later ones.
-            for c in 0..=CMAX {
+            for c in 0..reach[q] {
                 let s = idx(q, c);
                 if cost[s] == inf {
                     continue;
@@ -625,13 +700,13 @@ fn align(slots: &[Slot], cells: &[Cell], defs: &Defs) -> (Vec<Option<usize>>, Ve
                 }
             }
         }
-        back.push(from);
-        cost = next;
+        std::mem::swap(&mut cost, &mut next);
+        std::mem::swap(&mut reach, &mut next_reach);
     }
     // The end: every later position left blank.
     let mut end = (inf, 0);
     for q in 0..=np {
-        for c in 0..=CMAX {
+        for c in 0..reach[q] {
             let s = idx(q, c);
             if cost[s] == inf {
                 continue;
@@ -646,7 +721,7 @@ fn align(slots: &[Slot], cells: &[Cell], defs: &Defs) -> (Vec<Option<usize>>, Ve
     let mut assign = vec![None; cells.len()];
     let mut s = end.1;
     for k in (0..cells.len()).rev() {
-        let prev = back[k][s];
+        let prev = back[k * ns + s];
         if prev != s {
             assign[k] = Some(s / (CMAX + 1) - 1);
         }
@@ -696,6 +771,33 @@ mod tests {
         // Nothing was left for 他の評価実施機関: the next line is the page number.
         assert_eq!(after(&out, "７．他の評価実施機関"), "4");
         assert_eq!(out.len(), page.split('\n').count());
+    }
+
+    /// The labels a line starts: every def printing the label (the same words label
+    /// the items of many risks), a block opener by its start, a label of one
+    /// character, and nothing for a line that starts no label.
+    #[test]
+    fn labels_at_a_line() {
+        let set = FormSet::builtin();
+        let (form, _) = set.form_for("zenkomoku", Some("2018-05")).unwrap();
+        let defs = defs(form, &set.common);
+        let lines = crate::reassemble::lines_of("リスクへの対策は十分か\n委託事項１ 甲業務\nリスク\n");
+        let (h, ds) = labels_at(&lines, 0, lines.len(), &defs).unwrap();
+        let printing: Vec<usize> = (0..defs.len()).filter(|&d| defs[d].opener.is_none() && defs[d].keys.iter().any(|k| k == "リスクへの対策は十分か")).collect();
+        assert!(printing.len() > 5, "{printing:?}");
+        assert_eq!(ds, printing);
+        assert_eq!((h.line, h.last, h.col), (0, 0, "リスクへの対策は十分か".chars().count()));
+        let (h, ds) = labels_at(&lines, 1, lines.len(), &defs).unwrap();
+        assert!(ds.iter().all(|&d| defs[d].opener.as_ref().is_some_and(|o| o.0 == "委託事項")), "{ds:?}");
+        assert_eq!(h.col, 4);
+        assert!(labels_at(&lines, 2, lines.len(), &defs).is_none());
+        // A one-character key is found under its first character alone.
+        let mut one = super::defs(form, &set.common);
+        one.list[3].keys.push("甲".into());
+        one.by_head.push((head("甲").unwrap(), vec![(3, one.list[3].keys.len() - 1, usize::MAX - 1)]));
+        one.by_head.sort_unstable_by_key(|e| e.0);
+        let lines = crate::reassemble::lines_of("甲の措置\n");
+        assert_eq!(labels_at(&lines, 0, 1, &one).map(|(h, ds)| (h.col, ds)), Some((1, vec![3])));
     }
 
     /// A page read in reading order (nothing drawn late) is left as it is.

@@ -36,6 +36,9 @@ struct Labels<'d> {
     openers: Vec<&'d str>,
     /// All of `by_last`, sorted (for a label's start at a line's end).
     sorted: Vec<&'d str>,
+    /// The [`super::head`] of each of `sorted`, sorted: a quick test that some label
+    /// starts with a text's first two characters.
+    heads: Vec<u64>,
 }
 
 fn labels<'d>(defs: &'d Defs) -> Labels<'d> {
@@ -62,7 +65,10 @@ fn labels<'d>(defs: &'d Defs) -> Labels<'d> {
     }
     sorted.sort_unstable();
     sorted.dedup();
-    Labels { by_last, openers, sorted }
+    let mut heads: Vec<u64> = sorted.iter().filter_map(|k| super::head(k)).collect();
+    heads.sort_unstable();
+    heads.dedup();
+    Labels { by_last, openers, sorted, heads }
 }
 
 /// Where in `k` a label ends it: the byte offset it starts at (the longest label).
@@ -110,11 +116,19 @@ fn split_raw(raw: &str, chars: usize) -> (&str, &str) {
 /// A label that starts at the end of `k` and goes on at the start of the next line
 /// (`…消去する。必要な…措置` / `の内容 …`): where it starts in `k`, and the key of its
 /// part on the next line.
-fn wrapped_suffix<'s>(k: &str, next: &str, sorted: &[&'s str]) -> Option<(usize, &'s str)> {
+fn wrapped_suffix<'s>(k: &str, next: &str, labels: &Labels<'s>) -> Option<(usize, &'s str)> {
+    let sorted = &labels.sorted;
+    // The characters of `k[p..]`, counted down.
+    let mut left = k.chars().count();
     for (p, _) in k.char_indices() {
         let head = &k[p..];
-        if head.chars().count() < 4 {
+        if left < 4 {
             return None;
+        }
+        left -= 1;
+        // perf: tried at every character of the line's last piece; most start no label.
+        if super::head(head).is_some_and(|h| labels.heads.binary_search(&h).is_err()) {
+            continue;
         }
         let at = sorted.partition_point(|l| *l < head);
         for l in sorted[at..].iter().take_while(|l| l.starts_with(head)) {
@@ -166,7 +180,7 @@ pub(super) fn reorder(lines: &[Line], from: usize, to: usize, defs: &Defs) -> Op
             let k = key(piece);
             let mut cut = label_suffix(&k, &labels).map(|at| (at, ""));
             if cut.is_none() && n + 1 == pieces.len() && i < to {
-                cut = wrapped_suffix(&k, &lines[i].key, &labels.sorted);
+                cut = wrapped_suffix(&k, &lines[i].key, &labels);
             }
             let Some((at, rest)) = cut else {
                 if !seg.is_empty() {
