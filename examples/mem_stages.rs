@@ -8,34 +8,12 @@
 //! allocator's and the process's own overhead to this.
 
 use piasheet::{changes, decode, extract, reassemble, rules::Rules};
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::sync::atomic::Ordering::Relaxed;
 
-struct Counting;
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        let n = LIVE.fetch_add(l.size(), Relaxed) + l.size();
-        PEAK.fetch_max(n, Relaxed);
-        unsafe { System.alloc(l) }
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        LIVE.fetch_sub(l.size(), Relaxed);
-        unsafe { System.dealloc(p, l) }
-    }
-    unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
-        if new > l.size() {
-            let n = LIVE.fetch_add(new - l.size(), Relaxed) + new - l.size();
-            PEAK.fetch_max(n, Relaxed);
-        } else {
-            LIVE.fetch_sub(l.size() - new, Relaxed);
-        }
-        unsafe { System.realloc(p, l, new) }
-    }
-}
+#[path = "../tests/support/counting_alloc.rs"]
+mod counting_alloc;
+use counting_alloc::{Counting, LIVE, PEAK};
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
