@@ -184,14 +184,12 @@ fn extract_lines(source: Source, lines: Vec<reassemble::Line>, table: Option<&[p
         None => source,
     };
     let forms = form::FormSet::current();
-    let stamp_at = engine::stamp_at(&lines);
-    let stamp_line = stamp_at.as_ref().map(|s| s.0);
-    let stamp = stamp_at.map(|s| s.1);
+    let stamp = engine::stamp_at(&lines);
     let keys: Vec<&str> = lines.iter().map(|l| l.key.as_str()).collect();
     // The kind: the printed title first, then the stamp's 様式 number.
-    let kind = forms.kind_of(&keys).or_else(|| stamp.as_ref().and_then(|s| forms.kind_by_number(s.2)));
+    let kind = forms.kind_of(&keys).or_else(|| stamp.as_ref().and_then(|s| forms.kind_by_number((s.1).2)));
     match kind {
-        Some(k) if k.kind != "kiso" || kiso_by_engine() => extract_described(source, lines, table, forms, k, stamp.map(|s| (s, stamp_line)), geometry),
+        Some(k) if k.kind != "kiso" || kiso_by_engine() => extract_described(source, lines, table, forms, k, stamp, geometry),
         _ => extract_kiso(source, lines, table, geometry),
     }
 }
@@ -212,14 +210,12 @@ fn extract_described(
     table: Option<&[pdf::TableRow]>,
     forms: &form::FormSet,
     kind: &form::KindInfo,
-    stamp: Option<((String, String, u32), Option<usize>)>,
+    stamp: Option<(usize, (String, String, u32))>,
     geometry: Geometry,
 ) -> Record {
     let mut warnings = Vec::new();
-    let (stamp, stamp_line) = match stamp {
-        Some((s, l)) => (Some(s), l),
-        None => (None, None),
-    };
+    // The stamp and the line it is printed on.
+    let (stamp_line, stamp) = stamp.unzip();
     let kiso_rules = Rules::default_rules();
     let (label, date, number) = match &stamp {
         Some((d, l, n)) => (Some(l.clone()), Some(d.clone()), Some(*n)),

@@ -583,10 +583,7 @@ pub(super) fn label_before_its_value(lines: &mut [String]) {
 #[cfg(test)]
 mod department {
     use super::join_unit_to_department;
-
-    fn lines(t: &str) -> Vec<String> {
-        t.split('\n').map(str::to_string).collect()
-    }
+    use super::name_cell::lines;
 
     #[test]
     fn a_label_after_its_value_goes_before_it() {
@@ -617,7 +614,8 @@ mod department {
 mod name_cell {
     use super::split_name_cell;
 
-    fn lines(t: &str) -> Vec<String> {
+    /// A text's lines, as the column readers take them (also used by `department`).
+    pub(super) fn lines(t: &str) -> Vec<String> {
         t.split('\n').map(str::to_string).collect()
     }
 
