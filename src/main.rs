@@ -60,7 +60,7 @@ fn main() -> ExitCode {
     if let Some(code) = worker_entry() {
         std::process::exit(code);
     }
-    keep_freed_memory_longer();
+    no_transparent_huge_pages();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -84,6 +84,8 @@ fn main() -> ExitCode {
 /// hidden first argument. Returns the worker's exit code, or `None` for a normal run.
 fn worker_entry() -> Option<i32> {
     if std::env::args().nth(1).as_deref() == Some("__pdf-worker") {
+        // Inherited from the parent (`no_transparent_huge_pages`).
+        set_thp_disabled(false);
         return Some(piasheet::pdf::worker_main());
     }
     None
@@ -101,27 +103,27 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// large inputs: a small document's memory is better reused than returned.
 pub fn release_freed_memory() {
     // SAFETY: mi_collect only returns free memory of mimalloc's own heaps and arenas.
-    // A forced collect purges whatever is free, whatever the purge delay (> 0).
     unsafe { libmimalloc_sys::mi_collect(true) }
 }
 
-/// `mi_option_purge_delay` in mimalloc's `mi_option_e` (mimalloc.h; the crate names
-/// no constant for it).
-const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+/// No transparent huge pages for this process. mimalloc asks for them on its arenas
+/// (`MADV_HUGEPAGE`), so each page fault there has the kernel zero 2 MiB however little
+/// of it is used: on 1,000 small dumps 5–14 % of the samples were `clear_page_erms`
+/// under `do_huge_pmd_anonymous_page`, and the peak RSS was 80–110 MB against 52–59 MB
+/// with 4 KiB pages (issue #16). mimalloc's own `allow_thp` option is read before
+/// `main`, so the kernel's per-process switch is used; PDF workers set it back
+/// (`worker_entry`), as their cost was not measured without.
+fn no_transparent_huge_pages() {
+    set_thp_disabled(true);
+}
 
-/// How long mimalloc keeps freed memory before returning it to the system, in ms.
-/// Its default (1 s) returns the memory of documents just read while the next ones
-/// are being read, and the next allocation faults it in again: with transparent huge
-/// pages, 2 MiB zeroed by the kernel per fault, ~4,000–5,000 faults on 1,000 small
-/// dumps (7 % of the CPU in `clear_page_erms`), more the longer the run takes (issue
-/// #16). Large inputs still give their memory back at once (`release_freed_memory`
-/// forces a purge), and `MIMALLOC_PURGE_DELAY` in the environment still wins.
-const PURGE_DELAY_MS: std::ffi::c_long = 10_000;
-
-fn keep_freed_memory_longer() {
-    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
-        // SAFETY: setting an option is allowed at any time; mimalloc reads it when it
-        // schedules a purge.
-        unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, PURGE_DELAY_MS) }
+fn set_thp_disabled(disabled: bool) {
+    // SAFETY: PR_SET_THP_DISABLE only sets a flag of this process (inherited by its
+    // children); an old kernel without it returns EINVAL, which changes nothing.
+    #[cfg(target_os = "linux")]
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, libc::c_ulong::from(disabled), 0, 0, 0);
     }
+    #[cfg(not(target_os = "linux"))]
+    let _ = disabled;
 }
