@@ -171,10 +171,17 @@ fn texts(form: &Form, common: &Common, lines: &[Line], from: usize, to: usize, b
     }
     let mut list = Vec::new();
     fields(&form.body, "", &mut list);
-    let mut labels = Vec::new();
-    all_labels(&form.body, &mut labels);
-    labels.retain(|l| l.chars().count() >= 2);
-    let starts_label = |i: usize| labels.iter().any(|l| lines[i].key.starts_with(l.as_str()));
+    // perf: made only when some text is missing (most sheets have none).
+    let labels = std::cell::OnceCell::new();
+    let starts_label = |i: usize| {
+        let labels: &Vec<String> = labels.get_or_init(|| {
+            let mut all = Vec::new();
+            all_labels(&form.body, &mut all);
+            all.retain(|l| l.chars().count() >= 2);
+            all
+        });
+        labels.iter().any(|l| lines[i].key.starts_with(l.as_str()))
+    };
     for (path, f) in list {
         // An optional text is not warned about: no provenance says nothing was read.
         let missing = warnings.iter().any(|w| w.path == path && w.code == "not_found") || (f.optional && !provenance.contains_key(&path));
