@@ -81,6 +81,10 @@ pub struct FormIndex {
     defs: jumble::Defs,
     /// The keys of the body's section headings.
     heading_keys: Vec<String>,
+    /// Where a text read out of its zone ends ([`typed::text_ends`]).
+    text_ends: Vec<String>,
+    /// [`crate::extras::known_labels`] of the form.
+    pub(crate) known_labels: Vec<String>,
 }
 
 impl std::fmt::Debug for FormIndex {
@@ -120,7 +124,7 @@ impl FormIndex {
         let mut label_keys = std::collections::HashMap::new();
         walk(&form.body, &mut label_keys);
         let heading_keys = form.body.iter().filter_map(|n| if let Node::Section(s) = n { Some(s.heading.iter().map(|h| key(h))) } else { None }).flatten().collect();
-        FormIndex { label_keys, defs: jumble::defs(form, common), heading_keys }
+        FormIndex { label_keys, defs: jumble::defs(form, common), heading_keys, text_ends: typed::text_ends(form), known_labels: crate::extras::known_labels(form) }
     }
 
     /// The label keys of a list of the form's labels (made here for a list that is not

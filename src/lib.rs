@@ -273,7 +273,7 @@ fn extract_described(
     // Numbered items the form does not name: kept, and the zones of the items before
     // them end where the extra item begins.
     let (mut body, extras) = engine::read_with_stops_of(form, &forms.common, &lines, cover_end, read_end, |claims| {
-        let extras = extras::find(&lines, cover_end, read_end, claims, &extras::known_labels(form));
+        let extras = extras::find(&lines, cover_end, read_end, claims, &engine::index(form, &forms.common).known_labels);
         (extras.iter().map(|e| e.line).collect(), extras)
     });
     // Choices whose answer was drawn apart from the question: given by what they are.
