@@ -15,9 +15,11 @@ use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
+mod boxes;
 mod jumble;
 mod provenance;
 mod typed;
+pub use boxes::fill as fill_boxes;
 pub use jumble::unjumble;
 pub use typed::fill as fill_by_type;
 
@@ -62,6 +64,22 @@ struct Reader<'a> {
     claims: Vec<Claim>,
     /// Lines that end any zone they fall in (extra items the form does not describe).
     stops: &'a [usize],
+    /// The keys of every label of the form long enough to tell (see [`text_stops`]).
+    text_stops: Vec<String>,
+}
+
+/// Label keys (fields, headings, sections, date labels) that end a text when a line
+/// starts with one: a drawing-order dump may put another item's label inside a text's
+/// zone (Ⅱ's `いつ時点の計数か` under Ⅰ's `③システムの名称`), and a label is never
+/// part of a value. Keys of 5 characters or more only: a short one (`請求先`) may
+/// start a line of an answer.
+fn text_stops(form: &Form) -> Vec<String> {
+    let mut out = Vec::new();
+    typed::all_labels(&form.body, &mut out);
+    out.retain(|l| l.chars().count() >= 5);
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// Read the body of `form` from `lines[from..to]` (the cover and the change pages are
@@ -73,7 +91,19 @@ pub fn read(form: &Form, common: &Common, lines: &[Line], from: usize, to: usize
 /// [`read`], with zones also ending at the lines `stops` (sorted).
 pub fn read_with_stops(form: &Form, common: &Common, lines: &[Line], from: usize, to: usize, stops: &[usize]) -> Output {
     let heading_keys = form.body.iter().filter_map(|n| if let Node::Section(s) = n { Some(s.heading.iter().map(|h| key(h))) } else { None }).flatten().collect();
-    let mut r = Reader { lines, common, form, heading_keys, empties: Empties::of(&common.empty_values), label_keys: Default::default(), warnings: Vec::new(), provenance: BTreeMap::new(), claims: Vec::new(), stops };
+    let mut r = Reader {
+        lines,
+        common,
+        form,
+        heading_keys,
+        empties: Empties::of(&common.empty_values),
+        label_keys: Default::default(),
+        warnings: Vec::new(),
+        provenance: BTreeMap::new(),
+        claims: Vec::new(),
+        stops,
+        text_stops: text_stops(form),
+    };
     let mut body = Map::new();
     let from = skip_index(lines, from, to, common, form);
     r.read_nodes(&form.body, from, to, "", "", &mut body);
@@ -394,7 +424,7 @@ impl<'a> Reader<'a> {
                 (Node::Field(f), Some(Found::Field(h))) => {
                     let region = Region { start: h.last, col: h.col, end: next_anchor(h.line).max(h.last + 1) };
                     regions.insert(f.path.clone(), region);
-                    pending.push((n, Some(region)));
+                    pending.push((n, Some(self.text_region(f, region))));
                 }
                 (Node::Field(f), None) if f.ty == FieldType::Zone => pending.push((n, Some(Region { start: from, col: 0, end: to }))),
                 (Node::Field(_), _) => pending.push((n, None)),
@@ -574,6 +604,18 @@ impl<'a> Reader<'a> {
     }
 
     /// A section heading printed again at the top of a page (a file's second page).
+    /// A text's zone ends at a line starting another item's label (see [`text_stops`]);
+    /// other zones are kept whole.
+    fn text_region(&self, f: &Field, r: Region) -> Region {
+        if !matches!(f.ty, FieldType::String | FieldType::Text) {
+            return r;
+        }
+        let own: Vec<String> = f.label.iter().map(|l| key(l)).collect();
+        let foreign = |k: &str| self.text_stops.iter().any(|l| k.starts_with(l.as_str()) && !own.contains(l));
+        let end = (r.start + 1..r.end.min(self.lines.len())).find(|&i| foreign(&self.lines[i].key)).unwrap_or(r.end);
+        Region { end, ..r }
+    }
+
     fn is_section_heading(&self, raw: &str) -> bool {
         self.is_heading_key(&key(raw))
     }
@@ -1322,11 +1364,19 @@ pub fn cover(common: &Common, lines: &[Line], end: usize, approved: bool, head_t
 }
 
 /// Where the cover ends: the 項目一覧 page, or the first numbered heading or item.
-pub fn cover_end(common: &Common, lines: &[Line], body_end: usize) -> usize {
+pub fn cover_end(common: &Common, form: &Form, lines: &[Line], body_end: usize) -> usize {
     let index = key(&common.index_heading);
     static RE: OnceLock<Regex> = OnceLock::new();
-    let re = RE.get_or_init(|| Regex::new(r"^(?:[IVX]{1,4}[^\x00-\x7f]|[①-⑳]|[0-9]{1,2}\.\S)").expect("heading regex"));
-    lines[..body_end.min(lines.len())].iter().position(|l| l.key == index || re.is_match(&l.key)).unwrap_or(body_end.min(lines.len()))
+    let re = RE.get_or_init(|| Regex::new(r"^(?:[IVX]{1,4}[^\x00-\x7f]|[0-9]{1,2}\.\S)").expect("heading regex"));
+    // A numbered label of the form (`②所属長の役職名`, keyed `2所属長の役職名`: a
+    // circled number is a digit in a key) drawn before the body's first heading.
+    let mut numbered = Vec::new();
+    typed::all_labels(&form.body, &mut numbered);
+    numbered.retain(|l| l.starts_with(|c: char| c.is_ascii_digit()) && l.chars().count() >= 4);
+    lines[..body_end.min(lines.len())]
+        .iter()
+        .position(|l| l.key == index || re.is_match(&l.key) || numbered.iter().any(|n| l.key.starts_with(n.as_str())))
+        .unwrap_or(body_end.min(lines.len()))
 }
 
 /// `6 国民健康保険事務 基礎項目評価書` → (`6`, the title): a number, white space, text.

@@ -261,7 +261,7 @@ fn extract_described(
     // Only past the 項目一覧 (which lists the heading too).
     let index_end = index.map(|i| engine::skip_index(&lines, i, body_end, &forms.common, form));
     let read_end = index_end.and_then(|i| (i..body_end).find(|&h| is_heading(&lines[h]))).unwrap_or(body_end);
-    let cover_end = engine::cover_end(&forms.common, &lines, read_end);
+    let cover_end = engine::cover_end(&forms.common, form, &lines, read_end);
     // A drawing-order dump (pdf-extract): wrapped cells back beside their labels.
     let n = lines.len();
     let lines = if source.text_layout.as_deref() == Some("pdf_extract") { engine::unjumble(form, &forms.common, lines, cover_end, read_end) } else { lines };
@@ -280,6 +280,8 @@ fn extract_described(
     }
     // Choices whose answer was drawn apart from the question: given by what they are.
     engine::fill_by_type(form, &forms.common, &lines, cover_end, read_end, &mut body.body, &mut body.warnings, &mut body.provenance);
+    // Boxes drawn apart from their item's label: read by their own text.
+    engine::fill_boxes(form, &lines, cover_end, read_end, &mut body.body, &mut body.warnings, &mut body.provenance);
     warnings.extend(cover.warnings);
     warnings.extend(body.warnings);
     let mut provenance = cover.provenance;
