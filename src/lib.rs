@@ -264,7 +264,21 @@ fn extract_described(
     let cover_end = engine::cover_end(&forms.common, form, &lines, read_end);
     // A drawing-order dump (pdf-extract): wrapped cells back beside their labels.
     let n = lines.len();
-    let lines = if source.text_layout.as_deref() == Some("pdf_extract") { engine::unjumble(form, &forms.common, lines, cover_end, read_end) } else { lines };
+    // The provenance names the input's lines: each moved line is traced back.
+    let (lines, origin) = if source.text_layout.as_deref() == Some("pdf_extract") {
+        let moved = engine::unjumble(form, &forms.common, lines.clone(), cover_end, read_end);
+        let origin = engine::origins(&lines, &moved);
+        (moved, Some(origin))
+    } else {
+        (lines, None)
+    };
+    let traced = |l: [usize; 2]| match &origin {
+        Some(o) => {
+            let (a, b) = (o.get(l[0]).copied().unwrap_or(l[0]), o.get(l[1]).copied().unwrap_or(l[1]));
+            [a.min(b), a.max(b)]
+        }
+        None => l,
+    };
     // Putting a dump drawn value first in reading order may split lines: what follows
     // the region moves by as many.
     let (read_end, body_end) = ((read_end + lines.len()).saturating_sub(n), (body_end + lines.len()).saturating_sub(n));
@@ -286,6 +300,7 @@ fn extract_described(
     warnings.extend(body.warnings);
     let mut provenance = cover.provenance;
     provenance.extend(body.provenance);
+    provenance.values_mut().for_each(|l| *l = traced(*l));
     // The stamp's line for the form's fields; the body's from its evaluator.
     if let Some(i) = stamp_line {
         for p in ["form.label", "form.date", "form.number"] {
@@ -297,7 +312,7 @@ fn extract_described(
         let path = format!("extra_items[{i}]");
         let what = e.item.path_printed.clone().unwrap_or_else(|| e.item.label.clone());
         warnings.push(Warning { path: path.clone(), code: "extra_item".into(), message: format!("「{what}」 is printed but not in the form description {}", form.id) });
-        provenance.insert(path, [e.line, e.last]);
+        provenance.insert(path, traced([e.line, e.last]));
         extra_items.push(e.item);
     }
     let header: record::Header = serde_json::from_value(Value::Object(cover.header)).unwrap_or_default();
