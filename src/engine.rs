@@ -825,6 +825,13 @@ impl<'a> Reader<'a> {
             }
             other.get_or_insert(answer.to_string());
         }
+        // A label cell printed with its answer and the option list's column after it
+        // (`…500人以上か 500人未満 ＜選択肢＞`): the rest of the label's line is the answer.
+        if let Some((rest, _)) = s.split('\n').next().unwrap_or_default().split_once("<選択肢>") {
+            if let Some(o) = list.iter().find(|o| !rest.is_empty() && key(&o.label) == rest.trim_matches(['[', ']'])) {
+                return choice_json(f, o);
+            }
+        }
         // An answer wrapped by a narrow cell (`…の実施が` / `[ 義務付けられる ]`): the
         // text before the option list, brackets and line breaks removed, holds the
         // whole option; the longest one wins.
@@ -1171,6 +1178,20 @@ mod tests {
         let (new, _) = set.form_for("kiso", Some("2019-01")).unwrap();
         let out = read(new, &set.common, &lines, 0, lines.len());
         assert!(out.warnings.iter().any(|w| w.path == "risk.assessment_kind" && w.code == "not_found"), "{:?}", out.warnings);
+    }
+
+    /// A label cell drawn with its answer and the option list after it (pdf-extract's
+    /// tail of wrapped cells): the rest of the label's line, when an option, is the answer.
+    #[test]
+    fn answer_after_its_label_before_the_option_list() {
+        let text = "Ⅱ　しきい値判断項目\n２．取扱者数\n [ ]\n特定個人情報ファイル取扱者数は500人以上か 500人未満 ＜選択肢＞\n1) 500人以上 2) 500人未満\n３．重大事故\n過去１年以内に、評価実施機関において特定個人情報に関する重大事故が発生したか 発生した ＜選択肢＞\n";
+        let lines = crate::reassemble::lines_of(text);
+        let set = crate::form::FormSet::builtin();
+        let (form, _) = set.form_for("kiso", Some("2019-01")).unwrap();
+        let b = Value::Object(read(form, &set.common, &lines, 0, lines.len()).body);
+        assert_eq!(b["threshold"]["handlers"]["label"], json!("500人未満"));
+        // Not an option of its list: no answer.
+        assert_eq!(b["threshold"]["serious_incident"], Value::Null);
     }
 
     /// An answer drawn after its empty bracket and wrapped by a narrow cell: its lines up

@@ -232,12 +232,18 @@ fn dates(lines: &[Line], from: usize, to: usize, filled: &[&Question], body: &mu
     let Some(label) = dated.first().and_then(|q| q.field.as_of.as_deref()) else { return };
     let k = key(label);
     let taken: Vec<usize> = provenance.iter().filter(|(p, _)| p.ends_with(".as_of")).map(|(_, l)| l[0]).collect();
+    // The date after the label on its line, else (drawn apart: `いつ時点の計数か 時点`)
+    // on the next line that is not blank, when that line is a date alone.
     let found: Vec<(usize, String)> = (from..to)
-        .filter(|&i| lines[i].key.contains(&k) && !taken.contains(&i))
+        .filter(|&i| lines[i].key.contains(&k))
         .filter_map(|i| {
             let rest = lines[i].key.split_once(k.as_str()).map_or("", |(_, b)| b);
-            crate::normalize::parse_date(rest).map(|d| (i, d))
+            crate::normalize::parse_date(rest).map(|d| (i, d)).or_else(|| {
+                let next = (i + 1..to).find(|&j| !lines[j].key.is_empty())?;
+                crate::normalize::whole_date_of_key(&lines[next].key).map(|d| (next, d))
+            })
         })
+        .filter(|(i, _)| !taken.contains(i))
         .collect();
     // A date row sits just above the form's next item, in either drawing order: the
     // item printed first after a date names the question it belongs to. Used when
