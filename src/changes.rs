@@ -95,7 +95,7 @@ pub fn from_text(lines: &[Line], start: usize, rules: &Rules, known: &HashSet<St
     let taken: usize = raw.iter().map(|r| r.lines_used).sum();
     let header = key(&rules.changes.header);
     let heading = key(&rules.changes.heading);
-    let stray = region.iter().filter(|l| !l.key.is_empty() && l.key != heading && !l.key.starts_with(&header)).count().saturating_sub(taken);
+    let stray = region.iter().filter(|l| !l.key().is_empty() && l.key() != heading && !l.key().starts_with(&header)).count().saturating_sub(taken);
     if stray > 0 {
         warnings.push(Warning {
             path: "changes".into(),
@@ -165,12 +165,12 @@ fn rows_of<'a>(lines: &'a [Line], rules: &Rules) -> Vec<RawRow<'a>> {
     let mut body: Vec<&Line> = Vec::new();
     for (page_no, &(ps, pe)) in pages.iter().enumerate() {
         let page = &lines[ps..pe];
-        let header_at = page.iter().position(|l| l.key.starts_with(&header));
-        let starts: Vec<usize> = (0..page.len()).filter(|&i| is_change_row_start(&page[i].key, rules)).collect();
+        let header_at = page.iter().position(|l| l.key().starts_with(&header));
+        let starts: Vec<usize> = (0..page.len()).filter(|&i| is_change_row_start(&page[i].key(), rules)).collect();
         for (n, &s) in starts.iter().enumerate() {
             let end = starts.get(n + 1).copied().unwrap_or(page.len());
             body.clear();
-            body.extend(page[s..end].iter().filter(|l| !l.key.starts_with(&header) && l.key != heading));
+            body.extend(page[s..end].iter().filter(|l| !l.key().starts_with(&header) && l.key() != heading));
             // Rows drawn after the page's header come first in the table; rows drawn
             // before it belong below them (Excel draws some rows ahead of the header).
             let pos = match header_at {
@@ -242,7 +242,7 @@ fn item_tokens(tokens: &[&str]) -> usize {
 }
 
 fn parse_row<'a>(lines: &[&'a Line], timings: &[String], order: (usize, usize)) -> Option<RawRow<'a>> {
-    let first = lines.first()?.raw.trim();
+    let first = lines.first()?.raw().trim();
     let mut tokens: Vec<&'a str> = first.split(' ').filter(|t| !t.is_empty()).collect();
     // The date: leading tokens up to where the date ends.
     let date_end = date_tokens(&tokens);
@@ -271,17 +271,17 @@ fn parse_row<'a>(lines: &[&'a Line], timings: &[String], order: (usize, usize)) 
     // Multi-line cells below: blocks separated by empty lines, then the timing.
     for l in &lines[1..] {
         if timing.is_some() {
-            if !l.key.is_empty() {
-                note.push(l.raw.trim().to_string());
+            if !l.key().is_empty() {
+                note.push(l.raw().trim().to_string());
             }
             continue;
         }
-        if l.key.is_empty() {
+        if l.key().is_empty() {
             blocks.close();
             continue;
         }
-        let trimmed = l.raw.trim();
-        if let Some(t) = timings.iter().find(|t| l.key == **t || l.key.starts_with(t.as_str()) && trimmed.contains(' ')) {
+        let trimmed = l.raw().trim();
+        if let Some(t) = timings.iter().find(|t| l.key() == **t || l.key().starts_with(t.as_str()) && trimmed.contains(' ')) {
             blocks.close();
             let rest = trimmed.split_once(' ').map(|x| x.1).unwrap_or("").trim();
             timing = Some(t.clone());
@@ -299,10 +299,10 @@ fn parse_row<'a>(lines: &[&'a Line], timings: &[String], order: (usize, usize)) 
                 continue;
             }
         }
-        blocks.line(&l.raw, &l.key);
+        blocks.line(&l.raw(), &l.key());
     }
     blocks.close();
-    let lines_used = lines.iter().filter(|l| !l.key.is_empty()).count();
+    let lines_used = lines.iter().filter(|l| !l.key().is_empty()).count();
     let Blocks { lines: mut block_lines, mut line_ends, mut key, mut ends, mut head_len, .. } = blocks;
     // Every row is held until the table is split: no room to spare (issue #16).
     block_lines.shrink_to_fit();
@@ -802,7 +802,7 @@ mod tests {
         let rules = Rules::default_rules();
         let work_of = |times: usize| {
             let lines = lines_of(&repeated(times));
-            let start = lines.iter().position(|l| crate::reassemble::is_change_row_start(&l.key, rules)).unwrap();
+            let start = lines.iter().position(|l| crate::reassemble::is_change_row_start(&l.key(), rules)).unwrap();
             let raw = rows_of(&lines[start..], rules);
             assert_eq!(raw.len(), 23 * times);
             work::COUNT.with(|c| c.set(0));
@@ -961,14 +961,14 @@ mod two_pass {
         let mut cur: Vec<String> = Vec::new();
         let mut after_blank = false;
         for l in lines {
-            if l.key.is_empty() {
+            if l.key().is_empty() {
                 if !cur.is_empty() {
                     cells.push(std::mem::take(&mut cur));
                 }
                 after_blank = true;
                 continue;
             }
-            let raw = l.raw.trim_end_matches('\r').trim_end();
+            let raw = l.raw().trim_end_matches('\r').trim_end();
             if raw.starts_with(' ') && !cur.is_empty() {
                 cells.push(std::mem::take(&mut cur));
             }
@@ -1005,24 +1005,24 @@ mod two_pass {
         let header = key(&rules.changes.header);
         let heading = key(&rules.changes.heading);
         let timings: Vec<String> = rules.changes.timings.iter().map(|t| key(t)).collect();
-        let h = page.iter().position(|l| l.key.starts_with(&header))?;
-        let rest: Vec<&Line> = page[h + 1..].iter().filter(|l| l.key != heading).collect();
+        let h = page.iter().position(|l| l.key().starts_with(&header))?;
+        let rest: Vec<&Line> = page[h + 1..].iter().filter(|l| l.key() != heading).collect();
         // Paragraphs holding a timing, right after the header.
         let mut rows: Vec<Row> = Vec::new();
         let mut i = 0;
-        let has_timing = |l: &Line| l.raw.split([' ', '\u{3000}']).any(|w| timings.contains(&key(w)));
+        let has_timing = |l: &Line| l.raw().split([' ', '\u{3000}']).any(|w| timings.contains(&key(w)));
         loop {
-            while i < rest.len() && rest[i].key.is_empty() {
+            while i < rest.len() && rest[i].key().is_empty() {
                 i += 1;
             }
             let mut j = i;
-            while j < rest.len() && !rest[j].key.is_empty() {
+            while j < rest.len() && !rest[j].key().is_empty() {
                 j += 1;
             }
             if j == i || !rest[i..j].iter().any(|l| has_timing(l)) {
                 break;
             }
-            let tokens: Vec<&str> = rest[i..j].iter().flat_map(|l| l.raw.trim_end_matches('\r').split(' ')).filter(|w| !w.trim().is_empty()).collect();
+            let tokens: Vec<&str> = rest[i..j].iter().flat_map(|l| l.raw().trim_end_matches('\r').split(' ')).filter(|w| !w.trim().is_empty()).collect();
             let n_timing = tokens.iter().filter(|w| timings.contains(&key(w))).count();
             if n_timing != 1 {
                 return None;
@@ -1031,7 +1031,7 @@ mod two_pass {
             i = j;
         }
         // Page numbers (`  6`) are no cells.
-        let stream: Vec<&Line> = rest[i..].iter().copied().filter(|l| !(l.raw.starts_with(' ') && { let t = l.raw.trim(); !t.is_empty() && t.len() <= 3 && t.bytes().all(|b| b.is_ascii_digit()) })).collect();
+        let stream: Vec<&Line> = rest[i..].iter().copied().filter(|l| !(l.raw().starts_with(' ') && { let t = l.raw().trim(); !t.is_empty() && t.len() <= 3 && t.bytes().all(|b| b.is_ascii_digit()) })).collect();
         let stream = &stream[..];
         if rows.is_empty() || stream.iter().any(|l| has_timing(l)) {
             return None;
@@ -1164,7 +1164,7 @@ fn pages_of(lines: &[Line]) -> Vec<(usize, usize)> {
     let mut pages = Vec::new();
     let (mut start, mut blank_run) = (0, 0);
     for (i, l) in lines.iter().enumerate() {
-        if l.key.is_empty() {
+        if l.key().is_empty() {
             blank_run += 1;
         } else {
             if blank_run >= 3 && i > start {
@@ -1188,7 +1188,7 @@ fn two_pass_rows(region: &[Line], rules: &Rules, known: &HashSet<String>, warnin
     // A page without blank lines around its break: each header starts a page.
     let mut parts: Vec<(usize, usize)> = Vec::new();
     for &(s, e) in &pages {
-        let heads: Vec<usize> = (s..e).filter(|&i| region[i].key.starts_with(&header)).collect();
+        let heads: Vec<usize> = (s..e).filter(|&i| region[i].key().starts_with(&header)).collect();
         for (n, &h) in heads.iter().enumerate() {
             parts.push((h, heads.get(n + 1).copied().unwrap_or(e)));
         }

@@ -21,13 +21,13 @@ pub(super) fn value_lines(lines: &[Line], f: &Field, r: Region, v: &Value) -> Op
     let zone = [r.start, r.end.saturating_sub(1).max(r.start)];
     let end = r.end.min(lines.len());
     // The key of line `i` of the zone (the first one after its label).
-    let key_of = |i: usize| if i == r.start { key(after_key_prefix(&lines[i].raw, r.col)) } else { lines[i].key.clone() };
+    let key_of = |i: usize| if i == r.start { key(after_key_prefix(&lines[i].raw(), r.col)) } else { lines[i].key().to_string() };
     let first_with = |what: &str, skip_listed: bool| (r.start..end).find(|&i| contains_unlisted(&key_of(i), what, skip_listed));
     let found = match f.ty {
         FieldType::String | FieldType::Text | FieldType::Zone | FieldType::Period => {
             let written: Vec<usize> = (r.start..end)
                 .filter(|&i| {
-                    let raw = if i == r.start { after_key_prefix(&lines[i].raw, r.col) } else { lines[i].raw.as_str() };
+                    let raw = if i == r.start { after_key_prefix(&lines[i].raw(), r.col) } else { lines[i].raw() };
                     !raw.trim().is_empty() && !is_furniture(raw)
                 })
                 .collect();

@@ -61,9 +61,9 @@ fn answers(lines: &[Line], from: usize, to: usize, options: &[String]) -> Vec<An
     let list = LIST.get_or_init(|| Regex::new(r"(?:^|[^0-9])[0-9]{1,2}\)|<選択肢>").expect("option list regex"));
     let mut out = Vec::new();
     for (i, l) in lines.iter().enumerate().take(to).skip(from) {
-        let head = match list.find(&l.key) {
-            Some(m) => &l.key[..m.start()],
-            None => l.key.as_str(),
+        let head = match list.find(&l.key()) {
+            Some(m) => &l.key()[..m.start()],
+            None => l.key(),
         };
         for part in head.split(['[', ']']) {
             if !part.is_empty() && options.iter().any(|o| o == part) {
@@ -174,7 +174,7 @@ fn texts(form: &Form, common: &Common, lines: &[Line], from: usize, to: usize, b
     let mut labels = Vec::new();
     all_labels(&form.body, &mut labels);
     labels.retain(|l| l.chars().count() >= 2);
-    let starts_label = |i: usize| labels.iter().any(|l| lines[i].key.starts_with(l.as_str()));
+    let starts_label = |i: usize| labels.iter().any(|l| lines[i].key().starts_with(l.as_str()));
     for (path, f) in list {
         // An optional text is not warned about: no provenance says nothing was read.
         let missing = warnings.iter().any(|w| w.path == path && w.code == "not_found") || (f.optional && !provenance.contains_key(&path));
@@ -183,7 +183,7 @@ fn texts(form: &Form, common: &Common, lines: &[Line], from: usize, to: usize, b
         }
         let keys: Vec<String> = f.label.iter().map(|l| key(l)).collect();
         let Some(h) = (from..to).find_map(|i| keys.iter().find_map(|k| label_at(lines, i, k, to))) else { continue };
-        let rest = after_key_prefix(&lines[h.last].raw, h.col).trim();
+        let rest = after_key_prefix(&lines[h.last].raw(), h.col).trim();
         let mut kept: Vec<(usize, &str)> = Vec::new();
         if !rest.is_empty() {
             kept.push((h.last, rest));
@@ -192,7 +192,7 @@ fn texts(form: &Form, common: &Common, lines: &[Line], from: usize, to: usize, b
             if starts_label(i) {
                 break;
             }
-            let raw = lines[i].raw.as_str();
+            let raw = lines[i].raw();
             if !raw.trim().is_empty() && !is_furniture(raw) {
                 kept.push((i, raw));
             }
@@ -215,9 +215,9 @@ fn dates(lines: &[Line], from: usize, to: usize, filled: &[&Question], body: &mu
     let k = key(label);
     let taken: Vec<usize> = provenance.iter().filter(|(p, _)| p.ends_with(".as_of")).map(|(_, l)| l[0]).collect();
     let found: Vec<(usize, String)> = (from..to)
-        .filter(|&i| lines[i].key.contains(&k) && !taken.contains(&i))
+        .filter(|&i| lines[i].key().contains(&k) && !taken.contains(&i))
         .filter_map(|i| {
-            let rest = lines[i].key.split_once(k.as_str()).map_or("", |(_, b)| b);
+            let rest = lines[i].key().split_once(k.as_str()).map_or("", |(_, b)| b);
             crate::normalize::parse_date(rest).map(|d| (i, d))
         })
         .collect();
@@ -239,7 +239,7 @@ mod tests {
     use crate::reassemble::Line;
 
     fn lines(texts: &[&str]) -> Vec<Line> {
-        texts.iter().map(|t| Line { raw: t.to_string(), key: key(t) }).collect()
+        texts.iter().map(|t| Line::of(t)).collect()
     }
 
     #[test]
