@@ -30,15 +30,17 @@ struct RawRow<'a> {
     /// The lines of the cells or blocks between the item and the timing, block after
     /// block (one list, not one per block: issue #16, a large table's rows are all
     /// held at once); block `i`'s lines end at `line_ends[i]`.
-    lines: Vec<&'a str>,
-    line_ends: Vec<usize>,
+    /// (Boxed slices and `u32` offsets: every row is held until the table is split,
+    /// and a `Vec`'s spare room and `usize`s were a fifth of a large table's rows.)
+    lines: Box<[&'a str]>,
+    line_ends: Box<[u32]>,
     /// The match keys of all blocks, concatenated (a block's key is its lines' keys
     /// joined); block `i`'s key is `key[start(i)..ends[i]]`.
-    key: String,
+    key: Box<str>,
     /// Where each block's key ends in `key`.
-    ends: Vec<usize>,
+    ends: Box<[u32]>,
     /// Length of the key of each block's first line (a prefix of the block's key).
-    head_len: Vec<usize>,
+    head_len: Box<[u32]>,
     timing: Option<String>,
     note: Vec<String>,
     /// Sort key for ties: (page, position in the page's table order).
@@ -52,19 +54,19 @@ impl RawRow<'_> {
         if i == 0 {
             0
         } else {
-            self.ends[i - 1]
+            self.ends[i - 1] as usize
         }
     }
 
     /// The key of block `i`'s first line.
     fn head(&self, i: usize) -> &str {
         let s = self.start(i);
-        &self.key[s..s + self.head_len[i]]
+        &self.key[s..s + self.head_len[i] as usize]
     }
 
     /// The key of block `i`.
     fn block_key(&self, i: usize) -> &str {
-        &self.key[self.start(i)..self.ends[i]]
+        &self.key[self.start(i)..self.ends[i] as usize]
     }
 
     fn blocks(&self) -> usize {
@@ -73,7 +75,7 @@ impl RawRow<'_> {
 
     /// The lines of blocks `from..to`.
     fn lines_of(&self, from: usize, to: usize) -> &[&str] {
-        let end = |b: usize| if b == 0 { 0 } else { self.line_ends[b - 1] };
+        let end = |b: usize| if b == 0 { 0 } else { self.line_ends[b - 1] as usize };
         &self.lines[end(from)..end(to)]
     }
 }
@@ -183,6 +185,9 @@ fn rows_of<'a>(lines: &'a [Line], rules: &Rules) -> Vec<RawRow<'a>> {
             }
         }
     }
+    // Held until the table is split: the list's spare room (up to as much again) is
+    // given back first.
+    rows.shrink_to_fit();
     rows
 }
 
@@ -303,14 +308,10 @@ fn parse_row<'a>(lines: &[&'a Line], timings: &[String], order: (usize, usize)) 
     }
     blocks.close();
     let lines_used = lines.iter().filter(|l| !l.key().is_empty()).count();
-    let Blocks { lines: mut block_lines, mut line_ends, mut key, mut ends, mut head_len, .. } = blocks;
+    let Blocks { lines: block_lines, line_ends, key, ends, head_len, .. } = blocks;
     // Every row is held until the table is split: no room to spare (issue #16).
-    block_lines.shrink_to_fit();
-    line_ends.shrink_to_fit();
-    key.shrink_to_fit();
-    ends.shrink_to_fit();
-    head_len.shrink_to_fit();
-    Some(RawRow { date_text, item, lines: block_lines, line_ends, key, ends, head_len, timing, note, order, lines_used })
+    let (lines, line_ends, key, ends, head_len) = (block_lines.into_boxed_slice(), line_ends.into_boxed_slice(), key.into_boxed_str(), ends.into_boxed_slice(), head_len.into_boxed_slice());
+    Some(RawRow { date_text, item, lines, line_ends, key, ends, head_len, timing, note, order, lines_used })
 }
 
 /// A row's blocks as they are gathered, with their keys (kept from the lines, which
@@ -320,21 +321,21 @@ fn parse_row<'a>(lines: &[&'a Line], timings: &[String], order: (usize, usize)) 
 #[derive(Default)]
 struct Blocks<'a> {
     lines: Vec<&'a str>,
-    line_ends: Vec<usize>,
+    line_ends: Vec<u32>,
     key: String,
-    ends: Vec<usize>,
-    head_len: Vec<usize>,
-    current_head: usize,
+    ends: Vec<u32>,
+    head_len: Vec<u32>,
+    current_head: u32,
 }
 
 impl<'a> Blocks<'a> {
     fn current_is_empty(&self) -> bool {
-        self.lines.len() == self.line_ends.last().copied().unwrap_or(0)
+        self.lines.len() == self.line_ends.last().map_or(0, |&e| e as usize)
     }
 
     fn line(&mut self, raw: &'a str, key: &str) {
         if self.current_is_empty() {
-            self.current_head = key.len();
+            self.current_head = key.len() as u32;
         }
         self.lines.push(raw);
         self.key.push_str(key);
@@ -343,8 +344,8 @@ impl<'a> Blocks<'a> {
     /// End the current block (if it has lines).
     fn close(&mut self) {
         if !self.current_is_empty() {
-            self.line_ends.push(self.lines.len());
-            self.ends.push(self.key.len());
+            self.line_ends.push(self.lines.len() as u32);
+            self.ends.push(self.key.len() as u32);
             self.head_len.push(self.current_head);
         }
     }
@@ -416,7 +417,7 @@ fn split_point(r: &RawRow, markers: &[String], known: &Known, newest: bool) -> (
     // The key of a run of blocks is their keys concatenated: a slice of the row's key.
     let mut best = (0, 0, 0); // (score, first split with it, how many splits have it)
     for k in 1..n {
-        let at = r.ends[k - 1];
+        let at = r.ends[k - 1] as usize;
         let score = known.contains(&r.key[..at]) as usize + known.contains(&r.key[at..]) as usize;
         if score > best.0 {
             best = (score, k, 1);
@@ -494,7 +495,7 @@ fn split_rows(raw: Vec<RawRow>, rules: &Rules, current: &HashSet<String>, warnin
             }
             let (k, sure) = split_point(r, &markers, &known, newest[i]);
             if sure {
-                let at = if k == 0 { 0 } else { r.ends[k - 1] };
+                let at = if k == 0 { 0 } else { r.ends[k - 1] as usize };
                 known.settle(&r.key[..at]);
                 known.settle(&r.key[at..]);
                 progress = true;

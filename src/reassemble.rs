@@ -455,6 +455,26 @@ mod tests {
         }
     }
 
+    #[test]
+    fn lines_hold_each_raw_text_and_its_key() {
+        // The one-allocation lines against the plain split and `key` of every line: keys
+        // shared with their raw text (only leading space to drop, or nothing) and
+        // appended ones (full-width, inner spaces, trailing space), empty lines, no
+        // final newline.
+        let text = "  令和3年1月15日\nＡＢＣ　１２３ \n\n\tⅠ ４ ② 法令上の根拠\r\nplain\n   \n最後の行";
+        let lines = lines_of(text);
+        let plain: Vec<(&str, String)> = text.split('\n').map(|l| (l, key(l))).collect();
+        assert_eq!(lines.len(), plain.len());
+        for (line, (raw, k)) in lines.iter().zip(&plain) {
+            assert_eq!((line.raw(), line.key()), (*raw, k.as_str()));
+        }
+        // Both kinds of key placement occur in this text.
+        assert!(plain.iter().any(|(r, k)| !k.is_empty() && r.ends_with(k.as_str())));
+        assert!(plain.iter().any(|(r, k)| !r.ends_with(k.as_str())));
+        let one = lines_of("");
+        assert_eq!((one.len(), one[0].raw(), one[0].key()), (1, "", ""));
+    }
+
     fn setup() -> (&'static Rules, Labels, Options) {
         let r = Rules::default_rules();
         (r, Labels::new(r), Options::new(r))
