@@ -14,6 +14,6 @@ fn main() {
     let cover_end = piasheet::engine::cover_end(&set.common, form, &lines, end);
     println!("cover_end {cover_end} body_end {end}");
     for (i, l) in piasheet::engine::unjumble(form, &set.common, lines, cover_end, end).iter().enumerate() {
-        println!("{i:4} {}", l.raw);
+        println!("{i:4} {}", l.raw());
     }
 }

@@ -8,6 +8,6 @@ fn main() {
     let t = piasheet::reassemble::tokenize(piasheet::reassemble::lines_of(&text), rules, &c.labels, &c.options, &c.result);
     for (i, l) in t.lines.iter().enumerate() {
         let hit = t.hit_at_line.get(i).copied().flatten().map(|h| format!("{:?}", t.hits[h].kinds)).unwrap_or_default();
-        println!("{:4} {:6} {:30} | {}", i + 1, format!("{:?}", t.roles[i]), hit, l.raw);
+        println!("{:4} {:6} {:30} | {}", i + 1, format!("{:?}", t.roles[i]), hit, l.raw());
     }
 }

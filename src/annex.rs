@@ -19,7 +19,7 @@ pub fn table_start(lines: &[Line], rules: &Rules) -> Option<usize> {
     }
     let cover = [key(&rules.cover.evaluator_label), key(&rules.cover.number_and_title_header)];
     let sections = ['Ⅰ', 'Ⅱ', 'Ⅲ', 'Ⅳ', 'Ⅴ', 'Ⅵ'];
-    let before_table = lines[..start].iter().map(|l| l.key.as_str());
+    let before_table = lines[..start].iter().map(|l| l.key());
     let sheet_like = before_table.clone().any(|k| cover.iter().any(|c| k.contains(c.as_str())) || k.starts_with(sections));
     // An annex is at most a few lines of page heading before its table.
     (!sheet_like && before_table.filter(|k| !k.is_empty()).count() <= 6).then_some(start)
@@ -49,8 +49,8 @@ fn kind_of_number(forms: &FormSet, n: Option<usize>) -> Option<String> {
 /// The `（別添ｎ）` number printed with the change heading, if any.
 fn annex_number(lines: &[Line], start: usize, rules: &Rules) -> Option<usize> {
     let heading = key(&rules.changes.heading);
-    lines[..=start.min(lines.len() - 1)].iter().filter(|l| l.key.contains(&heading)).find_map(|l| {
-        let (_, rest) = l.key.split_once("別添")?;
+    lines[..=start.min(lines.len() - 1)].iter().filter(|l| l.key().contains(&heading)).find_map(|l| {
+        let (_, rest) = l.key().split_once("別添")?;
         let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
         digits.parse().ok()
     })
@@ -70,7 +70,7 @@ pub fn record(source: Source, lines: &[Line], start: usize, table: Option<&[crat
         return Err(source);
     }
     let stamp = crate::engine::stamp(lines);
-    let keys: Vec<&str> = lines.iter().map(|l| l.key.as_str()).collect();
+    let keys: Vec<&str> = lines.iter().map(|l| l.key()).collect();
     let number = annex_number(lines, start, rules);
     let kind = forms
         .kind_of(&keys)

@@ -30,15 +30,17 @@ struct RawRow<'a> {
     /// The lines of the cells or blocks between the item and the timing, block after
     /// block (one list, not one per block: issue #16, a large table's rows are all
     /// held at once); block `i`'s lines end at `line_ends[i]`.
-    lines: Vec<&'a str>,
-    line_ends: Vec<usize>,
+    /// (Boxed slices and `u32` offsets: every row is held until the table is split,
+    /// and a `Vec`'s spare room and `usize`s were a fifth of a large table's rows.)
+    lines: Box<[&'a str]>,
+    line_ends: Box<[u32]>,
     /// The match keys of all blocks, concatenated (a block's key is its lines' keys
     /// joined); block `i`'s key is `key[start(i)..ends[i]]`.
-    key: String,
+    key: Box<str>,
     /// Where each block's key ends in `key`.
-    ends: Vec<usize>,
+    ends: Box<[u32]>,
     /// Length of the key of each block's first line (a prefix of the block's key).
-    head_len: Vec<usize>,
+    head_len: Box<[u32]>,
     timing: Option<String>,
     note: Vec<String>,
     /// Sort key for ties: (page, position in the page's table order).
@@ -52,19 +54,19 @@ impl RawRow<'_> {
         if i == 0 {
             0
         } else {
-            self.ends[i - 1]
+            self.ends[i - 1] as usize
         }
     }
 
     /// The key of block `i`'s first line.
     fn head(&self, i: usize) -> &str {
         let s = self.start(i);
-        &self.key[s..s + self.head_len[i]]
+        &self.key[s..s + self.head_len[i] as usize]
     }
 
     /// The key of block `i`.
     fn block_key(&self, i: usize) -> &str {
-        &self.key[self.start(i)..self.ends[i]]
+        &self.key[self.start(i)..self.ends[i] as usize]
     }
 
     fn blocks(&self) -> usize {
@@ -73,7 +75,7 @@ impl RawRow<'_> {
 
     /// The lines of blocks `from..to`.
     fn lines_of(&self, from: usize, to: usize) -> &[&str] {
-        let end = |b: usize| if b == 0 { 0 } else { self.line_ends[b - 1] };
+        let end = |b: usize| if b == 0 { 0 } else { self.line_ends[b - 1] as usize };
         &self.lines[end(from)..end(to)]
     }
 }
@@ -95,7 +97,7 @@ pub fn from_text(lines: &[Line], start: usize, rules: &Rules, known: &HashSet<St
     let taken: usize = raw.iter().map(|r| r.lines_used).sum();
     let header = key(&rules.changes.header);
     let heading = key(&rules.changes.heading);
-    let stray = region.iter().filter(|l| !l.key.is_empty() && l.key != heading && !l.key.starts_with(&header)).count().saturating_sub(taken);
+    let stray = region.iter().filter(|l| !l.key().is_empty() && l.key() != heading && !l.key().starts_with(&header)).count().saturating_sub(taken);
     if stray > 0 {
         warnings.push(Warning {
             path: "changes".into(),
@@ -165,12 +167,12 @@ fn rows_of<'a>(lines: &'a [Line], rules: &Rules) -> Vec<RawRow<'a>> {
     let mut body: Vec<&Line> = Vec::new();
     for (page_no, &(ps, pe)) in pages.iter().enumerate() {
         let page = &lines[ps..pe];
-        let header_at = page.iter().position(|l| l.key.starts_with(&header));
-        let starts: Vec<usize> = (0..page.len()).filter(|&i| is_change_row_start(&page[i].key, rules)).collect();
+        let header_at = page.iter().position(|l| l.key().starts_with(&header));
+        let starts: Vec<usize> = (0..page.len()).filter(|&i| is_change_row_start(&page[i].key(), rules)).collect();
         for (n, &s) in starts.iter().enumerate() {
             let end = starts.get(n + 1).copied().unwrap_or(page.len());
             body.clear();
-            body.extend(page[s..end].iter().filter(|l| !l.key.starts_with(&header) && l.key != heading));
+            body.extend(page[s..end].iter().filter(|l| !l.key().starts_with(&header) && l.key() != heading));
             // Rows drawn after the page's header come first in the table; rows drawn
             // before it belong below them (Excel draws some rows ahead of the header).
             let pos = match header_at {
@@ -183,6 +185,9 @@ fn rows_of<'a>(lines: &'a [Line], rules: &Rules) -> Vec<RawRow<'a>> {
             }
         }
     }
+    // Held until the table is split: the list's spare room (up to as much again) is
+    // given back first.
+    rows.shrink_to_fit();
     rows
 }
 
@@ -242,7 +247,7 @@ fn item_tokens(tokens: &[&str]) -> usize {
 }
 
 fn parse_row<'a>(lines: &[&'a Line], timings: &[String], order: (usize, usize)) -> Option<RawRow<'a>> {
-    let first = lines.first()?.raw.trim();
+    let first = lines.first()?.raw().trim();
     let mut tokens: Vec<&'a str> = first.split(' ').filter(|t| !t.is_empty()).collect();
     // The date: leading tokens up to where the date ends.
     let date_end = date_tokens(&tokens);
@@ -271,17 +276,17 @@ fn parse_row<'a>(lines: &[&'a Line], timings: &[String], order: (usize, usize)) 
     // Multi-line cells below: blocks separated by empty lines, then the timing.
     for l in &lines[1..] {
         if timing.is_some() {
-            if !l.key.is_empty() {
-                note.push(l.raw.trim().to_string());
+            if !l.key().is_empty() {
+                note.push(l.raw().trim().to_string());
             }
             continue;
         }
-        if l.key.is_empty() {
+        if l.key().is_empty() {
             blocks.close();
             continue;
         }
-        let trimmed = l.raw.trim();
-        if let Some(t) = timings.iter().find(|t| l.key == **t || l.key.starts_with(t.as_str()) && trimmed.contains(' ')) {
+        let trimmed = l.raw().trim();
+        if let Some(t) = timings.iter().find(|t| l.key() == **t || l.key().starts_with(t.as_str()) && trimmed.contains(' ')) {
             blocks.close();
             let rest = trimmed.split_once(' ').map(|x| x.1).unwrap_or("").trim();
             timing = Some(t.clone());
@@ -299,18 +304,14 @@ fn parse_row<'a>(lines: &[&'a Line], timings: &[String], order: (usize, usize)) 
                 continue;
             }
         }
-        blocks.line(&l.raw, &l.key);
+        blocks.line(&l.raw(), &l.key());
     }
     blocks.close();
-    let lines_used = lines.iter().filter(|l| !l.key.is_empty()).count();
-    let Blocks { lines: mut block_lines, mut line_ends, mut key, mut ends, mut head_len, .. } = blocks;
+    let lines_used = lines.iter().filter(|l| !l.key().is_empty()).count();
+    let Blocks { lines: block_lines, line_ends, key, ends, head_len, .. } = blocks;
     // Every row is held until the table is split: no room to spare (issue #16).
-    block_lines.shrink_to_fit();
-    line_ends.shrink_to_fit();
-    key.shrink_to_fit();
-    ends.shrink_to_fit();
-    head_len.shrink_to_fit();
-    Some(RawRow { date_text, item, lines: block_lines, line_ends, key, ends, head_len, timing, note, order, lines_used })
+    let (lines, line_ends, key, ends, head_len) = (block_lines.into_boxed_slice(), line_ends.into_boxed_slice(), key.into_boxed_str(), ends.into_boxed_slice(), head_len.into_boxed_slice());
+    Some(RawRow { date_text, item, lines, line_ends, key, ends, head_len, timing, note, order, lines_used })
 }
 
 /// A row's blocks as they are gathered, with their keys (kept from the lines, which
@@ -320,21 +321,21 @@ fn parse_row<'a>(lines: &[&'a Line], timings: &[String], order: (usize, usize)) 
 #[derive(Default)]
 struct Blocks<'a> {
     lines: Vec<&'a str>,
-    line_ends: Vec<usize>,
+    line_ends: Vec<u32>,
     key: String,
-    ends: Vec<usize>,
-    head_len: Vec<usize>,
-    current_head: usize,
+    ends: Vec<u32>,
+    head_len: Vec<u32>,
+    current_head: u32,
 }
 
 impl<'a> Blocks<'a> {
     fn current_is_empty(&self) -> bool {
-        self.lines.len() == self.line_ends.last().copied().unwrap_or(0)
+        self.lines.len() == self.line_ends.last().map_or(0, |&e| e as usize)
     }
 
     fn line(&mut self, raw: &'a str, key: &str) {
         if self.current_is_empty() {
-            self.current_head = key.len();
+            self.current_head = key.len() as u32;
         }
         self.lines.push(raw);
         self.key.push_str(key);
@@ -343,8 +344,8 @@ impl<'a> Blocks<'a> {
     /// End the current block (if it has lines).
     fn close(&mut self) {
         if !self.current_is_empty() {
-            self.line_ends.push(self.lines.len());
-            self.ends.push(self.key.len());
+            self.line_ends.push(self.lines.len() as u32);
+            self.ends.push(self.key.len() as u32);
             self.head_len.push(self.current_head);
         }
     }
@@ -416,7 +417,7 @@ fn split_point(r: &RawRow, markers: &[String], known: &Known, newest: bool) -> (
     // The key of a run of blocks is their keys concatenated: a slice of the row's key.
     let mut best = (0, 0, 0); // (score, first split with it, how many splits have it)
     for k in 1..n {
-        let at = r.ends[k - 1];
+        let at = r.ends[k - 1] as usize;
         let score = known.contains(&r.key[..at]) as usize + known.contains(&r.key[at..]) as usize;
         if score > best.0 {
             best = (score, k, 1);
@@ -494,7 +495,7 @@ fn split_rows(raw: Vec<RawRow>, rules: &Rules, current: &HashSet<String>, warnin
             }
             let (k, sure) = split_point(r, &markers, &known, newest[i]);
             if sure {
-                let at = if k == 0 { 0 } else { r.ends[k - 1] };
+                let at = if k == 0 { 0 } else { r.ends[k - 1] as usize };
                 known.settle(&r.key[..at]);
                 known.settle(&r.key[at..]);
                 progress = true;
@@ -802,7 +803,7 @@ mod tests {
         let rules = Rules::default_rules();
         let work_of = |times: usize| {
             let lines = lines_of(&repeated(times));
-            let start = lines.iter().position(|l| crate::reassemble::is_change_row_start(&l.key, rules)).unwrap();
+            let start = lines.iter().position(|l| crate::reassemble::is_change_row_start(&l.key(), rules)).unwrap();
             let raw = rows_of(&lines[start..], rules);
             assert_eq!(raw.len(), 23 * times);
             work::COUNT.with(|c| c.set(0));
@@ -961,14 +962,14 @@ mod two_pass {
         let mut cur: Vec<String> = Vec::new();
         let mut after_blank = false;
         for l in lines {
-            if l.key.is_empty() {
+            if l.key().is_empty() {
                 if !cur.is_empty() {
                     cells.push(std::mem::take(&mut cur));
                 }
                 after_blank = true;
                 continue;
             }
-            let raw = l.raw.trim_end_matches('\r').trim_end();
+            let raw = l.raw().trim_end_matches('\r').trim_end();
             if raw.starts_with(' ') && !cur.is_empty() {
                 cells.push(std::mem::take(&mut cur));
             }
@@ -1005,24 +1006,24 @@ mod two_pass {
         let header = key(&rules.changes.header);
         let heading = key(&rules.changes.heading);
         let timings: Vec<String> = rules.changes.timings.iter().map(|t| key(t)).collect();
-        let h = page.iter().position(|l| l.key.starts_with(&header))?;
-        let rest: Vec<&Line> = page[h + 1..].iter().filter(|l| l.key != heading).collect();
+        let h = page.iter().position(|l| l.key().starts_with(&header))?;
+        let rest: Vec<&Line> = page[h + 1..].iter().filter(|l| l.key() != heading).collect();
         // Paragraphs holding a timing, right after the header.
         let mut rows: Vec<Row> = Vec::new();
         let mut i = 0;
-        let has_timing = |l: &Line| l.raw.split([' ', '\u{3000}']).any(|w| timings.contains(&key(w)));
+        let has_timing = |l: &Line| l.raw().split([' ', '\u{3000}']).any(|w| timings.contains(&key(w)));
         loop {
-            while i < rest.len() && rest[i].key.is_empty() {
+            while i < rest.len() && rest[i].key().is_empty() {
                 i += 1;
             }
             let mut j = i;
-            while j < rest.len() && !rest[j].key.is_empty() {
+            while j < rest.len() && !rest[j].key().is_empty() {
                 j += 1;
             }
             if j == i || !rest[i..j].iter().any(|l| has_timing(l)) {
                 break;
             }
-            let tokens: Vec<&str> = rest[i..j].iter().flat_map(|l| l.raw.trim_end_matches('\r').split(' ')).filter(|w| !w.trim().is_empty()).collect();
+            let tokens: Vec<&str> = rest[i..j].iter().flat_map(|l| l.raw().trim_end_matches('\r').split(' ')).filter(|w| !w.trim().is_empty()).collect();
             let n_timing = tokens.iter().filter(|w| timings.contains(&key(w))).count();
             if n_timing != 1 {
                 return None;
@@ -1031,7 +1032,7 @@ mod two_pass {
             i = j;
         }
         // Page numbers (`  6`) are no cells.
-        let stream: Vec<&Line> = rest[i..].iter().copied().filter(|l| !(l.raw.starts_with(' ') && { let t = l.raw.trim(); !t.is_empty() && t.len() <= 3 && t.bytes().all(|b| b.is_ascii_digit()) })).collect();
+        let stream: Vec<&Line> = rest[i..].iter().copied().filter(|l| !(l.raw().starts_with(' ') && { let t = l.raw().trim(); !t.is_empty() && t.len() <= 3 && t.bytes().all(|b| b.is_ascii_digit()) })).collect();
         let stream = &stream[..];
         if rows.is_empty() || stream.iter().any(|l| has_timing(l)) {
             return None;
@@ -1164,7 +1165,7 @@ fn pages_of(lines: &[Line]) -> Vec<(usize, usize)> {
     let mut pages = Vec::new();
     let (mut start, mut blank_run) = (0, 0);
     for (i, l) in lines.iter().enumerate() {
-        if l.key.is_empty() {
+        if l.key().is_empty() {
             blank_run += 1;
         } else {
             if blank_run >= 3 && i > start {
@@ -1188,7 +1189,7 @@ fn two_pass_rows(region: &[Line], rules: &Rules, known: &HashSet<String>, warnin
     // A page without blank lines around its break: each header starts a page.
     let mut parts: Vec<(usize, usize)> = Vec::new();
     for &(s, e) in &pages {
-        let heads: Vec<usize> = (s..e).filter(|&i| region[i].key.starts_with(&header)).collect();
+        let heads: Vec<usize> = (s..e).filter(|&i| region[i].key().starts_with(&header)).collect();
         for (n, &h) in heads.iter().enumerate() {
             parts.push((h, heads.get(n + 1).copied().unwrap_or(e)));
         }

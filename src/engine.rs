@@ -194,14 +194,14 @@ pub fn read_with_stops_of<T>(form: &Form, common: &Common, lines: &[Line], from:
 /// The 項目一覧 page lists every section heading: the body starts after it.
 pub(crate) fn skip_index(lines: &[Line], from: usize, to: usize, common: &Common, form: &Form) -> usize {
     let index = key(&common.index_heading);
-    let Some(i) = (from..to).find(|&i| lines[i].key == index) else { return from };
+    let Some(i) = (from..to).find(|&i| lines[i].key() == index) else { return from };
     let headings: Vec<String> = form.body.iter().filter_map(|n| if let Node::Section(s) = n { Some(s.heading.iter().map(|h| key(h))) } else { None }).flatten().collect();
     // The list ends at the first line that is no heading, or at a heading listed
     // already: the body's first section may follow the list directly.
     let mut seen: Vec<&str> = Vec::new();
     let mut j = i + 1;
     while j < to {
-        let k = lines[j].key.as_str();
+        let k = lines[j].key();
         let listed = k.is_empty() || headings.iter().any(|h| h.starts_with(k) || k.starts_with(h.as_str())) || k.starts_with("(別添") || k.starts_with("別添");
         if !listed || (!k.is_empty() && seen.contains(&k)) {
             break;
@@ -215,7 +215,7 @@ pub(crate) fn skip_index(lines: &[Line], from: usize, to: usize, common: &Common
 /// Does a label (key) start at line `i`? Labels wrapped by a narrow cell continue on
 /// the next lines.
 fn label_at(lines: &[Line], i: usize, label: &str, to: usize) -> Option<Hit> {
-    let k = lines[i].key.as_str();
+    let k = lines[i].key();
     // perf: tried for every line and label. Each way a label can start here (the line
     // starts with it, with its head, or with a part of it) puts the label's first
     // character first on the line, so a line that starts otherwise is no hit.
@@ -238,7 +238,7 @@ fn label_at(lines: &[Line], i: usize, label: &str, to: usize) -> Option<Hit> {
     let mut acc = k.len();
     let mut j = i + 1;
     while j < to && j <= i + 3 {
-        let kj = lines[j].key.as_str();
+        let kj = lines[j].key();
         let rest = &label[acc..];
         if kj.starts_with(rest) {
             return Some(Hit { line: i, last: j, col: rest.chars().count() });
@@ -246,7 +246,7 @@ fn label_at(lines: &[Line], i: usize, label: &str, to: usize) -> Option<Hit> {
         // The label's last word (`か`) wrapped below the row's other cells, after a
         // blank line: what is on its lines is the label (a long question of 8+ characters).
         if kj.is_empty() && rest.chars().count() <= LABEL_TAIL && label[..acc].chars().count() >= 8 {
-            return Some(Hit { line: i, last: j - 1, col: lines[j - 1].key.chars().count() });
+            return Some(Hit { line: i, last: j - 1, col: lines[j - 1].key().chars().count() });
         }
         if kj.is_empty() || !rest.starts_with(kj) {
             break;
@@ -269,9 +269,9 @@ fn wrapped_around_value(lines: &[Line], i: usize, j: usize, rest: &str, head_cha
     }
     let mut bracket = false;
     for n in j..to.min(j + 4) {
-        let k = lines[n].key.as_str();
+        let k = lines[n].key();
         if bracket && (k.starts_with(rest) || (rest.chars().count() <= LABEL_TAIL && k == rest)) {
-            return Some(Hit { line: i, last: j - 1, col: lines[j - 1].key.chars().count() });
+            return Some(Hit { line: i, last: j - 1, col: lines[j - 1].key().chars().count() });
         }
         bracket |= k.contains('[');
     }
@@ -314,13 +314,13 @@ fn tail_at_line_end(k: &str, label: &str, i: usize) -> Option<Hit> {
 /// at the bracket, so the answer is read, and the label's rest, on the next line, is
 /// text no bracket holds.
 fn wrapped_beside_bracket(lines: &[Line], i: usize, label: &str, to: usize) -> Option<Hit> {
-    let k = lines[i].key.as_str();
+    let k = lines[i].key();
     let b = k.find('[')?;
     let head = &k[..b];
     if b >= label.len() || !label.starts_with(head) || head.chars().count() < 8 || i + 1 >= to {
         return None;
     }
-    lines[i + 1].key.starts_with(&label[b..]).then(|| Hit { line: i, last: i, col: head.chars().count() })
+    lines[i + 1].key().starts_with(&label[b..]).then(|| Hit { line: i, last: i, col: head.chars().count() })
 }
 
 /// The label keys of a field or heading, longest first (so `所属長の役職名` wins over
@@ -370,7 +370,7 @@ fn first_labels(node: &Node) -> Option<&[String]> {
 
 /// Is line `i` the opening line of a block element? Returns the text after the opener.
 fn block_start(line: &Line, start: &str, numbered: bool) -> Option<String> {
-    let k = line.key.as_str();
+    let k = line.key();
     let rest = k.strip_prefix(start)?;
     let n = if numbered {
         let digits = rest.chars().take_while(|c| c.is_ascii_digit()).count();
@@ -381,7 +381,7 @@ fn block_start(line: &Line, start: &str, numbered: bool) -> Option<String> {
     } else {
         start.chars().count()
     };
-    Some(after_key_prefix(&line.raw, n).trim().to_string())
+    Some(after_key_prefix(&line.raw(), n).trim().to_string())
 }
 
 /// What pass 1 found for a node: a label, or a block's openers and end, or a section's
@@ -592,9 +592,9 @@ impl<'a> Reader<'a> {
                             // The title beside the opener, or (one cell per line) on the next line.
                             let own_line = *line + 1 < stop && title.is_empty() && {
                                 let next = &lines[*line + 1];
-                                !next.key.is_empty() && !is_furniture_key(&next.key) && !b.nodes.iter().filter_map(first_labels).any(|l| self.find(*line + 1, *line + 2, l).is_some())
+                                !next.key().is_empty() && !is_furniture_key(&next.key()) && !b.nodes.iter().filter_map(first_labels).any(|l| self.find(*line + 1, *line + 2, l).is_some())
                             };
-                            let title = if own_line { lines[*line + 1].raw.trim().to_string() } else { title.clone() };
+                            let title = if own_line { lines[*line + 1].raw().trim().to_string() } else { title.clone() };
                             el.insert(t.clone(), text_value_in(&title, &self.empties).map_or(Value::Null, Value::String));
                         }
                         let index = match &b.join_on {
@@ -729,7 +729,7 @@ impl<'a> Reader<'a> {
         }
         let own: Vec<String> = f.label.iter().map(|l| key(l)).collect();
         let foreign = |k: &str| self.index.text_stops.iter().any(|l| k.starts_with(l.as_str()) && !own.contains(l));
-        let end = (r.start + 1..r.end.min(self.lines.len())).find(|&i| foreign(&self.lines[i].key)).unwrap_or(r.end);
+        let end = (r.start + 1..r.end.min(self.lines.len())).find(|&i| foreign(&self.lines[i].key())).unwrap_or(r.end);
         Region { end, ..r }
     }
 
@@ -753,7 +753,7 @@ impl<'a> Reader<'a> {
     /// The raw text lines of a region (the first one after its label).
     fn raw_lines(&self, r: Region) -> Vec<&'a str> {
         (r.start..r.end.min(self.lines.len()))
-            .map(|i| if i == r.start { after_key_prefix(&self.lines[i].raw, r.col) } else { self.lines[i].raw.as_str() })
+            .map(|i| if i == r.start { after_key_prefix(&self.lines[i].raw(), r.col) } else { self.lines[i].raw() })
             .collect()
     }
 
@@ -761,7 +761,7 @@ impl<'a> Reader<'a> {
     fn key_text(&self, r: Region) -> String {
         let mut s = String::new();
         for i in r.start..r.end.min(self.lines.len()) {
-            let k = &self.lines[i].key;
+            let k = self.lines[i].key();
             if i == r.start {
                 s.push_str(skip_chars(k, r.col));
             } else {
@@ -780,7 +780,7 @@ impl<'a> Reader<'a> {
                     .raw_lines(r)
                     .into_iter()
                     .enumerate()
-                    .filter(|&(n, l)| if n == 0 { !is_furniture(l) && !self.is_section_heading(l) } else { let k = &self.lines[r.start + n].key; !is_furniture_key(k) && !self.is_heading_key(k) })
+                    .filter(|&(n, l)| if n == 0 { !is_furniture(l) && !self.is_section_heading(l) } else { let k = self.lines[r.start + n].key(); !is_furniture_key(k) && !self.is_heading_key(k) })
                     .map(|(_, l)| l)
                     .collect();
                 let mut kept = kept;
@@ -852,13 +852,13 @@ impl<'a> Reader<'a> {
     fn date_after(&mut self, r: Region, label: &str, full: &str) -> Option<String> {
         let k = key(label);
         let lines = self.raw_lines(r);
-        let at = (0..lines.len()).find(|&n| self.lines[r.start + n].key.contains(&k));
+        let at = (0..lines.len()).find(|&n| self.lines[r.start + n].key().contains(&k));
         let Some(at) = at else {
             self.warn(&format!("{full}.as_of"), "not_found", format!("「{label}」 not found"));
             return None;
         };
         let own = &self.lines[r.start + at];
-        let rest = own.key.split_once(k.as_str()).map_or("", |(_, b)| b).to_string();
+        let rest = own.key().split_once(k.as_str()).map_or("", |(_, b)| b).to_string();
         let next = (at + 1..lines.len()).find(|&n| !lines[n].trim().is_empty());
         let on_label = crate::normalize::parse_date(&rest).map(|d| (d, at));
         let found = on_label.or_else(|| next.and_then(|n| raw_dates(lines[n]).into_iter().next().map(|d| (d.0, n))));
@@ -1370,13 +1370,13 @@ pub fn cover(common: &Common, lines: &[Line], end: usize, approved: bool, head_t
     // and labels with nothing after them.
     let mut claimed: Vec<bool> = (0..end)
         .map(|i| {
-            let k = &lines[i].key;
-            k.is_empty() || is_furniture_key(k) || is_stamp_line(k) || labels.iter().any(|l| k == l || l.starts_with(k.as_str()) && k.chars().count() >= 3)
+            let k = lines[i].key();
+            k.is_empty() || is_furniture_key(k) || is_stamp_line(k) || labels.iter().any(|l| k == l || l.starts_with(k) && k.chars().count() >= 3)
         })
         .collect();
-    let is_label = |i: usize| labels.iter().any(|l| lines[i].key.starts_with(l.as_str()));
+    let is_label = |i: usize| labels.iter().any(|l| lines[i].key().starts_with(l.as_str()));
     let next_free = |from: usize, claimed: &[bool]| (from..end).find(|&i| !claimed[i] && !is_label(i));
-    let rest_of = |h: Hit| after_key_prefix(&lines[h.last].raw, h.col).trim().to_string();
+    let rest_of = |h: Hit| after_key_prefix(&lines[h.last].raw(), h.col).trim().to_string();
     let mut put = |name: &str, v: Option<(String, usize, usize)>| match v {
         Some((text, a, b)) => {
             provenance.insert(format!("header.{name}"), [a, b]);
@@ -1389,9 +1389,9 @@ pub fn cover(common: &Common, lines: &[Line], end: usize, approved: bool, head_t
     // 評価書番号 and 評価書名: one header line and one value line `6 名称` (drawn before
     // or after it), or (mirror sites) each label followed by its value.
     let (mut number, mut title) = (None, None);
-    let numbered_title = (0..end).find(|&i| !claimed[i] && !is_label(i) && split_number(&lines[i].raw).is_some());
+    let numbered_title = (0..end).find(|&i| !claimed[i] && !is_label(i) && split_number(&lines[i].raw()).is_some());
     // `評価書番号 評価書名 6 名称` on one line.
-    let numbered_title = numbered_title.map(|i| (i, lines[i].raw.clone())).or_else(|| {
+    let numbered_title = numbered_title.map(|i| (i, lines[i].raw().to_string())).or_else(|| {
         find(&c.number_and_title).map(|h| (h.last, rest_of(h))).filter(|(_, r)| split_number(r).is_some())
     });
     if find(&c.number_and_title).is_some() || numbered_title.is_some() {
@@ -1404,9 +1404,9 @@ pub fn cover(common: &Common, lines: &[Line], end: usize, approved: bool, head_t
     }
     if number.is_none() {
         for (name, slot) in [("評価書番号", &mut number), ("評価書名", &mut title)] {
-            if let Some(h) = find(name).filter(|h| !lines[h.line].key.starts_with(&key(&c.number_and_title))) {
+            if let Some(h) = find(name).filter(|h| !lines[h.line].key().starts_with(&key(&c.number_and_title))) {
                 let rest = rest_of(h);
-                *slot = if rest.is_empty() { next_free(h.last + 1, &claimed).map(|i| (lines[i].raw.trim().to_string(), i, i)) } else { Some((rest, h.line, h.last)) };
+                *slot = if rest.is_empty() { next_free(h.last + 1, &claimed).map(|i| (lines[i].raw().trim().to_string(), i, i)) } else { Some((rest, h.line, h.last)) };
                 if let Some((_, i, _)) = slot {
                     claimed[*i] = true;
                 }
@@ -1418,12 +1418,12 @@ pub fn cover(common: &Common, lines: &[Line], end: usize, approved: bool, head_t
     put("title", title);
     // The declaration: the paragraph ending in 宣言する.
     let marker = key(&c.declaration_marker);
-    let decl = (0..end).find(|&i| lines[i].key.contains(&marker) && !is_label(i)).map(|last| {
+    let decl = (0..end).find(|&i| lines[i].key().contains(&marker) && !is_label(i)).map(|last| {
         let mut first = last;
-        while first > 0 && !lines[first - 1].key.is_empty() && !claimed[first - 1] && !is_label(first - 1) {
+        while first > 0 && !lines[first - 1].key().is_empty() && !claimed[first - 1] && !is_label(first - 1) {
             first -= 1;
         }
-        let raws: Vec<&str> = (first..=last).map(|i| lines[i].raw.as_str()).collect();
+        let raws: Vec<&str> = (first..=last).map(|i| lines[i].raw()).collect();
         (join_cell_lines(&raws).replace('\n', ""), first, last)
     });
     if let Some((_, a, b)) = &decl {
@@ -1439,9 +1439,9 @@ pub fn cover(common: &Common, lines: &[Line], end: usize, approved: bool, head_t
         })
         .or_else(|| {
             (0..end)
-                .filter(|&i| !claimed[i] && !is_label(i) && lines[i].key.chars().count() <= 30)
-                .find(|&i| head_keys.iter().any(|t| lines[i].key.ends_with(t.as_str())))
-                .map(|i| (lines[i].raw.trim().to_string(), i, i))
+                .filter(|&i| !claimed[i] && !is_label(i) && lines[i].key().chars().count() <= 30)
+                .find(|&i| head_keys.iter().any(|t| lines[i].key().ends_with(t.as_str())))
+                .map(|i| (lines[i].raw().trim().to_string(), i, i))
         });
     if let Some((_, a, _)) = &evaluator {
         if !is_label(*a) {
@@ -1450,10 +1450,10 @@ pub fn cover(common: &Common, lines: &[Line], end: usize, approved: bool, head_t
     }
     put("evaluator", evaluator);
     // 承認日 and 公表日: after their labels; else a date standing alone on the cover.
-    let date_after = |h: Hit| raw_dates(after_key_prefix(&lines[h.last].raw, h.col)).into_iter().next().map(|d| (d.0, h.line, h.last));
+    let date_after = |h: Hit| raw_dates(after_key_prefix(&lines[h.last].raw(), h.col)).into_iter().next().map(|d| (d.0, h.line, h.last));
     let approved_on = if approved { c.approved.iter().find_map(|l| find(l)).and_then(date_after) } else { None };
     let published = find(&c.published).and_then(date_after).or_else(|| {
-        (0..end).filter(|&i| !claimed[i]).find_map(|i| crate::normalize::whole_date(&lines[i].raw).map(|d| (d, i, i)))
+        (0..end).filter(|&i| !claimed[i]).find_map(|i| crate::normalize::whole_date(&lines[i].raw()).map(|d| (d, i, i)))
     });
     if let Some((_, a, _)) = &published {
         claimed[*a] = true;
@@ -1471,7 +1471,7 @@ pub fn cover(common: &Common, lines: &[Line], end: usize, approved: bool, head_t
             if claimed[i] || is_label(i) {
                 break;
             }
-            raws.push(&lines[i].raw);
+            raws.push(&lines[i].raw());
             last = i;
         }
         // The value's own lines: the label's line only when the value starts on it.
@@ -1483,7 +1483,7 @@ pub fn cover(common: &Common, lines: &[Line], end: usize, approved: bool, head_t
             return None;
         }
         let free: Vec<usize> = (0..end).filter(|&i| !claimed[i] && !is_label(i)).collect();
-        let raws: Vec<&str> = free.iter().map(|&i| lines[i].raw.as_str()).collect();
+        let raws: Vec<&str> = free.iter().map(|&i| lines[i].raw()).collect();
         text_value(&join_cell_lines(&raws), &common.empty_values).map(|t| (t, free[0], *free.last().unwrap_or(&free[0])))
     });
     put("special_notes", notes);
@@ -1511,7 +1511,7 @@ pub fn cover_end(common: &Common, form: &Form, lines: &[Line], body_end: usize) 
     let numbered: Vec<&String> = self::index(form, common).text_ends.iter().filter(|l| l.starts_with(|c: char| c.is_ascii_digit()) && l.chars().count() >= 4).collect();
     lines[..body_end.min(lines.len())]
         .iter()
-        .position(|l| l.key == index || re.is_match(&l.key) || numbered.iter().any(|n| l.key.starts_with(n.as_str())))
+        .position(|l| l.key() == index || re.is_match(&l.key()) || numbered.iter().any(|n| l.key().starts_with(n.as_str())))
         .unwrap_or(body_end.min(lines.len()))
 }
 
@@ -1546,7 +1546,7 @@ pub fn stamp_at(lines: &[Line]) -> Option<(usize, (String, String, u32))> {
     static RE: OnceLock<Regex> = OnceLock::new();
     let re = RE.get_or_init(|| Regex::new(r"((?:平成|令和)(?:[0-9]{1,2}|元)年[0-9]{1,2}月)様式([0-9])").expect("stamp regex"));
     lines.iter().take(200).enumerate().find_map(|(i, l)| {
-        let c = re.captures(&l.key)?;
+        let c = re.captures(&l.key())?;
         let version = c[1].to_string();
         let n: u32 = c[2].parse().ok()?;
         let date = crate::form::version_date(&version)?;

@@ -132,23 +132,23 @@ fn cover(t: &Tokens, rules: &Rules, cover_end: usize, f: &mut Fields) {
     }
     // Blank lines, page numbers and the version stamp are never values.
     for i in 0..cover_end {
-        let k = &lines[i].key;
+        let k = lines[i].key();
         if k.is_empty() || (k.len() <= 3 && k.chars().all(|c| c.is_ascii_digit())) {
             claimed[i] = true;
         }
     }
     // Declaration: the paragraph that ends in the form's fixed phrase.
     let marker = key(&rules.cover.declaration_marker);
-    if let Some(m) = (0..cover_end).find(|&i| !claimed[i] && lines[i].key.contains(&marker)) {
+    if let Some(m) = (0..cover_end).find(|&i| !claimed[i] && lines[i].key().contains(&marker)) {
         let mut s = m;
-        while s > 0 && !claimed[s - 1] && !lines[s - 1].key.is_empty() {
+        while s > 0 && !claimed[s - 1] && !lines[s - 1].key().is_empty() {
             s -= 1;
         }
         let mut e = m;
-        while e + 1 < cover_end && !claimed[e + 1] && !lines[e + 1].key.is_empty() && !lines[e].key.ends_with('。') {
+        while e + 1 < cover_end && !claimed[e + 1] && !lines[e + 1].key().is_empty() && !lines[e].key().ends_with('。') {
             e += 1;
         }
-        let text: Vec<&str> = lines[s..=e].iter().map(|l| l.raw.as_str()).collect();
+        let text: Vec<&str> = lines[s..=e].iter().map(|l| l.raw()).collect();
         f.set("header.declaration", json!(text.concat().trim()), Some([s, e]));
         claimed[s..=e].iter_mut().for_each(|c| *c = true);
     } else {
@@ -156,8 +156,8 @@ fn cover(t: &Tokens, rules: &Rules, cover_end: usize, f: &mut Fields) {
         f.warn("header.declaration", "not_found", "no declaration paragraph (…宣言する。) on the cover");
     }
     // The version stamp.
-    if let Some(i) = (0..t.body_end).find(|&i| crate::reassemble::is_stamp(&lines[i].key)) {
-        let k = &lines[i].key;
+    if let Some(i) = (0..t.body_end).find(|&i| crate::reassemble::is_stamp(&lines[i].key())) {
+        let k = lines[i].key();
         let inner = &k[1..k.len() - 1];
         let label = inner.replace("様式", " 様式");
         f.set("form.label", json!(label), Some([i, i]));
@@ -171,7 +171,7 @@ fn cover(t: &Tokens, rules: &Rules, cover_end: usize, f: &mut Fields) {
         f.warn("form.label", "not_found", "no form version stamp such as [平成31年1月 様式2]");
     }
     // 公表日: a date standing alone on the cover.
-    match published_inline.or_else(|| (0..cover_end).find_map(|i| whole_date(&lines[i].raw).map(|d| (i, d)))) {
+    match published_inline.or_else(|| (0..cover_end).find_map(|i| whole_date(&lines[i].raw()).map(|d| (i, d)))) {
         Some((i, d)) => {
             f.set("header.published_on", json!(d), Some([i, i]));
             claimed[i] = true;
@@ -184,7 +184,7 @@ fn cover(t: &Tokens, rules: &Rules, cover_end: usize, f: &mut Fields) {
     // 評価書番号 and 評価書名 share a table row: `6 国民健康保険事務 基礎項目評価書`.
     let row = number_inline.or_else(|| {
         (0..cover_end).filter(|&i| !claimed[i]).find_map(|i| {
-            let raw = lines[i].raw.trim();
+            let raw = lines[i].raw().trim();
             let (num, rest) = raw.split_once([' ', '　'])?;
             let num_key = key(num);
             (!num_key.is_empty() && num_key.chars().all(|c| c.is_ascii_digit() || c == '-') && !rest.trim().is_empty() && whole_date(rest).is_none())
@@ -213,10 +213,10 @@ fn cover(t: &Tokens, rules: &Rules, cover_end: usize, f: &mut Fields) {
         (0..cover_end)
             .filter(|&i| !claimed[i])
             .find(|&i| {
-                let k = &lines[i].key;
+                let k = lines[i].key();
                 k.chars().count() <= 40 && !k.contains('。') && suffixes.iter().any(|s| k.ends_with(s.as_str()))
             })
-            .map(|i| (i, lines[i].raw.trim().to_string()))
+            .map(|i| (i, lines[i].raw().trim().to_string()))
     });
     match evaluator {
         Some((i, e)) => {
@@ -233,7 +233,7 @@ fn cover(t: &Tokens, rules: &Rules, cover_end: usize, f: &mut Fields) {
         Some((i, n)) => (n, Some([i, i])),
         None => {
             let rest: Vec<usize> = (0..cover_end).filter(|&i| !claimed[i]).collect();
-            let text: Vec<&str> = rest.iter().map(|&i| lines[i].raw.as_str()).collect();
+            let text: Vec<&str> = rest.iter().map(|&i| lines[i].raw()).collect();
             (join_cell_lines(&text), rest.first().map(|&s| [s, *rest.last().unwrap_or(&s)]))
         }
     };
@@ -336,7 +336,7 @@ fn text_fields(t: &Tokens, rules: &Rules, from: usize, f: &mut Fields) {
         if blankless && blocks.len() < pending.len() {
             let all: Vec<usize> = blocks.iter().flat_map(|b| b.lines.iter().copied()).collect();
             let forced: Vec<usize> = blocks.iter().scan(0, |at, b| { let s = *at; *at += b.lines.len(); Some(s) }).skip(1).collect();
-            let texts: Vec<&str> = all.iter().map(|&l| t.lines[l].raw.as_str()).collect();
+            let texts: Vec<&str> = all.iter().map(|&l| t.lines[l].raw()).collect();
             let starts = crate::scraped::cells::split_points(&texts, &forced, pending.len());
             if starts.len() > blocks.len() {
                 let ends = starts.iter().skip(1).copied().chain(std::iter::once(all.len()));
@@ -378,7 +378,7 @@ fn text_fields(t: &Tokens, rules: &Rules, from: usize, f: &mut Fields) {
     for (fi, field) in rules.text_fields.iter().enumerate() {
         match &values[fi] {
             Some(ls) if !ls.is_empty() => {
-                let mut texts: Vec<&str> = ls.iter().map(|&l| t.lines[l].raw.as_str()).collect();
+                let mut texts: Vec<&str> = ls.iter().map(|&l| t.lines[l].raw()).collect();
                 if let Some(r) = &inline_rest[fi] {
                     texts[0] = r.as_str();
                 }
@@ -407,11 +407,11 @@ fn check_boxes(t: &Tokens, rules: &Rules, options: &Options, found_answers: &[(u
     let mut where_: Vec<Option<usize>> = vec![None; n];
     let mut marks = Vec::new();
     for i in 0..t.body_end {
-        let k = &t.lines[i].key;
+        let k = t.lines[i].key();
         // The first place of each box label on the line (one pass over the line for all
         // labels; overlapping matches so a label inside another is still seen).
         let mut hits: Vec<(usize, usize)> = Vec::new();
-        for m in finder.find_overlapping_iter(k.as_str()) {
+        for m in finder.find_overlapping_iter(k) {
             let b = m.pattern().as_usize();
             if !hits.iter().any(|h| h.1 == b) {
                 hits.push((m.start(), b));
@@ -506,7 +506,7 @@ fn answers(t: &Tokens, options: &Options) -> Vec<(usize, String)> {
 /// line that is not blank ends with `N)` and the label is option N of one of its lists.
 fn numbered_after(t: &Tokens, line: usize, codes: &[(&str, u32)]) -> bool {
     let Some(next) = (line + 1..t.body_end).find(|&j| t.roles[j] != Role::Blank) else { return false };
-    let n = t.lines[next].raw.trim();
+    let n = t.lines[next].raw().trim();
     let Some(body) = n.strip_suffix([')', '）']) else { return false };
     let digits: String = body.chars().rev().take_while(char::is_ascii_digit).collect::<Vec<_>>().into_iter().rev().collect();
     let rest = body[..body.len() - digits.len()].trim();
@@ -681,7 +681,7 @@ fn as_of_dates(t: &Tokens, rules: &Rules, f: &mut Fields) {
             }
             Some(_) => {}
             None if t.roles[i] == Role::Typed => {
-                if let Some(d) = whole_date_of_key(&t.lines[i].key) {
+                if let Some(d) = whole_date_of_key(&t.lines[i].key()) {
                     dates.push((i, d));
                 }
             }
@@ -745,7 +745,7 @@ fn result(t: &Tokens, rules: &Rules, f: &mut Fields) {
         let (text, matches) = match hit_on_line(t, i) {
             Some(h) => (h.rest.trim(), re.is_some_and(|re| re.is_match(&key(&h.rest)))),
             None if t.roles[i] == Role::Label => return None,
-            None => (t.lines[i].raw.trim(), re.is_some_and(|re| re.is_match(&t.lines[i].key))),
+            None => (t.lines[i].raw().trim(), re.is_some_and(|re| re.is_match(&t.lines[i].key()))),
         };
         matches.then(|| (i, text.to_string()))
     });

@@ -158,7 +158,7 @@ pub fn find(lines: &[Line], from: usize, to: usize, claims: &[Claim], known: &[S
         }
     }
     let claim_at = |i: usize| claimed[i - from];
-    let num = |i: usize| number_of(&lines[i].raw).map(|(l, n, p, _)| (l, n, p));
+    let num = |i: usize| number_of(&lines[i].raw()).map(|(l, n, p, _)| (l, n, p));
     // Scope: numbering continues only up to the last section heading or block opener.
     let mut anchors: Vec<Anchor> = Vec::new();
     let mut found: Vec<Extra> = Vec::new();
@@ -180,13 +180,13 @@ pub fn find(lines: &[Line], from: usize, to: usize, claims: &[Claim], known: &[S
         }
         let Some((level, number, p)) = num(i) else { continue };
         // The whole line, or its first cell alone (a wrapped label with its value beside it).
-        let first_cell = lines[i].raw.trim().split([' ', '\u{3000}']).next().unwrap_or("");
+        let first_cell = lines[i].raw().trim().split([' ', '\u{3000}']).next().unwrap_or("");
         // The anchor this number would continue: the last one at its level or above.
         let Some(prev) = anchors.iter().rev().find(|a| a.level <= level) else { continue };
         let continues = if prev.level == level { number == prev.number + 1 } else { prev.extra && number == 1 };
         // perf: the known labels are tested after the cheap numbering test (most
         // numbered lines that no label claimed continue no numbering).
-        if !continues || is_known(&words_of(&lines[i].raw), known) || is_known(&words_of(first_cell), known) {
+        if !continues || is_known(&words_of(&lines[i].raw()), known) || is_known(&words_of(first_cell), known) {
             continue;
         }
         // A list inside the value before it that this line continues (`①… ②…` written
@@ -228,7 +228,7 @@ pub fn find(lines: &[Line], from: usize, to: usize, claims: &[Claim], known: &[S
             .max_by_key(|c| c.first)
             .and_then(|c| c.path.strip_prefix("files[").and_then(|r| r.find(']').map(|e| format!("files[{}]/", &r[..e]))))
             .unwrap_or_default();
-        let rest = number_of(&lines[i].raw).map_or("", |x| x.3).trim();
+        let rest = number_of(&lines[i].raw()).map_or("", |x| x.3).trim();
         let (label, first_value) = match rest.split_once(char::is_whitespace) {
             Some((l, v)) => (l.trim().to_string(), v.trim().to_string()),
             None => (rest.to_string(), String::new()),
@@ -241,7 +241,7 @@ pub fn find(lines: &[Line], from: usize, to: usize, claims: &[Claim], known: &[S
     for e in &mut found {
         let end = (e.line + 1..to).find(|&j| claim_at(j).is_some() || starts.contains(&j)).unwrap_or(to);
         e.last = end.saturating_sub(1).max(e.line);
-        let more: Vec<&str> = (e.line + 1..end).map(|j| lines[j].raw.trim()).filter(|l| !l.is_empty() && !is_page_mark(l)).collect();
+        let more: Vec<&str> = (e.line + 1..end).map(|j| lines[j].raw().trim()).filter(|l| !l.is_empty() && !is_page_mark(l)).collect();
         let mut parts: Vec<String> = e.item.value.take().into_iter().collect();
         parts.extend(more.iter().map(|s| s.to_string()));
         e.item.value = value_of(&parts);

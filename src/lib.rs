@@ -156,7 +156,7 @@ pub fn extract_pdf_layout(source: Source, layout: &pdf::PdfLayout) -> Record {
 
 /// Which rules file a document is written against, from its version stamp.
 fn rules_for(lines: &[reassemble::Line], warnings: &mut Vec<Warning>) -> &'static Rules {
-    let stamp = lines.iter().find(|l| reassemble::is_stamp(&l.key)).map(|l| l.key[1..l.key.len() - 1].to_string());
+    let stamp = lines.iter().find(|l| reassemble::is_stamp(&l.key())).map(|l| l.key()[1..l.key().len() - 1].to_string());
     match stamp.as_deref().and_then(Rules::for_stamp) {
         Some(r) => r,
         None => {
@@ -185,9 +185,11 @@ fn extract_lines(source: Source, lines: Vec<reassemble::Line>, table: Option<&[p
     };
     let forms = form::FormSet::current();
     let stamp = engine::stamp_at(&lines);
-    let keys: Vec<&str> = lines.iter().map(|l| l.key.as_str()).collect();
-    // The kind: the printed title first, then the stamp's 様式 number.
-    let kind = forms.kind_of(&keys).or_else(|| stamp.as_ref().and_then(|s| forms.kind_by_number((s.1).2)));
+    // The kind: the printed title first, then the stamp's 様式 number. (The keys' list
+    // is freed at once: 16 bytes a line, held through the parse it was 0.4x a large
+    // dump's size; issue #16.)
+    let by_title = forms.kind_of(&lines.iter().map(|l| l.key()).collect::<Vec<&str>>());
+    let kind = by_title.or_else(|| stamp.as_ref().and_then(|s| forms.kind_by_number((s.1).2)));
     match kind {
         Some(k) if k.kind != "kiso" || kiso_by_engine() => extract_described(source, lines, table, forms, k, stamp, geometry),
         _ => extract_kiso(source, lines, table, geometry),
@@ -243,8 +245,8 @@ fn extract_described(
     // One cell per line (a mirror site): no header row to find, but the table's heading
     // (`（別添３）変更箇所`) is there, apart from its entry in the 項目一覧.
     let change_heading = key(&kiso_rules.changes.heading);
-    let index = lines.iter().position(|l| l.key == key(&forms.common.index_heading));
-    let is_heading = |l: &reassemble::Line| l.key.ends_with(&change_heading) && l.key.len() <= change_heading.len() + 12;
+    let index = lines.iter().position(|l| l.key() == key(&forms.common.index_heading));
+    let is_heading = |l: &reassemble::Line| l.key().ends_with(&change_heading) && l.key().len() <= change_heading.len() + 12;
     if body_end == lines.len() {
         if let Some(h) = lines.iter().rposition(is_heading) {
             if index.is_none_or(|i| h > i + 15) {
@@ -253,7 +255,7 @@ fn extract_described(
         }
     }
     // The table's own heading (`（別添３）変更箇所`) is not part of the body.
-    while body_end > 0 && (lines[body_end - 1].key.is_empty() || lines[body_end - 1].key.ends_with(&change_heading)) {
+    while body_end > 0 && (lines[body_end - 1].key().is_empty() || lines[body_end - 1].key().ends_with(&change_heading)) {
         body_end -= 1;
     }
     // The heading also ends the body's last item when the header row was found further
@@ -316,7 +318,7 @@ fn extract_described(
     let header: record::Header = serde_json::from_value(Value::Object(cover.header)).unwrap_or_default();
     let organization = match &header.evaluator {
         Some(e) => {
-            let context = || lines.iter().map(|l| l.key.as_str()).collect::<String>();
+            let context = || lines.iter().map(|l| l.key()).collect::<String>();
             let res = organization::resolve(e, kiso_rules, context);
             if let Some(note) = res.note {
                 warnings.push(Warning { path: "organization.lg_code".into(), code: "ambiguous_body".into(), message: note });
@@ -386,7 +388,7 @@ fn extract_kiso(source: Source, lines: Vec<reassemble::Line>, table: Option<&[pd
     let rules::Compiled { labels, options, result: result_re, .. } = rules.compiled();
     let tokens = reassemble::tokenize(lines, rules, labels, options, result_re);
     let distinct_labels: HashSet<&[reassemble::LabelKind]> = tokens.hits.iter().map(|h| h.kinds.as_slice()).collect();
-    let has_title = tokens.lines.iter().any(|l| l.key.contains(&title));
+    let has_title = tokens.lines.iter().any(|l| l.key().contains(&title));
     if !has_title && distinct_labels.len() < 10 {
         return failed(
             source,
@@ -400,7 +402,7 @@ fn extract_kiso(source: Source, lines: Vec<reassemble::Line>, table: Option<&[pd
     let evaluator = fields.get("header.evaluator").and_then(|v| v.as_str()).map(str::to_string);
     match evaluator {
         Some(e) => {
-            let context = || tokens.lines.iter().map(|l| l.key.as_str()).collect::<String>();
+            let context = || tokens.lines.iter().map(|l| l.key()).collect::<String>();
             let res = organization::resolve(&e, rules, context);
             if let Some(note) = res.note {
                 fields.warn("organization.lg_code", "ambiguous_body", note);

@@ -6,16 +6,59 @@ use crate::normalize::{after_key_prefix, key, whole_date_of_key};
 use crate::rules::Rules;
 use std::collections::HashMap;
 
-/// One line of the source with its match key.
-#[derive(Debug, Clone)]
+/// One line of the source with its match key ([`key`] of the raw text).
+///
+/// perf (issue #16, peak memory of large dumps, where lines are most of the heap): the
+/// raw text and the key share one allocation, `text` = raw then key, and the key is not
+/// stored again when the raw text ends with it (a line with nothing to normalise but
+/// leading white space). 24 bytes of header instead of two `String`s' 48, and one
+/// allocation of exact size instead of two (the key's sized for the raw text).
+/// Lines are at most a 64 MB input's, so `u32` offsets.
+#[derive(Clone)]
 pub struct Line {
-    pub raw: String,
-    pub key: String,
+    text: Box<str>,
+    raw_len: u32,
+    /// The key is `text[key_start..]`.
+    key_start: u32,
+}
+
+impl Line {
+    /// A line of raw text, keyed.
+    pub fn of(raw: &str) -> Line {
+        Line::new(raw, &key(raw))
+    }
+
+    /// A line of raw text and its key (already made by the caller).
+    pub fn new(raw: &str, key: &str) -> Line {
+        if raw.ends_with(key) {
+            return Line { text: raw.into(), raw_len: raw.len() as u32, key_start: (raw.len() - key.len()) as u32 };
+        }
+        let mut text = String::with_capacity(raw.len() + key.len());
+        text.push_str(raw);
+        text.push_str(key);
+        Line { text: text.into_boxed_str(), raw_len: raw.len() as u32, key_start: raw.len() as u32 }
+    }
+
+    /// The line as the source has it.
+    pub fn raw(&self) -> &str {
+        &self.text[..self.raw_len as usize]
+    }
+
+    /// Its match key.
+    pub fn key(&self) -> &str {
+        &self.text[self.key_start as usize..]
+    }
+}
+
+impl std::fmt::Debug for Line {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Line").field("raw", &self.raw()).field("key", &self.key()).finish()
+    }
 }
 
 pub fn lines_of(text: &str) -> Vec<Line> {
     let mut lines = Vec::with_capacity(text.bytes().filter(|&b| b == b'\n').count() + 1);
-    lines.extend(text.split('\n').map(|l| Line { raw: l.to_string(), key: key(l) }));
+    lines.extend(text.split('\n').map(Line::of));
     lines
 }
 
@@ -122,7 +165,7 @@ impl Labels {
 
     /// Find a label starting at line `i`, following wrapped continuation lines.
     pub fn hit_at(&self, lines: &[Line], i: usize) -> Option<LabelHit> {
-        let first = &lines[i].key;
+        let first = lines[i].key();
         // Bracket fragments of a neighbouring box may precede a label (`］　内部監査`).
         let lead = first.chars().take_while(|c| matches!(c, '[' | ']' | '○')).count();
         // perf: a slice, not a new String per line (same characters).
@@ -133,7 +176,7 @@ impl Labels {
         for (label, kinds) in self.candidates(first) {
             if first.starts_with(label.as_str()) {
                 let n = lead + label.chars().count();
-                let rest = after_key_prefix(&lines[i].raw, n);
+                let rest = after_key_prefix(&lines[i].raw(), n);
                 if ends_label(rest) {
                     return Some(LabelHit { kinds: kinds.clone(), start: i, end: i, rest: rest.to_string() });
                 }
@@ -149,7 +192,7 @@ impl Labels {
             }
             let mut acc = first.to_string();
             for j in i + 1..lines.len().min(i + 7) {
-                let next = &lines[j].key;
+                let next = lines[j].key();
                 if next.is_empty() {
                     break;
                 }
@@ -157,7 +200,7 @@ impl Labels {
                 acc.push_str(next);
                 if acc.starts_with(label.as_str()) {
                     let used = label.chars().count() - before;
-                    let rest = after_key_prefix(&lines[j].raw, used);
+                    let rest = after_key_prefix(&lines[j].raw(), used);
                     if !ends_label(rest) {
                         break;
                     }
@@ -296,11 +339,11 @@ pub fn tokenize(lines: Vec<Line>, rules: &Rules, labels: &Labels, options: &Opti
     let mut hits = Vec::new();
     let mut hit_at_line = vec![None; body_end];
     let mut roles = vec![Role::Blank; lines.len()];
-    let residues: Vec<Residue> = lines[..body_end].iter().map(|line| residue(&line.key, options)).collect();
+    let residues: Vec<Residue> = lines[..body_end].iter().map(|line| residue(&line.key(), options)).collect();
     let mut i = 0;
     while i < body_end {
         let line = &lines[i];
-        if line.key.is_empty() {
+        if line.key().is_empty() {
             i += 1;
             continue;
         }
@@ -313,7 +356,7 @@ pub fn tokenize(lines: Vec<Line>, rules: &Rules, labels: &Labels, options: &Opti
             hits.push(hit);
             continue;
         }
-        let k = &line.key;
+        let k = line.key();
         let typed = residues[i] != Residue::Text
             || k.starts_with("<選択肢>")
             || whole_date_of_key(k).is_some()
@@ -381,7 +424,7 @@ pub fn change_region_start(lines: &[Line], rules: &Rules) -> usize {
         .iter()
         // The header row may wrap its last cell (`提出時期に係る` / `説明`): most of it
         // on one line is the header too.
-        .position(|l| l.key == heading || l.key.starts_with(&header) || (l.key.len() * 2 >= header.len() && header.starts_with(&l.key)) || is_change_row_start(&l.key, rules))
+        .position(|l| l.key() == heading || l.key().starts_with(&header) || (l.key().len() * 2 >= header.len() && header.starts_with(&l.key())) || is_change_row_start(&l.key(), rules))
         .unwrap_or(lines.len())
 }
 
@@ -410,6 +453,26 @@ mod tests {
         for k in ["個人情報保護", "特定個人情報保護評価書", "defgh", "cdefghX", "評価書abc", "保護評価書", "ghabc"] {
             assert_eq!(fixed.inside(k), texts.iter().any(|t| t.contains(k)), "{k}");
         }
+    }
+
+    #[test]
+    fn lines_hold_each_raw_text_and_its_key() {
+        // The one-allocation lines against the plain split and `key` of every line: keys
+        // shared with their raw text (only leading space to drop, or nothing) and
+        // appended ones (full-width, inner spaces, trailing space), empty lines, no
+        // final newline.
+        let text = "  令和3年1月15日\nＡＢＣ　１２３ \n\n\tⅠ ４ ② 法令上の根拠\r\nplain\n   \n最後の行";
+        let lines = lines_of(text);
+        let plain: Vec<(&str, String)> = text.split('\n').map(|l| (l, key(l))).collect();
+        assert_eq!(lines.len(), plain.len());
+        for (line, (raw, k)) in lines.iter().zip(&plain) {
+            assert_eq!((line.raw(), line.key()), (*raw, k.as_str()));
+        }
+        // Both kinds of key placement occur in this text.
+        assert!(plain.iter().any(|(r, k)| !k.is_empty() && r.ends_with(k.as_str())));
+        assert!(plain.iter().any(|(r, k)| !r.ends_with(k.as_str())));
+        let one = lines_of("");
+        assert_eq!((one.len(), one[0].raw(), one[0].key()), (1, "", ""));
     }
 
     fn setup() -> (&'static Rules, Labels, Options) {

@@ -23,7 +23,7 @@ use crate::normalize::whole_date_of_key;
 fn cells_of<'a>(para: &[&'a Line]) -> Vec<Vec<&'a str>> {
     let mut cells: Vec<Vec<&'a str>> = Vec::new();
     for (n, l) in para.iter().enumerate() {
-        let raw = l.raw.trim_end();
+        let raw = l.raw().trim_end();
         let goes_on = n > 0 && !raw.starts_with(' ');
         for (j, piece) in raw.split(' ').filter(|p| !p.is_empty()).enumerate() {
             match cells.last_mut() {
@@ -73,8 +73,8 @@ pub(super) fn rows(region: &[Line], rules: &Rules) -> Option<(Vec<TableRow>, usi
     let heading = key(&rules.changes.heading);
     let timings: Vec<String> = rules.changes.timings.iter().map(|t| key(t)).collect();
     let (mut rows, mut lost, mut wrapped) = (Vec::new(), 0, false);
-    for para in region.split(|l| l.key.is_empty()).filter(|p| !p.is_empty()) {
-        let k: String = para.iter().map(|l| l.key.as_str()).collect();
+    for para in region.split(|l| l.key().is_empty()).filter(|p| !p.is_empty()) {
+        let k: String = para.iter().map(|l| l.key()).collect();
         let page_number = k.len() <= 4 && k.bytes().all(|b| b.is_ascii_digit());
         if page_number || k.ends_with(&heading) || k.starts_with(&header) || header.starts_with(&k) {
             continue;

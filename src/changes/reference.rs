@@ -35,7 +35,7 @@ pub(super) fn from_text(lines: &[Line], start: usize, rules: &Rules, known: &Has
     let taken: usize = raw.iter().map(|r| r.lines_used).sum();
     let header = key(&rules.changes.header);
     let heading = key(&rules.changes.heading);
-    let stray = region.iter().filter(|l| !l.key.is_empty() && l.key != heading && !l.key.starts_with(&header)).count().saturating_sub(taken);
+    let stray = region.iter().filter(|l| !l.key().is_empty() && l.key() != heading && !l.key().starts_with(&header)).count().saturating_sub(taken);
     if stray > 0 {
         warnings.push(Warning {
             path: "changes".into(),
@@ -57,7 +57,7 @@ fn rows_of(lines: &[Line], rules: &Rules) -> Vec<RawRow> {
     let mut start = 0;
     let mut blank_run = 0;
     for (i, l) in lines.iter().enumerate() {
-        if l.key.is_empty() {
+        if l.key().is_empty() {
             blank_run += 1;
         } else {
             if blank_run >= 3 && i > start {
@@ -71,11 +71,11 @@ fn rows_of(lines: &[Line], rules: &Rules) -> Vec<RawRow> {
     let mut rows = Vec::new();
     for (page_no, &(ps, pe)) in pages.iter().enumerate() {
         let page = &lines[ps..pe];
-        let header_at = page.iter().position(|l| l.key.starts_with(&header));
-        let starts: Vec<usize> = (0..page.len()).filter(|&i| is_change_row_start(&page[i].key, rules)).collect();
+        let header_at = page.iter().position(|l| l.key().starts_with(&header));
+        let starts: Vec<usize> = (0..page.len()).filter(|&i| is_change_row_start(&page[i].key(), rules)).collect();
         for (n, &s) in starts.iter().enumerate() {
             let end = starts.get(n + 1).copied().unwrap_or(page.len());
-            let body: Vec<&Line> = page[s..end].iter().filter(|l| !l.key.starts_with(&header) && l.key != heading).collect();
+            let body: Vec<&Line> = page[s..end].iter().filter(|l| !l.key().starts_with(&header) && l.key() != heading).collect();
             // Rows drawn after the page's header come first in the table; rows drawn
             // before it belong below them (Excel draws some rows ahead of the header).
             let pos = match header_at {
@@ -98,7 +98,7 @@ fn is_bare_reference(token: &str) -> bool {
 }
 
 fn parse_row(lines: &[&Line], timings: &[String], order: (usize, usize)) -> Option<RawRow> {
-    let first = lines.first()?.raw.trim();
+    let first = lines.first()?.raw().trim();
     let mut tokens: Vec<&str> = first.split(' ').filter(|t| !t.is_empty()).collect();
     // The date: leading tokens up to where the date ends.
     let mut date_end = 1;
@@ -132,17 +132,17 @@ fn parse_row(lines: &[&Line], timings: &[String], order: (usize, usize)) -> Opti
     // Multi-line cells below: blocks separated by empty lines, then the timing.
     for l in &lines[1..] {
         if timing.is_some() {
-            if !l.key.is_empty() {
-                note.push(l.raw.trim().to_string());
+            if !l.key().is_empty() {
+                note.push(l.raw().trim().to_string());
             }
             continue;
         }
-        if l.key.is_empty() {
+        if l.key().is_empty() {
             blocks.close();
             continue;
         }
-        let trimmed = l.raw.trim();
-        if let Some(t) = timings.iter().find(|t| l.key == **t || l.key.starts_with(t.as_str()) && trimmed.contains(' ')) {
+        let trimmed = l.raw().trim();
+        if let Some(t) = timings.iter().find(|t| l.key() == **t || l.key().starts_with(t.as_str()) && trimmed.contains(' ')) {
             blocks.close();
             let rest = trimmed.split_once(' ').map(|x| x.1).unwrap_or("").trim();
             timing = Some(t.clone());
@@ -160,10 +160,10 @@ fn parse_row(lines: &[&Line], timings: &[String], order: (usize, usize)) -> Opti
                 continue;
             }
         }
-        blocks.line(l.raw.clone(), &l.key);
+        blocks.line(l.raw().to_string(), &l.key());
     }
     blocks.close();
-    let lines_used = lines.iter().filter(|l| !l.key.is_empty()).count();
+    let lines_used = lines.iter().filter(|l| !l.key().is_empty()).count();
     Some(RawRow { date_text, item, blocks: blocks.lines, block_keys: blocks.keys, timing, note, order, lines_used })
 }
 

@@ -63,7 +63,7 @@ pub fn fill(form: &Form, lines: &[Line], from: usize, to: usize, body: &mut Map<
     let mut opened: Vec<Option<bool>> = vec![None; n];
     let mut marks = 0;
     for (i, l) in lines.iter().enumerate().take(to).skip(from) {
-        let k = l.key.as_str();
+        let k = l.key();
         // Each box's text where a bracket or a mark is just before it.
         let mut hits: Vec<(usize, usize)> = Vec::new();
         for (b, bx) in all.iter().enumerate() {
@@ -142,7 +142,6 @@ pub fn fill(form: &Form, lines: &[Line], from: usize, to: usize, body: &mut Map<
 mod tests {
     use super::fill;
     use crate::form::FormSet;
-    use crate::normalize::key;
     use crate::reassemble::Line;
     use crate::record::Warning;
     use serde_json::{json, Map, Value};
@@ -153,7 +152,7 @@ mod tests {
         let set = FormSet::builtin();
         let (form, _) = set.form_for("kiso", Some("2019-01")).expect("the 平成31年1月 基礎 form");
         let texts = ["］　内部監査 [", " [ ○ ］　自己点検", "］委託しない", "］　外部監査", "[ ○", "自己点検の結果を報告する"];
-        let lines: Vec<Line> = texts.iter().map(|t| Line { raw: t.to_string(), key: key(t) }).collect();
+        let lines: Vec<Line> = texts.iter().map(|t| Line::of(t)).collect();
         let mut body: Map<String, Value> = serde_json::from_value(json!({"risk": {"outsourcing": {"misuse": {"code": 2, "label": "十分である"}}}})).unwrap();
         let mut warnings: Vec<Warning> = ["risk.audit.self_inspection", "risk.audit.internal_audit", "risk.audit.external_audit", "risk.outsourcing.not_outsourced", "risk.provision.not_provided"]
             .iter()

@@ -157,7 +157,7 @@ pub(crate) fn defs(form: &Form, common: &Common) -> Defs {
 /// prints it (the same words label items of many risks).
 fn labels_at(lines: &[Line], i: usize, to: usize, defs: &Defs) -> Option<(Hit, Vec<usize>)> {
     let mut best: Option<(usize, Hit, Vec<usize>)> = None;
-    let h = head(&lines[i].key)?;
+    let h = head(&lines[i].key())?;
     let long = if h as u32 == u32::MAX { &[][..] } else { defs.with_head(h) };
     let short = defs.with_head(h | u64::from(u32::MAX));
     // The two lists merged in (def, key) order: each def's first key that is here.
@@ -204,7 +204,7 @@ fn page_starts(lines: &[Line], from: usize, to: usize) -> Vec<usize> {
     let mut starts = vec![from];
     let mut next = 1u32;
     for (i, l) in lines.iter().enumerate().take(to) {
-        let k = l.key.as_str();
+        let k = l.key();
         if page_number(k) && k.parse::<u32>().ok() == Some(next) {
             next += 1;
             if i > from {
@@ -331,13 +331,13 @@ pub fn unjumble(form: &Form, common: &Common, mut lines: Vec<Line>, from: usize,
     }
     // The answer goes back inside the bracket pair it was drawn apart from.
     for (first, last) in rewrite {
-        let raw = format!("[ {}", lines[first].raw.trim());
-        lines[first] = Line { key: key(&raw), raw };
-        let raw = format!("{} ]", lines[last].raw.trim_end());
-        lines[last] = Line { key: key(&raw), raw };
+        let raw = format!("[ {}", lines[first].raw().trim());
+        lines[first] = Line::of(&raw);
+        let raw = format!("{} ]", lines[last].raw().trim_end());
+        lines[last] = Line::of(&raw);
     }
     let mut slots: Vec<Option<Line>> = lines.into_iter().map(Some).collect();
-    order.into_iter().map(|i| slots[i].take().unwrap_or(Line { raw: String::new(), key: String::new() })).collect()
+    order.into_iter().map(|i| slots[i].take().unwrap_or(Line::of(""))).collect()
 }
 
 /// One page: the new order of its lines, and the answer lines to write into brackets.
@@ -440,11 +440,11 @@ fn pair_values(lines: &[Line], slots: &mut [Slot], cells: &[Cell], defs: &Defs) 
         let mut strays: Vec<Vec<usize>> = Vec::new();
         for &i in &slot.region {
             let l = &lines[i];
-            if l.key.is_empty() || page_number(&l.key) {
+            if l.key().is_empty() || page_number(&l.key()) {
                 continue;
             }
-            let prev_blank = i == 0 || lines[i - 1].key.is_empty();
-            if strays.is_empty() || prev_blank || l.raw.starts_with(' ') {
+            let prev_blank = i == 0 || lines[i - 1].key().is_empty();
+            if strays.is_empty() || prev_blank || l.raw().starts_with(' ') {
                 strays.push(vec![i]);
             } else if let Some(c) = strays.last_mut() {
                 c.push(i);
@@ -471,15 +471,15 @@ fn pair_values(lines: &[Line], slots: &mut [Slot], cells: &[Cell], defs: &Defs) 
 
 /// A wrapped label with nothing after it but an option list.
 fn valueless(lines: &[Line], cell: &Cell) -> bool {
-    let mut after = skip_chars(&lines[cell.label_last].key, cell.col).to_string();
+    let mut after = skip_chars(&lines[cell.label_last].key(), cell.col).to_string();
     for &i in cell.lines.iter().filter(|&&i| i > cell.label_last) {
-        after.push_str(&lines[i].key);
+        after.push_str(&lines[i].key());
     }
     after.is_empty() || after.starts_with("<選択肢>")
 }
 
 fn orphan_bracket(line: &Line, slot: &Slot, defs: &Defs) -> bool {
-    let k = &line.key;
+    let k = line.key();
     if !(k.starts_with('[') && k.ends_with(']')) || k.len() < 3 || k[1..k.len() - 1].contains(['[', ']']) || k == "[○]" {
         return false;
     }
@@ -491,10 +491,10 @@ fn orphan_bracket(line: &Line, slot: &Slot, defs: &Defs) -> bool {
 
 fn slot(lines: &[Line], h: Hit, region: Vec<usize>, d: usize, defs: &Defs) -> Slot {
     let def = &defs[d];
-    let mut text = skip_chars(&lines[h.last].key, h.col).to_string();
+    let mut text = skip_chars(&lines[h.last].key(), h.col).to_string();
     for &i in &region {
         text.push('\n');
-        text.push_str(&lines[i].key);
+        text.push_str(&lines[i].key());
     }
     // `※` marks the label (a required item), it holds no value.
     let content = text.lines().any(|l| {
@@ -545,7 +545,7 @@ fn cells_of(lines: &[Line], from: usize, to: usize, defs: &Defs) -> Vec<Cell> {
     let mut i = from;
     while i < to {
         let l = &lines[i];
-        if l.key.is_empty() || page_number(&l.key) {
+        if l.key().is_empty() || page_number(&l.key()) {
             cells.extend(cur.take());
             i += 1;
             continue;
@@ -556,15 +556,15 @@ fn cells_of(lines: &[Line], from: usize, to: usize, defs: &Defs) -> Vec<Cell> {
             i = h.last + 1;
             continue;
         }
-        let starts_right = l.raw.starts_with(' ');
-        let opens = l.key.starts_with("<選択肢>") || l.key.starts_with(']') || count_re().is_match(&l.key);
+        let starts_right = l.raw().starts_with(' ');
+        let opens = l.key().starts_with("<選択肢>") || l.key().starts_with(']') || count_re().is_match(&l.key());
         if starts_right || opens || cur.is_none() {
             cells.extend(cur.take());
-            let kind = if l.key.starts_with("<選択肢>") {
+            let kind = if l.key().starts_with("<選択肢>") {
                 Kind::Options
-            } else if l.key.starts_with(']') {
+            } else if l.key().starts_with(']') {
                 Kind::Fragment
-            } else if count_re().is_match(&l.key) {
+            } else if count_re().is_match(&l.key()) {
                 Kind::Count
             } else {
                 Kind::Text
@@ -580,7 +580,7 @@ fn cells_of(lines: &[Line], from: usize, to: usize, defs: &Defs) -> Vec<Cell> {
     let is_option = |k: &str| defs.options.binary_search_by(|o| o.as_str().cmp(k)).is_ok();
     for c in &mut cells {
         // An answer cell may wrap (`…の実施が義` / `務付けられる`).
-        c.joined = c.lines.iter().map(|&i| lines[i].key.as_str()).collect();
+        c.joined = c.lines.iter().map(|&i| lines[i].key()).collect();
         // perf: counted once here, not for every slot the alignment tries the cell at.
         if c.kind == Kind::Options {
             c.option_numbers = option_numbers(&c.joined);
@@ -588,7 +588,7 @@ fn cells_of(lines: &[Line], from: usize, to: usize, defs: &Defs) -> Vec<Cell> {
         if c.kind == Kind::Text && c.lines.len() <= 3 && is_option(&c.joined) {
             c.kind = Kind::Answer;
         } else if c.kind == Kind::Text && c.lines.len() == 1 {
-            if crate::normalize::whole_date(&lines[c.lines[0]].raw).is_some() {
+            if crate::normalize::whole_date(&lines[c.lines[0]].raw()).is_some() {
                 c.kind = Kind::Date;
             }
         }
@@ -777,7 +777,7 @@ mod tests {
         let (form, _) = set.form_for(kind, Some("2018-05")).unwrap();
         let lines = crate::reassemble::lines_of(text);
         let n = lines.len();
-        unjumble(form, &set.common, lines, 0, n).into_iter().map(|l| l.raw.trim().to_string()).collect()
+        unjumble(form, &set.common, lines, 0, n).into_iter().map(|l| l.raw().trim().to_string()).collect()
     }
 
     fn after<'a>(out: &'a [String], label: &str) -> &'a str {
@@ -836,7 +836,7 @@ mod tests {
     fn reading_order_pages_stay() {
         let page = " 3\n\nⅠ　基本情報\n\n１．特定個人情報ファイルを取り扱う事務\n\n①事務の名称 甲事務\n②事務の内容 一行の内容\n③対象人数\n [ 30万人以上 ]\n";
         let out = run("juten", page);
-        let same: Vec<String> = crate::reassemble::lines_of(page).into_iter().map(|l| l.raw.trim().to_string()).collect();
+        let same: Vec<String> = crate::reassemble::lines_of(page).into_iter().map(|l| l.raw().trim().to_string()).collect();
         assert_eq!(out, same);
     }
 

@@ -14,14 +14,14 @@ use std::collections::{HashMap, VecDeque};
 pub fn origins(before: &[Line], after: &[Line]) -> Vec<usize> {
     let mut by_text: HashMap<&str, VecDeque<usize>> = HashMap::new();
     for (i, l) in before.iter().enumerate() {
-        by_text.entry(l.raw.trim()).or_default().push_back(i);
+        by_text.entry(l.raw().trim()).or_default().push_back(i);
     }
     let mut out: Vec<usize> = Vec::with_capacity(after.len());
     for (n, l) in after.iter().enumerate() {
-        let t = l.raw.trim();
+        let t = l.raw().trim();
         let exact = by_text.get_mut(t).and_then(VecDeque::pop_front);
         let traced = exact.or_else(|| {
-            (!l.key.is_empty()).then(|| before.iter().position(|b| !b.key.is_empty() && (b.key.contains(l.key.as_str()) || l.key.contains(b.key.as_str())))).flatten()
+            (!l.key().is_empty()).then(|| before.iter().position(|b| !b.key().is_empty() && (b.key().contains(l.key()) || l.key().contains(b.key())))).flatten()
         });
         out.push(traced.unwrap_or_else(|| out.last().copied().unwrap_or(n.min(before.len().saturating_sub(1)))));
     }
@@ -31,11 +31,10 @@ pub fn origins(before: &[Line], after: &[Line]) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::origins;
-    use crate::normalize::key;
     use crate::reassemble::Line;
 
     fn lines(texts: &[&str]) -> Vec<Line> {
-        texts.iter().map(|t| Line { raw: t.to_string(), key: key(t) }).collect()
+        texts.iter().map(|t| Line::of(t)).collect()
     }
 
     #[test]

@@ -21,7 +21,7 @@ pub(super) fn value_lines(lines: &[Line], f: &Field, r: Region, v: &Value) -> Op
     let zone = [r.start, r.end.saturating_sub(1).max(r.start)];
     let end = r.end.min(lines.len());
     // The key of line `i` of the zone (the first one after its label).
-    let key_of = |i: usize| if i == r.start { std::borrow::Cow::Owned(key(after_key_prefix(&lines[i].raw, r.col))) } else { std::borrow::Cow::Borrowed(lines[i].key.as_str()) };
+    let key_of = |i: usize| if i == r.start { std::borrow::Cow::Owned(key(after_key_prefix(&lines[i].raw(), r.col))) } else { std::borrow::Cow::Borrowed(lines[i].key()) };
     let first_with = |what: &str, skip_listed: bool| (r.start..end).find(|&i| contains_unlisted(&key_of(i), what, skip_listed));
     let found = match f.ty {
         FieldType::String | FieldType::Text | FieldType::Zone | FieldType::Period => {
@@ -29,10 +29,10 @@ pub(super) fn value_lines(lines: &[Line], f: &Field, r: Region, v: &Value) -> Op
                 .filter(|&i| {
                     // perf: a whole line's key is made already; only the first (after its label) is keyed.
                     if i == r.start {
-                        let raw = after_key_prefix(&lines[i].raw, r.col);
+                        let raw = after_key_prefix(&lines[i].raw(), r.col);
                         !raw.trim().is_empty() && !is_furniture(raw)
                     } else {
-                        !lines[i].raw.trim().is_empty() && !is_furniture_key(&lines[i].key)
+                        !lines[i].raw().trim().is_empty() && !is_furniture_key(&lines[i].key())
                     }
                 })
                 .collect();

@@ -71,9 +71,9 @@ fn answers(lines: &[Line], from: usize, to: usize, options: &[String]) -> Vec<An
     let list = LIST.get_or_init(|| Regex::new(r"(?:^|[^0-9])[0-9]{1,2}\)|<選択肢>").expect("option list regex"));
     let mut out = Vec::new();
     for (i, l) in lines.iter().enumerate().take(to).skip(from) {
-        let head = match list.find(&l.key) {
-            Some(m) => &l.key[..m.start()],
-            None => l.key.as_str(),
+        let head = match list.find(&l.key()) {
+            Some(m) => &l.key()[..m.start()],
+            None => l.key(),
         };
         for part in head.split(['[', ']']) {
             if !part.is_empty() && options.iter().any(|o| o == part) {
@@ -191,7 +191,7 @@ fn texts(form: &Form, common: &Common, lines: &[Line], from: usize, to: usize, b
     let mut list = Vec::new();
     fields(&form.body, "", &mut list);
     let labels = &super::index(form, common).text_ends;
-    let starts_label = |i: usize| labels.iter().any(|l| lines[i].key.starts_with(l.as_str()));
+    let starts_label = |i: usize| labels.iter().any(|l| lines[i].key().starts_with(l.as_str()));
     for (path, f) in list {
         // An optional text is not warned about: no provenance says nothing was read.
         let missing = warnings.iter().any(|w| w.path == path && w.code == "not_found") || (f.optional && !provenance.contains_key(&path));
@@ -200,7 +200,7 @@ fn texts(form: &Form, common: &Common, lines: &[Line], from: usize, to: usize, b
         }
         let keys: Vec<String> = f.label.iter().map(|l| key(l)).collect();
         let Some(h) = (from..to).find_map(|i| keys.iter().find_map(|k| label_at(lines, i, k, to))) else { continue };
-        let rest = after_key_prefix(&lines[h.last].raw, h.col).trim();
+        let rest = after_key_prefix(&lines[h.last].raw(), h.col).trim();
         let mut kept: Vec<(usize, &str)> = Vec::new();
         if !rest.is_empty() {
             kept.push((h.last, rest));
@@ -209,9 +209,9 @@ fn texts(form: &Form, common: &Common, lines: &[Line], from: usize, to: usize, b
             if starts_label(i) {
                 break;
             }
-            let raw = lines[i].raw.as_str();
+            let raw = lines[i].raw();
             // perf: the line's key is made already.
-            if !raw.trim().is_empty() && !is_furniture_key(&lines[i].key) {
+            if !raw.trim().is_empty() && !is_furniture_key(&lines[i].key()) {
                 kept.push((i, raw));
             }
         }
@@ -241,12 +241,12 @@ fn dates(lines: &[Line], from: usize, to: usize, filled: &[&Question], body: &mu
     // The date after the label on its line, else (drawn apart: `いつ時点の計数か 時点`)
     // on the next line that is not blank, when that line is a date alone.
     let found: Vec<(usize, String)> = (from..to)
-        .filter(|&i| lines[i].key.contains(&k))
+        .filter(|&i| lines[i].key().contains(&k))
         .filter_map(|i| {
-            let rest = lines[i].key.split_once(k.as_str()).map_or("", |(_, b)| b);
+            let rest = lines[i].key().split_once(k.as_str()).map_or("", |(_, b)| b);
             crate::normalize::parse_date(rest).map(|d| (i, d)).or_else(|| {
-                let next = (i + 1..to).find(|&j| !lines[j].key.is_empty())?;
-                crate::normalize::whole_date_of_key(&lines[next].key).map(|d| (next, d))
+                let next = (i + 1..to).find(|&j| !lines[j].key().is_empty())?;
+                crate::normalize::whole_date_of_key(&lines[next].key()).map(|d| (next, d))
             })
         })
         .filter(|(i, _)| !taken.contains(i))
@@ -255,7 +255,7 @@ fn dates(lines: &[Line], from: usize, to: usize, filled: &[&Question], body: &mu
     // item printed first after a date names the question it belongs to. Used when
     // every date names a different question and every question has one.
     let owner = |line: usize| {
-        (line + 1..to).find_map(|i| dated.iter().position(|q| q.next.iter().any(|k| lines[i].key.starts_with(k.as_str()))))
+        (line + 1..to).find_map(|i| dated.iter().position(|q| q.next.iter().any(|k| lines[i].key().starts_with(k.as_str()))))
     };
     let owners: Vec<Option<usize>> = found.iter().map(|(l, _)| owner(*l)).collect();
     let mut seen: Vec<usize> = owners.iter().flatten().copied().collect();
@@ -287,7 +287,7 @@ mod tests {
     use crate::reassemble::Line;
 
     fn lines(texts: &[&str]) -> Vec<Line> {
-        texts.iter().map(|t| Line { raw: t.to_string(), key: key(t) }).collect()
+        texts.iter().map(|t| Line::of(t)).collect()
     }
 
     #[test]

@@ -93,9 +93,9 @@ fn drawn_value_first(lines: &[Line], from: usize, to: usize, labels: &Labels) ->
     let mut glued = 0;
     for l in &lines[from..to] {
         // perf: a line of one piece is keyed already.
-        let one = !l.raw.trim().contains(' ');
-        for piece in l.raw.split(' ').filter(|p| !p.is_empty()) {
-            let k = if one { std::borrow::Cow::Borrowed(l.key.as_str()) } else { std::borrow::Cow::Owned(key(piece)) };
+        let one = !l.raw().trim().contains(' ');
+        for piece in l.raw().split(' ').filter(|p| !p.is_empty()) {
+            let k = if one { std::borrow::Cow::Borrowed(l.key()) } else { std::borrow::Cow::Owned(key(piece)) };
             if label_suffix(&k, labels).is_some_and(|at| at > 0) {
                 glued += 1;
                 if glued >= MIN_GLUED {
@@ -154,19 +154,19 @@ pub(super) fn reorder(lines: &[Line], from: usize, to: usize, defs: &Defs) -> Op
     while i < to {
         let l = &lines[i];
         i += 1;
-        if l.key.is_empty() {
+        if l.key().is_empty() {
             continue;
         }
-        if super::page_number(&l.key) {
-            toks.push(Tok::Page(l.raw.clone()));
+        if super::page_number(&l.key()) {
+            toks.push(Tok::Page(l.raw().to_string()));
             continue;
         }
-        let mut raw = crate::normalize::after_key_prefix(&l.raw, std::mem::take(&mut skip));
+        let mut raw = crate::normalize::after_key_prefix(&l.raw(), std::mem::take(&mut skip));
         // A label at the line's start, maybe wrapped over the lines below.
-        if raw.len() == l.raw.len() {
+        if raw.len() == l.raw().len() {
             if let Some((h, _)) = super::labels_at(lines, i - 1, to, defs).filter(|(h, _)| h.last > h.line) {
-                let mut label: String = lines[h.line..h.last].iter().map(|x| x.raw.trim()).collect();
-                let (end, rest) = split_raw(lines[h.last].raw.trim_start(), h.col);
+                let mut label: String = lines[h.line..h.last].iter().map(|x| x.raw().trim()).collect();
+                let (end, rest) = split_raw(lines[h.last].raw().trim_start(), h.col);
                 label.push_str(end);
                 toks.push(Tok::Label(label));
                 i = h.last + 1;
@@ -180,7 +180,7 @@ pub(super) fn reorder(lines: &[Line], from: usize, to: usize, defs: &Defs) -> Op
             let k = key(piece);
             let mut cut = label_suffix(&k, &labels).map(|at| (at, ""));
             if cut.is_none() && n + 1 == pieces.len() && i < to {
-                cut = wrapped_suffix(&k, &lines[i].key, &labels);
+                cut = wrapped_suffix(&k, &lines[i].key(), &labels);
             }
             let Some((at, rest)) = cut else {
                 if !seg.is_empty() {
@@ -200,7 +200,7 @@ pub(super) fn reorder(lines: &[Line], from: usize, to: usize, defs: &Defs) -> Op
             let mut label = label.to_string();
             if !rest.is_empty() {
                 let n = rest.chars().count();
-                label.push_str(split_raw(lines[i].raw.trim_start(), n).0);
+                label.push_str(split_raw(lines[i].raw().trim_start(), n).0);
                 skip = n;
             }
             toks.push(Tok::Label(label));
@@ -210,7 +210,7 @@ pub(super) fn reorder(lines: &[Line], from: usize, to: usize, defs: &Defs) -> Op
     let mut out: Vec<Line> = Vec::new();
     let mut pending: Vec<String> = Vec::new();
     let push = |out: &mut Vec<Line>, raw: String| {
-        out.push(Line { key: key(&raw), raw });
+        out.push(Line::of(&raw));
     };
     for t in toks {
         match t {
@@ -257,7 +257,7 @@ mod tests {
         let (form, _) = set.form_for("zenkomoku", Some("2018-05")).unwrap();
         let lines = crate::reassemble::lines_of(text);
         let n = lines.len();
-        super::super::unjumble(form, &set.common, lines, 0, n).into_iter().map(|l| l.raw.trim().to_string()).filter(|l| !l.is_empty()).collect()
+        super::super::unjumble(form, &set.common, lines, 0, n).into_iter().map(|l| l.raw().trim().to_string()).filter(|l| !l.is_empty()).collect()
     }
 
     /// Values drawn before their labels: a one-line value glued to its label, a value
