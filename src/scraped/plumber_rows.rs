@@ -18,9 +18,14 @@
 //! A row whose cells cannot be told apart this way (a single-cell line whose column is
 //! unknown, a cut that cannot be placed) is kept pending with every way its lines may
 //! split; after the body is read, the one split whose 変更後 is a body value or another
-//! row's 変更前 (or whose 変更前 is another row's 変更後) reads it ([`resolve`]). Rows
-//! with pdfplumber's character interleaving of two close lines in a text cell, or an
-//! item wrapped over more lines, are not guessed: they are counted as unreadable.
+//! row's 変更前 (or whose 変更前 is another row's 変更後) reads it ([`resolve`]; a cell
+//! listing names one per line may be the body's value with `、` between them).
+//!
+//! pdfplumber merges two close lines of a cell character by character (`重 ない 要 変 …`).
+//! Such a merge is taken apart only where certain ([`unmerge`]): an item whose two lines
+//! then make a known label, or a run between the item and the timing that is one merge
+//! from end to end (its two lines go to one cell, which only a known text tells). Other
+//! merges, or an item wrapped over more lines, are not guessed: the row is unreadable.
 //!
 //! Tables whose cells all sit at the top of their rows (the date on the row's first
 //! line) are read by [`top_rows`]: each line's parts are given to the cells still going
