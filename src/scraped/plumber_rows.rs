@@ -18,9 +18,14 @@
 //! A row whose cells cannot be told apart this way (a single-cell line whose column is
 //! unknown, a cut that cannot be placed) is kept pending with every way its lines may
 //! split; after the body is read, the one split whose 変更後 is a body value or another
-//! row's 変更前 (or whose 変更前 is another row's 変更後) reads it ([`resolve`]). Rows
-//! with pdfplumber's character interleaving of two close lines in a text cell, or an
-//! item wrapped over more lines, are not guessed: they are counted as unreadable.
+//! row's 変更前 (or whose 変更前 is another row's 変更後) reads it ([`resolve`]; a cell
+//! listing names one per line may be the body's value with `、` between them).
+//!
+//! pdfplumber merges two close lines of a cell character by character (`重 ない 要 変 …`).
+//! Such a merge is taken apart only where certain ([`unmerge`]): an item whose two lines
+//! then make a known label, or a run between the item and the timing that is one merge
+//! from end to end (its two lines go to one cell, which only a known text tells). Other
+//! merges, or an item wrapped over more lines, are not guessed: the row is unreadable.
 //!
 //! Tables whose cells all sit at the top of their rows (the date on the row's first
 //! line) are read by [`top_rows`]: each line's parts are given to the cells still going
@@ -61,6 +66,40 @@ fn interleaved(s: &str) -> bool {
         }
     }
     false
+}
+
+/// Two lines pdfplumber merged (see [`interleaved`]), taken apart. Their characters are
+/// sorted left to right and a new token starts each time the line changes, so the tokens
+/// alternate between the upper line (the first token: both lines start at the cell's
+/// left edge, the upper one first) and the lower one. Only a run that is such a merge
+/// from its first token to its last is taken apart: every token but the last one or two
+/// wide characters (the last may be the longer line's tail), none of them a list number
+/// or bullet. What is taken apart is still checked: an item must make a known label, a
+/// cell's lines a known text (see [`resolve`]).
+fn unmerge(tokens: &[&str]) -> Option<(String, String)> {
+    // A list number or bullet (`２`, `①`, `・`) is followed by a space in its own line:
+    // a token may end there without the line changing, and the tokens no longer alternate.
+    let short = |t: &&str| (1..=2).contains(&t.chars().count()) && t.chars().all(|c| !c.is_ascii() && (is_roman(c) || !c.is_numeric()) && !"・（）「」【】".contains(c));
+    let (last, rest) = tokens.split_last()?;
+    if rest.len() < 2 || !rest.iter().all(short) || last.is_empty() {
+        return None;
+    }
+    let (mut upper, mut lower) = (String::new(), String::new());
+    for (i, t) in tokens.iter().enumerate() {
+        if i % 2 == 0 { &mut upper } else { &mut lower }.push_str(t);
+    }
+    Some((upper, lower))
+}
+
+/// The anchor line's text between the item and the timing as two lines of one cell,
+/// where it is wholly one merge of two lines (four tokens at least: a shorter run says
+/// too little to be sure of).
+fn middle_lines(middle: &str) -> Option<(String, String)> {
+    let tokens: Vec<&str> = middle.split(' ').filter(|t| !t.is_empty()).collect();
+    if tokens.len() < 4 || !interleaved(middle) {
+        return None;
+    }
+    unmerge(&tokens)
 }
 
 /// A row's anchor line: `DATE ITEM [text] TIMING [note]`.
@@ -438,8 +477,11 @@ pub(super) fn rows(lines: &[String]) -> Read {
                 cells.take(l, &w, false);
             }
             let above = cells.lines;
+            let unmerged = middle_lines(&a.middle);
             if !a.middle.is_empty() {
-                cells.take(&a.middle, &w, false);
+                for l in unmerged.as_ref().map_or(vec![a.middle.clone()], |(u, d)| vec![u.clone(), d.clone()]) {
+                    cells.take(&l, &w, false);
+                }
             } else {
                 cells.open = [false, false];
             }
@@ -469,7 +511,7 @@ pub(super) fn rows(lines: &[String]) -> Read {
                 && a.roman
                 && !interleaved(&a.item)
                 && a.item.chars().count() > 1
-                && !interleaved(&a.middle)
+                && (!interleaved(&a.middle) || unmerged.is_some())
                 && crate::normalize::parse_date(&a.date).is_some();
             // A note merged with a line of its own cell cannot be read back in order:
             // it is left blank, and said so.
@@ -509,12 +551,14 @@ pub(super) fn rows(lines: &[String]) -> Read {
             let middle = &anchors[*k].1.middle;
             for s in start.saturating_sub(2).max(lo)..=(start + 2).min(at) {
                 for e in end.saturating_sub(2).max(at + 1)..=(end + 2).min(hi.max(at + 1)) {
-                    let mut texts: Vec<&str> = page[s..at].to_vec();
-                    if !middle.is_empty() {
-                        texts.push(middle);
+                    let mut splits: Vec<Vec<(String, String)>> = page[s..at].iter().map(|l| splits(l, &w)).collect();
+                    match middle_lines(middle) {
+                        // Two lines of one cell merged: each is that cell's alone.
+                        Some((u, d)) => splits.extend([u, d].map(|l| vec![(l.clone(), String::new()), (String::new(), l)])),
+                        None if !middle.is_empty() => splits.push(self::splits(middle, &w)),
+                        None => {}
                     }
-                    texts.extend_from_slice(&page[at + 1..e]);
-                    let splits: Vec<Vec<(String, String)>> = texts.iter().map(|l| splits(l, &w)).collect();
+                    splits.extend(page[at + 1..e].iter().map(|l| self::splits(l, &w)));
                     if !splits.is_empty() && splits.iter().all(|s| !s.is_empty()) {
                         p.spans.push(splits);
                     }
@@ -634,14 +678,32 @@ pub fn resolve(pending: &[Pending], known: &mut Known) -> (Vec<TableRow>, Vec<Wa
 /// Known texts shorter than this say too little to choose a split by.
 const MIN_KNOWN: usize = 6;
 
-/// The one split of a pending row's lines whose 変更前 or 変更後 is a known text.
+/// A match key without list separators: a cell listing names one per line is the body's
+/// value with them joined by `、` (`…ファイル` / `…ファイル` and `…ファイル、…ファイル`).
+fn loose(k: &str) -> String {
+    k.chars().filter(|c| !matches!(c, '、' | ',')).collect()
+}
+
+/// The one split of a pending row's lines whose 変更前 or 変更後 is a known text: matched
+/// whole, or else (none matching so) with list separators left out.
 fn one_reading(p: &Pending, known: &Known) -> Option<(String, String)> {
+    let exact = readings(p, known, &|k: String| k)?;
+    let found = if exact.is_empty() { readings(p, known, &|k: String| loose(&k))? } else { exact };
+    let mut found = found;
+    (found.len() == 1).then(|| found.pop()).flatten()
+}
+
+/// Every split of a pending row's lines whose 変更前 or 変更後 is a known text, the
+/// texts and the lines' parts compared as `norm` makes them. None: too many to try.
+fn readings(p: &Pending, known: &Known, norm: &dyn Fn(String) -> String) -> Option<Vec<(String, String)>> {
     let mut readings: Vec<(String, String)> = Vec::new();
     let mut budget = 200_000usize;
+    let before: Vec<String> = known.before.iter().map(|t| norm(t.clone())).collect();
+    let after: Vec<String> = known.after.iter().map(|t| norm(t.clone())).collect();
     for lines in &p.spans {
-        let keys: Vec<Vec<[String; 2]>> = lines.iter().map(|ls| ls.iter().map(|(b, a)| [key(b), key(a)]).collect()).collect();
+        let keys: Vec<Vec<[String; 2]>> = lines.iter().map(|ls| ls.iter().map(|(b, a)| [norm(key(b)), norm(key(a))]).collect()).collect();
         let mut found: Vec<Vec<usize>> = Vec::new();
-        for (side, texts) in [(0, &known.before), (1, &known.after)] {
+        for (side, texts) in [(0, &before), (1, &after)] {
             for t in texts.iter().filter(|t| t.chars().count() >= MIN_KNOWN) {
                 let mut choice = Vec::with_capacity(keys.len());
                 walk(&keys, side, t, 0, None, &mut choice, &mut found, &mut budget);
@@ -666,7 +728,7 @@ fn one_reading(p: &Pending, known: &Known) -> Option<(String, String)> {
             }
         }
     }
-    (readings.len() == 1).then(|| readings.pop()).flatten()
+    Some(readings)
 }
 
 /// Every choice of one split per line whose parts on `side` make up `target`. The two
@@ -718,6 +780,20 @@ fn join_wrapped_items(page: &[&str]) -> Vec<String> {
         let (item, tail) = rest.split_once(' ').unwrap_or((rest, ""));
         if !tail.split(' ').any(is_timing) || known(item) {
             continue;
+        }
+        // The item's two lines merged by pdfplumber (`Ⅰ ル名 ２特定個人情報ファイ`): taken
+        // apart where exactly one run of the line's first tokens makes a known label.
+        let tokens: Vec<&str> = rest.split(' ').collect();
+        let lone_roman = item.chars().count() == 1 && item.starts_with(is_roman);
+        if item.starts_with(is_roman) && !(lone_roman && tokens.get(1).is_some_and(|n| known(&format!("{item}{n}")))) {
+            let found: Vec<(usize, String)> = (3..=tokens.len().min(12))
+                .filter_map(|k| unmerge(&tokens[..k]).map(|(u, d)| (k, format!("{u}{d}"))))
+                .filter(|(_, label)| known(label))
+                .collect();
+            if let [(k, label)] = &found[..] {
+                out[i] = format!("{} {label} {}", &line[..n], tokens[*k..].join(" "));
+                continue;
+            }
         }
         if i > 0 {
             let p = first(&out[i - 1]);
@@ -888,6 +964,58 @@ mod tests {
         assert_eq!(read.warnings.len(), 1);
         assert!(read.warnings[0].path.ends_with(".timing_note"), "{:?}", read.warnings);
         assert!(read.warnings[0].path.contains("Ⅰ５②所属長"));
+    }
+
+    #[test]
+    fn merged_item_and_cell_lines_are_taken_apart() {
+        // The item's two lines (`Ⅰ２特定個人情報ファイ` / `ル名`) and the 変更後's second and
+        // third lines (`課税台帳ファイル` / `収納情報ファイル`) merged on the date line; the
+        // body lists the files with `、`.
+        let text = format!("{HEADER}\n宛名ファイル 宛名ファイル\n令和2年4月1日 Ⅰ ル名 ２特定個人情報ファイ 課 収 税 納 台 情 帳 報 フ フ ァ ァ イ イ ル ル 事後\n5");
+        let read = rows(&lines(&text));
+        assert!(read.rows.is_empty());
+        assert_eq!(read.unreadable, 1);
+        assert_eq!(read.pending.len(), 1);
+        assert_eq!(read.pending[0].row.cells[1], "Ⅰ２特定個人情報ファイル名");
+        let mut known = Known::default();
+        known.after.insert(key("宛名ファイル、課税台帳ファイル、収納情報ファイル"));
+        let (rows, _) = resolve(&read.pending, &mut known);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].cells, ["令和2年4月1日", "Ⅰ２特定個人情報ファイル名", "宛名ファイル", "宛名ファイル\n課税台帳ファイル\n収納情報ファイル", "事後", ""]);
+        // Known only as a 変更前: the merged lines are the 変更前's.
+        let mut known = Known::default();
+        known.before.insert(key("宛名ファイル課税台帳ファイル収納情報ファイル"));
+        let (rows, _) = resolve(&read.pending, &mut known);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].cells[2..4], ["宛名ファイル\n課税台帳ファイル\n収納情報ファイル".to_string(), "宛名ファイル".to_string()]);
+    }
+
+    #[test]
+    fn a_merge_with_a_list_number_is_not_taken_apart() {
+        // `２ 被保険者証の交付` / `に関する事務`: the space after `２` ends a token with no
+        // change of line, so the tokens do not alternate; no row, whatever the sheet holds.
+        assert_eq!(middle_lines("２ に 関 被保 する 険 事 者 務 証の交付"), None);
+        assert_eq!(unmerge(&["課", "収", "税", "納税額"]), Some(("課税".into(), "収納税額".into())));
+        let text = format!("{HEADER}\n【内容】 【内容】\n令和2年4月1日 Ⅰ１②事務の概要 ２ に 関 被保 する 険 事 者 務 証の交付 事後\n5");
+        let read = rows(&lines(&text));
+        assert!(read.rows.is_empty());
+        assert_eq!(read.unreadable, 1);
+        let mut known = Known::default();
+        known.after.insert(key("【内容】２関する事務に被保険者証の交付"));
+        known.before.insert(key("【内容】２関する事務に被保険者証の交付"));
+        let (rows, _) = resolve(&read.pending, &mut known);
+        assert!(rows.is_empty(), "{rows:?}");
+    }
+
+    #[test]
+    fn merged_lines_matching_no_known_text_give_no_row() {
+        let text = format!("{HEADER}\n宛名ファイル 宛名ファイル\n令和2年4月1日 Ⅰ ル名 ２特定個人情報ファイ 課 収 税 納 台 情 帳 報 フ フ ァ ァ イ イ ル ル 事後\n5");
+        let read = rows(&lines(&text));
+        let mut known = Known::default();
+        // The lines in the other order: not this row's text.
+        known.after.insert(key("宛名ファイル、収納情報ファイル、課税台帳ファイル"));
+        let (rows, _) = resolve(&read.pending, &mut known);
+        assert!(rows.is_empty(), "{rows:?}");
     }
 
     const TOP_HEADER: &str = "変更日 項目 変更前の記載 変更後の記載 提出時期 提出時期に係る\n説明";
