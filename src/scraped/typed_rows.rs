@@ -77,6 +77,8 @@ struct Mark {
 fn marks(blocks: &[Block]) -> (Vec<Mark>, Vec<bool>) {
     let mut out = Vec::new();
     let mut taken = vec![false; blocks.len()];
+    // Items paired with a date (an item left unpaired may take the date after it).
+    let mut paired = vec![false; blocks.len()];
     let mut i = 0;
     let is_item = |b: &Block| matches!(b, Block::Item(_) | Block::Spoiled(false));
     while i < blocks.len() {
@@ -96,7 +98,7 @@ fn marks(blocks: &[Block]) -> (Vec<Mark>, Vec<bool>) {
             Block::Date(_, None) => {
                 let k = blocks[i..].iter().take_while(|b| matches!(b, Block::Date(_, None))).count();
                 let m = blocks[i + k..].iter().take_while(|b| is_item(b)).count();
-                let before_free = i == 0 || !is_item(&blocks[i - 1]) || taken[i - 1];
+                let before_free = i == 0 || !is_item(&blocks[i - 1]) || paired[i - 1];
                 if m == k && before_free {
                     for j in 0..k {
                         let (Block::Date(d, None), item) = (&blocks[i + j], &blocks[i + k + j]) else { unreachable!() };
@@ -104,6 +106,7 @@ fn marks(blocks: &[Block]) -> (Vec<Mark>, Vec<bool>) {
                         out.push(Mark { date: Some(d.clone()), item });
                         taken[i + j] = true;
                         taken[i + k + j] = true;
+                        paired[i + k + j] = true;
                     }
                     i += 2 * k;
                     continue;
