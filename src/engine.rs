@@ -52,16 +52,94 @@ struct Reader<'a> {
     common: &'a Common,
     form: &'a Form,
     /// The keys of the body's section headings (made once: every text line is tested).
-    heading_keys: Vec<String>,
+    heading_keys: &'a [String],
     /// The common empty marks, keyed once (every text field is tested).
     empties: Empties,
-    /// Memo of [`Reader::keys`].
-    label_keys: std::cell::RefCell<std::collections::HashMap<(usize, usize), std::rc::Rc<(Vec<String>, Vec<String>)>>>,
+    /// The form's label keys, made once per form.
+    index: &'a FormIndex,
     warnings: Vec<Warning>,
     provenance: BTreeMap<String, [usize; 2]>,
     claims: Vec<Claim>,
     /// Lines that end any zone they fall in (extra items the form does not describe).
     stops: &'a [usize],
+    /// Pass 1 of [`Reader::read_nodes`] by (nodes, from, to): the same for any stops,
+    /// so kept from the first read for the second (with stops).
+    anchors: std::collections::HashMap<(usize, usize, usize), std::rc::Rc<Vec<Option<Found>>>>,
+}
+
+/// [`label_keys`]: the full keys, then the bare ones.
+type LabelKeys = (Vec<String>, Vec<String>);
+
+/// What the engine derives from a form's description alone, made once per loaded form
+/// ([`index`]) rather than on every read (issue #12).
+pub struct FormIndex {
+    /// [`label_keys`] of each list of labels of the form (a field's labels, a heading, a
+    /// block's opener), by the list's address: the lists belong to the form, which is
+    /// never changed once loaded.
+    label_keys: std::collections::HashMap<(usize, usize), LabelKeys>,
+    /// The form's labels as the unjumble pass matches them.
+    defs: jumble::Defs,
+    /// The keys of the body's section headings.
+    heading_keys: Vec<String>,
+    /// Where a text read out of its zone ends ([`typed::text_ends`]).
+    text_ends: Vec<String>,
+    /// [`crate::extras::known_labels`] of the form.
+    pub(crate) known_labels: Vec<String>,
+}
+
+impl std::fmt::Debug for FormIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "FormIndex({} label lists)", self.label_keys.len())
+    }
+}
+
+fn address(labels: &[String]) -> (usize, usize) {
+    (labels.as_ptr() as usize, labels.len())
+}
+
+impl FormIndex {
+    fn of(form: &Form, common: &Common) -> FormIndex {
+        fn walk(nodes: &[Node], out: &mut std::collections::HashMap<(usize, usize), LabelKeys>) {
+            for n in nodes {
+                let mut add = |labels: &[String]| {
+                    out.entry(address(labels)).or_insert_with(|| label_keys(labels));
+                };
+                match n {
+                    Node::Section(s) => {
+                        add(&s.heading);
+                        walk(&s.nodes, out);
+                    }
+                    Node::Block(b) => {
+                        add(std::slice::from_ref(&b.start));
+                        if let Some(t) = &b.title_field {
+                            add(&t.label);
+                        }
+                        walk(&b.nodes, out);
+                    }
+                    Node::Field(f) => add(&f.label),
+                    Node::Heading(h) => add(&h.heading),
+                }
+            }
+        }
+        let mut label_keys = std::collections::HashMap::new();
+        walk(&form.body, &mut label_keys);
+        let heading_keys = form.body.iter().filter_map(|n| if let Node::Section(s) = n { Some(s.heading.iter().map(|h| key(h))) } else { None }).flatten().collect();
+        FormIndex { label_keys, defs: jumble::defs(form, common), heading_keys, text_ends: typed::text_ends(form), known_labels: crate::extras::known_labels(form) }
+    }
+
+    /// The label keys of a list of the form's labels (made here for a list that is not
+    /// the form's).
+    fn keys<'a>(&'a self, labels: &[String]) -> std::borrow::Cow<'a, LabelKeys> {
+        match self.label_keys.get(&address(labels)) {
+            Some(k) => std::borrow::Cow::Borrowed(k),
+            None => std::borrow::Cow::Owned(label_keys(labels)),
+        }
+    }
+}
+
+/// The [`FormIndex`] of `form` (whose shared lists are `common`), made on first use.
+pub(crate) fn index<'a>(form: &'a Form, common: &Common) -> &'a FormIndex {
+    form.index.get_or_init(|| FormIndex::of(form, common))
 }
 
 /// Read the body of `form` from `lines[from..to]` (the cover and the change pages are
@@ -72,12 +150,25 @@ pub fn read(form: &Form, common: &Common, lines: &[Line], from: usize, to: usize
 
 /// [`read`], with zones also ending at the lines `stops` (sorted).
 pub fn read_with_stops(form: &Form, common: &Common, lines: &[Line], from: usize, to: usize, stops: &[usize]) -> Output {
-    let heading_keys = form.body.iter().filter_map(|n| if let Node::Section(s) = n { Some(s.heading.iter().map(|h| key(h))) } else { None }).flatten().collect();
-    let mut r = Reader { lines, common, form, heading_keys, empties: Empties::of(&common.empty_values), label_keys: Default::default(), warnings: Vec::new(), provenance: BTreeMap::new(), claims: Vec::new(), stops };
-    let mut body = Map::new();
-    let from = skip_index(lines, from, to, common, form);
-    r.read_nodes(&form.body, from, to, "", "", &mut body);
-    Output { body, warnings: r.warnings, provenance: r.provenance, claims: r.claims }
+    let mut r = Reader::new(form, common, lines, stops);
+    r.read_body(from, to)
+}
+
+/// [`read`] whose zones also end at lines found from where the form's items are
+/// printed: `stops_of` gets the claims (the lines read as headings, openers and labels,
+/// as [`Output::claims`]) and gives the stops (sorted) and what else it found. Where
+/// there are stops the body is read again, but where the labels are does not depend on
+/// the stops, so they are not looked for again (issue #12).
+pub fn read_with_stops_of<T>(form: &Form, common: &Common, lines: &[Line], from: usize, to: usize, stops_of: impl FnOnce(&[Claim]) -> (Vec<usize>, T)) -> (Output, T) {
+    let mut first = Reader::new(form, common, lines, &[]);
+    let out = first.read_body(from, to);
+    let (stops, found) = stops_of(&out.claims);
+    if stops.is_empty() {
+        return (out, found);
+    }
+    let mut r = Reader::new(form, common, lines, &stops);
+    r.anchors = first.anchors;
+    (r.read_body(from, to), found)
 }
 
 /// The 項目一覧 page lists every section heading: the body starts after it.
@@ -283,11 +374,35 @@ enum Found {
 }
 
 impl<'a> Reader<'a> {
-    /// The label keys of a form's labels, made once per read (see [`label_keys`]).
-    /// Keyed by the labels' address: they belong to the form, which outlives the read.
-    fn keys(&self, labels: &'a [String]) -> std::rc::Rc<(Vec<String>, Vec<String>)> {
-        let at = (labels.as_ptr() as usize, labels.len());
-        self.label_keys.borrow_mut().entry(at).or_insert_with(|| std::rc::Rc::new(label_keys(labels))).clone()
+    fn new(form: &'a Form, common: &'a Common, lines: &'a [Line], stops: &'a [usize]) -> Reader<'a> {
+        let index = index(form, common);
+        Reader {
+            lines,
+            common,
+            form,
+            heading_keys: &index.heading_keys,
+            empties: Empties::of(&common.empty_values),
+            index,
+            warnings: Vec::new(),
+            provenance: BTreeMap::new(),
+            claims: Vec::new(),
+            stops,
+            anchors: Default::default(),
+        }
+    }
+
+    /// Read the body from `lines[from..to]`.
+    fn read_body(&mut self, from: usize, to: usize) -> Output {
+        let mut body = Map::new();
+        let from = skip_index(self.lines, from, to, self.common, self.form);
+        let form = self.form;
+        self.read_nodes(&form.body, from, to, "", "", &mut body);
+        Output { body, warnings: std::mem::take(&mut self.warnings), provenance: std::mem::take(&mut self.provenance), claims: std::mem::take(&mut self.claims) }
+    }
+
+    /// The label keys of a form's labels (see [`label_keys`]), made once per form.
+    fn keys(&self, labels: &'a [String]) -> std::borrow::Cow<'a, LabelKeys> {
+        self.index.keys(labels)
     }
 
     /// [`find_keys`] of a form's labels, with their keys made once.
@@ -299,11 +414,9 @@ impl<'a> Reader<'a> {
         self.warnings.push(Warning { path: path.to_string(), code: code.to_string(), message });
     }
 
-    /// Read `nodes` from lines `from..to` into `out`. `path` is the JSON path of `out`
-    /// (with indexes), `schema` the same with `[]` (for the version's `absent` list).
-    fn read_nodes(&mut self, nodes: &'a [Node], from: usize, to: usize, path: &str, schema: &str, out: &mut Map<String, Value>) {
+    /// Pass 1 of [`Reader::read_nodes`]: where each of `nodes` is printed in `from..to`.
+    fn anchors_of(&self, nodes: &'a [Node], from: usize, to: usize) -> Vec<Option<Found>> {
         let lines = self.lines;
-        // Pass 1: anchors in form order.
         let mut found: Vec<Option<Found>> = Vec::with_capacity(nodes.len());
         let mut cursor = from;
         for (n, node) in nodes.iter().enumerate() {
@@ -359,8 +472,25 @@ impl<'a> Reader<'a> {
             }
             found.push(f);
         }
+        found
+    }
+
+    /// Read `nodes` from lines `from..to` into `out`. `path` is the JSON path of `out`
+    /// (with indexes), `schema` the same with `[]` (for the version's `absent` list).
+    fn read_nodes(&mut self, nodes: &'a [Node], from: usize, to: usize, path: &str, schema: &str, out: &mut Map<String, Value>) {
+        let lines = self.lines;
+        // Pass 1: anchors in form order.
+        let at = (nodes.as_ptr() as usize, from, to);
+        let found = match self.anchors.get(&at) {
+            Some(f) => f.clone(),
+            None => {
+                let f = std::rc::Rc::new(self.anchors_of(nodes, from, to));
+                self.anchors.insert(at, f.clone());
+                f
+            }
+        };
         // Hook for extras: the lines the form's items took.
-        for (node, f) in nodes.iter().zip(&found) {
+        for (node, f) in nodes.iter().zip(found.iter()) {
             let claim = |h: &Hit, kind, path: String| Claim { first: h.line, last: h.last, kind, path };
             match (node, f) {
                 (Node::Field(fd), Some(Found::Field(h))) => self.claims.push(claim(h, ClaimKind::Label, crate::form::join(path, &fd.path))),
@@ -463,7 +593,6 @@ impl<'a> Reader<'a> {
             }
         }
         // Fields read inside another field's zone take that zone.
-        let mut values: Vec<(usize, Value)> = Vec::new();
         let mut missing: Vec<usize> = Vec::new();
         for (n, region) in pending {
             let Node::Field(f) = &nodes[n] else { continue };
@@ -480,7 +609,6 @@ impl<'a> Reader<'a> {
                     if let Some(l) = provenance::value_lines(self.lines, f, r, &v) {
                         self.provenance.insert(full.clone(), l);
                     }
-                    values.push((n, v.clone()));
                     self.put(out, f, v, Some(r));
                 }
                 None => {
@@ -501,7 +629,6 @@ impl<'a> Reader<'a> {
                 missing.retain(|&m| m != n);
             }
         }
-        let _ = values;
         self.null_optional_parts(nodes, out);
         for n in missing {
             if let Node::Field(f) = &nodes[n] {

@@ -223,6 +223,9 @@ pub struct Form {
     /// Paths (dotted, `[]` for arrays) this version does not print: null without a
     /// warning when not found; printed anyway, read as usual (nothing printed is dropped).
     pub absent: Vec<String>,
+    /// What the engine derives from this description alone (label keys, the unjumble
+    /// labels), made on the first read and kept (issue #12: was made on every read).
+    pub(crate) index: OnceLock<crate::engine::FormIndex>,
 }
 
 /// All forms known to a run: the built-in ones and those of `--rules DIR`.
@@ -425,7 +428,7 @@ fn resolve(common: &Common, all: &[(String, FormFile)], f: &FormFile) -> Result<
         }
     }
     titles(&mut body);
-    Ok(Form { id: f.id.clone(), kind, version: f.version.clone(), version_date, body, absent })
+    Ok(Form { id: f.id.clone(), kind, version: f.version.clone(), version_date, body, absent, index: OnceLock::new() })
 }
 
 fn relabel(nodes: &mut [Node], prefix: &str, path: &str, labels: &[String]) -> bool {

@@ -270,14 +270,12 @@ fn extract_described(
     let (read_end, body_end) = ((read_end + lines.len()).saturating_sub(n), (body_end + lines.len()).saturating_sub(n));
     let head_titles: Vec<String> = kiso_rules.organization_titles.iter().map(|t| t.suffix.clone()).collect();
     let cover = engine::cover(&forms.common, &lines, cover_end, kind.kind == "zenkomoku", &head_titles);
-    let mut body = engine::read(form, &forms.common, &lines, cover_end, read_end);
     // Numbered items the form does not name: kept, and the zones of the items before
-    // them read again so that they end where the extra item begins.
-    let extras = extras::find(&lines, cover_end, read_end, &body.claims, &extras::known_labels(form));
-    if !extras.is_empty() {
-        let stops: Vec<usize> = extras.iter().map(|e| e.line).collect();
-        body = engine::read_with_stops(form, &forms.common, &lines, cover_end, read_end, &stops);
-    }
+    // them end where the extra item begins.
+    let (mut body, extras) = engine::read_with_stops_of(form, &forms.common, &lines, cover_end, read_end, |claims| {
+        let extras = extras::find(&lines, cover_end, read_end, claims, &engine::index(form, &forms.common).known_labels);
+        (extras.iter().map(|e| e.line).collect(), extras)
+    });
     // Choices whose answer was drawn apart from the question: given by what they are.
     engine::fill_by_type(form, &forms.common, &lines, cover_end, read_end, &mut body.body, &mut body.warnings, &mut body.provenance);
     warnings.extend(cover.warnings);

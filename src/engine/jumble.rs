@@ -18,7 +18,7 @@
 mod values_first;
 
 use super::{block_start, label_at, label_keys, skip_chars, Hit};
-use crate::form::{Choice, Common, FieldType, Form, Node};
+use crate::form::{Common, FieldType, Form, Node};
 use crate::normalize::key;
 use crate::reassemble::Line;
 use regex::Regex;
@@ -26,20 +26,20 @@ use std::sync::OnceLock;
 
 /// What a label of the form takes, as far as this pass needs to know.
 #[derive(Clone, Copy)]
-enum Takes<'a> {
+pub(crate) enum Takes {
     Text,
     Date,
-    Choice(std::marker::PhantomData<&'a Choice>),
+    Choice,
     Checks,
     /// A heading, a section or a block opener: nothing, but it has a place in the order.
     Nothing,
 }
 
 /// One label of the form, in form order (`order` is its depth-first index).
-struct Def<'a> {
+pub(crate) struct Def {
     keys: Vec<String>,
     order: usize,
-    takes: Takes<'a>,
+    takes: Takes,
     /// `その他…` items and 【任意】 ones are the most often left blank.
     blank_ok: bool,
     /// A count `（　）件` is read inside this field's zone.
@@ -55,11 +55,13 @@ struct Def<'a> {
 /// The form's labels, indexed by their first two characters: a line can only start a
 /// label that starts with its own first two characters (or, a label of one character,
 /// with its first).
-struct Defs<'a> {
-    list: Vec<Def<'a>>,
+pub(crate) struct Defs {
+    list: Vec<Def>,
     /// (def, index of the key in its `keys` or [`OPENER`], the key's number among the
     /// distinct keys), in that order, by [`head`] of the key, sorted by head.
     by_head: Vec<(u64, Vec<(usize, usize, usize)>)>,
+    /// The keys of every def's options, sorted (a one-line text that is one is an answer).
+    options: Vec<String>,
 }
 
 /// A key's first character and its second (a key of one character: none), as one
@@ -70,7 +72,7 @@ fn head(k: &str) -> Option<u64> {
     Some((first as u64) << 32 | cs.next().map_or(u64::from(u32::MAX), |c| c as u64))
 }
 
-impl Defs<'_> {
+impl Defs {
     fn with_head(&self, h: u64) -> &[(usize, usize, usize)] {
         self.by_head.binary_search_by_key(&h, |e| e.0).map_or(&[], |at| &self.by_head[at].1)
     }
@@ -79,15 +81,15 @@ impl Defs<'_> {
 /// In [`Defs::by_head`]: the def's block opener, not one of its keys.
 const OPENER: usize = usize::MAX;
 
-impl<'a> std::ops::Deref for Defs<'a> {
-    type Target = [Def<'a>];
-    fn deref(&self) -> &[Def<'a>] {
+impl std::ops::Deref for Defs {
+    type Target = [Def];
+    fn deref(&self) -> &[Def] {
         &self.list
     }
 }
 
-fn defs<'a>(form: &'a Form, common: &'a Common) -> Defs<'a> {
-    fn walk<'a>(nodes: &'a [Node], common: &'a Common, out: &mut Vec<Def<'a>>) {
+pub(crate) fn defs(form: &Form, common: &Common) -> Defs {
+    fn walk(nodes: &[Node], common: &Common, out: &mut Vec<Def>) {
         let counted: Vec<&str> = nodes.iter().filter_map(|n| if let Node::Field(f) = n { (f.ty == FieldType::Count).then_some(f.within.as_deref()).flatten() } else { None }).collect();
         for n in nodes {
             let order = out.len();
@@ -107,7 +109,7 @@ fn defs<'a>(form: &'a Form, common: &'a Common) -> Defs<'a> {
                     let takes = match f.ty {
                         FieldType::String | FieldType::Text | FieldType::Period | FieldType::Zone => Takes::Text,
                         FieldType::Date => Takes::Date,
-                        FieldType::Choice | FieldType::Band => Takes::Choice(std::marker::PhantomData),
+                        FieldType::Choice | FieldType::Band => Takes::Choice,
                         FieldType::Checks | FieldType::Box => Takes::Checks,
                         FieldType::Count => Takes::Nothing,
                     };
@@ -145,7 +147,10 @@ fn defs<'a>(form: &'a Form, common: &'a Common) -> Defs<'a> {
     }
     let mut by_head: Vec<(u64, Vec<(usize, usize, usize)>)> = by_head.into_iter().collect();
     by_head.sort_unstable_by_key(|e| e.0);
-    Defs { list, by_head }
+    let mut options: Vec<String> = list.iter().flat_map(|d| d.options.iter().cloned()).collect();
+    options.sort_unstable();
+    options.dedup();
+    Defs { list, by_head, options }
 }
 
 /// The labels that start at line `i`: the hit of the longest label and every def that
@@ -241,7 +246,7 @@ struct Cell {
 }
 
 /// What one skeleton slot still lacks.
-struct Slot<'a> {
+struct Slot {
     line: usize,
     /// The label's last line, and the region's lines after it.
     last: usize,
@@ -249,7 +254,7 @@ struct Slot<'a> {
     region: Vec<usize>,
     def: usize,
     order: usize,
-    takes: Takes<'a>,
+    takes: Takes,
     open_text: bool,
     open_answer: bool,
     dangling: usize,
@@ -262,9 +267,24 @@ fn count_re() -> &'static Regex {
     RE.get_or_init(|| Regex::new(r"^\([0-9]*\)件$").expect("count regex"))
 }
 
-fn answer_re() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| Regex::new(r"\[([^\[\]]*)\]").expect("bracket regex"))
+/// What each bracket pair of `text` holds (`[ … ]` with no bracket inside), left to
+/// right: the captures of `\[([^\[\]]*)\]`, without a regex (a slot is made for every
+/// label of a page).
+fn bracketed(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || loop {
+        let open = rest.find('[')?;
+        let inner = &rest[open + 1..];
+        match inner.find(['[', ']']) {
+            Some(end) if inner.as_bytes()[end] == b']' => {
+                rest = &inner[end + 1..];
+                return Some(&inner[..end]);
+            }
+            // Another `[` first: the pair (if any) starts there.
+            Some(end) => rest = &inner[end..],
+            None => return None,
+        }
+    })
 }
 
 /// How many option numbers (`1)`) a cell's key prints.
@@ -290,9 +310,9 @@ pub fn unjumble(form: &Form, common: &Common, mut lines: Vec<Line>, from: usize,
     if from >= to {
         return lines;
     }
-    let defs = defs(form, common);
+    let defs = &super::index(form, common).defs;
     // Values drawn before their labels: the region in reading order, then read as is.
-    if let Some(region) = values_first::reorder(&lines, from, to, &defs) {
+    if let Some(region) = values_first::reorder(&lines, from, to, defs) {
         let tail = lines.split_off(to);
         lines.truncate(from);
         lines.extend(region);
@@ -403,7 +423,7 @@ fn page(lines: &[Line], a: usize, b: usize, defs: &Defs, last_order: &mut usize)
 /// A wrapped label drawn late without its value (`対象者以外の…措置の` / `内容`) left
 /// the value in the skeleton, after the item before it. The last stray cells of that
 /// item's region are paired with such labels (in order) and leave the region.
-fn pair_values<'a>(lines: &[Line], slots: &mut [Slot<'a>], cells: &[Cell], defs: &Defs<'a>) -> Vec<(usize, Vec<usize>)> {
+fn pair_values(lines: &[Line], slots: &mut [Slot], cells: &[Cell], defs: &Defs) -> Vec<(usize, Vec<usize>)> {
     let mut paired = Vec::new();
     for s in 0..slots.len() {
         let next = slots.get(s + 1).map(|x| x.order);
@@ -432,7 +452,7 @@ fn pair_values<'a>(lines: &[Line], slots: &mut [Slot<'a>], cells: &[Cell], defs:
         }
         let stray_ok = |c: &Vec<usize>| match slot.takes {
             Takes::Nothing | Takes::Text => true,
-            Takes::Choice(_) => c.len() == 1 && orphan_bracket(&lines[c[0]], slot, defs),
+            Takes::Choice => c.len() == 1 && orphan_bracket(&lines[c[0]], slot, defs),
             _ => false,
         };
         strays.retain(stray_ok);
@@ -464,12 +484,12 @@ fn orphan_bracket(line: &Line, slot: &Slot, defs: &Defs) -> bool {
         return false;
     }
     match slot.takes {
-        Takes::Choice(_) => !defs[slot.def].options.iter().any(|o| *o == k[1..k.len() - 1]),
+        Takes::Choice => !defs[slot.def].options.iter().any(|o| *o == k[1..k.len() - 1]),
         _ => true,
     }
 }
 
-fn slot<'a>(lines: &[Line], h: Hit, region: Vec<usize>, d: usize, defs: &Defs<'a>) -> Slot<'a> {
+fn slot(lines: &[Line], h: Hit, region: Vec<usize>, d: usize, defs: &Defs) -> Slot {
     let def = &defs[d];
     let mut text = skip_chars(&lines[h.last].key, h.col).to_string();
     for &i in &region {
@@ -482,7 +502,7 @@ fn slot<'a>(lines: &[Line], h: Hit, region: Vec<usize>, d: usize, defs: &Defs<'a
         let bracket = l.starts_with('[') && l.ends_with(']');
         !l.is_empty() && !bracket && !page_number(l)
     });
-    let answered = answer_re().captures_iter(&text).any(|c| !c[1].is_empty() && &c[1] != "○");
+    let answered = bracketed(&text).any(|c| !c.is_empty() && c != "○");
     let dangling: usize = text
         .lines()
         .map(|l| {
@@ -510,7 +530,7 @@ fn slot<'a>(lines: &[Line], h: Hit, region: Vec<usize>, d: usize, defs: &Defs<'a
         order: def.order,
         takes: def.takes,
         open_text: matches!(def.takes, Takes::Text) && !content,
-        open_answer: matches!(def.takes, Takes::Choice(_)) && !answered,
+        open_answer: matches!(def.takes, Takes::Choice) && !answered,
         dangling,
         blank_ok: def.blank_ok,
         has_count: def.has_count,
@@ -530,14 +550,14 @@ fn cells_of(lines: &[Line], from: usize, to: usize, defs: &Defs) -> Vec<Cell> {
             i += 1;
             continue;
         }
-        let starts_right = l.raw.starts_with(' ');
-        let opens = l.key.starts_with("<選択肢>") || l.key.starts_with(']') || count_re().is_match(&l.key);
         if let Some((h, ds)) = labels_at(lines, i, to, defs) {
             cells.extend(cur.take());
             cur = Some(Cell { lines: (h.line..=h.last).collect(), kind: Kind::Labelled, defs: ds, label_last: h.last, col: h.col, joined: String::new(), option_numbers: 0 });
             i = h.last + 1;
             continue;
         }
+        let starts_right = l.raw.starts_with(' ');
+        let opens = l.key.starts_with("<選択肢>") || l.key.starts_with(']') || count_re().is_match(&l.key);
         if starts_right || opens || cur.is_none() {
             cells.extend(cur.take());
             let kind = if l.key.starts_with("<選択肢>") {
@@ -557,7 +577,7 @@ fn cells_of(lines: &[Line], from: usize, to: usize, defs: &Defs) -> Vec<Cell> {
     }
     cells.extend(cur);
     // One-line texts that are an option of some list, or a date, are typed as such.
-    let is_option = |k: &str| defs.iter().any(|d| d.options.iter().any(|o| o == k));
+    let is_option = |k: &str| defs.options.binary_search_by(|o| o.as_str().cmp(k)).is_ok();
     for c in &mut cells {
         // An answer cell may wrap (`…の実施が義` / `務付けられる`).
         c.joined = c.lines.iter().map(|&i| lines[i].key.as_str()).collect();
@@ -591,11 +611,11 @@ fn fit(slots: &[Slot], defs: &Defs, cell: &Cell, p: usize, c: usize) -> Option<f
         (Kind::Date, Takes::Date) if c == 0 => Some(0.0),
         // A date or an option alone is a date's or a choice's value before any text's.
         (Kind::Date, Takes::Text) if s.open_text && c == 0 => Some(1.2),
-        (Kind::Answer, Takes::Choice(_)) if s.open_answer && c == 0 && options.contains(&cell.joined) => Some(0.0),
+        (Kind::Answer, Takes::Choice) if s.open_answer && c == 0 && options.contains(&cell.joined) => Some(0.0),
         (Kind::Answer, Takes::Text) if s.open_text && c == 0 => Some(1.2),
-        (Kind::Options, Takes::Choice(_)) if c <= 1 && lists_match(cell, options) => Some(0.0),
+        (Kind::Options, Takes::Choice) if c <= 1 && lists_match(cell, options) => Some(0.0),
         (Kind::Fragment, Takes::Checks) if s.dangling > c => Some(0.0),
-        (Kind::Count, Takes::Choice(_) | Takes::Checks) if s.has_count && c <= 2 => Some(0.0),
+        (Kind::Count, Takes::Choice | Takes::Checks) if s.has_count && c <= 2 => Some(0.0),
         _ => None,
     }
 }
@@ -730,7 +750,7 @@ fn align(slots: &[Slot], cells: &[Cell], defs: &Defs) -> (Vec<Option<usize>>, Ve
     let answers = cells
         .iter()
         .zip(&assign)
-        .filter(|(c, p)| c.kind == Kind::Answer && p.is_some_and(|p| p % 2 == 0 && matches!(slots[p / 2].takes, Takes::Choice(_))))
+        .filter(|(c, p)| c.kind == Kind::Answer && p.is_some_and(|p| p % 2 == 0 && matches!(slots[p / 2].takes, Takes::Choice)))
         .map(|(c, _)| (c.lines[0], c.lines[c.lines.len() - 1]))
         .collect();
     (assign, answers)
@@ -740,6 +760,17 @@ fn align(slots: &[Slot], cells: &[Cell], defs: &Defs) -> (Vec<Option<usize>>, Ve
 mod tests {
     use super::*;
     use crate::form::FormSet;
+
+    /// `bracketed` gives what the regex `\[([^\[\]]*)\]` captures, match for match.
+    #[test]
+    fn bracketed_equals_the_bracket_regex() {
+        let re = Regex::new(r"\[([^\[\]]*)\]").unwrap();
+        let texts = ["", "[", "]", "[]", "[○]", "[ 実施する ]", "a[b]c[d]", "[[x]]", "[a[b]", "[a]b]", "]a[b[c]d]", "［ ］\n[1]\n[", "[\n]", "[a][b][]", "x[y"];
+        for t in texts {
+            let want: Vec<&str> = re.captures_iter(t).map(|c| c.get(1).unwrap().as_str()).collect();
+            assert_eq!(bracketed(t).collect::<Vec<_>>(), want, "{t:?}");
+        }
+    }
 
     fn run(kind: &str, text: &str) -> Vec<String> {
         let set = FormSet::builtin();

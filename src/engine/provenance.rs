@@ -3,7 +3,7 @@
 //! included; a researcher checking a value wants the value's own lines (the answer's
 //! line of a choice, the box's line, a text's first to last written line).
 
-use super::{is_furniture, Region};
+use super::{is_furniture, is_furniture_key, Region};
 use crate::form::{Field, FieldType};
 use crate::normalize::{after_key_prefix, key};
 use crate::reassemble::Line;
@@ -21,14 +21,19 @@ pub(super) fn value_lines(lines: &[Line], f: &Field, r: Region, v: &Value) -> Op
     let zone = [r.start, r.end.saturating_sub(1).max(r.start)];
     let end = r.end.min(lines.len());
     // The key of line `i` of the zone (the first one after its label).
-    let key_of = |i: usize| if i == r.start { key(after_key_prefix(&lines[i].raw, r.col)) } else { lines[i].key.clone() };
+    let key_of = |i: usize| if i == r.start { std::borrow::Cow::Owned(key(after_key_prefix(&lines[i].raw, r.col))) } else { std::borrow::Cow::Borrowed(lines[i].key.as_str()) };
     let first_with = |what: &str, skip_listed: bool| (r.start..end).find(|&i| contains_unlisted(&key_of(i), what, skip_listed));
     let found = match f.ty {
         FieldType::String | FieldType::Text | FieldType::Zone | FieldType::Period => {
             let written: Vec<usize> = (r.start..end)
                 .filter(|&i| {
-                    let raw = if i == r.start { after_key_prefix(&lines[i].raw, r.col) } else { lines[i].raw.as_str() };
-                    !raw.trim().is_empty() && !is_furniture(raw)
+                    // perf: a whole line's key is made already; only the first (after its label) is keyed.
+                    if i == r.start {
+                        let raw = after_key_prefix(&lines[i].raw, r.col);
+                        !raw.trim().is_empty() && !is_furniture(raw)
+                    } else {
+                        !lines[i].raw.trim().is_empty() && !is_furniture_key(&lines[i].key)
+                    }
                 })
                 .collect();
             match written.first().zip(written.last()) {

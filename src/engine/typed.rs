@@ -18,7 +18,7 @@
 //! Driven by the form description only (field types, lists, opt-outs); fields inside
 //! repeated blocks are left to their zones.
 
-use super::{choice_json, get, is_furniture, label_at, set};
+use super::{choice_json, get, is_furniture_key, label_at, set};
 use crate::form::{join, Choice, Common, Field, FieldType, Form, Node};
 use crate::normalize::{after_key_prefix, join_cell_lines, key, text_value};
 use crate::reassemble::Line;
@@ -138,8 +138,15 @@ pub fn fill(form: &Form, common: &Common, lines: &[Line], from: usize, to: usize
     texts(form, common, lines, from, to.min(lines.len()), body, warnings, provenance);
 }
 
-/// Every label key of the form's body (fields, headings, sections, date labels): where
-/// a text read out of its zone ends.
+/// Every label key of the form's body of two characters or more (fields, headings,
+/// sections, date labels): where a text read out of its zone ends.
+pub(super) fn text_ends(form: &Form) -> Vec<String> {
+    let mut all = Vec::new();
+    all_labels(&form.body, &mut all);
+    all.retain(|l| l.chars().count() >= 2);
+    all
+}
+
 fn all_labels(nodes: &[Node], out: &mut Vec<String>) {
     for n in nodes {
         match n {
@@ -171,9 +178,7 @@ fn texts(form: &Form, common: &Common, lines: &[Line], from: usize, to: usize, b
     }
     let mut list = Vec::new();
     fields(&form.body, "", &mut list);
-    let mut labels = Vec::new();
-    all_labels(&form.body, &mut labels);
-    labels.retain(|l| l.chars().count() >= 2);
+    let labels = &super::index(form, common).text_ends;
     let starts_label = |i: usize| labels.iter().any(|l| lines[i].key.starts_with(l.as_str()));
     for (path, f) in list {
         // An optional text is not warned about: no provenance says nothing was read.
@@ -193,7 +198,8 @@ fn texts(form: &Form, common: &Common, lines: &[Line], from: usize, to: usize, b
                 break;
             }
             let raw = lines[i].raw.as_str();
-            if !raw.trim().is_empty() && !is_furniture(raw) {
+            // perf: the line's key is made already.
+            if !raw.trim().is_empty() && !is_furniture_key(&lines[i].key) {
                 kept.push((i, raw));
             }
         }
