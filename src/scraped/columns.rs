@@ -35,7 +35,7 @@ pub(super) enum Order {
 
 /// What one block of a change page is.
 #[derive(Debug, Clone, PartialEq)]
-enum Block {
+pub(super) enum Block {
     /// Column titles and the table's heading (never a cell).
     Header,
     /// A page number.
@@ -135,9 +135,22 @@ fn timing_apart(lines: &[&str]) -> Option<(String, String)> {
 
 /// Blocks of one page: runs of non-blank lines.
 fn blocks(page: &str, order: Order) -> Vec<Block> {
+    blocks_of(page, order, false)
+}
+
+/// [`blocks`], with a block whose every line is a 変更日 or a 項目 (or both) cut into one
+/// block per line: pdftotext joins the date or item cells of short rows that follow each
+/// other into one block.
+pub(super) fn mark_lines_apart(page: &str) -> Vec<Block> {
+    blocks_of(page, Order::RowByRow, true)
+}
+
+fn blocks_of(page: &str, order: Order, apart: bool) -> Vec<Block> {
     let mut out = Vec::new();
     let mut run: Vec<&str> = Vec::new();
+    let is_mark = |l: &&str| matches!(classify(&[*l], order), Block::Date(..) | Block::Item(_) | Block::Spoiled(_));
     let push = |run: &[&str], out: &mut Vec<Block>| match classify(run, order) {
+        _ if apart && run.len() > 1 && run.iter().all(is_mark) => out.extend(run.iter().map(|l| classify(&[*l], order))),
         Block::Text(t) => match timing_apart(run) {
             Some((text, timing)) => out.extend([Block::Text(text), Block::Timing(timing)]),
             None => out.push(Block::Text(t)),
@@ -354,7 +367,25 @@ pub(super) fn rows(text: &str, order: Order) -> Option<(Vec<TableRow>, usize)> {
     let mut unreadable = 0;
     let mut last_ok = false;
     for (n, page) in text[at..].split('\u{c}').enumerate() {
-        match page_rows(blocks(page, order), n as u32, order) {
+        let page_blocks = blocks(page, order);
+        // pdftotext plain, no row printed whole: the `いつ時点の計数か` rows its cells
+        // tell apart (none of them can continue onto the next page: their counts agree).
+        if order == Order::RowByRow {
+            let typed = super::typed_rows::page_rows(page, n as u32);
+            if let (false, Ok((rows, _, leading_text))) = (typed.is_empty(), page_rows(page_blocks.clone(), n as u32, order)) {
+                if rows.is_empty() {
+                    if last_ok && leading_text {
+                        out.pop();
+                        unreadable += 1;
+                    }
+                    unreadable += super::change_dates(&format!("変更箇所\n{page}")).saturating_sub(typed.len());
+                    out.extend(typed);
+                    last_ok = false;
+                    continue;
+                }
+            }
+        }
+        match page_rows(page_blocks, n as u32, order) {
             Ok((rows, lost, leading_text)) => {
                 if last_ok && leading_text {
                     out.pop();

@@ -17,6 +17,7 @@ mod plumber_rows;
 mod shape;
 mod stream;
 mod table;
+mod typed_rows;
 
 pub use shape::shape_of;
 
