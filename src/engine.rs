@@ -15,10 +15,14 @@ use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
+mod boxes;
 mod jumble;
+mod origins;
 mod provenance;
 mod typed;
+pub use boxes::fill as fill_boxes;
 pub use jumble::unjumble;
+pub use origins::origins;
 pub use typed::fill as fill_by_type;
 
 /// What the engine read: the record's body, with warnings and provenance.
@@ -83,6 +87,8 @@ pub struct FormIndex {
     heading_keys: Vec<String>,
     /// Where a text read out of its zone ends ([`typed::text_ends`]).
     text_ends: Vec<String>,
+    /// Where a text ends inside its zone ([`text_stops`]).
+    text_stops: Vec<String>,
     /// [`crate::extras::known_labels`] of the form.
     pub(crate) known_labels: Vec<String>,
 }
@@ -124,7 +130,9 @@ impl FormIndex {
         let mut label_keys = std::collections::HashMap::new();
         walk(&form.body, &mut label_keys);
         let heading_keys = form.body.iter().filter_map(|n| if let Node::Section(s) = n { Some(s.heading.iter().map(|h| key(h))) } else { None }).flatten().collect();
-        FormIndex { label_keys, defs: jumble::defs(form, common), heading_keys, text_ends: typed::text_ends(form), known_labels: crate::extras::known_labels(form) }
+        let text_ends = typed::text_ends(form);
+        let text_stops = text_stops(&text_ends);
+        FormIndex { label_keys, defs: jumble::defs(form, common), heading_keys, text_ends, text_stops, known_labels: crate::extras::known_labels(form) }
     }
 
     /// The label keys of a list of the form's labels (made here for a list that is not
@@ -135,6 +143,18 @@ impl FormIndex {
             None => std::borrow::Cow::Owned(label_keys(labels)),
         }
     }
+}
+
+/// Label keys (fields, headings, sections, date labels) that end a text when a line
+/// starts with one: a drawing-order dump may put another item's label inside a text's
+/// zone (Ⅱ's `いつ時点の計数か` under Ⅰ's `③システムの名称`), and a label is never
+/// part of a value. Keys of 5 characters or more only: a short one (`請求先`) may
+/// start a line of an answer.
+fn text_stops(labels: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = labels.iter().filter(|l| l.chars().count() >= 5).cloned().collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// The [`FormIndex`] of `form` (whose shared lists are `common`), made on first use.
@@ -524,7 +544,7 @@ impl<'a> Reader<'a> {
                 (Node::Field(f), Some(Found::Field(h))) => {
                     let region = Region { start: h.last, col: h.col, end: next_anchor(h.line).max(h.last + 1) };
                     regions.insert(f.path.clone(), region);
-                    pending.push((n, Some(region)));
+                    pending.push((n, Some(self.text_region(f, region))));
                 }
                 (Node::Field(f), None) if f.ty == FieldType::Zone => pending.push((n, Some(Region { start: from, col: 0, end: to }))),
                 (Node::Field(_), _) => pending.push((n, None)),
@@ -701,6 +721,18 @@ impl<'a> Reader<'a> {
     }
 
     /// A section heading printed again at the top of a page (a file's second page).
+    /// A text's zone ends at a line starting another item's label (see [`text_stops`]);
+    /// other zones are kept whole.
+    fn text_region(&self, f: &Field, r: Region) -> Region {
+        if !matches!(f.ty, FieldType::String | FieldType::Text) {
+            return r;
+        }
+        let own: Vec<String> = f.label.iter().map(|l| key(l)).collect();
+        let foreign = |k: &str| self.index.text_stops.iter().any(|l| k.starts_with(l.as_str()) && !own.contains(l));
+        let end = (r.start + 1..r.end.min(self.lines.len())).find(|&i| foreign(&self.lines[i].key)).unwrap_or(r.end);
+        Region { end, ..r }
+    }
+
     fn is_section_heading(&self, raw: &str) -> bool {
         self.is_heading_key(&key(raw))
     }
@@ -907,6 +939,13 @@ impl<'a> Reader<'a> {
                 return choice_json(f, o);
             }
             other.get_or_insert(answer.to_string());
+        }
+        // A label cell printed with its answer and the option list's column after it
+        // (`…500人以上か 500人未満 ＜選択肢＞`): the rest of the label's line is the answer.
+        if let Some((rest, _)) = s.split('\n').next().unwrap_or_default().split_once("<選択肢>") {
+            if let Some(o) = list.iter().find(|o| !rest.is_empty() && key(&o.label) == rest.trim_matches(['[', ']'])) {
+                return choice_json(f, o);
+            }
         }
         // An answer wrapped by a narrow cell (`…の実施が` / `[ 義務付けられる ]`): the
         // text before the option list, brackets and line breaks removed, holds the
@@ -1256,6 +1295,20 @@ mod tests {
         assert!(out.warnings.iter().any(|w| w.path == "risk.assessment_kind" && w.code == "not_found"), "{:?}", out.warnings);
     }
 
+    /// A label cell drawn with its answer and the option list after it (pdf-extract's
+    /// tail of wrapped cells): the rest of the label's line, when an option, is the answer.
+    #[test]
+    fn answer_after_its_label_before_the_option_list() {
+        let text = "Ⅱ　しきい値判断項目\n２．取扱者数\n [ ]\n特定個人情報ファイル取扱者数は500人以上か 500人未満 ＜選択肢＞\n1) 500人以上 2) 500人未満\n３．重大事故\n過去１年以内に、評価実施機関において特定個人情報に関する重大事故が発生したか 発生した ＜選択肢＞\n";
+        let lines = crate::reassemble::lines_of(text);
+        let set = crate::form::FormSet::builtin();
+        let (form, _) = set.form_for("kiso", Some("2019-01")).unwrap();
+        let b = Value::Object(read(form, &set.common, &lines, 0, lines.len()).body);
+        assert_eq!(b["threshold"]["handlers"]["label"], json!("500人未満"));
+        // Not an option of its list: no answer.
+        assert_eq!(b["threshold"]["serious_incident"], Value::Null);
+    }
+
     /// An answer drawn after its empty bracket and wrapped by a narrow cell: its lines up
     /// to the option list are joined into the option; lines that join into no option
     /// give no answer.
@@ -1449,11 +1502,17 @@ pub fn cover(common: &Common, lines: &[Line], end: usize, approved: bool, head_t
 }
 
 /// Where the cover ends: the 項目一覧 page, or the first numbered heading or item.
-pub fn cover_end(common: &Common, lines: &[Line], body_end: usize) -> usize {
+pub fn cover_end(common: &Common, form: &Form, lines: &[Line], body_end: usize) -> usize {
     let index = key(&common.index_heading);
     static RE: OnceLock<Regex> = OnceLock::new();
-    let re = RE.get_or_init(|| Regex::new(r"^(?:[IVX]{1,4}[^\x00-\x7f]|[①-⑳]|[0-9]{1,2}\.\S)").expect("heading regex"));
-    lines[..body_end.min(lines.len())].iter().position(|l| l.key == index || re.is_match(&l.key)).unwrap_or(body_end.min(lines.len()))
+    let re = RE.get_or_init(|| Regex::new(r"^(?:[IVX]{1,4}[^\x00-\x7f]|[0-9]{1,2}\.\S)").expect("heading regex"));
+    // A numbered label of the form (`②所属長の役職名`, keyed `2所属長の役職名`: a
+    // circled number is a digit in a key) drawn before the body's first heading.
+    let numbered: Vec<&String> = self::index(form, common).text_ends.iter().filter(|l| l.starts_with(|c: char| c.is_ascii_digit()) && l.chars().count() >= 4).collect();
+    lines[..body_end.min(lines.len())]
+        .iter()
+        .position(|l| l.key == index || re.is_match(&l.key) || numbered.iter().any(|n| l.key.starts_with(n.as_str())))
+        .unwrap_or(body_end.min(lines.len()))
 }
 
 /// `6 国民健康保険事務 基礎項目評価書` → (`6`, the title): a number, white space, text.

@@ -261,10 +261,24 @@ fn extract_described(
     // Only past the 項目一覧 (which lists the heading too).
     let index_end = index.map(|i| engine::skip_index(&lines, i, body_end, &forms.common, form));
     let read_end = index_end.and_then(|i| (i..body_end).find(|&h| is_heading(&lines[h]))).unwrap_or(body_end);
-    let cover_end = engine::cover_end(&forms.common, &lines, read_end);
+    let cover_end = engine::cover_end(&forms.common, form, &lines, read_end);
     // A drawing-order dump (pdf-extract): wrapped cells back beside their labels.
     let n = lines.len();
-    let lines = if source.text_layout.as_deref() == Some("pdf_extract") { engine::unjumble(form, &forms.common, lines, cover_end, read_end) } else { lines };
+    // The provenance names the input's lines: each moved line is traced back.
+    let (lines, origin) = if source.text_layout.as_deref() == Some("pdf_extract") {
+        let moved = engine::unjumble(form, &forms.common, lines.clone(), cover_end, read_end);
+        let origin = engine::origins(&lines, &moved);
+        (moved, Some(origin))
+    } else {
+        (lines, None)
+    };
+    let traced = |l: [usize; 2]| match &origin {
+        Some(o) => {
+            let (a, b) = (o.get(l[0]).copied().unwrap_or(l[0]), o.get(l[1]).copied().unwrap_or(l[1]));
+            [a.min(b), a.max(b)]
+        }
+        None => l,
+    };
     // Putting a dump drawn value first in reading order may split lines: what follows
     // the region moves by as many.
     let (read_end, body_end) = ((read_end + lines.len()).saturating_sub(n), (body_end + lines.len()).saturating_sub(n));
@@ -278,10 +292,13 @@ fn extract_described(
     });
     // Choices whose answer was drawn apart from the question: given by what they are.
     engine::fill_by_type(form, &forms.common, &lines, cover_end, read_end, &mut body.body, &mut body.warnings, &mut body.provenance);
+    // Boxes drawn apart from their item's label: read by their own text.
+    engine::fill_boxes(form, &lines, cover_end, read_end, &mut body.body, &mut body.warnings, &mut body.provenance);
     warnings.extend(cover.warnings);
     warnings.extend(body.warnings);
     let mut provenance = cover.provenance;
     provenance.extend(body.provenance);
+    provenance.values_mut().for_each(|l| *l = traced(*l));
     // The stamp's line for the form's fields; the body's from its evaluator.
     if let Some(i) = stamp_line {
         for p in ["form.label", "form.date", "form.number"] {
@@ -293,7 +310,7 @@ fn extract_described(
         let path = format!("extra_items[{i}]");
         let what = e.item.path_printed.clone().unwrap_or_else(|| e.item.label.clone());
         warnings.push(Warning { path: path.clone(), code: "extra_item".into(), message: format!("「{what}」 is printed but not in the form description {}", form.id) });
-        provenance.insert(path, [e.line, e.last]);
+        provenance.insert(path, traced([e.line, e.last]));
         extra_items.push(e.item);
     }
     let header: record::Header = serde_json::from_value(Value::Object(cover.header)).unwrap_or_default();

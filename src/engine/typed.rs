@@ -40,14 +40,24 @@ struct Question<'a> {
     field: &'a Field,
     path: String,
     section: String,
+    /// The label keys of the form's next item after this question (in its section).
+    next: Vec<String>,
 }
 
 fn questions<'a>(nodes: &'a [Node], section: &str, out: &mut Vec<Question<'a>>) {
-    for n in nodes {
+    for (i, n) in nodes.iter().enumerate() {
         match n {
             Node::Section(s) => questions(&s.nodes, &join(section, &s.path), out),
             Node::Field(f) if matches!(f.ty, FieldType::Choice | FieldType::Band) && f.list.is_some() => {
-                out.push(Question { field: f, path: join(section, &f.path), section: section.to_string() })
+                let next: &[String] = match nodes.get(i + 1) {
+                    Some(Node::Field(g)) => &g.label,
+                    Some(Node::Heading(h)) => &h.heading,
+                    Some(Node::Section(s)) => &s.heading,
+                    Some(Node::Block(b)) => std::slice::from_ref(&b.start),
+                    None => &[],
+                };
+                let next = next.iter().map(|l| key(l)).filter(|k| !k.is_empty()).collect();
+                out.push(Question { field: f, path: join(section, &f.path), section: section.to_string(), next })
             }
             _ => {}
         }
@@ -123,7 +133,9 @@ pub fn fill(form: &Form, common: &Common, lines: &[Line], from: usize, to: usize
             found[a].taken = true;
             set(body, &q.path, choice_json(q.field, o));
             provenance.insert(q.path.clone(), [found[a].line, found[a].line]);
-            warnings.retain(|w| !(w.path == q.path && w.code == "not_found"));
+            // The zone's reading, if any, was of something else (a bracket drawn far
+            // from its text): an answer of the list is now given.
+            warnings.retain(|w| !(w.path == q.path && (w.code == "not_found" || w.code == "ambiguous_value")));
             if shared && !(free.len() == open.len() && same) {
                 warnings.push(Warning {
                     path: q.path.clone(),
@@ -204,7 +216,13 @@ fn texts(form: &Form, common: &Common, lines: &[Line], from: usize, to: usize, b
             }
         }
         let raws: Vec<&str> = kept.iter().map(|k| k.1).collect();
-        let Some(text) = text_value(&join_cell_lines(&raws), &common.empty_values) else { continue };
+        let Some(text) = text_value(&join_cell_lines(&raws), &common.empty_values) else {
+            // A mark written for "blank" (`―`): null, read from that line.
+            if let (Some(a), Some(b)) = (kept.first(), kept.last()) {
+                provenance.insert(path.clone(), [a.0, b.0]);
+            }
+            continue;
+        };
         set(body, &path, Value::String(text));
         if let (Some(a), Some(b)) = (kept.first(), kept.last()) {
             provenance.insert(path.clone(), [a.0, b.0]);
@@ -220,13 +238,37 @@ fn dates(lines: &[Line], from: usize, to: usize, filled: &[&Question], body: &mu
     let Some(label) = dated.first().and_then(|q| q.field.as_of.as_deref()) else { return };
     let k = key(label);
     let taken: Vec<usize> = provenance.iter().filter(|(p, _)| p.ends_with(".as_of")).map(|(_, l)| l[0]).collect();
+    // The date after the label on its line, else (drawn apart: `いつ時点の計数か 時点`)
+    // on the next line that is not blank, when that line is a date alone.
     let found: Vec<(usize, String)> = (from..to)
-        .filter(|&i| lines[i].key.contains(&k) && !taken.contains(&i))
+        .filter(|&i| lines[i].key.contains(&k))
         .filter_map(|i| {
             let rest = lines[i].key.split_once(k.as_str()).map_or("", |(_, b)| b);
-            crate::normalize::parse_date(rest).map(|d| (i, d))
+            crate::normalize::parse_date(rest).map(|d| (i, d)).or_else(|| {
+                let next = (i + 1..to).find(|&j| !lines[j].key.is_empty())?;
+                crate::normalize::whole_date_of_key(&lines[next].key).map(|d| (next, d))
+            })
         })
+        .filter(|(i, _)| !taken.contains(i))
         .collect();
+    // A date row sits just above the form's next item, in either drawing order: the
+    // item printed first after a date names the question it belongs to. Used when
+    // every date names a different question and every question has one.
+    let owner = |line: usize| {
+        (line + 1..to).find_map(|i| dated.iter().position(|q| q.next.iter().any(|k| lines[i].key.starts_with(k.as_str()))))
+    };
+    let owners: Vec<Option<usize>> = found.iter().map(|(l, _)| owner(*l)).collect();
+    let mut seen: Vec<usize> = owners.iter().flatten().copied().collect();
+    seen.sort_unstable();
+    seen.dedup();
+    let mut found = found;
+    if found.len() == dated.len() && seen.len() == dated.len() && owners.iter().all(Option::is_some) {
+        let mut by_owner: Vec<(usize, String)> = found.clone();
+        for (d, o) in found.iter().zip(&owners) {
+            by_owner[o.unwrap_or_default()] = d.clone();
+        }
+        found = by_owner;
+    }
     for (q, (line, d)) in dated.iter().zip(&found) {
         let path = format!("{}.as_of", q.path);
         set(body, &path, Value::String(d.clone()));

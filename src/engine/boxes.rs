@@ -1,0 +1,176 @@
+//! Check boxes whose label the zones did not find, read where their own text is printed.
+//!
+//! A drawing-order dump (pdf-extract) may draw a row of boxes apart from its item's
+//! label: `［ ４．特定個人情報ファイルの取扱いの委託` with its box `］委託しない` lines
+//! away, `］　内部監査 [` with its opener elsewhere and its ○ alone on a line `[ ○`.
+//! The zone reading then finds no label and leaves the box null. Each box is still
+//! recognisable by its text (the field's `after`) printed just after a bracket, so:
+//! - a bracket before the text on its line says the state (`[ ○ ］自己点検`: ticked);
+//! - a `［` left open at the end of a box's line opens the next box of its row (`in`);
+//! - an opt-out box whose questions are all answered is not ticked;
+//! - the boxes still unknown share the ○ marks drawn alone: as many marks as boxes, all
+//!   ticked; no mark, none; else in order, with an `ambiguous_checkbox` warning.
+//!
+//! Driven by the form description only (box fields, `after`, `in`, `opt_out`); boxes
+//! inside repeated blocks are left to their zones.
+
+use super::get;
+use crate::form::{join, Field, FieldType, Form, Node};
+use crate::normalize::key;
+use crate::reassemble::Line;
+use crate::record::Warning;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+
+/// A top-level box of the form: its full path, its row (the path of the row's first
+/// box) and the questions its tick leaves blank.
+struct BoxField {
+    path: String,
+    row: String,
+    text: String,
+    blanks: Vec<String>,
+}
+
+fn boxes(nodes: &[Node], section: &str, out: &mut Vec<BoxField>) {
+    let fields: Vec<&Field> = nodes.iter().filter_map(|n| if let Node::Field(f) = n { Some(f) } else { None }).collect();
+    for n in nodes {
+        match n {
+            Node::Section(s) => boxes(&s.nodes, &join(section, &s.path), out),
+            Node::Field(f) if f.ty == FieldType::Box => {
+                let Some(text) = f.after.as_deref().map(key).filter(|t| !t.is_empty()) else { continue };
+                let blanks = fields.iter().filter(|q| q.opt_out.iter().any(|o| *o == f.path)).map(|q| join(section, &q.path)).collect();
+                let row = join(section, f.within.as_deref().unwrap_or(&f.path));
+                out.push(BoxField { path: join(section, &f.path), row, text, blanks });
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Fill the boxes of `form` that the zone reading left null with a `not_found`
+/// warning, from the body lines `from..to`.
+pub fn fill(form: &Form, lines: &[Line], from: usize, to: usize, body: &mut Map<String, Value>, warnings: &mut Vec<Warning>, provenance: &mut BTreeMap<String, [usize; 2]>) {
+    let mut all = Vec::new();
+    boxes(&form.body, "", &mut all);
+    let missing: Vec<bool> = all.iter().map(|b| get(body, &b.path).is_none_or(Value::is_null) && warnings.iter().any(|w| w.path == b.path && w.code == "not_found")).collect();
+    if !missing.contains(&true) {
+        return;
+    }
+    let to = to.min(lines.len());
+    let n = all.len();
+    let mut line_of: Vec<Option<usize>> = vec![None; n];
+    let mut state: Vec<Option<bool>> = vec![None; n];
+    let mut opened: Vec<Option<bool>> = vec![None; n];
+    let mut marks = 0;
+    for (i, l) in lines.iter().enumerate().take(to).skip(from) {
+        let k = l.key.as_str();
+        // Each box's text where a bracket or a mark is just before it.
+        let mut hits: Vec<(usize, usize)> = Vec::new();
+        for (b, bx) in all.iter().enumerate() {
+            let at = k.match_indices(bx.text.as_str()).map(|(p, _)| p).find(|&p| k[..p].ends_with(['[', ']', '○']));
+            if let Some(p) = at {
+                hits.push((p, b));
+            }
+        }
+        if hits.is_empty() {
+            // A ○ drawn alone (`[ ○`): the mark of a box whose text is elsewhere.
+            if k.contains('○') && k.chars().all(|c| matches!(c, '[' | ']' | '○')) {
+                marks += 1;
+            }
+            continue;
+        }
+        hits.sort();
+        let mut prev_end = 0;
+        for &(p, b) in &hits {
+            let seg = &k[prev_end.min(p)..p];
+            line_of[b] = Some(i);
+            if seg.contains('[') {
+                state[b] = Some(seg.contains('○'));
+            }
+            prev_end = p + all[b].text.len();
+        }
+        // `］　内部監査 [`: a bracket left open after the line's last box opens the next
+        // box of the same row.
+        let last = hits[hits.len() - 1].1;
+        let trailing = k[prev_end.min(k.len())..].split(|c: char| c.is_alphanumeric() && c != '○').next().unwrap_or("");
+        if trailing.contains('[') {
+            if let Some(next) = (last + 1..n).find(|&b| all[b].row == all[last].row) {
+                opened[next] = Some(trailing.contains('○'));
+            }
+        }
+    }
+    let mut value: Vec<Option<bool>> = (0..n).map(|b| state[b].or(opened[b])).collect();
+    // An opt-out box is not ticked when every question it would blank is answered.
+    let answered = |p: &str| get(body, p).is_some_and(|v| !v.is_null());
+    for b in 0..n {
+        if line_of[b].is_some() && value[b].is_none() && !all[b].blanks.is_empty() && all[b].blanks.iter().all(|q| answered(q)) {
+            value[b] = Some(false);
+        }
+    }
+    let unresolved: Vec<usize> = (0..n).filter(|&b| line_of[b].is_some() && value[b].is_none()).collect();
+    let ambiguous = marks != unresolved.len() && marks > 0;
+    for (k, &b) in unresolved.iter().enumerate() {
+        value[b] = Some(k < marks);
+    }
+    for b in 0..n {
+        let (Some(line), Some(v)) = (line_of[b], value[b]) else { continue };
+        let path = &all[b].path;
+        if !missing[b] {
+            continue;
+        }
+        super::set(body, path, Value::Bool(v));
+        provenance.insert(path.clone(), [line, line]);
+        warnings.retain(|w| !(w.path == *path && w.code == "not_found"));
+        if ambiguous && unresolved.contains(&b) {
+            warnings.push(Warning {
+                path: path.clone(),
+                code: "ambiguous_checkbox".into(),
+                message: format!("{marks} detached ○ mark(s) for {} boxes whose bracket is drawn apart from the label", unresolved.len()),
+            });
+        }
+        // A ticked opt-out leaves its questions blank.
+        if v {
+            for q in &all[b].blanks {
+                super::set(body, q, Value::Null);
+                provenance.remove(q);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fill;
+    use crate::form::FormSet;
+    use crate::normalize::key;
+    use crate::reassemble::Line;
+    use crate::record::Warning;
+    use serde_json::{json, Map, Value};
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn boxes_drawn_apart_read_by_their_text_brackets_and_marks() {
+        let set = FormSet::builtin();
+        let (form, _) = set.form_for("kiso", Some("2019-01")).expect("the 平成31年1月 基礎 form");
+        let texts = ["］　内部監査 [", " [ ○ ］　自己点検", "］委託しない", "］　外部監査", "[ ○", "自己点検の結果を報告する"];
+        let lines: Vec<Line> = texts.iter().map(|t| Line { raw: t.to_string(), key: key(t) }).collect();
+        let mut body: Map<String, Value> = serde_json::from_value(json!({"risk": {"outsourcing": {"misuse": {"code": 2, "label": "十分である"}}}})).unwrap();
+        let mut warnings: Vec<Warning> = ["risk.audit.self_inspection", "risk.audit.internal_audit", "risk.audit.external_audit", "risk.outsourcing.not_outsourced", "risk.provision.not_provided"]
+            .iter()
+            .map(|p| Warning { path: p.to_string(), code: "not_found".into(), message: String::new() })
+            .collect();
+        let mut provenance = BTreeMap::new();
+        fill(form, &lines, 0, lines.len(), &mut body, &mut warnings, &mut provenance);
+        let risk = &body["risk"];
+        // Its own bracket; opened by the line before; the one ○ alone; an answered opt-out.
+        assert_eq!(risk["audit"]["self_inspection"], json!(true));
+        assert_eq!(risk["audit"]["external_audit"], json!(false));
+        assert_eq!(risk["audit"]["internal_audit"], json!(true));
+        assert_eq!(risk["outsourcing"]["not_outsourced"], json!(false));
+        // Not printed: still not found.
+        assert!(risk.get("provision").is_none());
+        let left: Vec<&str> = warnings.iter().map(|w| w.path.as_str()).collect();
+        assert_eq!(left, vec!["risk.provision.not_provided"]);
+        assert_eq!(provenance.get("risk.audit.self_inspection"), Some(&[1, 1]));
+    }
+}
