@@ -882,6 +882,9 @@ mod two_pass {
     }
 
     fn is_date(s: &str) -> bool {
+        if !crate::normalize::may_be_whole_date(s) {
+            return false; // perf: most cells are long or start with no date's character
+        }
         let k = key(s);
         !k.ends_with("時点") && whole_date_of_key(&k).is_some()
     }

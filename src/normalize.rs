@@ -141,6 +141,65 @@ pub fn find_date_in_key(k: &str, month_only: bool) -> Option<FoundDate> {
 /// starts at byte 0, `None` otherwise. perf: one anchored attempt instead of a scan of
 /// the whole line for every match.
 pub fn date_at_start(k: &str, month_only: bool) -> Option<FoundDate> {
+    match ascii_date_at_start(k) {
+        Some(Some(p)) => match date_of_parts(p, month_only) {
+            Step::Found(d) => Some(d),
+            Step::Skip | Step::Stop => None,
+        },
+        Some(None) => None,
+        None => date_at_start_by_regex(k, month_only),
+    }
+}
+
+/// The parts of a date the date regex matches at the start of a key.
+struct DateParts<'a> {
+    end: usize,
+    era: Option<&'a str>,
+    year: &'a str,
+    month: &'a str,
+    day: Option<&'a str>,
+}
+
+/// perf: the anchored date regex read by hand where its digits are ASCII (a change
+/// table tests hundreds of cells a read). `Some(None)`: no match; `None`: a non-ASCII
+/// digit is next to a number (the regex's `\d` is Unicode), left to the regex.
+fn ascii_date_at_start(k: &str) -> Option<Option<DateParts<'_>>> {
+    let era = ERAS.iter().map(|e| e.0).find(|e| k.starts_with(e));
+    let mut at = era.map_or(0, str::len);
+    // ASCII digits from `at`, at most `max` of them, or no match; `None` as above.
+    let digits = |at: usize, max: usize| -> Option<Option<(usize, usize)>> {
+        let n = k[at..].bytes().take_while(u8::is_ascii_digit).count();
+        if k[at + n..].chars().next().is_some_and(|c| c.is_numeric() && !c.is_ascii_digit()) {
+            return None;
+        }
+        Some((1..=max).contains(&n).then_some((at, at + n)))
+    };
+    let year = if k[at..].starts_with('元') {
+        (at, at + '元'.len_utf8())
+    } else {
+        match digits(at, 4)? {
+            Some(y) => y,
+            None => return Some(None),
+        }
+    };
+    at = year.1;
+    let Some(rest) = k[at..].strip_prefix('年') else { return Some(None) };
+    at = k.len() - rest.len();
+    let Some(month) = digits(at, 2)? else { return Some(None) };
+    let Some(rest) = k[month.1..].strip_prefix('月') else { return Some(None) };
+    at = k.len() - rest.len();
+    let mut day = None;
+    if let Some(d) = digits(at, 2)? {
+        if let Some(rest) = k[d.1..].strip_prefix('日') {
+            day = Some(&k[d.0..d.1]);
+            at = k.len() - rest.len();
+        }
+    }
+    Some(Some(DateParts { end: at, era, year: &k[year.0..year.1], month: &k[month.0..month.1], day }))
+}
+
+/// [`date_at_start`] by the regex (the reference for the hand-read fast path).
+fn date_at_start_by_regex(k: &str, month_only: bool) -> Option<FoundDate> {
     static RE: OnceLock<Regex> = OnceLock::new();
     let re = RE.get_or_init(|| Regex::new(&format!("^(?:{})", date_re().as_str())).expect("date regex"));
     match date_of(&re.captures(k)?, month_only) {
@@ -158,16 +217,25 @@ enum Step {
 
 fn date_of(cap: &regex::Captures, month_only: bool) -> Step {
     let (Some(whole), Some(year_text), Some(month_text)) = (cap.get(0), cap.get(2), cap.get(3)) else { return Step::Stop };
-    let year_num: i32 = match year_text.as_str() {
+    let parts = DateParts { end: whole.end(), era: cap.get(1).map(|m| m.as_str()), year: year_text.as_str(), month: month_text.as_str(), day: cap.get(4).map(|m| m.as_str()) };
+    match date_of_parts(parts, month_only) {
+        Step::Found(d) => Step::Found(FoundDate { start: whole.start(), end: whole.end(), ..d }),
+        other => other,
+    }
+}
+
+/// [`date_of`] on the parts matched (a found date is given `start` 0).
+fn date_of_parts(p: DateParts, month_only: bool) -> Step {
+    let year_num: i32 = match p.year {
         "元" => 1,
         n => match n.parse() {
             Ok(n) => n,
             Err(_) => return Step::Stop,
         },
     };
-    let year = match cap.get(1) {
+    let year = match p.era {
         Some(era) => {
-            let Some(base) = ERAS.iter().find(|(name, _)| *name == era.as_str()).map(|e| e.1) else { return Step::Stop };
+            let Some(base) = ERAS.iter().find(|(name, _)| *name == era).map(|e| e.1) else { return Step::Stop };
             if !(1..=99).contains(&year_num) {
                 return Step::Skip;
             }
@@ -176,13 +244,13 @@ fn date_of(cap: &regex::Captures, month_only: bool) -> Step {
         None if year_num >= 1900 => year_num,
         None => return Step::Skip,
     };
-    let Ok(month) = month_text.as_str().parse::<u32>() else { return Step::Stop };
+    let Ok(month) = p.month.parse::<u32>() else { return Step::Stop };
     if !(1..=12).contains(&month) {
         return Step::Skip;
     }
-    let iso = match cap.get(4) {
+    let iso = match p.day {
         Some(d) => {
-            let Ok(day) = d.as_str().parse::<u32>() else { return Step::Stop };
+            let Ok(day) = d.parse::<u32>() else { return Step::Stop };
             if day < 1 || day > days_in_month(year, month) {
                 return Step::Skip;
             }
@@ -191,7 +259,7 @@ fn date_of(cap: &regex::Captures, month_only: bool) -> Step {
         None if month_only => format!("{year:04}-{month:02}"),
         None => return Step::Skip,
     };
-    Step::Found(FoundDate { iso, start: whole.start(), end: whole.end() })
+    Step::Found(FoundDate { iso, start: 0, end: p.end })
 }
 
 fn days_in_month(year: i32, month: u32) -> u32 {
@@ -211,6 +279,24 @@ pub fn parse_date(text: &str) -> Option<String> {
 /// If the whole text is one date (optionally followed by `時点`), its ISO form.
 pub fn whole_date(text: &str) -> Option<String> {
     whole_date_of_key(&key(text))
+}
+
+/// perf: can [`key`]`(text)` be a whole date (with or without `時点`)? A necessary
+/// condition read off the raw text without keying it, so a long cell is rejected in a few
+/// characters: the key's first character must be an era's, 元 or a digit, and the key at
+/// most 15 characters long (`明治1234年12月31日時点`). `false` only when
+/// `whole_date(text)` is `None`; `true` says nothing.
+pub fn may_be_whole_date(text: &str) -> bool {
+    // A character that keys on its own to a non-space (`fast_key` gives `Some(Some)`) starts
+    // a chunk whose key is at least one character: its own, or its composition with the
+    // marks after it, which is never a digit or a kanji. Any other character (Ⅰ, ①, ㍻, a
+    // combining mark …) may key to anything: the answer is then `true`.
+    match text.chars().find(|&c| fast_key(c) != Some(None)).map(fast_key) {
+        None => return false, // the key is empty
+        Some(Some(Some(first))) if !may_start_with_date(first.encode_utf8(&mut [0; 4])) => return false,
+        _ => {}
+    }
+    text.chars().filter(|&c| matches!(fast_key(c), Some(Some(_)))).nth(15).is_none()
 }
 
 /// [`whole_date`] of text already keyed.
@@ -334,6 +420,34 @@ mod tests {
         }
     }
 
+    /// perf: `may_be_whole_date` never rejects a text that is a whole date.
+    #[test]
+    fn may_be_whole_date_keeps_every_whole_date() {
+        let mut texts: Vec<String> = include_str!("../input/000_72349b560cd020d7.txt").lines().map(String::from).collect();
+        let dates = ["令和6年5月24日", "令和元年10月4日", "平成２７年１２月１日　時点", "2024年2月29日", "明治1234年12月31日時点", "㍻27年1月1日", "令和٣年1月1日", "元年3月1日"];
+        let around = ["", " ", "　", "\u{a0}", "\u{2003}", "\u{0301}", "\n", "x", "①", "時点", "㍻"];
+        for d in dates {
+            for a in around {
+                for b in around {
+                    texts.push(format!("{a}{d}{b}"));
+                    texts.push(format!("{a}{}{b}", d.chars().flat_map(|c| [c, ' ']).collect::<String>()));
+                }
+            }
+        }
+        let mut kept = 0;
+        for t in &texts {
+            if whole_date(t).is_some() {
+                assert!(may_be_whole_date(t), "{t:?}");
+                kept += 1;
+            }
+        }
+        assert!(kept > 100, "{kept}");
+        assert!(!may_be_whole_date("令和6年5月24日から令和7年3月まで"));
+        assert!(!may_be_whole_date("  基本情報"));
+        assert!(may_be_whole_date("  Ⅰ基本情報"), "Ⅰ keys through NFKC: not decided on the raw text");
+        assert!(!may_be_whole_date(""));
+    }
+
     #[test]
     fn wareki_dates() {
         assert_eq!(parse_date("令和6年5月24日").as_deref(), Some("2024-05-24"));
@@ -352,6 +466,44 @@ mod tests {
             for month_only in [false, true] {
                 let want = find_date_in_key(k, month_only).filter(|d| d.start == 0);
                 assert_eq!(date_at_start(k, month_only), want, "{k} {month_only}");
+            }
+        }
+    }
+
+    /// perf: the hand-read date at a key's start equals the regex's on every mix of
+    /// eras, numbers (ASCII, Arabic-Indic, too long), 年/月/日 and what follows.
+    #[test]
+    fn date_at_start_equals_the_regex() {
+        let heads = ["", "令和", "明治", "平成", "大正", "昭和", "令", "x"];
+        let years = ["", "元", "1", "6", "31", "0", "99", "100", "2024", "12345", "٣", "1٣"];
+        let months = ["", "1", "02", "12", "13", "0", "123", "٣"];
+        let days = ["", "1", "29", "30", "31", "32", "001", "٣", "2٣"];
+        let tails = ["", "日", "時点", "1", "年", "Ⅰ"];
+        let mut n = 0;
+        for h in heads {
+            for y in years {
+                for (ny, yk) in [(y, "年"), (y, "")] {
+                    for m in months {
+                        for mk in ["月", ""] {
+                            for d in days {
+                                for t in tails {
+                                    let k = format!("{h}{ny}{yk}{m}{mk}{d}{t}");
+                                    for month_only in [false, true] {
+                                        assert_eq!(date_at_start(&k, month_only), date_at_start_by_regex(&k, month_only), "{k} {month_only}");
+                                    }
+                                    n += 1;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(n > 10_000);
+        for l in include_str!("../input/000_72349b560cd020d7.txt").lines() {
+            let k = key(l);
+            for at in k.char_indices().map(|(i, _)| i) {
+                assert_eq!(date_at_start(&k[at..], false), date_at_start_by_regex(&k[at..], false), "{}", &k[at..]);
             }
         }
     }
