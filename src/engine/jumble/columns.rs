@@ -40,6 +40,9 @@ struct Found {
     inline: bool,
     /// That text's key.
     rest: String,
+    /// The element of a repeated block it is in (counted by block openers): the same
+    /// labels come again in the next element.
+    element: usize,
 }
 
 /// The body lines `from..to` with each text cell after its label; `None` when no cell
@@ -51,6 +54,12 @@ pub fn values_after_labels(form: &Form, common: &Common, lines: &[Line], from: u
     }
     let index = super::super::index(form, common);
     let defs = &index.defs;
+    // Forms with repeated blocks (全項目, 重点) are left as they are: the labels of each
+    // element come again, and pairing cells across elements is not verified (it lost
+    // fields on pdftotext -raw dumps of them).
+    if defs.iter().any(|d| d.opener.is_some()) {
+        return None;
+    }
     let (found, roles) = scan(lines, from, to, defs, &index.heading_keys);
     let mut moves = Moves::new(lines.len());
     for (f, cell) in text_cells(&found, &roles, from, to, defs, lines) {
@@ -59,8 +68,8 @@ pub fn values_after_labels(form: &Form, common: &Common, lines: &[Line], from: u
     for (anchor, cell) in typed_cells(&found, &roles, to, defs, lines) {
         moves.put(anchor, cell);
     }
-    for (anchor, block) in late_labels(&found, to, defs) {
-        moves.put(anchor, block);
+    for (region, block) in late_labels(&found, to, defs) {
+        moves.put_after(region, block);
     }
     moves.apply(lines)
 }
@@ -82,6 +91,13 @@ impl Moves {
         let cell: Vec<usize> = cell.into_iter().filter(|&l| l != anchor && !self.moved[l]).collect();
         cell.iter().for_each(|&l| self.moved[l] = true);
         self.after[anchor].extend(cell);
+    }
+
+    /// Put `block` after the last line of `region` that stays where it is.
+    fn put_after(&mut self, region: std::ops::Range<usize>, block: Vec<usize>) {
+        let start = region.start;
+        let anchor = region.rev().find(|&l| !self.moved[l] && !block.contains(&l)).unwrap_or(start);
+        self.put(anchor, block);
     }
 
     /// The lines in their new order; `None` when nothing moves.
@@ -119,6 +135,7 @@ fn scan(lines: &[Line], from: usize, to: usize, defs: &Defs, parts: &[String]) -
     let mut found = Vec::new();
     let mut roles = vec![Role::Blank; to];
     let mut last_order = 0usize;
+    let mut element = 0usize;
     let mut after_date = false;
     let mut i = from;
     while i < to {
@@ -130,12 +147,17 @@ fn scan(lines: &[Line], from: usize, to: usize, defs: &Defs, parts: &[String]) -
         if let Some((h, ds)) = labels_at(lines, i, to, defs) {
             // The same words label several items (Ⅳ2 and Ⅳ6): the one not read yet.
             let d = ds.iter().copied().find(|&d| defs[d].order > last_order).unwrap_or(ds[0]);
+            // A block opener starts the block's labels again.
+            if defs[d].opener.is_some() {
+                element += 1;
+                last_order = defs[d].order;
+            }
             last_order = last_order.max(defs[d].order);
             let part = defs[d].keys.iter().any(|k| parts.contains(k));
             let rest = skip_chars(&lines[h.last].key(), h.col).to_string();
             let inline = !rest.is_empty();
             roles[h.line..=h.last].iter_mut().for_each(|r| *r = Role::Label);
-            found.push(Found { line: h.line, last: h.last, def: d, part, inline, rest });
+            found.push(Found { line: h.line, last: h.last, def: d, part, inline, rest, element });
             after_date = false;
             i = h.last + 1;
             continue;
@@ -143,7 +165,9 @@ fn scan(lines: &[Line], from: usize, to: usize, defs: &Defs, parts: &[String]) -
         let date = whole_date_of_key(k).is_some();
         // The unit printed below a date (`令和5年2月1日` / `時点`) belongs to the date.
         let unit = after_date && k.chars().count() <= 2;
-        roles[i] = if date || unit || page_number(k) || furniture_or_answer(k, defs) { Role::Typed } else { Role::Text };
+        // A bracket is a box or an answer's, never in a text cell.
+        let bracket = k.contains(['[', ']']);
+        roles[i] = if date || unit || bracket || page_number(k) || furniture_or_answer(k, defs) { Role::Typed } else { Role::Text };
         after_date = date;
         i += 1;
     }
@@ -195,11 +219,12 @@ fn unfurnished(k: &str, defs: &Defs) -> String {
 /// An option printed as an item of its list with its number after it (pdftotext puts
 /// `1)` on the line of the closing bracket: `特に力を入れている` / `] 1)`): the next line
 /// that is not blank is `N)` (after a bracket) and the option is item N of some list.
-fn numbered_after(lines: &[Line], line: usize, to: usize, option: &str, defs: &Defs) -> bool {
-    let Some(next) = (line + 1..to).find(|&j| !lines[j].key().is_empty()) else { return false };
+/// That line.
+fn numbered_after(lines: &[Line], line: usize, to: usize, option: &str, defs: &Defs) -> Option<usize> {
+    let next = (line + 1..to).find(|&j| !lines[j].key().is_empty())?;
     let k = lines[next].key().trim_start_matches(']');
-    let Some(n) = k.strip_suffix(')').and_then(|d| d.parse::<usize>().ok()) else { return false };
-    defs.iter().any(|d| d.options.get(n.wrapping_sub(1)).is_some_and(|o| o == option))
+    let n = k.strip_suffix(')').and_then(|d| d.parse::<usize>().ok())?;
+    defs.iter().any(|d| d.options.get(n.wrapping_sub(1)).is_some_and(|o| o == option)).then_some(next)
 }
 
 /// A date cell: the date's line and the unit printed below it (`時点`), if any.
@@ -213,73 +238,73 @@ fn date_cell(lines: &[Line], roles: &[Role], j: usize, to: usize) -> Vec<usize> 
 
 /// Answers and dates printed apart from their questions (a value column after the
 /// label column): each goes after the next question that has none and takes it (by its
-/// list), or — printed before it — to the question when it comes. (anchor line, cell).
+/// list), or — printed before it — to the question when it comes. An option printed as
+/// a list item before its number (`特に力を入れている` / `] 1)`) goes after the number,
+/// so that it reads as the list item it is. (anchor line, cell).
 fn typed_cells(found: &[Found], roles: &[Role], to: usize, defs: &Defs, lines: &[Line]) -> Vec<(usize, Vec<usize>)> {
     let mut out = Vec::new();
     let mut waiting_choices: Vec<usize> = Vec::new();
     let mut waiting_dates: VecDeque<usize> = VecDeque::new();
-    let mut stray_answers: VecDeque<(usize, String)> = VecDeque::new();
+    let mut stray_answers: VecDeque<(Vec<usize>, String)> = VecDeque::new();
     let mut stray_dates: VecDeque<Vec<usize>> = VecDeque::new();
-    let mut seen = vec![false; defs.len()];
+    // Lone bracket lines already given to an answer.
+    let mut used = vec![false; to];
     for (n, f) in found.iter().enumerate() {
         let end = found.get(n + 1).map_or(to, |x| x.line);
         let def = &defs[f.def];
-        let first = !std::mem::replace(&mut seen[f.def], true);
-        // The typed lines of the label's region: answers (not printed option items) and dates.
-        let answers: Vec<(usize, String)> = (f.last + 1..end)
-            .filter(|&j| roles[j] == Role::Typed)
-            .filter_map(|j| answer_of(lines[j].key(), defs).map(|a| (j, a)))
-            .filter(|(j, a)| !numbered_after(lines, *j, to, a, defs))
-            .collect();
+        let first = !seen_before(found, n);
+        // The typed lines of the label's region: answers and dates.
+        let mut answers: Vec<(usize, String)> = Vec::new();
+        for j in f.last + 1..end {
+            let Some(a) = (roles[j] == Role::Typed).then(|| answer_of(lines[j].key(), defs)).flatten() else { continue };
+            match numbered_after(lines, j, end, &a, defs) {
+                Some(m) => out.push((m, vec![j])),
+                None => answers.push((j, a)),
+            }
+        }
         let dates: Vec<usize> = (f.last + 1..end).filter(|&j| roles[j] == Role::Typed && whole_date_of_key(lines[j].key()).is_some()).collect();
-        let mut own_answer = false;
-        let mut own_date = false;
+        let takes = |a: &String| def.options.contains(a);
+        // The label's own answer: on its line, else the first of its list in its region.
+        let mut own_answer = None;
+        let mut own_date = None;
         match def.takes {
             Takes::Choice if first => {
-                own_answer = answer_of(&f.rest, defs).is_some_and(|a| def.options.contains(&a)) || answers.iter().any(|(_, a)| def.options.contains(a));
-                if !own_answer {
-                    match stray_answers.iter().position(|(_, a)| def.options.contains(a)) {
+                let inline = answer_of(&f.rest, defs).is_some_and(|a| takes(&a));
+                own_answer = if inline { Some(usize::MAX) } else { answers.iter().find(|(_, a)| takes(a)).map(|(j, _)| *j) };
+                if own_answer.is_none() {
+                    match stray_answers.iter().position(|(_, a)| takes(a)) {
                         Some(p) => {
-                            let (l, _) = stray_answers.remove(p).unwrap_or_default();
-                            out.push((f.last, vec![l]));
+                            let (cell, _) = stray_answers.remove(p).unwrap_or_default();
+                            out.push((f.last, cell));
                         }
                         None => waiting_choices.push(n),
                     }
                 }
-                own_answer = true;
             }
             Takes::Date if first => {
-                own_date = whole_date_of_key(&f.rest).is_some() || dates.first().is_some_and(|&d| (f.last + 1..d).all(|j| roles[j] == Role::Blank));
-                if !own_date {
+                let inline = whole_date_of_key(&f.rest).is_some();
+                own_date = if inline { Some(usize::MAX) } else { dates.first().copied().filter(|&d| (f.last + 1..d).all(|j| roles[j] == Role::Blank)) };
+                if own_date.is_none() {
                     match stray_dates.pop_front() {
                         Some(cell) => out.push((f.last, cell)),
                         None => waiting_dates.push_back(n),
                     }
                 }
-                own_date = true;
             }
             _ => {}
         }
         // What the label does not take itself goes to a question waiting for it.
-        let mut answers = answers.into_iter();
-        if own_answer && answer_of(&f.rest, defs).is_none() {
-            // The first answer of its list is the question's own.
-            let own = answers.clone().position(|(_, a)| def.options.contains(&a));
-            answers = answers.collect::<Vec<_>>().into_iter().enumerate().filter(|(i, _)| Some(*i) != own).map(|(_, x)| x).collect::<Vec<_>>().into_iter();
-        }
-        for (j, a) in answers {
+        for (j, a) in answers.into_iter().filter(|(j, _)| Some(*j) != own_answer) {
+            let cell = bracketed_cell(lines, j, f.last + 1, end, &mut used);
             match waiting_choices.iter().position(|&q| defs[found[q].def].options.contains(&a)) {
                 Some(p) => {
                     let q = waiting_choices.remove(p);
-                    out.push((found[q].last, vec![j]));
+                    out.push((found[q].last, cell));
                 }
-                None => stray_answers.push_back((j, a)),
+                None => stray_answers.push_back((cell, a)),
             }
         }
-        for (m, &j) in dates.iter().enumerate() {
-            if own_date && m == 0 {
-                continue;
-            }
+        for &j in dates.iter().filter(|&&j| Some(j) != own_date) {
             let cell = date_cell(lines, roles, j, end);
             match waiting_dates.pop_front() {
                 Some(q) => out.push((found[q].last, cell)),
@@ -290,20 +315,50 @@ fn typed_cells(found: &[Found], roles: &[Role], to: usize, defs: &Defs, lines: &
     out
 }
 
+/// An answer standing alone on its line, with the lone `[` above it and the lone `]`
+/// below it (within `from..to`) that no other answer took: its bracket pair.
+fn bracketed_cell(lines: &[Line], j: usize, from: usize, to: usize, used: &mut [bool]) -> Vec<usize> {
+    if lines[j].key().contains(['[', ']']) {
+        return vec![j];
+    }
+    let open = (from..j).rev().find(|&i| !used[i] && lines[i].key() == "[");
+    let close = (j + 1..to).find(|&i| !used[i] && lines[i].key() == "]");
+    let mut cell = Vec::new();
+    for (b, at_end) in [(open, false), (close, true)] {
+        if let Some(b) = b {
+            used[b] = true;
+            if at_end {
+                cell.push(j);
+            }
+            cell.push(b);
+        }
+    }
+    if !cell.contains(&j) {
+        cell.push(j);
+    }
+    cell
+}
+
 /// A question's label printed after labels that come later on the form (its cell in
 /// another column): the label and what follows it up to the next label go back after
-/// the label read before it in form order. (anchor line, block).
-fn late_labels(found: &[Found], to: usize, defs: &Defs) -> Vec<(usize, Vec<usize>)> {
+/// the label read before it in form order. (where to put it, block).
+fn late_labels(found: &[Found], to: usize, defs: &Defs) -> Vec<(std::ops::Range<usize>, Vec<usize>)> {
     let mut out = Vec::new();
     let mut last_order = 0usize;
     for (n, f) in found.iter().enumerate() {
         let order = defs[f.def].order;
-        let late = order < last_order && !matches!(defs[f.def].takes, Takes::Nothing) && !found[..n].iter().any(|g| g.def == f.def);
+        if defs[f.def].opener.is_some() {
+            last_order = order;
+        }
+        let late = order < last_order && !matches!(defs[f.def].takes, Takes::Nothing) && !seen_before(found, n);
         if late {
-            let before = found[..n].iter().filter(|g| defs[g.def].order < order).max_by_key(|g| defs[g.def].order);
+            let before = (0..n).filter(|&b| found[b].element == f.element && defs[found[b].def].order < order).max_by_key(|&b| defs[found[b].def].order);
             if let Some(b) = before {
                 let end = found.get(n + 1).map_or(to, |x| x.line);
-                out.push((b.last, (f.line..end).collect()));
+                // Right after its label: what that label's region holds (a box drawn
+                // apart, a bracket) may belong to the late label as well.
+                let region = found[b].last..found[b].last + 1;
+                out.push((region, (f.line..end).collect()));
             }
         }
         last_order = last_order.max(order);
@@ -311,11 +366,15 @@ fn late_labels(found: &[Found], to: usize, defs: &Defs) -> Vec<(usize, Vec<usize
     out
 }
 
+/// Whether the label of `found[n]` was found before in the same block element.
+fn seen_before(found: &[Found], n: usize) -> bool {
+    found[..n].iter().any(|g| g.def == found[n].def && g.element == found[n].element)
+}
+
 /// Text cells and their labels: (index into `found`, the cell's lines).
 fn text_cells(found: &[Found], roles: &[Role], from: usize, to: usize, defs: &Defs, lines: &[Line]) -> Vec<(usize, Vec<usize>)> {
     let takes_text = |f: &Found| matches!(defs[f.def].takes, Takes::Text);
     let mut moves: Vec<(usize, Vec<usize>)> = Vec::new();
-    let mut seen = vec![false; defs.len()];
     let mut pending: VecDeque<usize> = VecDeque::new();
     let mut orphans: Vec<Vec<usize>> = Vec::new();
     // Fewer than one blank line in fifty: the text does not set cells apart.
@@ -331,8 +390,7 @@ fn text_cells(found: &[Found], roles: &[Role], from: usize, to: usize, defs: &De
             orphans.clear();
         }
         let mut just_pushed = false;
-        if takes_text(f) && !seen[f.def] {
-            seen[f.def] = true;
+        if takes_text(f) && !seen_before(found, n) {
             if f.inline {
                 // Its own value, with the lines of the same cell below it.
                 continue;
