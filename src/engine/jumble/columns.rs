@@ -510,4 +510,33 @@ mod tests {
         let form = set.form_for("kiso", Some("2019-01")).expect("kiso form").0;
         assert!(super::values_after_labels(form, &set.common, &lines, 0, lines.len()).is_none());
     }
+
+    /// A made-up 基礎 sheet printed column by column (pdfminer's shape): the label column
+    /// of Ⅰ, then its values; Ⅱ's questions, then Ⅲ, then the answers, dates and the
+    /// result. Read by the engine after this stage, every field is its own.
+    #[test]
+    fn column_order_sheet_read_by_the_engine() {
+        let text = "Ⅰ　関連情報\n\n１．特定個人情報ファイルを取り扱う事務\n\n①事務の名称\n\n②事務の概要\n\n③システムの名称\n\n２．特定個人情報ファイル名\n\n\
+            甲事務\n\n乙の概要の一行目\n二行目\n\n丙システム\n\n丁ファイル\n\n３．個人番号の利用\n\n法令上の根拠\n\n番号法第9条\n\n\
+            Ⅱ　しきい値判断項目\n\n１．対象人数\n\n評価対象の事務の対象人数は何人か\n\nいつ時点の計数か\n\n２．取扱者数\n\n\
+            特定個人情報ファイル取扱者数は500人以上か\n\nいつ時点の計数か\n\n３．重大事故\n\n過去１年以内に、評価実施機関において特定個人情\n報に関する重大事故が発生したか\n\n\
+            Ⅲ　しきい値判断結果\n\nしきい値判断結果\n\n[\n\n[\n\n[\n\n1万人以上10万人未満\n\n＜選択肢＞\n1) 1,000人未満（任意実施）\n\n]\n\n\
+            2) 1,000人以上1万人未満\n3) 1万人以上10万人未満\n\n令和3年5月1日\n\n時点\n\n500人未満\n\n]\n\n＜選択肢＞\n1) 500人以上 2) 500人未満\n\n\
+            令和3年4月1日\n\n時点\n\n発生なし\n\n]\n\n＜選択肢＞\n1) 発生あり 2) 発生なし\n\n基礎項目評価の実施が義務付けられる\n";
+        let set = FormSet::builtin();
+        let form = set.form_for("kiso", Some("2019-01")).expect("kiso form").0;
+        let lines = lines_of(text);
+        let moved = super::values_after_labels(form, &set.common, &lines, 0, lines.len()).expect("cells to move");
+        assert_eq!(moved.len(), lines.len());
+        let out = crate::engine::read(form, &set.common, &moved, 0, moved.len());
+        let b = serde_json::Value::Object(out.body);
+        let r = &b["related"];
+        assert_eq!((r["affair_name"].as_str(), r["affair_summary"].as_str()), (Some("甲事務"), Some("乙の概要の一行目\n二行目")), "{b}");
+        assert_eq!((r["systems"].as_str(), r["file_name"].as_str(), r["number_use_basis"].as_str()), (Some("丙システム"), Some("丁ファイル"), Some("番号法第9条")), "{b}");
+        let t = &b["threshold"];
+        assert_eq!((t["target_population"]["code"].as_u64(), t["target_population"]["as_of"].as_str()), (Some(3), Some("2021-05-01")), "{b}");
+        assert_eq!((t["handlers"]["code"].as_u64(), t["handlers"]["as_of"].as_str()), (Some(2), Some("2021-04-01")), "{b}");
+        assert_eq!(t["serious_incident"]["code"].as_u64(), Some(2), "{b}");
+        assert_eq!(t["result"].as_str(), Some("基礎項目評価の実施が義務付けられる"), "{b}");
+    }
 }
