@@ -14,8 +14,9 @@
 //! Lines are only moved, so every line of the text is still there once.
 
 use super::{labels_at, page_number, skip_chars, Defs, Takes};
-use crate::form::{Common, Form};
-use crate::normalize::whole_date_of_key;
+use crate::form::{join, Common, Form, Node};
+use crate::normalize::{key, whole_date_of_key};
+use crate::record::Warning;
 use crate::reassemble::Line;
 use std::collections::VecDeque;
 
@@ -47,7 +48,7 @@ struct Found {
 
 /// The body lines `from..to` with each text cell after its label; `None` when no cell
 /// moves (the text is in reading order already).
-pub fn values_after_labels(form: &Form, common: &Common, lines: &[Line], from: usize, to: usize) -> Option<Vec<Line>> {
+pub fn values_after_labels(form: &Form, common: &Common, lines: &[Line], from: usize, to: usize) -> Option<(Vec<Line>, Vec<Warning>)> {
     let to = to.min(lines.len());
     if from >= to {
         return None;
@@ -62,7 +63,8 @@ pub fn values_after_labels(form: &Form, common: &Common, lines: &[Line], from: u
     }
     let (found, roles) = scan(lines, from, to, defs, &index.heading_keys);
     let mut moves = Moves::new(lines.len());
-    for (f, cell) in text_cells(&found, &roles, from, to, defs, lines) {
+    let mut doubts = Vec::new();
+    for (f, cell) in text_cells(&found, &roles, from, to, defs, lines, &mut doubts) {
         moves.put(found[f].last, cell);
     }
     for (anchor, cell) in typed_cells(&found, &roles, to, defs, lines) {
@@ -71,7 +73,26 @@ pub fn values_after_labels(form: &Form, common: &Common, lines: &[Line], from: u
     for (region, block) in late_labels(&found, to, defs) {
         moves.put_after(region, block);
     }
-    moves.apply(lines)
+    let moved = moves.apply(lines)?;
+    // The values these cells become are guesses: said, on the field's path.
+    let warnings = doubts
+        .into_iter()
+        .filter_map(|(f, code, message)| Some(Warning { path: path_of(form, &defs[found[f].def])?, code: code.into(), message: message.into() }))
+        .collect();
+    Some((moved, warnings))
+}
+
+/// The output path of the field a def stands for (forms without blocks: a section's
+/// path and the field's).
+fn path_of(form: &Form, def: &super::Def) -> Option<String> {
+    fn walk(nodes: &[Node], prefix: &str, k: &str) -> Option<String> {
+        nodes.iter().find_map(|n| match n {
+            Node::Section(s) => walk(&s.nodes, &join(prefix, &s.path), k),
+            Node::Field(f) if f.label.iter().any(|l| key(l) == k) => Some(join(prefix, &f.path)),
+            _ => None,
+        })
+    }
+    walk(&form.body, "", def.keys.first()?)
 }
 
 /// Lines to put after other lines: each line moves once at most, and a line put after
@@ -372,7 +393,9 @@ fn seen_before(found: &[Found], n: usize) -> bool {
 }
 
 /// Text cells and their labels: (index into `found`, the cell's lines).
-fn text_cells(found: &[Found], roles: &[Role], from: usize, to: usize, defs: &Defs, lines: &[Line]) -> Vec<(usize, Vec<usize>)> {
+/// `doubts` gets the labels whose cell is a guess: (index into `found`, warning code,
+/// message).
+fn text_cells(found: &[Found], roles: &[Role], from: usize, to: usize, defs: &Defs, lines: &[Line], doubts: &mut Vec<(usize, &'static str, &'static str)>) -> Vec<(usize, Vec<usize>)> {
     let takes_text = |f: &Found| matches!(defs[f.def].takes, Takes::Text);
     let mut moves: Vec<(usize, Vec<usize>)> = Vec::new();
     let mut pending: VecDeque<usize> = VecDeque::new();
@@ -384,6 +407,7 @@ fn text_cells(found: &[Found], roles: &[Role], from: usize, to: usize, defs: &De
             if !orphans.is_empty() && orphans.len() == pending.len() {
                 for cell in orphans.drain(..) {
                     let Some(p) = pending.pop_front() else { break };
+                    doubts.push((p, "uncertain_order", "a cell printed before its label: its label is inferred from the order of the waiting labels"));
                     moves.push((p, cell));
                 }
             }
@@ -431,6 +455,7 @@ fn text_cells(found: &[Found], roles: &[Role], from: usize, to: usize, defs: &De
         }
         // No blank lines mark where a cell ends: fewer cells than waiting labels are
         // split by what their lines are (see `scraped::cells`).
+        let mut inferred = false;
         if blankless && cells.len() < pending.len() {
             let all: Vec<usize> = cells.iter().flatten().copied().collect();
             let forced: Vec<usize> = cells.iter().scan(0, |at, c| { let s = *at; *at += c.len(); Some(s) }).skip(1).collect();
@@ -439,13 +464,16 @@ fn text_cells(found: &[Found], roles: &[Role], from: usize, to: usize, defs: &De
             if starts.len() > cells.len() {
                 let ends = starts.iter().skip(1).copied().chain(std::iter::once(all.len()));
                 cells = starts.iter().zip(ends).map(|(&s, e)| all[s..e].to_vec()).collect();
+                inferred = true;
             }
         }
         // Fewer cells than labels: the labels that may stay blank go first.
         while cells.len() < pending.len() {
             match pending.iter().position(|&p| defs[found[p].def].blank_ok) {
                 Some(at) => {
-                    pending.remove(at);
+                    if let Some(p) = pending.remove(at) {
+                        doubts.push((p, "uncertain_assignment", "taken as empty: fewer value cells than labels waiting for one"));
+                    }
                 }
                 None => break,
             }
@@ -458,7 +486,13 @@ fn text_cells(found: &[Found], roles: &[Role], from: usize, to: usize, defs: &De
             let mut cell = cells.next().unwrap_or_default();
             if m == k - 1 && extra > 0 {
                 // More cells than labels: the last label's cell had blank lines inside.
+                if k > 1 {
+                    doubts.push((p, "uncertain_split", "several text blocks merged into this value"));
+                }
                 cell.extend(cells.by_ref().flatten());
+            }
+            if inferred {
+                doubts.push((p, "uncertain_split", "no blank lines mark the cells: this value's first and last lines are inferred from what the lines are"));
             }
             moves.push((p, cell));
         }
@@ -483,7 +517,7 @@ mod tests {
         let lines = lines_of(text);
         let n = lines.len();
         match super::values_after_labels(form, &set.common, &lines, 0, n) {
-            Some(out) => out.iter().map(|l| l.raw().trim().to_string()).collect(),
+            Some((out, _)) => out.iter().map(|l| l.raw().trim().to_string()).collect(),
             None => lines.iter().map(|l| l.raw().trim().to_string()).collect(),
         }
     }
@@ -526,7 +560,9 @@ mod tests {
         let set = FormSet::builtin();
         let form = set.form_for("kiso", Some("2019-01")).expect("kiso form").0;
         let lines = lines_of(text);
-        let moved = super::values_after_labels(form, &set.common, &lines, 0, lines.len()).expect("cells to move");
+        let (moved, warnings) = super::values_after_labels(form, &set.common, &lines, 0, lines.len()).expect("cells to move");
+        // Every cell here is set apart by blank lines and follows its label's column.
+        assert!(warnings.is_empty(), "{warnings:?}");
         assert_eq!(moved.len(), lines.len());
         let out = crate::engine::read(form, &set.common, &moved, 0, moved.len());
         let b = serde_json::Value::Object(out.body);
