@@ -20,8 +20,6 @@ static GLOBAL: Counting = Counting;
 
 fn main() {
     let path = std::env::args().nth(1).expect("usage: mem_stages FILE.txt");
-    let rules = Rules::default_rules();
-    let c = rules.compiled();
     let bytes = std::fs::read(&path).expect("read");
     let n = bytes.len() as f64;
     let base = LIVE.load(Relaxed) - bytes.len();
@@ -32,7 +30,19 @@ fn main() {
     };
     println!("input {:.1} MB", n / 1e6);
     show("bytes");
-    let text = decode::decode_text(&bytes).expect("decodes").text;
+    // MEM_STAGES_OWNED=1: the CLI's own path only (e.g. under heaptrack, whose peak is
+    // then this path's).
+    if std::env::var_os("MEM_STAGES_OWNED").is_none() {
+        borrowed_stages(&bytes, &show);
+    }
+    owned_path(bytes, &show);
+}
+
+/// Each stage of the text path, its data kept, then the output path's.
+fn borrowed_stages(bytes: &[u8], show: &dyn Fn(&str)) {
+    let rules = Rules::default_rules();
+    let c = rules.compiled();
+    let text = decode::decode_text(bytes).expect("decodes").text;
     show("+ decoded text");
     let lines = reassemble::lines_of(&text);
     show("+ lines");
@@ -44,7 +54,7 @@ fn main() {
     show("+ change rows");
     drop((rows, fields, tokens, text));
     show("(dropped)");
-    let record = piasheet::extract_text_dump("f.txt", &bytes);
+    let record = piasheet::extract_text_dump("f.txt", bytes);
     show("+ record (whole path)");
     let json = serde_json::to_vec_pretty(&record).expect("json");
     show("+ pretty JSON");
@@ -69,15 +79,26 @@ fn main() {
     show("+ dataset rows");
     drop((rows, value, record));
     show("(all dropped)");
+}
+
+fn owned_path(bytes: Vec<u8>, show: &dyn Fn(&str)) {
     // The CLI's own path: the bytes given up (freed once decoded), the text freed once
     // split into lines; its peak counted from here, the input included.
     PEAK.store(LIVE.load(Relaxed), Relaxed);
+    let formats = piasheet::dataset::Formats::parse("json,jsonl,csv,parquet").expect("formats");
     let source = piasheet::source_of("f.txt", &bytes, "text");
     let record = piasheet::extract_text_owned(source, bytes);
     show("owned path: record");
-    let value = serde_json::to_value(&record).expect("value");
-    drop(record);
-    let rows = piasheet::dataset::Rows::deferred(value, &formats);
+    // The CLI's large-record output: the pretty JSON written from the record as it is
+    // made (here into a sink), then the rows deferred with the changes kept typed.
+    serde_json::to_writer_pretty(std::io::BufWriter::with_capacity(1 << 16, std::io::sink()), &record).expect("json");
+    show("+ pretty JSON written");
+    let rows = piasheet::dataset::Rows::deferred_record(record, &formats).expect("rows");
     show("+ deferred rows");
-    drop(rows);
+    let dir = std::env::temp_dir().join(format!("mem-stages-{}", std::process::id()));
+    let mut w = piasheet::dataset::DatasetWriter::create(&dir, &formats).expect("dataset");
+    w.append(&rows).expect("append");
+    show("+ rows appended");
+    drop((rows, w));
+    let _ = std::fs::remove_dir_all(&dir);
 }

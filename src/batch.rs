@@ -605,8 +605,8 @@ pub struct Written<R> {
 /// Inputs run in parallel at a time; their results reach `sink` in input order.
 const CHUNK: usize = 256;
 
-/// Run every input. `on_record` sees each new record from the worker threads (it
-/// writes it) and returns what `sink` should get for it; with `opts.resume`, an input
+/// Run every input. `on_record` is given each new record on the worker threads (it
+/// writes it; the record is its own, to keep or drop) and returns what `sink` should get for it; with `opts.resume`, an input
 /// whose stored output matches its bytes is skipped and `on_record` gets `None`. `sink`
 /// receives the results on this thread in input order (for the dataset files), with
 /// the input's `errors.jsonl` line when it is not `ok`, a chunk at a time, so memory
@@ -614,7 +614,7 @@ const CHUNK: usize = 256;
 pub fn run<R: Send>(
     inputs: &[Input],
     opts: &Options,
-    on_record: &(dyn Fn(&Input, Option<&Record>) -> Written<R> + Sync),
+    on_record: &(dyn Fn(&Input, Option<Record>) -> Written<R> + Sync),
     sink: &mut dyn FnMut(R, Option<ErrorLine>),
 ) -> Summary {
     let start = Instant::now();
@@ -631,7 +631,7 @@ pub fn run<R: Send>(
     let (ok, partial, failed, resumed) = (AtomicUsize::new(0), AtomicUsize::new(0), AtomicUsize::new(0), AtomicUsize::new(0));
     let one = |input: &Input| -> (R, Option<ErrorLine>) {
         let (mut outcome, written) = match load(input, opts) {
-            Err(record) => (Outcome::of(&record), on_record(input, Some(&record))),
+            Err(record) => (Outcome::of(&record), on_record(input, Some(*record))),
             Ok(bytes) => {
                 let sha = || format!("{:x}", sha2::Sha256::digest(&bytes));
                 match opts.resume.then(|| previous_outcome(&opts.out_dir.join(&input.output), &sha())).flatten() {
@@ -641,7 +641,7 @@ pub fn run<R: Send>(
                     }
                     None => {
                         let record = record_of(input, bytes, opts);
-                        (Outcome::of(&record), on_record(input, Some(&record)))
+                        (Outcome::of(&record), on_record(input, Some(record)))
                     }
                 }
             }

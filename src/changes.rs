@@ -22,22 +22,26 @@ use std::collections::{HashMap, HashSet};
 // the test oracle in `changes/reference.rs`) compared every row with every other row
 // for `newest` and copied every run it looked up: 8 s for 40k rows, 29 s for 80k.
 
-/// A row as found in the text, before its cells are split. Lines and tokens are
-/// borrowed from the dump's lines.
-struct RawRow<'a> {
+/// A row as found in the text, before its cells are split. Its pieces are the table's
+/// lines (by index, their keys the lines' own) or parts of them (copied: cells on a
+/// row's first line, short).
+struct RawRow {
     date_text: String,
     item: String,
-    /// The lines of the cells or blocks between the item and the timing, block after
-    /// block (one list, not one per block: issue #16, a large table's rows are all
-    /// held at once); block `i`'s lines end at `line_ends[i]`.
-    /// (Boxed slices and `u32` offsets: every row is held until the table is split,
-    /// and a `Vec`'s spare room and `usize`s were a fifth of a large table's rows.)
-    lines: Box<[&'a str]>,
+    /// The pieces of the cells or blocks between the item and the timing, block after
+    /// block (one list, not one per block: issue #16, a large table's rows are all held
+    /// at once); block `i`'s pieces end at `line_ends[i]`. A piece is a line of the
+    /// table, by its index in the table's lines (its raw text and key are the line's),
+    /// or [`PART`]: the next of `parts`, a part of a line (a cell on a row's first line)
+    /// with its key.
+    /// (Indices, not copies: every row is held until the table is split, and a copy of
+    /// the lines' keys (the rows' key) and a `&str` per line were most of a large
+    /// table's rows, ~1.3× its dump beside the lines themselves.)
+    pieces: Box<[u32]>,
     line_ends: Box<[u32]>,
-    /// The match keys of all blocks, concatenated (a block's key is its lines' keys
-    /// joined); block `i`'s key is `key[start(i)..ends[i]]`.
-    key: Box<str>,
-    /// Where each block's key ends in `key`.
+    parts: Box<[(Box<str>, Box<str>)]>,
+    /// Where each block's key ends in the row's key (its pieces' keys concatenated,
+    /// made by [`RawRow::key_into`] when the row is split).
     ends: Box<[u32]>,
     /// Length of the key of each block's first line (a prefix of the block's key).
     head_len: Box<[u32]>,
@@ -49,7 +53,10 @@ struct RawRow<'a> {
     lines_used: usize,
 }
 
-impl RawRow<'_> {
+/// A piece of a [`RawRow`] that is a part of a line, not a whole line.
+const PART: u32 = u32::MAX;
+
+impl RawRow {
     fn start(&self, i: usize) -> usize {
         if i == 0 {
             0
@@ -58,32 +65,86 @@ impl RawRow<'_> {
         }
     }
 
-    /// The key of block `i`'s first line.
-    fn head(&self, i: usize) -> &str {
-        let s = self.start(i);
-        &self.key[s..s + self.head_len[i] as usize]
+    /// Each piece's raw text and key, in order; `table` is the lines the row was read from.
+    fn pieces<'s>(&'s self, table: &'s [Line]) -> impl Iterator<Item = (&'s str, &'s str)> + 's {
+        let mut parts = self.parts.iter();
+        self.pieces.iter().map(move |&p| match p {
+            PART => parts.next().map_or(("", ""), |(raw, key)| (&**raw, &**key)),
+            i => table.get(i as usize).map_or(("", ""), |l| (l.raw(), l.key())),
+        })
     }
 
-    /// The key of block `i`.
-    fn block_key(&self, i: usize) -> &str {
-        &self.key[self.start(i)..self.ends[i] as usize]
+    /// The row's key (its pieces' keys concatenated) into `out`: block `i`'s key is
+    /// `out[start(i)..ends[i]]`.
+    fn key_into(&self, table: &[Line], out: &mut String) {
+        out.clear();
+        self.pieces(table).for_each(|(_, k)| out.push_str(k));
+    }
+
+    /// The key of block `i`'s first line; `key` is the row's ([`RawRow::key_into`]).
+    fn head<'k>(&self, key: &'k str, i: usize) -> &'k str {
+        let s = self.start(i);
+        &key[s..s + self.head_len[i] as usize]
+    }
+
+    /// The key of block `i`; `key` is the row's.
+    fn block_key<'k>(&self, key: &'k str, i: usize) -> &'k str {
+        &key[self.start(i)..self.ends[i] as usize]
     }
 
     fn blocks(&self) -> usize {
         self.ends.len()
     }
 
-    /// The lines of blocks `from..to`.
-    fn lines_of(&self, from: usize, to: usize) -> &[&str] {
+    /// The raw lines of blocks `from..to`.
+    fn lines_of<'s>(&'s self, table: &'s [Line], from: usize, to: usize) -> Vec<&'s str> {
         let end = |b: usize| if b == 0 { 0 } else { self.line_ends[b - 1] as usize };
-        &self.lines[end(from)..end(to)]
+        self.pieces(table).take(end(to)).skip(end(from)).map(|(raw, _)| raw).collect()
     }
 }
 
 /// Rows of the change table from the dump's lines at and after `start`.
 /// `known` holds the current values of the body (match keys) for the chain evidence.
 pub fn from_text(lines: &[Line], start: usize, rules: &Rules, known: &HashSet<String>, warnings: &mut Vec<Warning>) -> Vec<Change> {
-    let region = &lines[start.min(lines.len())..];
+    read(&mut &lines[start.min(lines.len())..], rules, known, warnings)
+}
+
+/// [`from_text`], emptying each line of the table once its row is made (the lines are
+/// spent: issue #16, a large table's lines and the changes made of them were held side
+/// by side at the peak; now the one replaces the other). The same changes and warnings.
+pub fn from_text_spending(lines: &mut [Line], start: usize, rules: &Rules, known: &HashSet<String>, warnings: &mut Vec<Warning>) -> Vec<Change> {
+    let start = start.min(lines.len());
+    read(&mut &mut lines[start..], rules, known, warnings)
+}
+
+/// The lines a table is read from: borrowed, or lent to be emptied as their rows are
+/// made ([`from_text_spending`]).
+trait TableLines {
+    fn lines(&self) -> &[Line];
+    /// Line `index` is read for good.
+    fn spend(&mut self, _index: usize) {}
+}
+
+impl TableLines for &[Line] {
+    fn lines(&self) -> &[Line] {
+        self
+    }
+}
+
+impl TableLines for &mut [Line] {
+    fn lines(&self) -> &[Line] {
+        self
+    }
+
+    fn spend(&mut self, index: usize) {
+        if let Some(l) = self.get_mut(index) {
+            *l = Line::new("", "");
+        }
+    }
+}
+
+fn read(table: &mut impl TableLines, rules: &Rules, known: &HashSet<String>, warnings: &mut Vec<Warning>) -> Vec<Change> {
+    let region = table.lines();
     if let Some(rows) = two_pass_rows(region, rules, known, warnings) {
         return rows;
     }
@@ -105,7 +166,7 @@ pub fn from_text(lines: &[Line], start: usize, rules: &Rules, known: &HashSet<St
             message: format!("{stray} line(s) of the 変更箇所 table could not be tied to a row (dates drawn apart from their rows); read the PDF instead for the full table"),
         });
     }
-    split_rows(raw, rules, known, warnings)
+    split_rows(raw, table, rules, known, warnings)
 }
 
 /// The one warning for `lost` rows of the table left out rather than guessed, and why.
@@ -158,13 +219,14 @@ impl Table {
 
 /// Split the change pages into pages (runs of three or more empty lines mark a page
 /// break in pdf-extract dumps) and rows (a line that starts with a date and an item).
-fn rows_of<'a>(lines: &'a [Line], rules: &Rules) -> Vec<RawRow<'a>> {
+fn rows_of(lines: &[Line], rules: &Rules) -> Vec<RawRow> {
     let header = key(&rules.changes.header);
     let heading = key(&rules.changes.heading);
     let timings: Vec<String> = rules.changes.timings.iter().map(|t| key(t)).collect();
     let pages = pages_of(lines);
     let mut rows = Vec::new();
-    let mut body: Vec<&Line> = Vec::new();
+    // The row's lines, by index in `lines`.
+    let mut body: Vec<usize> = Vec::new();
     for (page_no, &(ps, pe)) in pages.iter().enumerate() {
         let page = &lines[ps..pe];
         let header_at = page.iter().position(|l| l.key().starts_with(&header));
@@ -172,7 +234,7 @@ fn rows_of<'a>(lines: &'a [Line], rules: &Rules) -> Vec<RawRow<'a>> {
         for (n, &s) in starts.iter().enumerate() {
             let end = starts.get(n + 1).copied().unwrap_or(page.len());
             body.clear();
-            body.extend(page[s..end].iter().filter(|l| !l.key().starts_with(&header) && l.key() != heading));
+            body.extend((ps + s..ps + end).filter(|&i| !lines[i].key().starts_with(&header) && lines[i].key() != heading));
             // Rows drawn after the page's header come first in the table; rows drawn
             // before it belong below them (Excel draws some rows ahead of the header).
             let pos = match header_at {
@@ -180,7 +242,7 @@ fn rows_of<'a>(lines: &'a [Line], rules: &Rules) -> Vec<RawRow<'a>> {
                 Some(_) => page.len() + s,
                 None => s,
             };
-            if let Some(row) = parse_row(&body, &timings, (page_no, pos)) {
+            if let Some(row) = parse_row(lines, &body, &timings, (page_no, pos)) {
                 rows.push(row);
             }
         }
@@ -246,9 +308,11 @@ fn item_tokens(tokens: &[&str]) -> usize {
     item_len
 }
 
-fn parse_row<'a>(lines: &[&'a Line], timings: &[String], order: (usize, usize)) -> Option<RawRow<'a>> {
+/// The row made of `body`, the indices of its lines in `table`.
+fn parse_row(table: &[Line], body: &[usize], timings: &[String], order: (usize, usize)) -> Option<RawRow> {
+    let lines: Vec<&Line> = body.iter().map(|&i| &table[i]).collect();
     let first = lines.first()?.raw().trim();
-    let mut tokens: Vec<&'a str> = first.split(' ').filter(|t| !t.is_empty()).collect();
+    let mut tokens: Vec<&str> = first.split(' ').filter(|t| !t.is_empty()).collect();
     // The date: leading tokens up to where the date ends.
     let date_end = date_tokens(&tokens);
     let date_text = tokens[..date_end].join("");
@@ -270,11 +334,11 @@ fn parse_row<'a>(lines: &[&'a Line], timings: &[String], order: (usize, usize)) 
             }
             break;
         }
-        blocks.line(t, &k);
+        blocks.part(t, k);
         blocks.close();
     }
     // Multi-line cells below: blocks separated by empty lines, then the timing.
-    for l in &lines[1..] {
+    for (&index, l) in body[1..].iter().zip(&lines[1..]) {
         if timing.is_some() {
             if !l.key().is_empty() {
                 note.push(l.raw().trim().to_string());
@@ -298,54 +362,66 @@ fn parse_row<'a>(lines: &[&'a Line], timings: &[String], order: (usize, usize)) 
         // A cell line ending in ` 事後` (the timing drawn on the same line).
         if let Some((head, tail)) = trimmed.rsplit_once(' ') {
             if timings.contains(&key(tail)) {
-                blocks.line(head, &key(head));
+                blocks.part(head, key(head));
                 blocks.close();
                 timing = Some(tail.to_string());
                 continue;
             }
         }
-        blocks.line(&l.raw(), &l.key());
+        blocks.line(index, l.key());
     }
     blocks.close();
     let lines_used = lines.iter().filter(|l| !l.key().is_empty()).count();
-    let Blocks { lines: block_lines, line_ends, key, ends, head_len, .. } = blocks;
+    let Blocks { pieces, line_ends, parts, ends, head_len, .. } = blocks;
     // Every row is held until the table is split: no room to spare (issue #16).
-    let (lines, line_ends, key, ends, head_len) = (block_lines.into_boxed_slice(), line_ends.into_boxed_slice(), key.into_boxed_str(), ends.into_boxed_slice(), head_len.into_boxed_slice());
-    Some(RawRow { date_text, item, lines, line_ends, key, ends, head_len, timing, note, order, lines_used })
+    let (pieces, line_ends, parts, ends, head_len) = (pieces.into_boxed_slice(), line_ends.into_boxed_slice(), parts.into_boxed_slice(), ends.into_boxed_slice(), head_len.into_boxed_slice());
+    Some(RawRow { date_text, item, pieces, line_ends, parts, ends, head_len, timing, note, order, lines_used })
 }
 
-/// A row's blocks as they are gathered, with their keys (kept from the lines, which
-/// are keyed already, instead of keyed again) in one string.
-/// (The fields of [`RawRow`] of the same names; the current block is the lines after
-/// the last of `line_ends`.)
+/// A row's blocks as they are gathered: the fields of [`RawRow`] of the same names (the
+/// current block is the pieces after the last of `line_ends`), and the length of the
+/// row's key so far (the lines are keyed already; only parts of lines are keyed here).
 #[derive(Default)]
-struct Blocks<'a> {
-    lines: Vec<&'a str>,
+struct Blocks {
+    pieces: Vec<u32>,
     line_ends: Vec<u32>,
-    key: String,
+    parts: Vec<(Box<str>, Box<str>)>,
+    key_len: u32,
     ends: Vec<u32>,
     head_len: Vec<u32>,
     current_head: u32,
 }
 
-impl<'a> Blocks<'a> {
+impl Blocks {
     fn current_is_empty(&self) -> bool {
-        self.lines.len() == self.line_ends.last().map_or(0, |&e| e as usize)
+        self.pieces.len() == self.line_ends.last().map_or(0, |&e| e as usize)
     }
 
-    fn line(&mut self, raw: &'a str, key: &str) {
+    fn push(&mut self, piece: u32, key_len: usize) {
         if self.current_is_empty() {
-            self.current_head = key.len() as u32;
+            self.current_head = key_len as u32;
         }
-        self.lines.push(raw);
-        self.key.push_str(key);
+        self.pieces.push(piece);
+        self.key_len += key_len as u32;
     }
 
-    /// End the current block (if it has lines).
+    /// Line `index` of the table, whose key is `key`. (A table of 2^32 lines would be a
+    /// text of 4 GB and more; lines index as `u32`, as `Line` measures its text.)
+    fn line(&mut self, index: usize, key: &str) {
+        self.push(index as u32, key.len());
+    }
+
+    /// A part of a line, keyed.
+    fn part(&mut self, raw: &str, key: String) {
+        self.push(PART, key.len());
+        self.parts.push((raw.into(), key.into_boxed_str()));
+    }
+
+    /// End the current block (if it has pieces).
     fn close(&mut self) {
         if !self.current_is_empty() {
-            self.line_ends.push(self.lines.len() as u32);
-            self.ends.push(self.key.len() as u32);
+            self.line_ends.push(self.pieces.len() as u32);
+            self.ends.push(self.key_len);
             self.head_len.push(self.current_head);
         }
     }
@@ -357,10 +433,12 @@ fn cell_text(lines: &[&str]) -> Option<String> {
 }
 
 /// What is known to be a whole cell: the body's current values and the cells of rows
-/// already settled (the chain). Settled cells are slices of the rows' keys.
+/// already settled (the chain). Settled cells are held by their fingerprints (the rows'
+/// keys are made one row at a time, and a copy of every settled cell would be most of a
+/// large table again: issue #16).
 struct Known<'k> {
     current: &'k HashSet<String>,
-    settled: HashSet<&'k str>,
+    settled: HashSet<Fingerprint>,
     /// Byte lengths of every string in `current` and `settled`: a run of blocks whose
     /// key has another length is not looked up (not hashed), which keeps a row with many
     /// blocks linear in practice.
@@ -382,12 +460,12 @@ impl<'k> Known<'k> {
             return false;
         }
         work::add(k.len());
-        self.current.contains(k) || self.settled.contains(k)
+        self.current.contains(k) || self.settled.contains(&fingerprint(k))
     }
 
-    fn settle(&mut self, k: &'k str) {
+    fn settle(&mut self, k: &str) {
         self.lens.insert(k.len());
-        self.settled.insert(k);
+        self.settled.insert(fingerprint(k));
     }
 
     /// Does any current value start with `h`?
@@ -398,17 +476,32 @@ impl<'k> Known<'k> {
     }
 }
 
+/// A key's length and two independent 64-bit hashes of it: two keys of a table share one
+/// by chance with odds of about 2^-128 per pair (so never, for any table that fits the
+/// input limit), and a fingerprint is 24 bytes however long the cell.
+type Fingerprint = (usize, u64, u64);
+
+fn fingerprint(k: &str) -> Fingerprint {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    // `DefaultHasher::new()` has fixed keys: the same key hashes alike within a run.
+    let (mut a, mut b) = (DefaultHasher::new(), DefaultHasher::new());
+    k.hash(&mut a);
+    0xA5u8.hash(&mut b);
+    k.hash(&mut b);
+    (k.len(), a.finish(), b.finish())
+}
+
 /// Where 変更後 starts among a row's blocks, and whether the document proves it.
 /// `known`: the body's current values and the cells of rows already settled (the
 /// chain); `newest`: the row is the newest for its item (no later row changed the item
 /// since), so the body's current values say where its 変更後 starts.
-fn split_point(r: &RawRow, markers: &[String], known: &Known, newest: bool) -> (usize, bool) {
+fn split_point(r: &RawRow, key: &str, markers: &[String], known: &Known, newest: bool) -> (usize, bool) {
     let n = r.blocks();
     work::add(n);
     if n <= 1 {
         return (0, false);
     }
-    if let Some(m) = (1..n).find(|&i| markers.iter().any(|mk| r.head(i).starts_with(mk.as_str()))) {
+    if let Some(m) = (1..n).find(|&i| markers.iter().any(|mk| r.head(key, i).starts_with(mk.as_str()))) {
         return (m, true);
     }
     if n == 2 {
@@ -418,7 +511,7 @@ fn split_point(r: &RawRow, markers: &[String], known: &Known, newest: bool) -> (
     let mut best = (0, 0, 0); // (score, first split with it, how many splits have it)
     for k in 1..n {
         let at = r.ends[k - 1] as usize;
-        let score = known.contains(&r.key[..at]) as usize + known.contains(&r.key[at..]) as usize;
+        let score = known.contains(&key[..at]) as usize + known.contains(&key[at..]) as usize;
         if score > best.0 {
             best = (score, k, 1);
         } else if score == best.0 {
@@ -429,8 +522,8 @@ fn split_point(r: &RawRow, markers: &[String], known: &Known, newest: bool) -> (
         return (best.1, true);
     }
     // A cell that starts over: the 変更後 text repeats the 変更前 text's first line.
-    let head = r.head(0);
-    if let Some(j) = (1..n).find(|&j| r.head(j) == head) {
+    let head = r.head(key, 0);
+    if let Some(j) = (1..n).find(|&j| r.head(key, j) == head) {
         return (j, true);
     }
     // The newest row of an item changed it to its current value (give or take later
@@ -441,7 +534,7 @@ fn split_point(r: &RawRow, markers: &[String], known: &Known, newest: bool) -> (
     // says nothing.
     if newest {
         let mut opens = (0..n).filter(|&j| {
-            let h = r.head(j);
+            let h = r.head(key, j);
             !h.is_empty() && known.opens_a_current_value(h)
         });
         if let (Some(j), None) = (opens.next(), opens.next()) {
@@ -451,7 +544,7 @@ fn split_point(r: &RawRow, markers: &[String], known: &Known, newest: bool) -> (
         }
     }
     // Last resort: the split that balances the two cells' lengths (the first such).
-    let counts: Vec<usize> = (0..n).map(|i| r.block_key(i).chars().count()).collect();
+    let counts: Vec<usize> = (0..n).map(|i| r.block_key(key, i).chars().count()).collect();
     let total: usize = counts.iter().sum();
     let mut before = 0;
     let mut best = (usize::MAX, 1); // (distance, k)
@@ -465,7 +558,9 @@ fn split_point(r: &RawRow, markers: &[String], known: &Known, newest: bool) -> (
     (best.1, false)
 }
 
-fn split_rows(raw: Vec<RawRow>, rules: &Rules, current: &HashSet<String>, warnings: &mut Vec<Warning>) -> Vec<Change> {
+/// `table`: the lines the rows were read from (each row's spent once its change is made;
+/// the rows' lines are apart, a page's rows split it at their first lines).
+fn split_rows(raw: Vec<RawRow>, table: &mut impl TableLines, rules: &Rules, current: &HashSet<String>, warnings: &mut Vec<Warning>) -> Vec<Change> {
     let markers: Vec<String> = rules.changes.addition_markers.iter().map(|m| key(m)).collect();
     let dates: Vec<Option<String>> = raw.iter().map(|r| parse_date(&r.date_text)).collect();
     // A row is the newest for its item when no other row changed the same item later:
@@ -485,6 +580,8 @@ fn split_rows(raw: Vec<RawRow>, rules: &Rules, current: &HashSet<String>, warnin
     work::add(raw.len());
     let mut known = Known::new(current);
     let mut splits: Vec<Option<(usize, bool)>> = vec![None; raw.len()];
+    // The row being split's key (one buffer, made again for each row).
+    let mut key = String::new();
     // Rows the document settles on its own first; their cells then serve as evidence
     // for the others (the chain of revisions). At most three passes over the rows.
     for _pass in 0..3 {
@@ -493,11 +590,12 @@ fn split_rows(raw: Vec<RawRow>, rules: &Rules, current: &HashSet<String>, warnin
             if matches!(splits[i], Some((_, true))) {
                 continue;
             }
-            let (k, sure) = split_point(r, &markers, &known, newest[i]);
+            r.key_into(table.lines(), &mut key);
+            let (k, sure) = split_point(r, &key, &markers, &known, newest[i]);
             if sure {
                 let at = if k == 0 { 0 } else { r.ends[k - 1] as usize };
-                known.settle(&r.key[..at]);
-                known.settle(&r.key[at..]);
+                known.settle(&key[..at]);
+                known.settle(&key[at..]);
                 progress = true;
             }
             splits[i] = Some((k, sure));
@@ -507,7 +605,8 @@ fn split_rows(raw: Vec<RawRow>, rules: &Rules, current: &HashSet<String>, warnin
         }
     }
     drop(known);
-    let mut rows: Vec<((usize, usize), Change)> = Vec::with_capacity(raw.len());
+    let mut rows: Vec<Change> = Vec::with_capacity(raw.len());
+    let mut orders: Vec<(usize, usize)> = Vec::with_capacity(raw.len());
     for ((r, split), date) in raw.into_iter().zip(splits).zip(dates) {
         let (k, sure) = split.unwrap_or((0, false));
         let label = format!("changes row {} {}", r.date_text, r.item);
@@ -518,12 +617,37 @@ fn split_rows(raw: Vec<RawRow>, rules: &Rules, current: &HashSet<String>, warnin
             warnings.push(Warning { path: format!("changes[{}].timing", label), code: "not_found".into(), message: format!("{label}: no 提出時期 (事前/事後)") });
         }
         let n = r.blocks();
-        let (before, after) = if n == 1 { (None, cell_text(r.lines_of(0, 1))) } else { (cell_text(r.lines_of(0, k)), cell_text(r.lines_of(k, n))) };
+        let cell = |from: usize, to: usize| cell_text(&r.lines_of(table.lines(), from, to));
+        let (before, after) = if n == 1 { (None, cell(0, 1)) } else { (cell(0, k), cell(k, n)) };
+        r.pieces.iter().filter(|&&p| p != PART).for_each(|&p| table.spend(p as usize));
         let note = (!r.note.is_empty()).then(|| join_cell_lines(&r.note.iter().map(String::as_str).collect::<Vec<_>>()));
-        rows.push((r.order, Change { date, date_text: r.date_text, item: r.item, before, after, timing: r.timing, timing_note: note }));
+        orders.push(r.order);
+        rows.push(Change { date, date_text: r.date_text, item: r.item, before, after, timing: r.timing, timing_note: note });
     }
-    rows.sort_by(|a, b| a.1.date.cmp(&b.1.date).then(a.0.cmp(&b.0)));
-    rows.into_iter().map(|(_, c)| c).collect()
+    // By date, rows of one date in table order: the order found by sorting positions
+    // (stable, as the rows' sort was), then applied in place (a sorted copy was a second
+    // list of every change at the peak: issue #16).
+    let mut by: Vec<usize> = (0..rows.len()).collect();
+    by.sort_by(|&a, &b| rows[a].date.cmp(&rows[b].date).then(orders[a].cmp(&orders[b])));
+    apply_order(&mut rows, by);
+    rows
+}
+
+/// Reorder `items` so that item `i` is the one now at `by[i]` (`by` a permutation),
+/// in place: each cycle of the permutation followed once, by swaps.
+fn apply_order<T>(items: &mut [T], mut by: Vec<usize>) {
+    for i in 0..by.len() {
+        let mut j = i;
+        loop {
+            let k = by[j];
+            by[j] = j;
+            if k == i || k >= items.len() {
+                break;
+            }
+            items.swap(j, k);
+            j = k;
+        }
+    }
 }
 
 /// A count of the elementary work of [`split_rows`] (rows, blocks, bytes hashed or
@@ -710,6 +834,38 @@ mod tests {
         let old = reference::from_text(&lines, 0, rules, known, &mut w_old);
         assert_eq!(new, old, "{case}:\n{text}");
         assert_eq!(w_new, w_old, "{case}:\n{text}");
+        // The reader that spends its lines: the same again.
+        let (mut spent, mut w_spent) = (lines.clone(), Vec::new());
+        assert_eq!(from_text_spending(&mut spent, 0, rules, known, &mut w_spent), new, "{case} (spending):\n{text}");
+        assert_eq!(w_spent, w_new, "{case} (spending):\n{text}");
+    }
+
+    /// The spending reader empties the lines its rows were made of, and only those.
+    #[test]
+    fn spending_empties_the_rows_lines() {
+        let text = "変更箇所\n変更日 項目 変更前の記載 変更後の記載 提出時期 提出時期に係る説明\n\n平成28年4月1日 Ⅰ５②所属長\n\n課長　甲\n\n課長　乙\n\n事後\n";
+        let mut lines = lines_of(text);
+        let (mut w, mut w_spent) = (Vec::new(), Vec::new());
+        let plain = from_text(&lines, 0, Rules::default_rules(), &HashSet::new(), &mut w);
+        assert_eq!(from_text_spending(&mut lines, 0, Rules::default_rules(), &HashSet::new(), &mut w_spent), plain);
+        assert_eq!(plain[0].after.as_deref(), Some("課長　乙"));
+        let left: Vec<&str> = lines.iter().map(|l| l.raw()).filter(|r| !r.is_empty()).collect();
+        assert_eq!(left, ["変更箇所", "変更日 項目 変更前の記載 変更後の記載 提出時期 提出時期に係る説明", "平成28年4月1日 Ⅰ５②所属長", "事後"]);
+    }
+
+    #[test]
+    fn apply_order_puts_each_item_where_its_position_says() {
+        let mut rng = Rng(5);
+        for n in [0, 1, 2, 3, 10, 100] {
+            let mut by: Vec<usize> = (0..n).collect();
+            for i in (1..n).rev() {
+                by.swap(i, rng.below(i + 1));
+            }
+            let items: Vec<String> = (0..n).map(|i| format!("item {i}")).collect();
+            let mut ordered = items.clone();
+            apply_order(&mut ordered, by.clone());
+            assert_eq!(ordered, by.iter().map(|&i| items[i].clone()).collect::<Vec<_>>(), "{by:?}");
+        }
     }
 
     #[test]
@@ -807,7 +963,7 @@ mod tests {
             let raw = rows_of(&lines[start..], rules);
             assert_eq!(raw.len(), 23 * times);
             work::COUNT.with(|c| c.set(0));
-            split_rows(raw, rules, &HashSet::new(), &mut Vec::new());
+            split_rows(raw, &mut &lines[start..], rules, &HashSet::new(), &mut Vec::new());
             work::COUNT.with(|c| c.get())
         };
         let (w100, w1000) = (work_of(100), work_of(1000));

@@ -9,6 +9,7 @@ pub mod columnar;
 pub mod datapackage;
 
 use columnar::{Cell, Column, ParquetTable, TableSpec};
+use crate::record::{Change, Record};
 use crate::write::AtomicFile;
 use serde_json::Value;
 use std::borrow::Cow;
@@ -177,9 +178,10 @@ impl DatasetWriter {
 
     /// Append one record's rows (in input order).
     pub fn append(&mut self, rows: &Rows) -> io::Result<()> {
-        if let Some((record, formats)) = &rows.deferred {
+        if let Some(Deferred { record, changes, formats }) = &rows.deferred {
+            let changes = changes.as_deref();
             if let Some(out) = self.jsonl.as_mut().filter(|_| formats.jsonl) {
-                write_complete(&mut *out, record, &layout().top_keys)?;
+                write_complete(&mut *out, record, changes, &layout().top_keys)?;
                 out.write_all(b"\n")?;
             }
             // The repeated blocks' items go to the spools once, with the CSV pass (they
@@ -193,7 +195,7 @@ impl DatasetWriter {
                         part.items.clear();
                     }
                     self.append(&part)?;
-                    self.append_changes(record, &only)?;
+                    self.append_changes(record, changes, &only)?;
                 }
             }
             return Ok(());
@@ -237,12 +239,14 @@ impl DatasetWriter {
 
     /// A large record's change rows, written as they are made rather than held first
     /// (issue #16: a large table's rows of one format are ~1.7× its dump).
-    fn append_changes(&mut self, record: &Value, only: &Formats) -> io::Result<()> {
+    /// `changes`: the record's changes when they are kept typed beside it (see
+    /// [`Rows::deferred_record`]).
+    fn append_changes(&mut self, record: &Value, changes: Option<&[Change]>, only: &Formats) -> io::Result<()> {
         if let Some(out) = self.changes.as_mut().filter(|_| only.csv) {
-            change_csv(record, &flatten(record), &mut *out)?;
+            change_csv(change_rows(record, changes), &flatten(record), &mut *out)?;
         }
         if let Some(t) = self.pq_changes.as_mut().filter(|_| only.parquet) {
-            change_cells(record, &columnar::leaves(record, &["changes", "warnings", "provenance"]), |row| t.push(&row))?;
+            change_cells(change_rows(record, changes), &columnar::leaves(record, &["changes", "warnings", "provenance"]), |row| t.push(&row))?;
         }
         Ok(())
     }
@@ -292,8 +296,16 @@ pub struct Rows {
     kind: Option<usize>,
     kind_sheet: Vec<u8>,
     pq_kind_sheet: Vec<Cell>,
-    /// A large record (see [`Rows::deferred`]): its JSON value, the rows made when appended.
-    deferred: Option<(Value, Formats)>,
+    /// A large record (see [`Rows::deferred`]): the rows made when appended.
+    deferred: Option<Deferred>,
+}
+
+/// A large record whose rows are made when appended: its JSON value, and its changes
+/// kept typed when they are not in the value (`"changes": []` there).
+struct Deferred {
+    record: Value,
+    changes: Option<Vec<Change>>,
+    formats: Formats,
 }
 
 impl Rows {
@@ -309,7 +321,7 @@ impl Rows {
         let mut rows = Rows::default();
         let l = layout();
         if formats.jsonl {
-            write_complete(&mut rows.jsonl, record, &l.top_keys)?;
+            write_complete(&mut rows.jsonl, record, None, &l.top_keys)?;
             rows.jsonl.push(b'\n');
         }
         if formats.csv || formats.parquet {
@@ -330,7 +342,7 @@ impl Rows {
             rows.pq_sheet = typed(&l.sheets);
             rows.pq_kind_sheet = if kind_row_is_sheet_row { rows.pq_sheet.clone() } else { kind_cols.map(typed).unwrap_or_default() };
             if with_changes {
-                change_cells(record, &values, |row| {
+                change_cells(change_rows(record, None), &values, |row| {
                     rows.pq_changes.push(row);
                     Ok(())
                 })?;
@@ -345,7 +357,7 @@ impl Rows {
                 rows.kind_sheet = csv_row(cols.iter().map(|col| cells.get(col.name.as_str()).map_or("", |c| c.as_ref())))?;
             }
             if with_changes {
-                change_csv(record, &cells, &mut rows.changes)?;
+                change_csv(change_rows(record, None), &cells, &mut rows.changes)?;
             }
         }
         Ok(rows)
@@ -357,7 +369,18 @@ impl Rows {
     /// dump). The files get the same bytes as from [`Rows::of`]; the cost is that these
     /// rows are made on the appending thread.
     pub fn deferred(record: Value, formats: &Formats) -> Rows {
-        Rows { deferred: Some((record, *formats)), ..Rows::default() }
+        Rows { deferred: Some(Deferred { record, changes: None, formats: *formats }), ..Rows::default() }
+    }
+
+    /// [`Rows::deferred`] of a record not yet made a JSON value: its changes (most of a
+    /// large record) are kept as they are and each made a JSON value only while its rows
+    /// are written; the rest becomes the value (issue #16: the whole record as a value
+    /// beside the record was a second copy, ~1.3× a large dump). Same files.
+    pub fn deferred_record(mut record: Record, formats: &Formats) -> io::Result<Rows> {
+        let changes = std::mem::take(&mut record.changes);
+        let value = serde_json::to_value(&record)?;
+        drop(record);
+        Ok(Rows { deferred: Some(Deferred { record: value, changes: Some(changes), formats: *formats }), ..Rows::default() })
     }
 
     /// Whether these are a large record's rows, made when appended.
@@ -377,7 +400,7 @@ impl Rows {
 /// its line end: also what `extract -o -` prints.
 pub fn jsonl_line(record: &Value) -> io::Result<Vec<u8>> {
     let mut out = Vec::new();
-    write_complete(&mut out, record, &layout().top_keys)?;
+    write_complete(&mut out, record, None, &layout().top_keys)?;
     out.push(b'\n');
     Ok(out)
 }
@@ -396,8 +419,9 @@ fn csv_cell(c: &Cell) -> String {
 /// A record as one JSON object with every top-level key of the schema, in schema order
 /// (null when the record lacks it, e.g. `error` on a record that did not fail), so
 /// readers that infer one schema from the lines (DuckDB, Polars) see the same keys on
-/// every line; keys not in the schema follow.
-fn write_complete<W: Write>(mut out: W, record: &Value, keys: &[String]) -> io::Result<()> {
+/// every line; keys not in the schema follow. `changes`: the record's changes when kept
+/// typed beside it (written in the place of its `changes`).
+fn write_complete<W: Write>(mut out: W, record: &Value, changes: Option<&[Change]>, keys: &[String]) -> io::Result<()> {
     let Some(m) = record.as_object() else {
         return serde_json::to_writer(out, record).map_err(io::Error::from);
     };
@@ -409,7 +433,10 @@ fn write_complete<W: Write>(mut out: W, record: &Value, keys: &[String]) -> io::
         }
         serde_json::to_writer(&mut out, k)?;
         out.write_all(b":")?;
-        serde_json::to_writer(&mut out, m.get(k).unwrap_or(&Value::Null))?;
+        match changes.filter(|_| k == "changes") {
+            Some(c) => serde_json::to_writer(&mut out, c)?,
+            None => serde_json::to_writer(&mut out, m.get(k).unwrap_or(&Value::Null))?,
+        }
     }
     out.write_all(b"}")?;
     Ok(())
@@ -426,11 +453,21 @@ fn bad_data(path: &Path, e: serde_json::Error) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, format!("{}: {e}", path.display()))
 }
 
+/// A record's change rows as JSON values: from its `changes`, or from `typed` when they
+/// are kept beside it (each made a value in turn, so they are never all values at once).
+fn change_rows<'a>(record: &'a Value, typed: Option<&'a [Change]>) -> Box<dyn Iterator<Item = io::Result<Cow<'a, Value>>> + 'a> {
+    match typed {
+        Some(t) => Box::new(t.iter().map(|c| serde_json::to_value(c).map(Cow::Owned).map_err(io::Error::from))),
+        None => Box::new(record.get("changes").and_then(Value::as_array).into_iter().flatten().map(|v| Ok(Cow::Borrowed(v)))),
+    }
+}
+
 /// The `changes.csv` rows of a record, written to `out`; `cells` are its [`flatten`]ed cells.
-fn change_csv(record: &Value, cells: &HashMap<String, Cow<'_, str>>, out: impl Write) -> io::Result<()> {
+fn change_csv<'a>(rows: impl Iterator<Item = io::Result<Cow<'a, Value>>>, cells: &HashMap<String, Cow<'_, str>>, out: impl Write) -> io::Result<()> {
     let keys: Vec<&str> = CHANGE_KEYS.iter().map(|k| cells.get(*k).map_or("", |c| c.as_ref())).collect();
     let mut c = csv::Writer::from_writer(out);
-    for row in record.get("changes").and_then(Value::as_array).into_iter().flatten() {
+    for row in rows {
+        let row = row?;
         let fields: Vec<Cow<str>> = CHANGE_FIELDS.iter().map(|f| row.get(*f).map(scalar).unwrap_or_default()).collect();
         c.write_record(keys.iter().copied().chain(fields.iter().map(|f| f.as_ref())))?;
     }
@@ -439,10 +476,11 @@ fn change_csv(record: &Value, cells: &HashMap<String, Cow<'_, str>>, out: impl W
 
 /// The `changes.parquet` rows of a record, each given to `push`; `values` are its
 /// [`columnar::leaves`].
-fn change_cells(record: &Value, values: &HashMap<String, &Value>, mut push: impl FnMut(Vec<Cell>) -> io::Result<()>) -> io::Result<()> {
+fn change_cells<'a>(rows: impl Iterator<Item = io::Result<Cow<'a, Value>>>, values: &HashMap<String, &Value>, mut push: impl FnMut(Vec<Cell>) -> io::Result<()>) -> io::Result<()> {
     let l = layout();
     let keys: Vec<Cell> = l.changes[..CHANGE_KEYS.len()].iter().map(|c| columnar::cell(values.get(&c.name).copied(), c.ty)).collect();
-    for row in record.get("changes").and_then(Value::as_array).into_iter().flatten() {
+    for row in rows {
+        let row = row?;
         let fields = l.changes[CHANGE_KEYS.len()..].iter().map(|c| columnar::cell(row.get(&c.name), c.ty));
         push(keys.iter().cloned().chain(fields).collect())?;
     }
@@ -511,30 +549,41 @@ pub fn warnings_cell(record: &Value) -> String {
 mod tests {
     use super::*;
 
-    /// Every dataset file written from records appended as [`Rows::deferred`] is the
-    /// same, byte for byte, as from [`Rows::of`] (issue #16: the large-record path
-    /// only changes when the rows are made), with deferred and plain rows interleaved,
-    /// records of each kind (repeated blocks too) and a failed one.
+    /// Every dataset file written from records appended as [`Rows::deferred`] or
+    /// [`Rows::deferred_record`] (changes kept typed) is the same, byte for byte, as from
+    /// [`Rows::of`] (issue #16: the large-record path only changes when the rows are
+    /// made), with deferred and plain rows interleaved, records of each kind (repeated
+    /// blocks too) and a failed one.
     #[test]
     fn deferred_rows_write_the_same_files() {
         let root = env!("CARGO_MANIFEST_DIR");
-        let mut values = Vec::new();
+        let mut records = Vec::new();
         for name in ["input/000_72349b560cd020d7.txt", "../shared/forms/zenkomoku-h30.txt", "../shared/forms/juten-h30.txt", "../shared/forms/kiso-h26.txt"] {
             let bytes = std::fs::read(format!("{root}/{name}")).expect(name);
-            values.push(serde_json::to_value(crate::extract_text_dump(name, &bytes)).unwrap());
+            records.push(crate::extract_text_dump(name, &bytes));
         }
-        values.push(serde_json::to_value(crate::extract_text_dump("empty.txt", b"")).unwrap());
+        records.push(crate::extract_text_dump("empty.txt", b""));
+        assert!(records.iter().any(|r| r.changes.len() > 1), "a record with change rows");
+        let values: Vec<Value> = records.iter().map(|r| serde_json::to_value(r).unwrap()).collect();
+        // A large record's JSON file is written from the record, not its value: the same bytes.
+        for (r, v) in records.iter().zip(&values) {
+            assert_eq!(serde_json::to_vec_pretty(r).unwrap(), serde_json::to_vec_pretty(v).unwrap(), "{}", r.source.file);
+        }
         assert!(values.iter().any(|v| v["kind"] == "zenkomoku") && values.iter().any(|v| v["status"] == "failed"));
         for formats in ["jsonl,csv,parquet", "csv", "parquet", "jsonl", "jsonl,parquet"] {
             let formats = Formats::parse(formats).unwrap();
             let dir = std::env::temp_dir().join(format!("piasheet-deferred-{}", std::process::id()));
             let _ = std::fs::remove_dir_all(&dir);
-            let folders = [dir.join("plain"), dir.join("deferred")];
+            let folders = [dir.join("plain"), dir.join("deferred"), dir.join("deferred_record")];
             for (deferred, out) in folders.iter().enumerate() {
                 let mut w = DatasetWriter::create(out, &formats).unwrap();
                 for (i, v) in values.iter().enumerate() {
                     // All plain, or every other record deferred (the first included).
-                    let rows = if deferred == 1 && i % 2 == 0 { Rows::deferred(v.clone(), &formats) } else { Rows::of(v, &formats).unwrap() };
+                    let rows = match deferred {
+                        1 if i % 2 == 0 => Rows::deferred(v.clone(), &formats),
+                        2 if i % 2 == 0 => Rows::deferred_record(records[i].clone(), &formats).unwrap(),
+                        _ => Rows::of(v, &formats).unwrap(),
+                    };
                     w.append(&rows).unwrap();
                 }
                 w.commit().unwrap();
@@ -543,10 +592,15 @@ mod tests {
             names.sort();
             assert!(!names.is_empty());
             for name in &names {
-                let (a, b) = (std::fs::read(folders[0].join(name)).unwrap(), std::fs::read(folders[1].join(name)));
-                assert!(b.as_ref().is_ok_and(|b| *b == a), "{formats:?}: {name:?} differs");
+                let a = std::fs::read(folders[0].join(name)).unwrap();
+                for other in &folders[1..] {
+                    let b = std::fs::read(other.join(name));
+                    assert!(b.as_ref().is_ok_and(|b| *b == a), "{formats:?}: {other:?}/{name:?} differs");
+                }
             }
-            assert_eq!(std::fs::read_dir(&folders[1]).unwrap().count(), names.len());
+            for other in &folders[1..] {
+                assert_eq!(std::fs::read_dir(other).unwrap().count(), names.len());
+            }
             let _ = std::fs::remove_dir_all(&dir);
         }
     }

@@ -396,7 +396,7 @@ fn extract_kiso(source: Source, lines: Vec<reassemble::Line>, table: Option<&[pd
     let rules = rules_for(&lines, &mut early_warnings);
     let title = key(&rules.sheet_title);
     let rules::Compiled { labels, options, result: result_re, .. } = rules.compiled();
-    let tokens = reassemble::tokenize(lines, rules, labels, options, result_re);
+    let mut tokens = reassemble::tokenize(lines, rules, labels, options, result_re);
     let distinct_labels: HashSet<&[reassemble::LabelKind]> = tokens.hits.iter().map(|h| h.kinds.as_slice()).collect();
     let has_title = tokens.lines.iter().any(|l| l.key().contains(&title));
     if !has_title && distinct_labels.len() < 10 {
@@ -422,17 +422,18 @@ fn extract_kiso(source: Source, lines: Vec<reassemble::Line>, table: Option<&[pd
         }
         None => fields.warn("organization", "not_found", "no 評価実施機関名 to derive the body from"),
     }
-    // Change history.
+    // Change history. The table's lines are spent as its rows are made (issue #16: a
+    // large table's lines and its changes were held side by side); nothing reads them after.
+    let line_count = tokens.lines.len();
     let changes = match table {
         Some(rows) => changes::from_table(rows, &mut fields.warnings),
         None => {
             let mut known: HashSet<String> = HashSet::new();
             collect_strings(&fields.tree, &mut known);
-            changes::from_text(&tokens.lines, tokens.body_end, rules, &known, &mut fields.warnings)
+            changes::from_text_spending(&mut tokens.lines, tokens.body_end, rules, &known, &mut fields.warnings)
         }
     };
     // The lines are done with: freed before the record is built (issue #16, peak memory).
-    let line_count = tokens.lines.len();
     drop(tokens);
     let mut tree = fields.tree;
     tree["schema_version"] = SCHEMA_VERSION.into();

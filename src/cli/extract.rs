@@ -170,7 +170,7 @@ fn to_folder(paths: Vec<PathBuf>, opts: batch::Options, jobs: Option<usize>, kee
     };
     let want_rows = dataset.is_some() && formats.rows();
     // On the worker threads: write the record's JSON, make its dataset rows.
-    let on_record = |input: &batch::Input, record: Option<&piasheet::record::Record>| -> batch::Written<Option<Rows>> {
+    let on_record = |input: &batch::Input, record: Option<piasheet::record::Record>| -> batch::Written<Option<Rows>> {
         let target = out_dir.join(&input.output);
         let Some(record) = record else {
             // Kept by --resume: its rows come from the stored output.
@@ -180,41 +180,52 @@ fn to_folder(paths: Vec<PathBuf>, opts: batch::Options, jobs: Option<usize>, kee
                 rows => batch::Written { value: rows.and_then(Result::ok), failure: None },
             };
         };
-        // One JSON value for the file and the dataset rows (serialized once).
-        let value = serde_json::to_value(record).map_err(std::io::Error::from);
-        // A large input's record (issue #16, peak memory): its pretty JSON is written as
-        // it is made, and its dataset rows are made when appended, one format at a time
-        // (the same bytes; small records keep the faster in-memory path).
+        // A large input's record (issue #16, peak memory): its pretty JSON is written from
+        // the record as it is made, and its dataset rows are made when appended, one
+        // format at a time, its changes kept as they are (`Rows::deferred_record`): the
+        // record is never a JSON value whole (that value beside the record was a second
+        // copy, ~1.3× the input). The same bytes; a small record is made a JSON value
+        // once, for its file and its rows (the faster in-memory path).
         let large = record.source.bytes >= LARGE_INPUT;
         if large {
             crate::release_freed_memory(); // the parse's lines and tokens
         }
+        let value = (!large).then(|| serde_json::to_value(&record).map_err(std::io::Error::from));
         let written = match (&value, formats.json) {
-            (Ok(v), true) if large => piasheet::write::atomic_write_with(&target, |f| {
+            (Some(Err(e)), _) => Err(std::io::Error::other(e.to_string())),
+            (_, false) => Ok(()),
+            (None, true) => piasheet::write::atomic_write_with(&target, |f| {
                 let mut w = std::io::BufWriter::with_capacity(1 << 16, f);
-                serde_json::to_writer_pretty(&mut w, v)?;
+                serde_json::to_writer_pretty(&mut w, &record)?;
                 w.flush()
             }),
-            (Ok(v), true) => serde_json::to_vec_pretty(v).map_err(std::io::Error::from).and_then(|json| piasheet::write::atomic_write(&target, &json)),
-            (Ok(_), false) => Ok(()),
-            (Err(e), _) => Err(std::io::Error::other(e.to_string())),
+            (Some(Ok(v)), true) => serde_json::to_vec_pretty(v).map_err(std::io::Error::from).and_then(|json| piasheet::write::atomic_write(&target, &json)),
         };
-        let (error, value, failure) = match written {
-            Ok(()) => (record.error.clone().filter(|_| record.status == Status::Failed), value, None),
+        let rows_of_value = |v: std::io::Result<serde_json::Value>| v.and_then(|v| Rows::of(&v, &formats));
+        let (rows, failure) = match written {
+            Ok(()) => {
+                if let Some(err) = record.error.as_ref().filter(|_| record.status == Status::Failed) {
+                    eprintln!("piasheet: {}: {}: {}", input.path.display(), err.code, err.reason);
+                }
+                let rows = want_rows.then(|| match value {
+                    Some(v) => rows_of_value(v),
+                    None => Rows::deferred_record(record, &formats),
+                });
+                (rows, None)
+            }
             Err(e) => {
                 let reason = format!("cannot write {}: {e}", target.display());
                 // An older record at that path would say something this run did not.
                 let _ = std::fs::remove_file(&target);
                 // The dataset row says what became of this input: it failed.
                 let failed = piasheet::failed(record.source.clone(), "write_failed", reason.clone());
-                (failed.error.clone(), serde_json::to_value(&failed).map_err(std::io::Error::from), Some(reason))
+                if let Some(err) = failed.error.as_ref() {
+                    eprintln!("piasheet: {}: {}: {}", input.path.display(), err.code, err.reason);
+                }
+                (want_rows.then(|| rows_of_value(serde_json::to_value(&failed).map_err(std::io::Error::from))), Some(reason))
             }
         };
-        if let Some(err) = error {
-            eprintln!("piasheet: {}: {}: {}", input.path.display(), err.code, err.reason);
-        }
-        let rows_of = |v: serde_json::Value| if large { Ok(Rows::deferred(v, &formats)) } else { Rows::of(&v, &formats) };
-        let rows = want_rows.then(|| value.and_then(rows_of).map_err(|e| fail_write("the dataset rows", &e)).ok()).flatten();
+        let rows = rows.and_then(|r| r.map_err(|e| fail_write("the dataset rows", &e)).ok());
         batch::Written { value: rows, failure }
     };
     // errors.jsonl: one line per input that is not `ok` and per path that could not be

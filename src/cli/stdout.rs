@@ -43,16 +43,16 @@ pub fn extract(o: Options) -> ExitCode {
         max_memory: o.max_memory,
     };
     batch::install_quiet_panic_hook();
-    let line_of = |input: &batch::Input, record: Option<&piasheet::record::Record>| -> Result<Vec<u8>, String> {
+    let line_of = |input: &batch::Input, record: Option<piasheet::record::Record>| -> Result<Vec<u8>, String> {
         let record = record.ok_or("no record")?;
         if let Some(err) = record.error.as_ref() {
             eprintln!("piasheet: {}: {}: {}", input.path.display(), err.code, err.reason);
         }
-        let value = serde_json::to_value(record).map_err(|e| e.to_string())?;
+        let value = serde_json::to_value(&record).map_err(|e| e.to_string())?;
         piasheet::dataset::jsonl_line(&value).map_err(|e| e.to_string())
     };
     // Nothing is written to disk here: a line that cannot be made is reported by the sink.
-    let on_record = |input: &batch::Input, record: Option<&piasheet::record::Record>| batch::Written { value: line_of(input, record), failure: None };
+    let on_record = |input: &batch::Input, record: Option<piasheet::record::Record>| batch::Written { value: line_of(input, record), failure: None };
     let mut stdout = std::io::stdout().lock();
     let (mut written, mut failures) = (0usize, 0usize);
     let mut sink = |line: Result<Vec<u8>, String>, _: Option<batch::ErrorLine>| {
