@@ -19,7 +19,9 @@
 //! unknown, a cut that cannot be placed) is kept pending with every way its lines may
 //! split; after the body is read, the one split whose 変更後 is a body value or another
 //! row's 変更前 (or whose 変更前 is another row's 変更後) reads it ([`resolve`]; a cell
-//! listing names one per line may be the body's value with `、` between them).
+//! listing names one per line may be the body's value with `、` between them). Two
+//! such rows of one item with no known text read each other where one split alone
+//! prints the earlier row's 変更後 again as the later row's 変更前 ([`chains`]).
 //!
 //! pdfplumber merges two close lines of a cell character by character (`重 ない 要 変 …`).
 //! Such a merge is taken apart only where certain ([`unmerge`]): an item whose two lines
@@ -528,7 +530,7 @@ pub(super) fn rows(lines: &[String]) -> Read {
                 // split are kept for the sheet's other texts to choose between.
                 if fixed {
                     let note_lost = interleaved(&a.note);
-                    spans.push((k, start, end, Some(Pending { row: TableRow { page: n as u32 + 1, cells: cells_of(String::new(), String::new()) }, spans: Vec::new(), note_lost, at: k, ranges: Vec::new(), lo: None, hi: None, lines: Vec::new(), first: 0, anchor_line: 0, mid: 0, starts: Vec::new(), ends: Vec::new() })));
+                    spans.push((k, start, end, Some(Pending { row: TableRow { page: n as u32 + 1, cells: cells_of(String::new(), String::new()) }, spans: Vec::new(), note_lost, at: k, lo: None, hi: None, lines: Vec::new(), first: 0, anchor_line: 0, mid: 0, starts: Vec::new(), ends: Vec::new() })));
                 } else {
                     spans.push((k, start, end, None));
                 }
@@ -576,7 +578,6 @@ pub(super) fn rows(lines: &[String]) -> Read {
                 for e in near_ends.clone() {
                     if let Some(splits) = p.span(s, e) {
                         p.spans.push(splits);
-                        p.ranges.push((s, e));
                     }
                 }
             }
@@ -613,9 +614,8 @@ pub struct Pending {
     /// ends); for each line, the ways it may split into (変更前, 変更後) parts.
     spans: Vec<Vec<Vec<(String, String)>>>,
     note_lost: bool,
-    /// The row's anchor among its page's, and each span's lines on the page (start, end).
+    /// The row's anchor among its page's.
     at: usize,
-    ranges: Vec<(usize, usize)>,
     /// Where a read row next to it fixes the row's first line, or its end.
     lo: Option<usize>,
     hi: Option<usize>,
