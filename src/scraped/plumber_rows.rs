@@ -19,7 +19,9 @@
 //! unknown, a cut that cannot be placed) is kept pending with every way its lines may
 //! split; after the body is read, the one split whose 変更後 is a body value or another
 //! row's 変更前 (or whose 変更前 is another row's 変更後) reads it ([`resolve`]; a cell
-//! listing names one per line may be the body's value with `、` between them).
+//! listing names one per line may be the body's value with `、` between them). Two
+//! such rows of one item with no known text read each other where one split alone
+//! prints the earlier row's 変更後 again as the later row's 変更前 ([`chains`]).
 //!
 //! pdfplumber merges two close lines of a cell character by character (`重 ない 要 変 …`).
 //! Such a merge is taken apart only where certain ([`unmerge`]): an item whose two lines
@@ -528,7 +530,7 @@ pub(super) fn rows(lines: &[String]) -> Read {
                 // split are kept for the sheet's other texts to choose between.
                 if fixed {
                     let note_lost = interleaved(&a.note);
-                    spans.push((k, start, end, Some(Pending { row: TableRow { page: n as u32 + 1, cells: cells_of(String::new(), String::new()) }, spans: Vec::new(), note_lost })));
+                    spans.push((k, start, end, Some(Pending { row: TableRow { page: n as u32 + 1, cells: cells_of(String::new(), String::new()) }, spans: Vec::new(), note_lost, at: k, lo: None, hi: None, lines: Vec::new(), first: 0, anchor_line: 0, mid: 0, starts: Vec::new(), ends: Vec::new() })));
                 } else {
                     spans.push((k, start, end, None));
                 }
@@ -548,18 +550,33 @@ pub(super) fn rows(lines: &[String]) -> Read {
             let at = anchors[*k].0;
             let lo = if i > 0 { if read_ok.contains(&spans[i - 1].0) { spans[i - 1].2 } else { anchors[spans[i - 1].0].0 + 1 } } else { 0 };
             let hi = spans.get(i + 1).map_or(page.len(), |x| if read_ok.contains(&x.0) { x.1 } else { anchors[x.0].0 });
+            // A read neighbour fixes where the row starts or ends (every line is some row's).
+            p.lo = (i > 0 && read_ok.contains(&spans[i - 1].0)).then_some(lo);
+            p.hi = spans.get(i + 1).filter(|x| read_ok.contains(&x.0)).map(|x| x.1);
             let middle = &anchors[*k].1.middle;
-            for s in start.saturating_sub(2).max(lo)..=(start + 2).min(at) {
-                for e in end.saturating_sub(2).max(at + 1)..=(end + 2).min(hi.max(at + 1)) {
-                    let mut splits: Vec<Vec<(String, String)>> = page[s..at].iter().map(|l| splits(l, &w)).collect();
-                    match middle_lines(middle) {
-                        // Two lines of one cell merged: each is that cell's alone.
-                        Some((u, d)) => splits.extend([u, d].map(|l| vec![(l.clone(), String::new()), (String::new(), l)])),
-                        None if !middle.is_empty() => splits.push(self::splits(middle, &w)),
-                        None => {}
-                    }
-                    splits.extend(page[at + 1..e].iter().map(|l| self::splits(l, &w)));
-                    if !splits.is_empty() && splits.iter().all(|s| !s.is_empty()) {
+            let mut mid: Vec<Vec<(String, String)>> = Vec::new();
+            match middle_lines(middle) {
+                // Two lines of one cell merged: each is that cell's alone.
+                Some((u, d)) => mid.extend([u, d].map(|l| vec![(l.clone(), String::new()), (String::new(), l)])),
+                None if !middle.is_empty() => mid.push(self::splits(middle, &w)),
+                None => {}
+            }
+            let hi = hi.max(at + 1);
+            p.lines = page[lo..at].iter().map(|l| splits(l, &w)).chain(mid.iter().cloned()).chain(page[at + 1..hi].iter().map(|l| splits(l, &w))).collect();
+            p.first = lo;
+            p.anchor_line = at;
+            p.mid = mid.len();
+            // Where a pending row next to it may end, a chain of the two may place the
+            // boundary anywhere between their anchors; elsewhere, near where it was cut.
+            let near_starts = start.saturating_sub(2).max(lo)..=(start + 2).min(at);
+            let near_ends = end.saturating_sub(2).max(at + 1)..=(end + 2).min(hi);
+            let prev_pending = i > 0 && spans[i - 1].3.is_some();
+            let next_pending = spans.get(i + 1).is_some_and(|x| x.3.is_some());
+            p.starts = if prev_pending { (lo..=at).collect() } else { near_starts.clone().collect() };
+            p.ends = if next_pending { (at + 1..=hi).collect() } else { near_ends.clone().collect() };
+            for s in near_starts {
+                for e in near_ends.clone() {
+                    if let Some(splits) = p.span(s, e) {
                         p.spans.push(splits);
                     }
                 }
@@ -597,6 +614,31 @@ pub struct Pending {
     /// ends); for each line, the ways it may split into (変更前, 変更後) parts.
     spans: Vec<Vec<Vec<(String, String)>>>,
     note_lost: bool,
+    /// The row's anchor among its page's.
+    at: usize,
+    /// Where a read row next to it fixes the row's first line, or its end.
+    lo: Option<usize>,
+    hi: Option<usize>,
+    /// The splits of every line the row may hold: page lines from `first` to its anchor
+    /// line, the anchor's text (`mid` lines), then the lines below.
+    lines: Vec<Vec<(String, String)>>,
+    first: usize,
+    anchor_line: usize,
+    mid: usize,
+    /// Where the row may start and end when read with another row (see [`chains`]).
+    starts: Vec<usize>,
+    ends: Vec<usize>,
+}
+
+impl Pending {
+    /// The splits of the row's lines from page line `s` to `e` (the anchor's in between),
+    /// if every one of them may split.
+    fn span(&self, s: usize, e: usize) -> Option<Vec<Vec<(String, String)>>> {
+        let from = s.checked_sub(self.first)?;
+        let to = (self.anchor_line - self.first) + self.mid + e.checked_sub(self.anchor_line + 1)?;
+        let lines = self.lines.get(from..to)?;
+        (!lines.is_empty() && lines.iter().all(|l| !l.is_empty())).then(|| lines.to_vec())
+    }
 }
 
 /// The ways a line of a row's text cells may split into (変更前 part, 変更後 part): one
@@ -668,11 +710,203 @@ pub fn resolve(pending: &[Pending], known: &mut Known) -> (Vec<TableRow>, Vec<Wa
             }
             out.push(row);
         }
+        // No known text left to read by: rows of one item may read each other.
+        if !progress {
+            for (i, reading) in chains(pending, &done) {
+                done[i] = true;
+                progress = true;
+                let (before, after) = reading;
+                known.after.insert(key(&before));
+                known.before.insert(key(&after));
+                let mut row = pending[i].row.clone();
+                row.cells[2] = before;
+                row.cells[3] = after;
+                if pending[i].note_lost {
+                    warnings.push(note_lost(&row.cells[0], &row.cells[1]));
+                }
+                out.push(row);
+            }
+        }
         if !progress {
             break;
         }
     }
     (out, warnings)
+}
+
+/// Pending rows read by each other: where an item changed twice, the later change
+/// starts from what the earlier one made, so the earlier row's 変更後 is the later row's
+/// 変更前, printed twice. Each row not yet read is paired with the next change of its
+/// item (by date; two on one date are not ordered); a pair is read where exactly one way
+/// of splitting both rows' lines prints that text in both places (in the order the
+/// cells fill a row, each row's 変更前 and 変更後 different). A row given two readings by
+/// its two pairs is read by neither.
+fn chains(pending: &[Pending], done: &[bool]) -> Vec<(usize, (String, String))> {
+    let date = |p: &Pending| crate::normalize::parse_date(&p.row.cells[0]);
+    let mut open: Vec<usize> = (0..pending.len()).filter(|&i| !done[i] && date(&pending[i]).is_some()).collect();
+    open.sort_by_key(|&i| date(&pending[i]));
+    let mut got: Vec<[(usize, (String, String)); 2]> = Vec::new();
+    for (n, &i) in open.iter().enumerate() {
+        let item = label_core(&pending[i].row.cells[1]);
+        let Some(&j) = open[n + 1..].iter().find(|&&j| label_core(&pending[j].row.cells[1]) == item) else { continue };
+        if date(&pending[j]) == date(&pending[i]) {
+            continue;
+        }
+        let found = chain_readings(&pending[i], &pending[j]);
+        if std::env::var_os("PIASHEET_DEBUG_SCRAPED").is_some() {
+            eprintln!("  chain {} -> {} {}: {:?}", pending[i].row.cells[0], pending[j].row.cells[0], pending[i].row.cells[1], found.as_ref().map(|f| f.len()));
+        }
+        let Some(found) = found else { continue };
+        if let [[b0, a0, b1, a1]] = &found[..] {
+            got.push([(i, (b0.clone(), a0.clone())), (j, (b1.clone(), a1.clone()))]);
+        }
+    }
+    let one_reading = |i: usize| {
+        let mut rs: Vec<&(String, String)> = got.iter().flatten().filter(|(k, _)| *k == i).map(|(_, r)| r).collect();
+        rs.dedup();
+        rs.len() == 1
+    };
+    let mut out: Vec<(usize, (String, String))> = got.iter().filter(|[x, y]| one_reading(x.0) && one_reading(y.0)).flatten().cloned().collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Every reading of two pending rows, `a` changed before `b`, where `a`'s 変更後 is `b`'s
+/// 変更前 (at least [`MIN_KNOWN`] long): `[a 変更前, a 変更後, b 変更前, b 変更後]`. Their
+/// spans are taken where the rows' lines neither overlap nor leave a line to no row
+/// (rows next to each other share their boundary; a read neighbour fixes it). None: too
+/// many to try.
+fn chain_readings(a: &Pending, b: &Pending) -> Option<Vec<[String; 4]>> {
+    let mut out: Vec<[String; 4]> = Vec::new();
+    let mut budget = 400_000usize;
+    let keys = |lines: &Vec<Vec<(String, String)>>| -> Vec<Vec<[String; 2]>> { lines.iter().map(|ls| ls.iter().map(|(b, a)| [key(b), key(a)]).collect()).collect() };
+    let fixed = |p: &Pending, r: &(usize, usize)| p.lo.is_none_or(|lo| r.0 == lo) && p.hi.is_none_or(|hi| r.1 == hi);
+    let ranges = |p: &Pending| -> Vec<(usize, usize)> { p.starts.iter().flat_map(|&s| p.ends.iter().map(move |&e| (s, e))).filter(|r| fixed(p, r)).collect() };
+    let (ras, rbs) = (ranges(a), ranges(b));
+    if ras.len() * rbs.len() > 4000 {
+        return None;
+    }
+    for &ra in &ras {
+        let Some(la) = a.span(ra.0, ra.1) else { continue };
+        for &rb in &rbs {
+            if a.row.page == b.row.page {
+                let apart = ra.1 <= rb.0 || rb.1 <= ra.0;
+                let shared = (b.at != a.at + 1 || ra.1 == rb.0) && (a.at != b.at + 1 || rb.1 == ra.0);
+                if !apart || !shared {
+                    continue;
+                }
+            }
+            let Some(lb) = b.span(rb.0, rb.1) else { continue };
+            let (la, lb) = (&la, &lb);
+            let mut j = Joint { a: keys(la), b: keys(lb), ca: Vec::new(), cb: Vec::new(), text: String::new(), found: Vec::new(), budget, dead: HashSet::new() };
+            j.walk(0, 0, None, None);
+            budget = j.budget;
+            if budget == 0 {
+                return None;
+            }
+            for (ca, cb) in &j.found {
+                let part = |lines: &Vec<Vec<(String, String)>>, c: &[usize], side: usize| {
+                    c.iter().enumerate().map(|(l, &k)| if side == 0 { &lines[l][k].0 } else { &lines[l][k].1 }).filter(|s| !s.is_empty()).cloned().collect::<Vec<_>>().join("\n")
+                };
+                let r = [part(la, ca, 0), part(la, ca, 1), part(lb, cb, 0), part(lb, cb, 1)];
+                if key(&r[0]) != key(&r[1]) && key(&r[2]) != key(&r[3]) && key(&r[1]).chars().count() >= MIN_KNOWN {
+                    out.push(r);
+                }
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    Some(out)
+}
+
+/// The search of [`chain_readings`] over one span of each row: the earlier row's 変更後
+/// parts and the later row's 変更前 parts are laid along one text, the one behind taking
+/// its next line, each row's lines keeping the cells' shape (see [`walk`]).
+struct Joint {
+    a: Vec<Vec<[String; 2]>>,
+    b: Vec<Vec<[String; 2]>>,
+    ca: Vec<usize>,
+    cb: Vec<usize>,
+    /// The text laid so far (the longer of the two sides).
+    text: String,
+    found: Vec<(Vec<usize>, Vec<usize>)>,
+    budget: usize,
+    dead: HashSet<(usize, usize, Option<usize>, Option<usize>, bool, String)>,
+}
+
+impl Joint {
+    /// `na`, `nb`: how much of `text` each side has laid; `alone_*`: as in [`walk`].
+    fn walk(&mut self, na: usize, nb: usize, alone_a: Option<usize>, alone_b: Option<usize>) {
+        if self.budget == 0 || self.found.len() > 8 {
+            return;
+        }
+        self.budget -= 1;
+        // What is left to do depends only on the lines left, the shapes and the text one
+        // side has laid ahead of the other: a state seen to lead nowhere is not tried again.
+        let state = (self.ca.len(), self.cb.len(), alone_a, alone_b, na > nb, self.text[na.min(nb)..].to_string());
+        if self.dead.contains(&state) {
+            return;
+        }
+        let found = self.found.len();
+        self.step(na, nb, alone_a, alone_b);
+        if self.found.len() == found {
+            self.dead.insert(state);
+        }
+    }
+
+    fn step(&mut self, na: usize, nb: usize, alone_a: Option<usize>, alone_b: Option<usize>) {
+        let (a_done, b_done) = (self.ca.len() == self.a.len(), self.cb.len() == self.b.len());
+        if a_done && b_done {
+            if na == nb {
+                self.found.push((self.ca.clone(), self.cb.clone()));
+            }
+            return;
+        }
+        // A side done laid its whole text: the other may not go past it.
+        if (b_done && na > nb) || (a_done && nb > na) {
+            return;
+        }
+        // The side behind lays its next line: `a` gives its 変更後 part, `b` its 変更前.
+        let take_a = !a_done && (na <= nb || b_done);
+        let other_done = if take_a { b_done } else { a_done };
+        let (lines, side, at, alone) = if take_a { (&self.a, 1, na, alone_a) } else { (&self.b, 0, nb, alone_b) };
+        let l = if take_a { self.ca.len() } else { self.cb.len() };
+        let options: Vec<(usize, Option<usize>, String)> = lines[l]
+            .iter()
+            .enumerate()
+            .filter_map(|(k, parts)| {
+                let only = match (parts[0].is_empty(), parts[1].is_empty()) {
+                    (false, false) => None,
+                    (false, true) => Some(0),
+                    _ => Some(1),
+                };
+                (alone.is_none() || only == alone).then(|| (k, only, parts[side].clone()))
+            })
+            .collect();
+        for (k, only, part) in options {
+            let len = self.text.len();
+            let end = at + part.len();
+            let fits = if end <= len { self.text[at..].starts_with(&part) } else { part.starts_with(&self.text[at..]) };
+            if !fits || (other_done && end > len) {
+                continue;
+            }
+            if end > len {
+                self.text.push_str(&part[len - at..]);
+            }
+            if take_a {
+                self.ca.push(k);
+                self.walk(end, nb, only, alone_b);
+                self.ca.pop();
+            } else {
+                self.cb.push(k);
+                self.walk(na, end, alone_a, only);
+                self.cb.pop();
+            }
+            self.text.truncate(len);
+        }
+    }
 }
 
 /// Known texts shorter than this say too little to choose a split by.
@@ -1016,6 +1250,42 @@ mod tests {
         known.after.insert(key("宛名ファイル、収納情報ファイル、課税台帳ファイル"));
         let (rows, _) = resolve(&read.pending, &mut known);
         assert!(rows.is_empty(), "{rows:?}");
+    }
+
+    #[test]
+    fn two_changes_of_one_item_read_each_other() {
+        // Each row's date line holds one cell's last line, of a column the shape does not
+        // tell, and no text of the sheet is known: the earlier row's 変更後 is printed again
+        // as the later row's 変更前, and only one way of splitting both prints it twice.
+        let text = format!("{HEADER}\n旧い記載の文面です。 新しい記載の文面です。\n令和2年5月1日 Ⅰ４②法令上の根拠 追記の一文。 事後\n新しい記載の文面です。 さらに新しい文面です。\n令和4年6月1日 Ⅰ４②法令上の根拠 別の一文です。 事後\n5");
+        let read = rows(&lines(&text));
+        assert!(read.rows.is_empty(), "{:?}", read.rows);
+        assert_eq!(read.pending.len(), 2);
+        let (mut rows, _) = resolve(&read.pending, &mut Known::default());
+        rows.sort_by(|a, b| a.cells.cmp(&b.cells));
+        assert_eq!(rows.len(), 2, "{rows:?}");
+        assert_eq!(rows[0].cells, ["令和2年5月1日", "Ⅰ４②法令上の根拠", "旧い記載の文面です。\n追記の一文。", "新しい記載の文面です。", "事後", ""]);
+        assert_eq!(rows[1].cells, ["令和4年6月1日", "Ⅰ４②法令上の根拠", "新しい記載の文面です。", "さらに新しい文面です。\n別の一文です。", "事後", ""]);
+    }
+
+    #[test]
+    fn a_chain_read_two_ways_gives_no_row() {
+        // Both date lines hold the same line: with it or without it, the earlier 変更後 is
+        // the later 変更前. Two readings: neither row is given.
+        let text = format!("{HEADER}\n旧い記載の文面です。 新しい記載の文面です。\n令和2年5月1日 Ⅰ４②法令上の根拠 追記の一文。 事後\n新しい記載の文面です。 さらに新しい文面です。\n令和4年6月1日 Ⅰ４②法令上の根拠 追記の一文。 事後\n5");
+        let read = rows(&lines(&text));
+        assert_eq!(read.pending.len(), 2);
+        let (rows, _) = resolve(&read.pending, &mut Known::default());
+        assert!(rows.is_empty(), "{rows:?}");
+        // Two changes of different items do not read each other.
+        let other = text.replace("令和4年6月1日 Ⅰ４②法令上の根拠", "令和4年6月1日 Ⅰ３法令上の根拠");
+        let read = rows_of(&other);
+        let (rows, _) = resolve(&read.pending, &mut Known::default());
+        assert!(rows.is_empty(), "{rows:?}");
+    }
+
+    fn rows_of(text: &str) -> Read {
+        rows(&lines(text))
     }
 
     const TOP_HEADER: &str = "変更日 項目 変更前の記載 変更後の記載 提出時期 提出時期に係る\n説明";

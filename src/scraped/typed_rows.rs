@@ -26,11 +26,21 @@ use super::{compact, is_timing};
 use crate::normalize::whole_date;
 use crate::pdf::TableRow;
 
-/// The item whose cells are dates followed by `時点` (compacted label end).
-const DATED_ITEM: &str = "いつ時点の計数か";
+/// The labels of the items whose cells are dates followed by `時点` (compacted): the
+/// as-of label of each form's rules (`いつ時点の計数か`).
+fn dated_items() -> &'static [String] {
+    static LABELS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    LABELS.get_or_init(|| {
+        let mut labels: Vec<String> = crate::rules::all().iter().map(|r| compact(&r.as_of.label)).filter(|l| !l.is_empty()).collect();
+        labels.sort();
+        labels.dedup();
+        labels
+    })
+}
 
 fn is_dated_item(item: &str) -> bool {
-    compact(item).ends_with(DATED_ITEM)
+    let item = compact(item);
+    dated_items().iter().any(|l| item.ends_with(l.as_str()))
 }
 
 /// The `date 時点` cells a block holds when it holds nothing else (two cells side by
@@ -230,7 +240,8 @@ pub(super) fn page_rows(text: &str, page: u32) -> Vec<TableRow> {
     if timings.iter().any(|t| *t != timing) || timings.len() != marks.len() {
         return Vec::new();
     }
-    if compact(text).matches(DATED_ITEM).count() != marks.iter().filter(|m| is_dated_item(&m.item)).count() {
+    let printed: usize = dated_items().iter().map(|l| compact(text).matches(l.as_str()).count()).sum();
+    if printed != marks.iter().filter(|m| is_dated_item(&m.item)).count() {
         return Vec::new();
     }
     let (rows_of, cells_of) = (mark_runs(&marks), cell_runs(blocks, &taken));
