@@ -176,7 +176,8 @@ fn form_info(path: &str, rules: &Rules) -> (String, String, String) {
 }
 
 fn c_heading(rules: &Rules) -> String {
-    rules.changes.heading.clone()
+    let _ = rules;
+    crate::form::FormSet::current().common.change_table.heading.clone()
 }
 
 /// Every field of the record, with the warning codes at the end.
@@ -188,7 +189,7 @@ pub fn entries(rules: &Rules) -> Vec<Entry> {
             allowed = l.allowed.join(", ");
         }
         if l.path == "changes[].timing" {
-            allowed = rules.changes.timings.join(", ");
+            allowed = crate::form::FormSet::current().common.change_table.timings.join(", ");
         }
         let mut note = if l.description == "choice label" { String::new() } else { l.description.replace('\n', " ") };
         let lacking = lacking_versions(&l.path);

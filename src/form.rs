@@ -26,6 +26,62 @@ pub struct Common {
     pub lists: HashMap<String, Vec<Choice>>,
     pub groups: HashMap<String, Vec<BoxSpec>>,
     pub empty_values: Vec<String>,
+    pub change_table: ChangeTable,
+    pub organization_titles: OrgTitles,
+    pub threshold_table: ThresholdTable,
+}
+
+/// The 変更箇所 table every kind ends with.
+#[derive(Debug, Deserialize)]
+pub struct ChangeTable {
+    pub heading: String,
+    /// The header row's labels, space-separated.
+    pub header: String,
+    /// The 提出時期 values.
+    pub timings: Vec<String>,
+    /// What opens an addition (「従前の記載に…追加」): the cell gives only the new part.
+    pub addition_markers: Vec<String>,
+    /// What an 項目 cell starts with (a section number, （別添, 表紙).
+    pub item_prefixes: Vec<String>,
+    #[serde(skip)]
+    item_prefix_keys: OnceLock<Vec<String>>,
+}
+
+impl ChangeTable {
+    /// The item prefixes as keys (see [`key`]).
+    pub fn item_prefix_keys(&self) -> &[String] {
+        self.item_prefix_keys.get_or_init(|| self.item_prefixes.iter().map(|p| key(p)).collect())
+    }
+}
+
+/// The evaluator's title suffixes (`市長`, `広域連合長`), which name the body.
+#[derive(Debug, Deserialize)]
+pub struct OrgTitles {
+    pub titles: Vec<OrgTitle>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct OrgTitle {
+    pub suffix: String,
+    /// What of the suffix stays in the body's name (`市` of `市長`).
+    pub keep: String,
+    /// The kind of body; `None`: read from the name.
+    pub kind: Option<String>,
+}
+
+/// The しきい値判断 table (基礎 Ⅲ from Ⅱ).
+#[derive(Debug, Deserialize)]
+pub struct ThresholdTable {
+    pub rules: Vec<ThresholdRule>,
+}
+
+/// One row of the しきい値 table: `None` matches any answer.
+#[derive(Debug, Deserialize)]
+pub struct ThresholdRule {
+    pub population: Option<u32>,
+    pub handlers: Option<u32>,
+    pub incident: Option<u32>,
+    pub level: u32,
 }
 
 /// One kind of sheet: its code in the output, its 様式 number and printed title.
