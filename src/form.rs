@@ -29,6 +29,13 @@ pub struct Common {
     pub change_table: ChangeTable,
     pub organization_titles: OrgTitles,
     pub threshold_table: ThresholdTable,
+    pub other_labels: OtherLabels,
+}
+
+/// Printed words that are no field's label but stand as cells of their own.
+#[derive(Debug, Deserialize)]
+pub struct OtherLabels {
+    pub labels: Vec<String>,
 }
 
 /// The 変更箇所 table every kind ends with.
