@@ -27,13 +27,16 @@ pub struct Common {
     pub groups: HashMap<String, Vec<BoxSpec>>,
     pub empty_values: Vec<String>,
     pub change_table: ChangeTable,
+    #[serde(default)]
     pub organization_titles: OrgTitles,
+    #[serde(default)]
     pub threshold_table: ThresholdTable,
+    #[serde(default)]
     pub other_labels: OtherLabels,
 }
 
 /// Printed words that are no field's label but stand as cells of their own.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 pub struct OtherLabels {
     pub labels: Vec<String>,
 }
@@ -62,7 +65,7 @@ impl ChangeTable {
 }
 
 /// The evaluator's title suffixes (`市長`, `広域連合長`), which name the body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 pub struct OrgTitles {
     pub titles: Vec<OrgTitle>,
 }
@@ -77,7 +80,7 @@ pub struct OrgTitle {
 }
 
 /// The しきい値判断 table (基礎 Ⅲ from Ⅱ).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 pub struct ThresholdTable {
     pub rules: Vec<ThresholdRule>,
 }
@@ -654,7 +657,8 @@ mod tests {
 
     const COMMON: &str = r#"{"kinds":[{"kind":"toy","form_number":9,"title":"おもちゃ評価書","short":"おもちゃ"}],
       "cover":{"number_and_title":"評価書番号 評価書名","declaration":"宣言","declaration_marker":"宣言する","special_notes":"特記事項","evaluator":"評価実施機関名","published":"公表日","approved":[]},
-      "index_heading":"項目一覧","lists":{"YN":[{"code":1,"label":"はい"},{"code":2,"label":"いいえ"}]},"groups":{},"empty_values":["―"]}"#;
+      "index_heading":"項目一覧","lists":{"YN":[{"code":1,"label":"はい"},{"code":2,"label":"いいえ"}]},"groups":{},"empty_values":["―"],
+      "change_table":{"heading":"変更箇所","header":"変更日 項目","timings":["事前"],"addition_markers":[],"item_prefixes":["Ⅰ"]}}"#;
 
     fn one(body: &str) -> Result<FormSet, String> {
         let file = format!(r#"{{"id":"toy-r1","kind":"toy","version":"令和1年5月","body":{body}}}"#);

@@ -524,9 +524,7 @@ mod tests {
 
     #[test]
     fn change_rows_start_the_change_region() {
-        let (r, _, _) = setup();
         let lines = lines_of("いつ時点の計数か 令和6年1月1日 時点\n  令和6年5月24日\n令和3年1月15日 Ⅰ４②法令上の根拠\n");
-        let _ = r;
         assert_eq!(change_region_start(&lines, &crate::form::FormSet::builtin().common.change_table), 2);
     }
 }
