@@ -40,7 +40,7 @@ fn main() {
     show("+ tokens (lines moved)");
     let fields = extract::extract_fields(&tokens, rules, &c.labels, &c.options);
     show("+ fields");
-    let rows = changes::from_text(&tokens.lines, tokens.body_end, rules, &HashSet::new(), &mut Vec::new());
+    let rows = changes::from_text(&tokens.lines, tokens.body_end, &piasheet::form::FormSet::builtin().common.change_table, &HashSet::new(), &mut Vec::new());
     show("+ change rows");
     drop((rows, fields, tokens, text));
     show("(dropped)");

@@ -52,7 +52,12 @@ fn boxes(nodes: &[Node], section: &str, out: &mut Vec<BoxField>) {
 pub fn fill(form: &Form, lines: &[Line], from: usize, to: usize, body: &mut Map<String, Value>, warnings: &mut Vec<Warning>, provenance: &mut BTreeMap<String, [usize; 2]>) {
     let mut all = Vec::new();
     boxes(&form.body, "", &mut all);
-    let missing: Vec<bool> = all.iter().map(|b| get(body, &b.path).is_none_or(Value::is_null) && warnings.iter().any(|w| w.path == b.path && w.code == "not_found")).collect();
+    // A box the version does not print is null without a warning; printed anyway
+    // (drawn apart from its item's label), it is read as the others are.
+    let missing: Vec<bool> = all
+        .iter()
+        .map(|b| get(body, &b.path).is_none_or(Value::is_null) && (!form.has(&b.path) || warnings.iter().any(|w| w.path == b.path && w.code == "not_found")))
+        .collect();
     if !missing.contains(&true) {
         return;
     }
