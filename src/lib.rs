@@ -292,6 +292,8 @@ fn extract_described(
         let extras = extras::find(&lines, cover_end, read_end, claims, &engine::index(form, &forms.common).known_labels);
         (extras.iter().map(|e| e.line).collect(), extras)
     });
+    // Boxes printed ticked first: an opted-out question takes none of those answers.
+    engine::fill_ticked_boxes(form, &lines, cover_end, read_end, &mut body.body, &mut body.warnings, &mut body.provenance);
     // Choices whose answer was drawn apart from the question: given by what they are.
     engine::fill_by_type(form, &forms.common, &lines, cover_end, read_end, &mut body.body, &mut body.warnings, &mut body.provenance);
     // Boxes drawn apart from their item's label: read by their own text.
