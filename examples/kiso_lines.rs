@@ -10,7 +10,7 @@ fn main() {
     let stamp = piasheet::engine::stamp(&lines).expect("a version stamp");
     let kind = set.kind_by_number(stamp.2).expect("a kind");
     let (form, _) = set.form_for(&kind.kind, Some(&stamp.0)).expect("a form");
-    let end = piasheet::reassemble::change_region_start(&lines, piasheet::rules::Rules::default_rules());
+    let end = piasheet::reassemble::change_region_start(&lines, &piasheet::form::FormSet::builtin().common.change_table);
     let cover_end = piasheet::engine::cover_end(&set.common, form, &lines, end);
     println!("cover_end {cover_end} body_end {end}");
     for (i, l) in piasheet::engine::unjumble(form, &set.common, lines, cover_end, end).iter().enumerate() {

@@ -50,7 +50,7 @@ fn borrowed_stages(bytes: &[u8], show: &dyn Fn(&str)) {
     show("+ tokens (lines moved)");
     let fields = extract::extract_fields(&tokens, rules, &c.labels, &c.options);
     show("+ fields");
-    let rows = changes::from_text(&tokens.lines, tokens.body_end, rules, &HashSet::new(), &mut Vec::new());
+    let rows = changes::from_text(&tokens.lines, tokens.body_end, &piasheet::form::FormSet::builtin().common.change_table, &HashSet::new(), &mut Vec::new());
     show("+ change rows");
     drop((rows, fields, tokens, text));
     show("(dropped)");

@@ -58,7 +58,7 @@ fn main() {
     let tokens: Vec<reassemble::Tokens> = lines.iter().map(|l| reassemble::tokenize(l.clone(), rules, &c.labels, &c.options, &c.result)).collect();
     time("fields", &mut || tokens.iter().for_each(|t| drop(extract::extract_fields(t, rules, &c.labels, &c.options))));
     let known = HashSet::new();
-    time("changes", &mut || tokens.iter().for_each(|t| drop(changes::from_text(&t.lines, t.body_end, rules, &known, &mut Vec::new()))));
+    time("changes", &mut || tokens.iter().for_each(|t| drop(changes::from_text(&t.lines, t.body_end, &piasheet::form::FormSet::builtin().common.change_table, &known, &mut Vec::new()))));
     time("record", &mut || files.iter().for_each(|b| drop(piasheet::extract_text_dump("f.txt", b))));
     let records: Vec<_> = files.iter().map(|b| piasheet::extract_text_dump("f.txt", b)).collect();
     time("json", &mut || records.iter().for_each(|r| drop(serde_json::to_vec_pretty(r))));

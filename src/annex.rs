@@ -7,17 +7,16 @@ use crate::form::FormSet;
 use crate::normalize::key;
 use crate::record::{Record, Source, Status, Warning};
 use crate::reassemble::Line;
-use crate::rules::Rules;
 use std::collections::HashSet;
 
 /// Where the change table starts, when `lines` hold nothing before it but headings and
 /// page marks: no cover label (評価書番号, 評価実施機関名) and no numbered section.
-pub fn table_start(lines: &[Line], rules: &Rules) -> Option<usize> {
-    let start = crate::reassemble::change_region_start(lines, rules);
+pub fn table_start(lines: &[Line], common: &crate::form::Common) -> Option<usize> {
+    let start = crate::reassemble::change_region_start(lines, &common.change_table);
     if start == lines.len() {
         return None;
     }
-    let cover = [key(&rules.cover.evaluator_label), key(&rules.cover.number_and_title_header)];
+    let cover = [key(&common.cover.evaluator), key(&common.cover.number_and_title)];
     let sections = ['Ⅰ', 'Ⅱ', 'Ⅲ', 'Ⅳ', 'Ⅴ', 'Ⅵ'];
     let before_table = lines[..start].iter().map(|l| l.key());
     let sheet_like = before_table.clone().any(|k| cover.iter().any(|c| k.contains(c.as_str())) || k.starts_with(sections));
@@ -47,8 +46,8 @@ fn kind_of_number(forms: &FormSet, n: Option<usize>) -> Option<String> {
 }
 
 /// The `（別添ｎ）` number printed with the change heading, if any.
-fn annex_number(lines: &[Line], start: usize, rules: &Rules) -> Option<usize> {
-    let heading = key(&rules.changes.heading);
+fn annex_number(lines: &[Line], start: usize, table: &crate::form::ChangeTable) -> Option<usize> {
+    let heading = key(&table.heading);
     lines[..=start.min(lines.len() - 1)].iter().filter(|l| l.key().contains(&heading)).find_map(|l| {
         let (_, rest) = l.key().split_once("別添")?;
         let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
@@ -59,19 +58,19 @@ fn annex_number(lines: &[Line], start: usize, rules: &Rules) -> Option<usize> {
 /// The record of an annex: its kind, form stamp (when its pages carry one) and change
 /// rows; the source back when it has no change row (then it is not read as an annex).
 pub fn record(source: Source, lines: &[Line], start: usize, table: Option<&[crate::pdf::TableRow]>) -> Result<Record, Source> {
-    let rules = Rules::default_rules();
     let forms = FormSet::current();
+    let change_table = &forms.common.change_table;
     let mut warnings = Vec::new();
     let changes = match table {
         Some(rows) => crate::changes::from_table(rows, &mut warnings),
-        None => crate::changes::from_text(lines, start, rules, &HashSet::new(), &mut warnings),
+        None => crate::changes::from_text(lines, start, change_table, &HashSet::new(), &mut warnings),
     };
     if changes.is_empty() {
         return Err(source);
     }
     let stamp = crate::engine::stamp(lines);
     let keys: Vec<&str> = lines.iter().map(|l| l.key()).collect();
-    let number = annex_number(lines, start, rules);
+    let number = annex_number(lines, start, change_table);
     let kind = forms
         .kind_of(&keys)
         .map(|k| k.kind.clone())

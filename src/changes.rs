@@ -10,7 +10,7 @@ use crate::normalize::{find_date_in_key, join_cell_lines, key, parse_date};
 use crate::pdf::TableRow;
 use crate::reassemble::{is_change_row_start, Line};
 use crate::record::{Change, Warning};
-use crate::rules::Rules;
+use crate::form::ChangeTable;
 use std::collections::{HashMap, HashSet};
 
 // Cost model (the table can be most of a 64 MB dump, ~100,000 rows): every step below
@@ -105,16 +105,16 @@ impl RawRow {
 
 /// Rows of the change table from the dump's lines at and after `start`.
 /// `known` holds the current values of the body (match keys) for the chain evidence.
-pub fn from_text(lines: &[Line], start: usize, rules: &Rules, known: &HashSet<String>, warnings: &mut Vec<Warning>) -> Vec<Change> {
-    read(&mut &lines[start.min(lines.len())..], rules, known, warnings)
+pub fn from_text(lines: &[Line], start: usize, spec: &ChangeTable, known: &HashSet<String>, warnings: &mut Vec<Warning>) -> Vec<Change> {
+    read(&mut &lines[start.min(lines.len())..], spec, known, warnings)
 }
 
 /// [`from_text`], emptying each line of the table once its row is made (the lines are
 /// spent: issue #16, a large table's lines and the changes made of them were held side
 /// by side at the peak; now the one replaces the other). The same changes and warnings.
-pub fn from_text_spending(lines: &mut [Line], start: usize, rules: &Rules, known: &HashSet<String>, warnings: &mut Vec<Warning>) -> Vec<Change> {
+pub fn from_text_spending(lines: &mut [Line], start: usize, spec: &ChangeTable, known: &HashSet<String>, warnings: &mut Vec<Warning>) -> Vec<Change> {
     let start = start.min(lines.len());
-    read(&mut &mut lines[start..], rules, known, warnings)
+    read(&mut &mut lines[start..], spec, known, warnings)
 }
 
 /// The lines a table is read from: borrowed, or lent to be emptied as their rows are
@@ -143,21 +143,21 @@ impl TableLines for &mut [Line] {
     }
 }
 
-fn read(table: &mut impl TableLines, rules: &Rules, known: &HashSet<String>, warnings: &mut Vec<Warning>) -> Vec<Change> {
-    let region = table.lines();
-    if let Some(rows) = two_pass_rows(region, rules, known, warnings) {
+fn read(source: &mut impl TableLines, spec: &ChangeTable, known: &HashSet<String>, warnings: &mut Vec<Warning>) -> Vec<Change> {
+    let region = source.lines();
+    if let Some(rows) = two_pass_rows(region, spec, known, warnings) {
         return rows;
     }
-    if let Some((rows, lost)) = cell_order::rows(region, rules) {
+    if let Some((rows, lost)) = cell_order::rows(region, spec) {
         unreadable(warnings, lost, "a cell left blank or split");
         return from_table(&rows, warnings);
     }
-    let raw = rows_of(region, rules);
+    let raw = rows_of(region, spec);
     // Lines of the table that no row took (rows whose date was drawn apart from the
     // rest of the row): say so rather than drop them silently.
     let taken: usize = raw.iter().map(|r| r.lines_used).sum();
-    let header = key(&rules.changes.header);
-    let heading = key(&rules.changes.heading);
+    let header = key(&spec.header);
+    let heading = key(&spec.heading);
     let stray = region.iter().filter(|l| !l.key().is_empty() && l.key() != heading && !l.key().starts_with(&header)).count().saturating_sub(taken);
     if stray > 0 {
         warnings.push(Warning {
@@ -166,7 +166,7 @@ fn read(table: &mut impl TableLines, rules: &Rules, known: &HashSet<String>, war
             message: format!("{stray} line(s) of the 変更箇所 table could not be tied to a row (dates drawn apart from their rows); read the PDF instead for the full table"),
         });
     }
-    split_rows(raw, table, rules, known, warnings)
+    split_rows(raw, source, spec, known, warnings)
 }
 
 /// The one warning for `lost` rows of the table left out rather than guessed, and why.
@@ -219,10 +219,10 @@ impl Table {
 
 /// Split the change pages into pages (runs of three or more empty lines mark a page
 /// break in pdf-extract dumps) and rows (a line that starts with a date and an item).
-fn rows_of(lines: &[Line], rules: &Rules) -> Vec<RawRow> {
-    let header = key(&rules.changes.header);
-    let heading = key(&rules.changes.heading);
-    let timings: Vec<String> = rules.changes.timings.iter().map(|t| key(t)).collect();
+fn rows_of(lines: &[Line], table: &ChangeTable) -> Vec<RawRow> {
+    let header = key(&table.header);
+    let heading = key(&table.heading);
+    let timings: Vec<String> = table.timings.iter().map(|t| key(t)).collect();
     let pages = pages_of(lines);
     let mut rows = Vec::new();
     // The row's lines, by index in `lines`.
@@ -230,7 +230,7 @@ fn rows_of(lines: &[Line], rules: &Rules) -> Vec<RawRow> {
     for (page_no, &(ps, pe)) in pages.iter().enumerate() {
         let page = &lines[ps..pe];
         let header_at = page.iter().position(|l| l.key().starts_with(&header));
-        let starts: Vec<usize> = (0..page.len()).filter(|&i| is_change_row_start(&page[i].key(), rules)).collect();
+        let starts: Vec<usize> = (0..page.len()).filter(|&i| is_change_row_start(&page[i].key(), table)).collect();
         for (n, &s) in starts.iter().enumerate() {
             let end = starts.get(n + 1).copied().unwrap_or(page.len());
             body.clear();
@@ -558,10 +558,10 @@ fn split_point(r: &RawRow, key: &str, markers: &[String], known: &Known, newest:
     (best.1, false)
 }
 
-/// `table`: the lines the rows were read from (each row's spent once its change is made;
+/// `source`: the lines the rows were read from (each row's spent once its change is made;
 /// the rows' lines are apart, a page's rows split it at their first lines).
-fn split_rows(raw: Vec<RawRow>, table: &mut impl TableLines, rules: &Rules, current: &HashSet<String>, warnings: &mut Vec<Warning>) -> Vec<Change> {
-    let markers: Vec<String> = rules.changes.addition_markers.iter().map(|m| key(m)).collect();
+fn split_rows(raw: Vec<RawRow>, source: &mut impl TableLines, spec: &ChangeTable, current: &HashSet<String>, warnings: &mut Vec<Warning>) -> Vec<Change> {
+    let markers: Vec<String> = spec.addition_markers.iter().map(|m| key(m)).collect();
     let dates: Vec<Option<String>> = raw.iter().map(|r| parse_date(&r.date_text)).collect();
     // A row is the newest for its item when no other row changed the same item later:
     // its date is not before the latest date of the item (rows without a date are
@@ -590,7 +590,7 @@ fn split_rows(raw: Vec<RawRow>, table: &mut impl TableLines, rules: &Rules, curr
             if matches!(splits[i], Some((_, true))) {
                 continue;
             }
-            r.key_into(table.lines(), &mut key);
+            r.key_into(source.lines(), &mut key);
             let (k, sure) = split_point(r, &key, &markers, &known, newest[i]);
             if sure {
                 let at = if k == 0 { 0 } else { r.ends[k - 1] as usize };
@@ -617,9 +617,9 @@ fn split_rows(raw: Vec<RawRow>, table: &mut impl TableLines, rules: &Rules, curr
             warnings.push(Warning { path: format!("changes[{}].timing", label), code: "not_found".into(), message: format!("{label}: no 提出時期 (事前/事後)") });
         }
         let n = r.blocks();
-        let cell = |from: usize, to: usize| cell_text(&r.lines_of(table.lines(), from, to));
+        let cell = |from: usize, to: usize| cell_text(&r.lines_of(source.lines(), from, to));
         let (before, after) = if n == 1 { (None, cell(0, 1)) } else { (cell(0, k), cell(k, n)) };
-        r.pieces.iter().filter(|&&p| p != PART).for_each(|&p| table.spend(p as usize));
+        r.pieces.iter().filter(|&&p| p != PART).for_each(|&p| source.spend(p as usize));
         let note = (!r.note.is_empty()).then(|| join_cell_lines(&r.note.iter().map(String::as_str).collect::<Vec<_>>()));
         orders.push(r.order);
         rows.push(Change { date, date_text: r.date_text, item: r.item, before, after, timing: r.timing, timing_note: note });
@@ -677,7 +677,7 @@ mod tests {
 
     fn rows(text: &str) -> (Vec<Change>, Vec<Warning>) {
         let mut w = Vec::new();
-        let c = from_text(&lines_of(text), 0, Rules::default_rules(), &HashSet::new(), &mut w);
+        let c = from_text(&lines_of(text), 0, &crate::form::FormSet::builtin().common.change_table, &HashSet::new(), &mut w);
         (c, w)
     }
 
@@ -728,7 +728,7 @@ mod tests {
         let text = "平成31年2月12日 Ⅰ４②法令上の根拠\n\n旧い根拠 第7号\n\n旧い照会 第7号\n\n【提供の根拠】\n第7号\n\n第7号による長い長い長い長い長い長い長い長い長い長い説明\n\n【照会の根拠】\n第7号\n\n事後\n";
         let current: HashSet<String> = [key("【提供の根拠】\n第8号\n【照会の根拠】\n第8号"), key("国民健康保険事務")].into_iter().collect();
         let mut w = Vec::new();
-        let c = from_text(&lines_of(text), 0, Rules::default_rules(), &current, &mut w);
+        let c = from_text(&lines_of(text), 0, &crate::form::FormSet::builtin().common.change_table, &current, &mut w);
         assert_eq!(c[0].before.as_deref(), Some("旧い根拠 第7号\n旧い照会 第7号"));
         assert_eq!(c[0].after.as_deref(), Some("【提供の根拠】\n第7号\n第7号による長い長い長い長い長い長い長い長い長い長い説明\n【照会の根拠】\n第7号"));
         assert!(w.is_empty(), "{w:?}");
@@ -739,7 +739,7 @@ mod tests {
         // A later row of the same item holds the current value, not this one: no evidence.
         let later = format!("{text}\n令和3年1月15日 Ⅰ４②法令上の根拠 甲 乙 事後\n");
         let mut w = Vec::new();
-        from_text(&lines_of(&later), 0, Rules::default_rules(), &current, &mut w);
+        from_text(&lines_of(&later), 0, &crate::form::FormSet::builtin().common.change_table, &current, &mut w);
         assert!(w.iter().any(|w| w.code == "uncertain_split" && w.path.contains("平成31年")), "{w:?}");
     }
 
@@ -757,8 +757,8 @@ mod tests {
     /// the lines up to the next row: blank lines, page breaks, headers).
     fn sample_rows() -> (Vec<&'static str>, Vec<Vec<&'static str>>) {
         let lines: Vec<&str> = SAMPLE.lines().collect();
-        let rules = Rules::default_rules();
-        let starts: Vec<usize> = (0..lines.len()).filter(|&i| crate::reassemble::is_change_row_start(&key(lines[i]), rules)).collect();
+        let table = &crate::form::FormSet::builtin().common.change_table;
+        let starts: Vec<usize> = (0..lines.len()).filter(|&i| crate::reassemble::is_change_row_start(&key(lines[i]), table)).collect();
         let rows = starts.iter().enumerate().map(|(n, &s)| lines[s..starts.get(n + 1).copied().unwrap_or(lines.len())].to_vec()).collect();
         (lines[..starts[0]].to_vec(), rows)
     }
@@ -828,15 +828,15 @@ mod tests {
     /// Both readers on `text` with `known`: same rows, same warnings.
     fn assert_same(text: &str, known: &HashSet<String>, case: &str) {
         let lines = lines_of(text);
-        let rules = Rules::default_rules();
+        let table = &crate::form::FormSet::builtin().common.change_table;
         let (mut w_new, mut w_old) = (Vec::new(), Vec::new());
-        let new = from_text(&lines, 0, rules, known, &mut w_new);
-        let old = reference::from_text(&lines, 0, rules, known, &mut w_old);
+        let new = from_text(&lines, 0, table, known, &mut w_new);
+        let old = reference::from_text(&lines, 0, table, known, &mut w_old);
         assert_eq!(new, old, "{case}:\n{text}");
         assert_eq!(w_new, w_old, "{case}:\n{text}");
         // The reader that spends its lines: the same again.
         let (mut spent, mut w_spent) = (lines.clone(), Vec::new());
-        assert_eq!(from_text_spending(&mut spent, 0, rules, known, &mut w_spent), new, "{case} (spending):\n{text}");
+        assert_eq!(from_text_spending(&mut spent, 0, table, known, &mut w_spent), new, "{case} (spending):\n{text}");
         assert_eq!(w_spent, w_new, "{case} (spending):\n{text}");
     }
 
@@ -846,8 +846,9 @@ mod tests {
         let text = "変更箇所\n変更日 項目 変更前の記載 変更後の記載 提出時期 提出時期に係る説明\n\n平成28年4月1日 Ⅰ５②所属長\n\n課長　甲\n\n課長　乙\n\n事後\n";
         let mut lines = lines_of(text);
         let (mut w, mut w_spent) = (Vec::new(), Vec::new());
-        let plain = from_text(&lines, 0, Rules::default_rules(), &HashSet::new(), &mut w);
-        assert_eq!(from_text_spending(&mut lines, 0, Rules::default_rules(), &HashSet::new(), &mut w_spent), plain);
+        let table = &crate::form::FormSet::builtin().common.change_table;
+        let plain = from_text(&lines, 0, table, &HashSet::new(), &mut w);
+        assert_eq!(from_text_spending(&mut lines, 0, table, &HashSet::new(), &mut w_spent), plain);
         assert_eq!(plain[0].after.as_deref(), Some("課長　乙"));
         let left: Vec<&str> = lines.iter().map(|l| l.raw()).filter(|r| !r.is_empty()).collect();
         assert_eq!(left, ["変更箇所", "変更日 項目 変更前の記載 変更後の記載 提出時期 提出時期に係る説明", "平成28年4月1日 Ⅰ５②所属長", "事後"]);
@@ -956,14 +957,14 @@ mod tests {
     /// not timed.)
     #[test]
     fn split_work_is_linear_in_the_rows() {
-        let rules = Rules::default_rules();
+        let table = &crate::form::FormSet::builtin().common.change_table;
         let work_of = |times: usize| {
             let lines = lines_of(&repeated(times));
-            let start = lines.iter().position(|l| crate::reassemble::is_change_row_start(&l.key(), rules)).unwrap();
-            let raw = rows_of(&lines[start..], rules);
+            let start = lines.iter().position(|l| crate::reassemble::is_change_row_start(&l.key(), table)).unwrap();
+            let raw = rows_of(&lines[start..], table);
             assert_eq!(raw.len(), 23 * times);
             work::COUNT.with(|c| c.set(0));
-            split_rows(raw, &mut &lines[start..], rules, &HashSet::new(), &mut Vec::new());
+            split_rows(raw, &mut &lines[start..], table, &HashSet::new(), &mut Vec::new());
             work::COUNT.with(|c| c.get())
         };
         let (w100, w1000) = (work_of(100), work_of(1000));
@@ -1161,10 +1162,10 @@ mod two_pass {
     }
 
     /// Cells of one page, or None when the page is not of this shape.
-    pub(super) fn page(page: &[Line], rules: &Rules, known: &HashSet<String>) -> Option<(Vec<TableRow>, usize)> {
-        let header = key(&rules.changes.header);
-        let heading = key(&rules.changes.heading);
-        let timings: Vec<String> = rules.changes.timings.iter().map(|t| key(t)).collect();
+    pub(super) fn page(page: &[Line], table: &ChangeTable, known: &HashSet<String>) -> Option<(Vec<TableRow>, usize)> {
+        let header = key(&table.header);
+        let heading = key(&table.heading);
+        let timings: Vec<String> = table.timings.iter().map(|t| key(t)).collect();
         let h = page.iter().position(|l| l.key().starts_with(&header))?;
         let rest: Vec<&Line> = page[h + 1..].iter().filter(|l| l.key() != heading).collect();
         // Paragraphs holding a timing, right after the header.
@@ -1216,7 +1217,7 @@ mod two_pass {
             return None;
         }
         let text = |j: usize| cells[j].join("\n");
-        let marks: Vec<String> = rules.changes.addition_markers.iter().map(|m| key(m)).collect();
+        let marks: Vec<String> = table.addition_markers.iter().map(|m| key(m)).collect();
         let marked = |j: usize| {
             let k = key(&cells[j][0]);
             marks.iter().any(|m| !m.is_empty() && k.starts_with(m.as_str()))
@@ -1339,11 +1340,11 @@ fn pages_of(lines: &[Line]) -> Vec<(usize, usize)> {
 }
 
 /// The two-pass shape ([`two_pass`]) over the table's pages; `None` when no page has it.
-fn two_pass_rows(region: &[Line], rules: &Rules, known: &HashSet<String>, warnings: &mut Vec<Warning>) -> Option<Vec<Change>> {
+fn two_pass_rows(region: &[Line], table: &ChangeTable, known: &HashSet<String>, warnings: &mut Vec<Warning>) -> Option<Vec<Change>> {
     let pages = pages_of(region);
-    let header = key(&rules.changes.header);
+    let header = key(&table.header);
     // Each page's rows become changes at once (not all rows' cells held first).
-    let mut table = Table::default();
+    let mut done = Table::default();
     let mut lost = 0;
     // A page without blank lines around its break: each header starts a page.
     let mut parts: Vec<(usize, usize)> = Vec::new();
@@ -1354,13 +1355,13 @@ fn two_pass_rows(region: &[Line], rules: &Rules, known: &HashSet<String>, warnin
         }
     }
     for &(s, e) in &parts {
-        let (r, l) = two_pass::page(&region[s..e], rules, known)?;
-        r.iter().for_each(|row| table.push(row));
+        let (r, l) = two_pass::page(&region[s..e], table, known)?;
+        r.iter().for_each(|row| done.push(row));
         lost += l;
     }
-    if table.changes.is_empty() && lost == 0 {
+    if done.changes.is_empty() && lost == 0 {
         return None;
     }
     unreadable(warnings, lost, "cells drawn apart from their rows");
-    Some(table.finish(warnings))
+    Some(done.finish(warnings))
 }

@@ -5,7 +5,7 @@
 
 use crate::normalize::{key, parse_date};
 use crate::record::{Record, Warning};
-use crate::rules::Rules;
+use crate::form::{Common, FieldType, Form};
 use serde_json::Value;
 
 /// Finding codes added by [`check`], with what they mean (for the codebook).
@@ -23,8 +23,72 @@ pub const CODES: &[(&str, &str)] = &[
     ("approval_by_local_body", "a 承認日 or 個人情報保護委員会の承認 提出日 (【行政機関等のみ】) is given on a local body's sheet"),
 ];
 
+/// What the checks read from a form description: derived from its fields, so a new
+/// version or kind brings its own (issue #11).
+pub struct FormChecks<'a> {
+    /// The しきい値 table.
+    table: &'a [crate::form::ThresholdRule],
+    /// Levels of the 評価書の種類 options (Ⅳ1), by code.
+    kind_levels: Vec<(u32, u32)>,
+    /// The いつ時点の計数か dates (a choice's `as_of`).
+    as_of: Vec<String>,
+    /// Opt-out boxes: path, printed label and the questions a tick leaves blank.
+    opt_outs: Vec<(String, String, Vec<String>)>,
+    /// Fields a change row can name.
+    targets: Vec<ChangeTarget>,
+    /// What opens an addition in a 変更後 cell.
+    addition_markers: &'a [String],
+}
+
+impl<'a> FormChecks<'a> {
+    pub fn of(form: &Form, common: &'a Common) -> FormChecks<'a> {
+        let leaves = form.leaves();
+        let label_keys = |labels: &mut dyn Iterator<Item = &String>| -> Vec<String> {
+            labels.map(|l| loc_key(l).trim_start_matches(is_number_char).to_string()).filter(|l| !l.is_empty()).collect()
+        };
+        let kind_levels = leaves
+            .iter()
+            .filter(|l| l.path == "risk.assessment_kind")
+            .filter_map(|l| l.field.list.as_deref().and_then(|n| common.lists.get(n)))
+            .flat_map(|list| list.iter().filter_map(|o| Some((o.code, o.level?))))
+            .collect();
+        let mut as_of = Vec::new();
+        let mut targets: Vec<ChangeTarget> = Vec::new();
+        let mut opt_outs: Vec<(String, String, Vec<String>)> = Vec::new();
+        for l in &leaves {
+            let f = l.field;
+            if matches!(f.ty, FieldType::String | FieldType::Text) && !f.label.is_empty() {
+                targets.push(ChangeTarget { path: l.path.clone(), item: f.item.clone(), labels: label_keys(&mut f.label.iter()) });
+            }
+            if f.ty == FieldType::Box {
+                opt_outs.push((l.path.clone(), f.after.clone().or_else(|| f.label.first().cloned()).unwrap_or_default(), Vec::new()));
+            }
+        }
+        // The date targets after the text fields (the order a path's rows are matched in).
+        for l in &leaves {
+            if let Some(label) = &l.field.as_of {
+                let path = format!("{}.as_of", l.path);
+                as_of.push(path.clone());
+                targets.push(ChangeTarget { path, item: l.field.item.clone(), labels: label_keys(&mut std::iter::once(label)) });
+            }
+        }
+        // A field's `opt_out` names a box of its own block or section.
+        for l in &leaves {
+            let prefix = l.path.strip_suffix(l.field.path.as_str()).unwrap_or_default();
+            for b in &l.field.opt_out {
+                let box_path = format!("{prefix}{b}");
+                if let Some(o) = opt_outs.iter_mut().find(|o| o.0 == box_path) {
+                    o.2.push(l.path.clone());
+                }
+            }
+        }
+        opt_outs.retain(|o| !o.2.is_empty());
+        FormChecks { table: &common.threshold_table.rules, kind_levels, as_of, opt_outs, targets, addition_markers: &common.change_table.addition_markers }
+    }
+}
+
 /// Add consistency findings to `record` (never removes anything).
-pub fn check(record: &mut Record, rules: &Rules) {
+pub fn check(record: &mut Record, rules: &FormChecks) {
     // Paths are looked up generically in the JSON form, as the rules name them. The
     // change rows, warnings and provenance are left out of it: no check reads them
     // there, and they are most of the record's size.
@@ -40,7 +104,7 @@ pub fn check(record: &mut Record, rules: &Rules) {
 
 /// [`check`] given the record's fields in JSON form already (`tree`: the record
 /// without its change rows, or more).
-pub fn check_with_tree(record: &mut Record, rules: &Rules, tree: &Value) {
+pub fn check_with_tree(record: &mut Record, rules: &FormChecks, tree: &Value) {
     let mut out = Vec::new();
     let mut warn = |path: &str, code: &str, message: String| out.push(Warning { path: path.into(), code: code.into(), message });
 
@@ -53,20 +117,20 @@ pub fn check_with_tree(record: &mut Record, rules: &Rules, tree: &Value) {
     let (pop, hand, inc) = (t.target_population.as_ref().map(|c| c.code), t.handlers.as_ref().map(|c| c.code), t.serious_incident.as_ref().map(|c| c.code));
     if let (Some(stated), Some(p)) = (stated, pop) {
         // A rule applies only when every answer it names is known.
-        let expected = rules.threshold_rules.iter().find(|r| {
+        let expected = rules.table.iter().find(|r| {
             r.population == Some(p)
                 && r.handlers.is_none_or(|h| hand == Some(h))
                 && r.incident.is_none_or(|i| inc == Some(i))
         });
         if let Some(rule) = expected {
             if rule.level != stated {
-                warn(&rules.result.path, "threshold_mismatch", format!("Ⅱ answers give level {} but Ⅲ says level {stated}", rule.level));
+                warn("threshold.result", "threshold_mismatch", format!("Ⅱ answers give level {} but Ⅲ says level {stated}", rule.level));
             }
         }
     }
     // R2: Ⅳ1 level ≥ Ⅲ level (higher is voluntary and allowed).
     if let (Some(stated), Some(kind)) = (stated, &record.risk.as_ref().unwrap_or(&default_risk).assessment_kind) {
-        let level = rules.list("assessment_kind").iter().find(|o| o.code == kind.code).and_then(|o| o.level);
+        let level = rules.kind_levels.iter().find(|o| o.0 == kind.code).map(|o| o.1);
         if let Some(level) = level.filter(|l| *l < stated) {
             warn("risk.assessment_kind", "kind_below_required", format!("Ⅳ１ is level {level} but Ⅲ requires level {stated}"));
         }
@@ -74,20 +138,20 @@ pub fn check_with_tree(record: &mut Record, rules: &Rules, tree: &Value) {
     // R4: counts are taken before publication. ISO dates compare as strings.
     let published = record.header.published_on.clone();
     if let Some(p) = &published {
-        for path in &rules.as_of.paths {
+        for path in &rules.as_of {
             if let Some(d) = get(tree, path).and_then(Value::as_str).filter(|d| d.len() == p.len() && *d > p.as_str()) {
                 warn(path, "count_date_after_published", format!("counted on {d}, after the 公表日 {p}"));
             }
         }
     }
     // R5: an opt-out box and its question exclude each other.
-    for b in &rules.boxes {
-        let ticked = get(tree, &b.path).and_then(Value::as_bool);
-        for q in &b.opt_out_of {
+    for (path, label, questions) in &rules.opt_outs {
+        let ticked = get(tree, path).and_then(Value::as_bool);
+        for q in questions {
             let answered = get(tree, q).is_some_and(|v| !v.is_null());
             match (ticked, answered) {
-                (Some(true), true) => warn(q, "opt_out_answered", format!("「{}」 is ticked but the question is answered", b.label)),
-                (Some(false), false) => warn(q, "opt_out_missing_answer", format!("「{}」 is not ticked and the question has no answer", b.label)),
+                (Some(true), true) => warn(q, "opt_out_answered", format!("「{label}」 is ticked but the question is answered")),
+                (Some(false), false) => warn(q, "opt_out_missing_answer", format!("「{label}」 is not ticked and the question has no answer")),
                 _ => {}
             }
         }
@@ -115,7 +179,7 @@ fn kind_level(kind: &str) -> Option<u32> {
 /// Findings of the kinds read by the form engine (重点, 全項目): the cross-checks their
 /// schema files list (juten-schema.md, zenkomoku-schema.md). Like [`check`], they never
 /// change a value or the status.
-pub fn check_described(record: &mut Record, rules: &Rules) {
+pub fn check_described(record: &mut Record, table: &[crate::form::ThresholdRule]) {
     let tree = Value::Object(record.body.clone());
     let mut out: Vec<Warning> = Vec::new();
     let mut warn = |path: String, code: &str, message: String| out.push(Warning { path, code: code.into(), message });
@@ -186,7 +250,7 @@ pub fn check_described(record: &mut Record, rules: &Rules) {
     let band = get(&tree, "basic.target_population.code").and_then(Value::as_u64);
     if let (Some(level), Some(result), Some(band)) = (record.kind.as_deref().and_then(kind_level), result, band) {
         let mandatory = !result.contains("義務付けられない") && !result.contains("任意");
-        let levels: Vec<u32> = rules.threshold_rules.iter().filter(|r| r.population.map(u64::from) == Some(band)).map(|r| r.level).collect();
+        let levels: Vec<u32> = table.iter().filter(|r| r.population.map(u64::from) == Some(band)).map(|r| r.level).collect();
         let (lo, hi) = (levels.iter().min(), levels.iter().max());
         let path = "procedure.basic_assessment.threshold_result".to_string();
         if mandatory && hi.is_some_and(|h| *h < level) {
@@ -309,19 +373,6 @@ pub struct ChangeTarget {
     labels: Vec<String>,
 }
 
-/// Every field a change row can name: the text fields and the いつ時点 dates.
-pub fn change_targets(rules: &Rules) -> Vec<ChangeTarget> {
-    let label_keys = |labels: &mut dyn Iterator<Item = &String>| -> Vec<String> {
-        labels.map(|l| loc_key(l).trim_start_matches(is_number_char).to_string()).filter(|l| !l.is_empty()).collect()
-    };
-    let mut targets: Vec<ChangeTarget> =
-        rules.text_fields.iter().map(|f| ChangeTarget { path: f.path.clone(), item: f.item.clone(), labels: label_keys(&mut f.labels.iter()) }).collect();
-    for (path, section) in rules.as_of.paths.iter().zip(&rules.as_of.sections) {
-        targets.push(ChangeTarget { path: path.clone(), item: section.clone(), labels: label_keys(&mut std::iter::once(&rules.as_of.label)) });
-    }
-    targets
-}
-
 /// The fields a change row points to, each with whether the printed item number is the
 /// field's own (exact) or only the label matched (a loose match, never compared).
 fn locate<'r>(item: &str, targets: &'r [ChangeTarget]) -> Vec<(&'r str, bool)> {
@@ -346,9 +397,9 @@ fn locate<'r>(item: &str, targets: &'r [ChangeTarget]) -> Vec<(&'r str, bool)> {
 
 /// `latest_change_differs`: only where the newest row touching a field names it
 /// exactly, says what the whole value became, and the comparison is meaningful.
-fn latest_changes(record: &Record, rules: &Rules, tree: &Value, warn: &mut impl FnMut(&str, &str, String)) {
+fn latest_changes(record: &Record, rules: &FormChecks, tree: &Value, warn: &mut impl FnMut(&str, &str, String)) {
     // Newest row per field; on equal dates the later row of the table wins.
-    let targets = &rules.compiled().change_targets;
+    let targets = &rules.targets;
     let mut newest: Vec<(&str, bool, usize)> = Vec::new();
     for (i, c) in record.changes.iter().enumerate() {
         let Some(date) = c.date.as_deref() else { continue };
@@ -364,7 +415,7 @@ fn latest_changes(record: &Record, rules: &Rules, tree: &Value, warn: &mut impl 
         let change = &record.changes[i];
         let Some(after) = change.after.as_deref() else { continue };
         // An addition (「従前の記載に…追加」) gives only the new part, not the value.
-        if !exact || rules.changes.addition_markers.iter().any(|m| key(after).starts_with(&key(m))) {
+        if !exact || rules.addition_markers.iter().any(|m| key(after).starts_with(&key(m))) {
             continue;
         }
         let Some(current) = get(tree, path).and_then(Value::as_str) else { continue };
@@ -389,12 +440,17 @@ mod tests {
     use super::*;
     use crate::record::Choice;
 
-    fn sample() -> (Record, &'static Rules) {
+    fn rules() -> FormChecks<'static> {
+        let forms = crate::form::FormSet::builtin();
+        FormChecks::of(forms.form_for("kiso", None).unwrap().0, &forms.common)
+    }
+
+    fn sample() -> (Record, FormChecks<'static>) {
         let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/input/000_72349b560cd020d7.txt")).unwrap();
         let mut r = crate::extract_text_dump("sample.txt", &bytes);
         assert!(r.findings.is_empty(), "{:?}", r.findings);
         r.findings.clear();
-        (r, Rules::default_rules())
+        (r, rules())
     }
 
     fn codes(r: &Record) -> Vec<(&str, &str)> {
@@ -406,13 +462,13 @@ mod tests {
         let (mut r, rules) = sample();
         r.risk.as_mut().unwrap().outsourcing.not_outsourced = Some(true);
         r.risk.as_mut().unwrap().network.provision = None;
-        check(&mut r, rules);
+        check(&mut r, &rules);
         assert_eq!(codes(&r), [("opt_out_answered", "risk.outsourcing.misuse"), ("opt_out_missing_answer", "risk.network.provision")]);
         // A box that was not found says nothing either way.
         let (mut r, _) = sample();
         r.risk.as_mut().unwrap().provision.not_provided = None;
         r.risk.as_mut().unwrap().provision.misuse = None;
-        check(&mut r, rules);
+        check(&mut r, &rules);
         assert!(r.findings.is_empty());
     }
 
@@ -424,22 +480,22 @@ mod tests {
         // No rule applies when an answer the rule needs is unknown.
         let (mut r, rules) = sample();
         r.threshold.as_mut().unwrap().serious_incident = None;
-        check(&mut r, rules);
+        check(&mut r, &rules);
         assert!(r.findings.is_empty());
         let (mut r, _) = sample();
         r.risk.as_mut().unwrap().assessment_kind = Some(Choice { code: 1, label: "基礎項目評価書".into() });
-        check(&mut r, rules);
+        check(&mut r, &rules);
         assert_eq!(codes(&r), [("kind_below_required", "risk.assessment_kind")]);
     }
 
     #[test]
     fn change_rows_point_to_fields() {
-        let rules = Rules::default_rules();
-        assert_eq!(locate("Ⅰ１③システムの名称", &rules.compiled().change_targets), [("related.systems", true)]);
-        assert_eq!(locate("Ⅰ５②所属長の役職名", &rules.compiled().change_targets), [("related.department_head", true)]);
-        assert_eq!(locate("Ⅱ２いつ時点の計数か", &rules.compiled().change_targets), [("threshold.handlers.as_of", true)]);
+        let rules = rules();
+        assert_eq!(locate("Ⅰ１③システムの名称", &rules.targets), [("related.systems", true)]);
+        assert_eq!(locate("Ⅰ５②所属長の役職名", &rules.targets), [("related.department_head", true)]);
+        assert_eq!(locate("Ⅱ２いつ時点の計数か", &rules.targets), [("threshold.handlers.as_of", true)]);
         // A wrong or missing item number only touches the field loosely.
-        assert_eq!(locate("Ⅰ システムの名称", &rules.compiled().change_targets), [("related.systems", false)]);
-        assert!(locate("Ⅰ４法令上の根拠", &rules.compiled().change_targets).iter().all(|(_, exact)| !exact));
+        assert_eq!(locate("Ⅰ システムの名称", &rules.targets), [("related.systems", false)]);
+        assert!(locate("Ⅰ４法令上の根拠", &rules.targets).iter().all(|(_, exact)| !exact));
     }
 }

@@ -2,7 +2,7 @@
 //! types (schemars), and the codebook joins that schema with the rules file's items,
 //! labels and choice lists, so neither needs a hand-kept list of fields.
 
-use crate::rules::Rules;
+use crate::form::{Common, FieldType, Form, FormSet};
 use serde_json::{Map, Value};
 
 /// JSON Schema of one 基礎 record (see [`crate::schema`] for every kind).
@@ -130,68 +130,65 @@ pub struct Entry {
     pub note: String,
 }
 
-/// The form item and printed label of a record path, from the rules file.
-fn form_info(path: &str, rules: &Rules) -> (String, String, String) {
+/// The form item and printed label of a record path, from the form description.
+fn form_info(path: &str, form: &Form, common: &Common) -> (String, String, String) {
     let base = path.strip_suffix(".code").unwrap_or(path);
-    let section_label = |section: &str| rules.headings.iter().find(|h| h.section == section).map(|h| h.label.clone()).unwrap_or_default();
-    if let Some(f) = rules.text_fields.iter().find(|f| f.path == base) {
-        return (f.item.clone(), f.labels.join(" / "), String::new());
-    }
-    if let Some(f) = rules.choice_fields.iter().find(|f| f.path == base) {
-        let label = f.labels.first().cloned().unwrap_or_else(|| section_label(&f.section));
-        let list = rules.list(&f.list);
-        let allowed = if path.ends_with(".code") {
-            list.iter().map(|o| o.code.to_string()).collect::<Vec<_>>().join(", ")
-        } else {
-            // Labels as the data holds them (NFKC, no white space), so a filter copied
-            // from the codebook matches.
-            list.iter().map(|o| format!("{}) {}", o.code, crate::normalize::key(&o.label))).collect::<Vec<_>>().join("; ")
+    let leaves = form.leaves();
+    if let Some(f) = leaves.iter().find(|l| l.path == base).map(|l| l.field) {
+        return match f.ty {
+            FieldType::Choice | FieldType::Band => {
+                let list = f.list.as_deref().and_then(|n| common.lists.get(n)).map(Vec::as_slice).unwrap_or_default();
+                let allowed = if path.ends_with(".code") {
+                    list.iter().map(|o| o.code.to_string()).collect::<Vec<_>>().join(", ")
+                } else {
+                    // Labels as the data holds them (NFKC, no white space), so a filter copied
+                    // from the codebook matches.
+                    list.iter().map(|o| format!("{}) {}", o.code, crate::normalize::key(&o.label))).collect::<Vec<_>>().join("; ")
+                };
+                (f.item.clone(), f.label.first().cloned().unwrap_or_default(), allowed)
+            }
+            // A box is known by the words printed beside it.
+            FieldType::Box => (f.item.clone(), f.after.clone().or_else(|| f.label.first().cloned()).unwrap_or_default(), "true (○) / false".into()),
+            _ => (f.item.clone(), f.label.join(" / "), String::new()),
         };
-        return (f.item.clone(), label, allowed);
     }
-    if let Some(b) = rules.boxes.iter().find(|b| b.path == base) {
-        return (b.item.clone(), b.label.clone(), "true (○) / false".into());
-    }
-    if let Some(i) = rules.as_of.paths.iter().position(|p| p == base) {
-        return (rules.as_of.sections.get(i).cloned().unwrap_or_default(), rules.as_of.label.clone(), "YYYY-MM-DD".into());
-    }
-    if base == rules.result.path {
-        return (rules.result.item.clone(), section_label(&rules.result.item), String::new());
+    if let Some(f) = leaves.iter().find(|l| base.strip_suffix(".as_of") == Some(l.path.as_str())).map(|l| l.field) {
+        if let Some(label) = &f.as_of {
+            return (f.item.clone(), label.clone(), "YYYY-MM-DD".into());
+        }
     }
     // The cover page has labels but no item numbers.
-    let c = &rules.cover;
+    let c = &common.cover;
     let cover = match base {
-        "header.evaluation_number" | "header.title" => Some(&c.number_and_title_header),
-        "header.declaration" => Some(&c.declaration_label),
-        "header.special_notes" => Some(&c.special_notes_label),
-        "header.evaluator" | "organization.name" | "organization.title" => Some(&c.evaluator_label),
-        "header.published_on" => Some(&c.published_label),
+        "header.evaluation_number" | "header.title" => Some(&c.number_and_title),
+        "header.declaration" => Some(&c.declaration),
+        "header.special_notes" => Some(&c.special_notes),
+        "header.evaluator" | "organization.name" | "organization.title" => Some(&c.evaluator),
+        "header.published_on" => Some(&c.published),
         _ => None,
     };
     match cover {
         Some(l) => ("表紙".into(), l.clone(), if base == "header.published_on" { "YYYY-MM-DD".into() } else { String::new() }),
-        None if base.starts_with("changes[]") => (c_heading(rules), String::new(), String::new()),
+        None if base.starts_with("changes[]") => (common.change_table.heading.clone(), String::new(), String::new()),
         None => (String::new(), String::new(), String::new()),
     }
 }
 
-fn c_heading(rules: &Rules) -> String {
-    rules.changes.heading.clone()
-}
-
-/// Every field of the record, with the warning codes at the end.
-pub fn entries(rules: &Rules) -> Vec<Entry> {
+/// Every field of the 基礎 record (typed, see kiso-schema.md) by the newest form
+/// description, with the warning codes at the end.
+pub fn entries(forms: &FormSet) -> Vec<Entry> {
     let mut rows = Vec::new();
+    let Some((form, _)) = forms.form_for("kiso", None) else { return rows };
     for l in sheet_leaves().into_iter().chain(nested_leaves()) {
-        let (item, label, mut allowed) = form_info(&l.path, rules);
+        let (item, label, mut allowed) = form_info(&l.path, form, &forms.common);
         if allowed.is_empty() && !l.allowed.is_empty() {
             allowed = l.allowed.join(", ");
         }
         if l.path == "changes[].timing" {
-            allowed = rules.changes.timings.join(", ");
+            allowed = forms.common.change_table.timings.join(", ");
         }
         let mut note = if l.description == "choice label" { String::new() } else { l.description.replace('\n', " ") };
-        let lacking = lacking_versions(&l.path);
+        let lacking = lacking_versions(&l.path, form, forms);
         if !lacking.is_empty() {
             let sep = if note.is_empty() { "" } else { " " };
             note = format!("{note}{sep}not printed on {} (null there, no warning)", lacking.join(", "));
@@ -202,20 +199,16 @@ pub fn entries(rules: &Rules) -> Vec<Entry> {
     rows
 }
 
-/// The 基礎 form versions whose form does not have the item of `path`.
-fn lacking_versions(path: &str) -> Vec<String> {
+/// The versions of `newest`'s kind that do not print the field of `path` (a field's
+/// path or one of its parts), newest first.
+fn lacking_versions(path: &str, newest: &Form, forms: &FormSet) -> Vec<String> {
     let base = path.strip_suffix(".code").unwrap_or(path);
-    let all = crate::rules::all();
-    let newest = Rules::default_rules();
-    let section = newest
-        .text_fields
-        .iter()
-        .find(|f| f.path == base)
-        .map(|f| f.item.as_str())
-        .or_else(|| newest.choice_fields.iter().find(|f| base == f.path || base.strip_prefix(f.path.as_str()).is_some_and(|r| r.starts_with('.'))).map(|f| f.section.as_str()))
-        .or_else(|| newest.boxes.iter().find(|b| b.path == base).map(|b| b.section.as_str()));
-    let Some(section) = section else { return Vec::new() };
-    all.iter().filter(|r| r.kind == newest.kind && !r.prints_section(section)).map(Rules::version_label).collect()
+    if !newest.leaves().iter().any(|l| base == l.path || base.strip_prefix(l.path.as_str()).is_some_and(|r| r.starts_with('.'))) {
+        return Vec::new();
+    }
+    let mut versions: Vec<&Form> = forms.forms.iter().filter(|f| f.kind.kind == newest.kind.kind && !f.has(base)).collect();
+    versions.sort_by(|a, b| b.version_date.cmp(&a.version_date));
+    versions.iter().map(|f| format!("{} 様式{}", f.version, f.kind.form_number)).collect()
 }
 
 /// The warning, finding and error codes, each with its meaning.
@@ -236,8 +229,9 @@ fn code_rows() -> Vec<Entry> {
 /// The codebook of `kind` as Markdown (`csv == false`) or CSV (with a BOM, for Excel).
 pub fn render_kind(kind: &str, as_csv: bool) -> Result<String, String> {
     let (id, rows) = if kind == "kiso" {
-        let rules = crate::rules::Rules::default_rules();
-        (rules.id.clone(), entries(rules))
+        let forms = FormSet::current();
+        let (form, _) = forms.form_for(kind, None).ok_or_else(|| format!("no form description for kind {kind:?}"))?;
+        (form.id.clone(), entries(forms))
     } else {
         let forms = crate::form::FormSet::current();
         let (form, _) = forms.form_for(kind, None).ok_or_else(|| format!("no form description for kind {kind:?}"))?;
@@ -259,12 +253,6 @@ pub fn render_kind(kind: &str, as_csv: bool) -> Result<String, String> {
         md += &format!("| `{}` | {} | {} | {} | {} | {} |\n", r.path, cell(&r.item), cell(&r.label), cell(&r.ty), cell(&r.allowed), cell(&r.note));
     }
     Ok(md)
-}
-
-/// The 基礎 codebook (see [`render_kind`]).
-pub fn render(rules: &Rules, as_csv: bool) -> Result<String, String> {
-    let _ = rules;
-    render_kind("kiso", as_csv)
 }
 
 /// Rows of a kind read by the form engine: the envelope's leaves, then each field of

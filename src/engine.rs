@@ -21,6 +21,7 @@ mod origins;
 mod provenance;
 mod typed;
 pub use boxes::fill as fill_boxes;
+pub use boxes::fill_ticked as fill_ticked_boxes;
 pub use jumble::{unjumble, values_after_labels};
 pub use origins::origins;
 pub use typed::fill as fill_by_type;

@@ -208,7 +208,7 @@ fn cover(t: &Tokens, rules: &Rules, cover_end: usize, f: &mut Fields) {
         }
     }
     // 評価実施機関名: inline after its label, else the line that names a body's head.
-    let suffixes: Vec<String> = rules.organization_titles.iter().map(|t| key(&t.suffix)).collect();
+    let suffixes: Vec<String> = crate::form::FormSet::current().common.organization_titles.titles.iter().map(|t| key(&t.suffix)).collect();
     let evaluator = evaluator_inline.or_else(|| {
         (0..cover_end)
             .filter(|&i| !claimed[i])

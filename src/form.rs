@@ -26,6 +26,72 @@ pub struct Common {
     pub lists: HashMap<String, Vec<Choice>>,
     pub groups: HashMap<String, Vec<BoxSpec>>,
     pub empty_values: Vec<String>,
+    pub change_table: ChangeTable,
+    #[serde(default)]
+    pub organization_titles: OrgTitles,
+    #[serde(default)]
+    pub threshold_table: ThresholdTable,
+    #[serde(default)]
+    pub other_labels: OtherLabels,
+}
+
+/// Printed words that are no field's label but stand as cells of their own.
+#[derive(Debug, Default, Deserialize)]
+pub struct OtherLabels {
+    pub labels: Vec<String>,
+}
+
+/// The 変更箇所 table every kind ends with.
+#[derive(Debug, Deserialize)]
+pub struct ChangeTable {
+    pub heading: String,
+    /// The header row's labels, space-separated.
+    pub header: String,
+    /// The 提出時期 values.
+    pub timings: Vec<String>,
+    /// What opens an addition (「従前の記載に…追加」): the cell gives only the new part.
+    pub addition_markers: Vec<String>,
+    /// What an 項目 cell starts with (a section number, （別添, 表紙).
+    pub item_prefixes: Vec<String>,
+    #[serde(skip)]
+    item_prefix_keys: OnceLock<Vec<String>>,
+}
+
+impl ChangeTable {
+    /// The item prefixes as keys (see [`key`]).
+    pub fn item_prefix_keys(&self) -> &[String] {
+        self.item_prefix_keys.get_or_init(|| self.item_prefixes.iter().map(|p| key(p)).collect())
+    }
+}
+
+/// The evaluator's title suffixes (`市長`, `広域連合長`), which name the body.
+#[derive(Debug, Default, Deserialize)]
+pub struct OrgTitles {
+    pub titles: Vec<OrgTitle>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct OrgTitle {
+    pub suffix: String,
+    /// What of the suffix stays in the body's name (`市` of `市長`).
+    pub keep: String,
+    /// The kind of body; `None`: read from the name.
+    pub kind: Option<String>,
+}
+
+/// The しきい値判断 table (基礎 Ⅲ from Ⅱ).
+#[derive(Debug, Default, Deserialize)]
+pub struct ThresholdTable {
+    pub rules: Vec<ThresholdRule>,
+}
+
+/// One row of the しきい値 table: `None` matches any answer.
+#[derive(Debug, Deserialize)]
+pub struct ThresholdRule {
+    pub population: Option<u32>,
+    pub handlers: Option<u32>,
+    pub incident: Option<u32>,
+    pub level: u32,
 }
 
 /// One kind of sheet: its code in the output, its 様式 number and printed title.
@@ -591,7 +657,8 @@ mod tests {
 
     const COMMON: &str = r#"{"kinds":[{"kind":"toy","form_number":9,"title":"おもちゃ評価書","short":"おもちゃ"}],
       "cover":{"number_and_title":"評価書番号 評価書名","declaration":"宣言","declaration_marker":"宣言する","special_notes":"特記事項","evaluator":"評価実施機関名","published":"公表日","approved":[]},
-      "index_heading":"項目一覧","lists":{"YN":[{"code":1,"label":"はい"},{"code":2,"label":"いいえ"}]},"groups":{},"empty_values":["―"]}"#;
+      "index_heading":"項目一覧","lists":{"YN":[{"code":1,"label":"はい"},{"code":2,"label":"いいえ"}]},"groups":{},"empty_values":["―"],
+      "change_table":{"heading":"変更箇所","header":"変更日 項目","timings":["事前"],"addition_markers":[],"item_prefixes":["Ⅰ"]}}"#;
 
     fn one(body: &str) -> Result<FormSet, String> {
         let file = format!(r#"{{"id":"toy-r1","kind":"toy","version":"令和1年5月","body":{body}}}"#);

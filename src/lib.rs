@@ -176,14 +176,14 @@ type Geometry<'a> = Option<&'a [(u32, [f32; 4])]>;
 
 fn extract_lines(source: Source, lines: Vec<reassemble::Line>, table: Option<&[pdf::TableRow]>, geometry: Geometry) -> Record {
     // A 別添 published alone: only the change table.
-    let source = match annex::table_start(&lines, Rules::default_rules()) {
+    let forms = form::FormSet::current();
+    let source = match annex::table_start(&lines, &forms.common) {
         Some(start) => match annex::record(source, &lines, start, table) {
             Ok(record) => return record,
             Err(source) => source,
         },
         None => source,
     };
-    let forms = form::FormSet::current();
     let stamp = engine::stamp_at(&lines);
     // The kind: the printed title first, then the stamp's 様式 number. (The keys' list
     // is freed at once: 16 bytes a line, held through the parse it was 0.4x a large
@@ -218,7 +218,6 @@ fn extract_described(
     let mut warnings = Vec::new();
     // The stamp and the line it is printed on.
     let (stamp_line, stamp) = stamp.unzip();
-    let kiso_rules = Rules::default_rules();
     let (label, date, number) = match &stamp {
         Some((d, l, n)) => (Some(l.clone()), Some(d.clone()), Some(*n)),
         None => {
@@ -241,10 +240,11 @@ fn extract_described(
             message: format!("stamp {:?} has no rules file; read with {}", label.clone().unwrap_or_default(), form.id),
         });
     }
-    let mut body_end = reassemble::change_region_start(&lines, kiso_rules);
+    let change_table = &forms.common.change_table;
+    let mut body_end = reassemble::change_region_start(&lines, change_table);
     // One cell per line (a mirror site): no header row to find, but the table's heading
     // (`（別添３）変更箇所`) is there, apart from its entry in the 項目一覧.
-    let change_heading = key(&kiso_rules.changes.heading);
+    let change_heading = key(&change_table.heading);
     let index = lines.iter().position(|l| l.key() == key(&forms.common.index_heading));
     let is_heading = |l: &reassemble::Line| l.key().ends_with(&change_heading) && l.key().len() <= change_heading.len() + 12;
     if body_end == lines.len() {
@@ -294,7 +294,7 @@ fn extract_described(
     // Putting a dump drawn value first in reading order may split lines: what follows
     // the region moves by as many.
     let (read_end, body_end) = ((read_end + lines.len()).saturating_sub(n), (body_end + lines.len()).saturating_sub(n));
-    let head_titles: Vec<String> = kiso_rules.organization_titles.iter().map(|t| t.suffix.clone()).collect();
+    let head_titles: Vec<String> = forms.common.organization_titles.titles.iter().map(|t| t.suffix.clone()).collect();
     let cover = engine::cover(&forms.common, &lines, cover_end, kind.kind == "zenkomoku", &head_titles);
     // Numbered items the form does not name: kept, and the zones of the items before
     // them end where the extra item begins.
@@ -302,6 +302,8 @@ fn extract_described(
         let extras = extras::find(&lines, cover_end, read_end, claims, &engine::index(form, &forms.common).known_labels);
         (extras.iter().map(|e| e.line).collect(), extras)
     });
+    // Boxes printed ticked first: an opted-out question takes none of those answers.
+    engine::fill_ticked_boxes(form, &lines, cover_end, read_end, &mut body.body, &mut body.warnings, &mut body.provenance);
     // Choices whose answer was drawn apart from the question: given by what they are.
     engine::fill_by_type(form, &forms.common, &lines, cover_end, read_end, &mut body.body, &mut body.warnings, &mut body.provenance);
     // Boxes drawn apart from their item's label: read by their own text.
@@ -329,7 +331,7 @@ fn extract_described(
     let organization = match &header.evaluator {
         Some(e) => {
             let context = || lines.iter().map(|l| l.key()).collect::<String>();
-            let res = organization::resolve(e, kiso_rules, context);
+            let res = organization::resolve(e, &forms.common.organization_titles.titles, context);
             if let Some(note) = res.note {
                 warnings.push(Warning { path: "organization.lg_code".into(), code: "ambiguous_body".into(), message: note });
             }
@@ -348,7 +350,7 @@ fn extract_described(
         None => {
             let mut known: HashSet<String> = HashSet::new();
             body.body.values().for_each(|v| collect_strings(v, &mut known));
-            changes::from_text(&lines, body_end, kiso_rules, &known, &mut warnings)
+            changes::from_text(&lines, body_end, change_table, &known, &mut warnings)
         }
     };
     let mut body_map = body.body;
@@ -382,9 +384,9 @@ fn extract_described(
         ..Default::default()
     };
     if kind.kind == "kiso" {
-        check::check(&mut record, kiso_rules);
+        check::check(&mut record, &check::FormChecks::of(form, &forms.common));
     } else {
-        check::check_described(&mut record, kiso_rules);
+        check::check_described(&mut record, &forms.common.threshold_table.rules);
     }
     record.status = if record.warnings.is_empty() { Status::Ok } else { Status::Partial };
     record
@@ -413,7 +415,7 @@ fn extract_kiso(source: Source, lines: Vec<reassemble::Line>, table: Option<&[pd
     match evaluator {
         Some(e) => {
             let context = || tokens.lines.iter().map(|l| l.key()).collect::<String>();
-            let res = organization::resolve(&e, rules, context);
+            let res = organization::resolve(&e, &form::FormSet::current().common.organization_titles.titles, context);
             if let Some(note) = res.note {
                 fields.warn("organization.lg_code", "ambiguous_body", note);
             }
@@ -430,7 +432,7 @@ fn extract_kiso(source: Source, lines: Vec<reassemble::Line>, table: Option<&[pd
         None => {
             let mut known: HashSet<String> = HashSet::new();
             collect_strings(&fields.tree, &mut known);
-            changes::from_text_spending(&mut tokens.lines, tokens.body_end, rules, &known, &mut fields.warnings)
+            changes::from_text_spending(&mut tokens.lines, tokens.body_end, &form::FormSet::current().common.change_table, &known, &mut fields.warnings)
         }
     };
     // The lines are done with: freed before the record is built (issue #16, peak memory).
@@ -447,7 +449,10 @@ fn extract_kiso(source: Source, lines: Vec<reassemble::Line>, table: Option<&[pd
     record.warnings = fields.warnings;
     let geometry = geometry.filter(|g| g.len() == line_count);
     record.provenance = Some(fields.provenance.iter().map(|(k, v)| (k.clone(), record::Provenance::of(v[0], v[1], geometry))).collect());
-    check::check_with_tree(&mut record, rules, &tree);
+    let forms = form::FormSet::current();
+    if let Some((form, _)) = forms.form_for("kiso", None) {
+        check::check_with_tree(&mut record, &check::FormChecks::of(form, &forms.common), &tree);
+    }
     record.status = if record.warnings.is_empty() { Status::Ok } else { Status::Partial };
     record
 }

@@ -3,7 +3,7 @@
 
 use crate::normalize::key;
 use crate::record::Organization;
-use crate::rules::Rules;
+use crate::form::OrgTitle;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -53,11 +53,11 @@ pub struct Resolved {
 /// Resolve `評価実施機関名` (e.g. `いわき市長`, `愛知県 扶桑町長`, `○○市教育委員会`).
 /// `context` gives the rest of the document, asked for only to choose between bodies
 /// of the same name in different prefectures (伊達市, 府中市 …).
-pub fn resolve(evaluator: &str, rules: &Rules, context: impl FnOnce() -> String) -> Resolved {
+pub fn resolve(evaluator: &str, titles: &[OrgTitle], context: impl FnOnce() -> String) -> Resolved {
     let full = key(evaluator);
     let mut org = Organization::default();
     // Split the head's title off the body's name.
-    let (name, default_kind) = match rules.organization_titles.iter().find(|t| full.ends_with(&key(&t.suffix))) {
+    let (name, default_kind) = match titles.iter().find(|t| full.ends_with(&key(&t.suffix))) {
         Some(t) => {
             let stem = &full[..full.len() - key(&t.suffix).len()];
             org.title = Some(t.suffix.clone());
@@ -134,7 +134,7 @@ mod tests {
     use super::*;
 
     fn r(s: &str) -> Organization {
-        resolve(s, Rules::default_rules(), String::new).org
+        resolve(s, &crate::form::FormSet::builtin().common.organization_titles.titles, String::new).org
     }
 
     #[test]
@@ -167,10 +167,10 @@ mod tests {
 
     #[test]
     fn homonyms_need_the_prefecture() {
-        let res = resolve("伊達市長", Rules::default_rules(), String::new);
+        let res = resolve("伊達市長", &crate::form::FormSet::builtin().common.organization_titles.titles, String::new);
         assert_eq!(res.org.lg_code, None);
         assert!(res.note.is_some());
-        let res = resolve("伊達市長", Rules::default_rules(), || "〒960-0000 福島県伊達市保原町".to_string());
+        let res = resolve("伊達市長", &crate::form::FormSet::builtin().common.organization_titles.titles, || "〒960-0000 福島県伊達市保原町".to_string());
         assert_eq!(res.org.prefecture.as_deref(), Some("福島県"));
     }
 

@@ -334,7 +334,7 @@ pub struct Tokens {
 }
 
 pub fn tokenize(lines: Vec<Line>, rules: &Rules, labels: &Labels, options: &Options, result_re: &regex::Regex) -> Tokens {
-    let body_end = change_region_start(&lines, rules);
+    let body_end = change_region_start(&lines, &crate::form::FormSet::current().common.change_table);
     let fixed = &rules.compiled().fixed_texts;
     let mut hits = Vec::new();
     let mut hit_at_line = vec![None; body_end];
@@ -417,26 +417,26 @@ pub fn is_stamp(k: &str) -> bool {
 /// first row that starts with a date followed by an item reference (`令和3年1月15日 Ⅰ４②…`),
 /// whichever comes first. Pages come out whole and in order, so everything after it
 /// belongs to the table.
-pub fn change_region_start(lines: &[Line], rules: &Rules) -> usize {
-    let heading = key(&rules.changes.heading);
-    let header = key(&rules.changes.header);
+pub fn change_region_start(lines: &[Line], table: &crate::form::ChangeTable) -> usize {
+    let heading = key(&table.heading);
+    let header = key(&table.header);
     lines
         .iter()
         // The header row may wrap its last cell (`提出時期に係る` / `説明`): most of it
         // on one line is the header too.
-        .position(|l| l.key() == heading || l.key().starts_with(&header) || (l.key().len() * 2 >= header.len() && header.starts_with(&l.key())) || is_change_row_start(&l.key(), rules))
+        .position(|l| l.key() == heading || l.key().starts_with(&header) || (l.key().len() * 2 >= header.len() && header.starts_with(&l.key())) || is_change_row_start(&l.key(), table))
         .unwrap_or(lines.len())
 }
 
 /// A line that opens a change row: a date at the start, then an item reference.
-pub fn is_change_row_start(k: &str, rules: &Rules) -> bool {
+pub fn is_change_row_start(k: &str, table: &crate::form::ChangeTable) -> bool {
     if !crate::normalize::may_start_with_date(k) {
         return false; // perf: no date at 0, skip the regex
     }
     match crate::normalize::date_at_start(k, false) {
         Some(d) => {
             let rest = &k[d.end..];
-            rules.compiled().item_prefixes.iter().any(|p| rest.starts_with(p.as_str()))
+            table.item_prefix_keys().iter().any(|p| rest.starts_with(p.as_str()))
         }
         _ => false,
     }
@@ -524,8 +524,7 @@ mod tests {
 
     #[test]
     fn change_rows_start_the_change_region() {
-        let (r, _, _) = setup();
         let lines = lines_of("いつ時点の計数か 令和6年1月1日 時点\n  令和6年5月24日\n令和3年1月15日 Ⅰ４②法令上の根拠\n");
-        assert_eq!(change_region_start(&lines, r), 2);
+        assert_eq!(change_region_start(&lines, &crate::form::FormSet::builtin().common.change_table), 2);
     }
 }

@@ -24,9 +24,6 @@ pub struct Rules {
     pub boxes: Vec<CheckBox>,
     pub other_labels: Vec<String>,
     pub fixed_texts: Vec<String>,
-    pub changes: ChangeTable,
-    pub threshold_rules: Vec<ThresholdRule>,
-    pub organization_titles: Vec<OrgTitle>,
     /// Sections this version's form does not have (Ⅳ リスク対策 before 平成31年1月). When
     /// a sheet does not print them their fields are null without a warning; printed
     /// anyway, they are read as usual (nothing printed is dropped).
@@ -45,10 +42,6 @@ pub struct Compiled {
     /// Keys of the check-box labels (in `boxes` order) and a finder for all of them.
     pub box_labels: (Vec<String>, aho_corasick::AhoCorasick),
     pub fixed_texts: crate::reassemble::FixedTexts,
-    /// Keys of the change rows' item prefixes.
-    pub item_prefixes: Vec<String>,
-    /// Fields a change row can name (for the latest-change check).
-    pub change_targets: Vec<crate::check::ChangeTarget>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -134,31 +127,6 @@ pub struct CheckBox {
     pub opt_out_of: Vec<String>,
 }
 
-#[derive(Debug, Deserialize)]
-pub struct ChangeTable {
-    pub heading: String,
-    pub header: String,
-    pub timings: Vec<String>,
-    pub addition_markers: Vec<String>,
-    pub item_prefixes: Vec<String>,
-}
-
-/// One row of the しきい値 table: `None` matches any answer.
-#[derive(Debug, Deserialize)]
-pub struct ThresholdRule {
-    pub population: Option<u32>,
-    pub handlers: Option<u32>,
-    pub incident: Option<u32>,
-    pub level: u32,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct OrgTitle {
-    pub suffix: String,
-    pub keep: String,
-    pub kind: Option<String>,
-}
-
 /// The newest version first: it is the default for an unknown stamp. An older version
 /// names the file it `extends` and gives only what differs (its stamps, absent sections).
 const BUILTIN: &[(&str, &str)] = &[
@@ -213,9 +181,7 @@ impl Rules {
             labels: crate::reassemble::Labels::new(self),
             options: crate::reassemble::Options::new(self),
             result: regex::Regex::new(&self.result.pattern).unwrap_or_else(|e| panic!("rules {}: result pattern: {e}", self.id)),
-            change_targets: crate::check::change_targets(self),
-            fixed_texts: crate::reassemble::FixedTexts::new(&self.fixed_texts),
-            item_prefixes: self.changes.item_prefixes.iter().map(|p| crate::normalize::key(p)).collect(),
+                        fixed_texts: crate::reassemble::FixedTexts::new(&self.fixed_texts),
             box_labels: {
                 let keys: Vec<String> = self.boxes.iter().map(|b| crate::normalize::key(&b.label)).collect();
                 let finder = aho_corasick::AhoCorasick::builder()

@@ -170,20 +170,25 @@ fn nullable_pattern(s: &mut Value, pattern: &str) {
     }
 }
 
-/// The 基礎 body: choice codes and labels from the rules file's lists.
+/// The 基礎 body: choice codes and labels from the form description's lists.
 fn kiso_body(props: &mut Map<String, Value>) {
-    let rules = crate::rules::Rules::default_rules();
-    for f in &rules.choice_fields {
-        let list = rules.list(&f.list);
+    let forms = crate::form::FormSet::current();
+    let Some((form, _)) = forms.form_for("kiso", None) else { return };
+    for l in form.leaves() {
+        let f = l.field;
+        if !matches!(f.ty, crate::form::FieldType::Choice | crate::form::FieldType::Band) {
+            continue;
+        }
+        let list = f.list.as_deref().and_then(|n| forms.common.lists.get(n)).map(Vec::as_slice).unwrap_or_default();
         let codes: Vec<u32> = list.iter().map(|o| o.code).collect();
         let labels: Vec<String> = list.iter().map(|o| key(&o.label)).collect();
-        set_at(props, &f.path, |s| {
+        set_at(props, &l.path, |s| {
             s["properties"]["code"]["enum"] = json!(codes);
             s["properties"]["label"]["enum"] = json!(labels);
         });
     }
-    for p in &rules.as_of.paths {
-        set_at(props, p, |s| nullable_pattern(s, DATE));
+    for l in form.leaves().iter().filter(|l| l.field.as_of.is_some()) {
+        set_at(props, &format!("{}.as_of", l.path), |s| nullable_pattern(s, DATE));
     }
 }
 

@@ -16,7 +16,7 @@
 //! A row is taken only when its cells read as date, item, 変更前, 変更後, 提出時期 and at
 //! most one 説明 cell; any other row is counted as unreadable, not guessed at.
 
-use super::{key, Line, Rules, TableRow};
+use super::{key, ChangeTable, Line, TableRow};
 use crate::normalize::whole_date_of_key;
 
 /// The cells of one paragraph (a row), each a list of line pieces.
@@ -40,7 +40,7 @@ fn joined_key(cell: &[&str]) -> String {
 }
 
 /// One row from its cells, or None when they are not date, item, two texts, timing, note.
-fn row_of(cells: &[Vec<&str>], rules: &Rules, timings: &[String]) -> Option<Vec<String>> {
+fn row_of(cells: &[Vec<&str>], table: &ChangeTable, timings: &[String]) -> Option<Vec<String>> {
     let [date, rest @ ..] = cells else { return None };
     whole_date_of_key(&joined_key(date))?;
     // A bare reference (`Ⅰ`, `Ⅰ５②`) is followed by its label, as on a one-line row.
@@ -50,7 +50,7 @@ fn row_of(cells: &[Vec<&str>], rules: &Rules, timings: &[String]) -> Option<Vec<
         n += 1;
     }
     let item = rest.get(..n)?.iter().map(|c| c.concat()).collect::<Vec<_>>().join(" ");
-    if !rules.compiled().item_prefixes.iter().any(|p| key(&item).starts_with(p.as_str())) {
+    if !table.item_prefix_keys().iter().any(|p| key(&item).starts_with(p.as_str())) {
         return None;
     }
     let rest = &rest[n..];
@@ -68,10 +68,10 @@ fn row_of(cells: &[Vec<&str>], rules: &Rules, timings: &[String]) -> Option<Vec<
 /// The rows of a cell-by-cell table, and how many row paragraphs could not be read.
 /// None: the region is not of this shape (a paragraph that neither starts a row nor is
 /// the heading, the column header or a page number).
-pub(super) fn rows(region: &[Line], rules: &Rules) -> Option<(Vec<TableRow>, usize)> {
-    let header = key(&rules.changes.header);
-    let heading = key(&rules.changes.heading);
-    let timings: Vec<String> = rules.changes.timings.iter().map(|t| key(t)).collect();
+pub(super) fn rows(region: &[Line], table: &ChangeTable) -> Option<(Vec<TableRow>, usize)> {
+    let header = key(&table.header);
+    let heading = key(&table.heading);
+    let timings: Vec<String> = table.timings.iter().map(|t| key(t)).collect();
     let (mut rows, mut lost, mut wrapped) = (Vec::new(), 0, false);
     for para in region.split(|l| l.key().is_empty()).filter(|p| !p.is_empty()) {
         let k: String = para.iter().map(|l| l.key()).collect();
@@ -84,7 +84,7 @@ pub(super) fn rows(region: &[Line], rules: &Rules) -> Option<(Vec<TableRow>, usi
             return None;
         }
         let lines: Vec<&Line> = para.iter().collect();
-        match row_of(&cells_of(&lines), rules, &timings) {
+        match row_of(&cells_of(&lines), table, &timings) {
             Some(cells) => {
                 wrapped |= lines.len() > 1;
                 rows.push(TableRow { page: 0, cells })
@@ -103,7 +103,7 @@ mod tests {
 
     fn run(text: &str) -> Option<(Vec<Vec<String>>, usize)> {
         let lines = crate::reassemble::lines_of(text);
-        rows(&lines, Rules::default_rules()).map(|(r, lost)| (r.into_iter().map(|r| r.cells).collect(), lost))
+        rows(&lines, &crate::form::FormSet::builtin().common.change_table).map(|(r, lost)| (r.into_iter().map(|r| r.cells).collect(), lost))
     }
 
     /// pdf-extract's breaks and spaces mark the cells: a wrapped date and item, a cell

@@ -6,7 +6,7 @@
 use crate::normalize::{find_date_in_key, join_cell_lines, key, parse_date};
 use crate::reassemble::{is_change_row_start, Line};
 use crate::record::{Change, Warning};
-use crate::rules::Rules;
+use crate::form::ChangeTable;
 use std::collections::HashSet;
 
 /// A row as found in the text, before its cells are split.
@@ -27,14 +27,14 @@ struct RawRow {
 
 /// Rows of the change table from the dump's lines at and after `start`.
 /// `known` holds the current values of the body (match keys) for the chain evidence.
-pub(super) fn from_text(lines: &[Line], start: usize, rules: &Rules, known: &HashSet<String>, warnings: &mut Vec<Warning>) -> Vec<Change> {
+pub(super) fn from_text(lines: &[Line], start: usize, table: &ChangeTable, known: &HashSet<String>, warnings: &mut Vec<Warning>) -> Vec<Change> {
     let region = &lines[start.min(lines.len())..];
-    let raw = rows_of(region, rules);
+    let raw = rows_of(region, table);
     // Lines of the table that no row took (rows whose date was drawn apart from the
     // rest of the row): say so rather than drop them silently.
     let taken: usize = raw.iter().map(|r| r.lines_used).sum();
-    let header = key(&rules.changes.header);
-    let heading = key(&rules.changes.heading);
+    let header = key(&table.header);
+    let heading = key(&table.heading);
     let stray = region.iter().filter(|l| !l.key().is_empty() && l.key() != heading && !l.key().starts_with(&header)).count().saturating_sub(taken);
     if stray > 0 {
         warnings.push(Warning {
@@ -43,15 +43,15 @@ pub(super) fn from_text(lines: &[Line], start: usize, rules: &Rules, known: &Has
             message: format!("{stray} line(s) of the 変更箇所 table could not be tied to a row (dates drawn apart from their rows); read the PDF instead for the full table"),
         });
     }
-    split_rows(raw, rules, known, warnings)
+    split_rows(raw, table, known, warnings)
 }
 
 /// Split the change pages into pages (runs of three or more empty lines mark a page
 /// break in pdf-extract dumps) and rows (a line that starts with a date and an item).
-fn rows_of(lines: &[Line], rules: &Rules) -> Vec<RawRow> {
-    let header = key(&rules.changes.header);
-    let heading = key(&rules.changes.heading);
-    let timings: Vec<String> = rules.changes.timings.iter().map(|t| key(t)).collect();
+fn rows_of(lines: &[Line], table: &ChangeTable) -> Vec<RawRow> {
+    let header = key(&table.header);
+    let heading = key(&table.heading);
+    let timings: Vec<String> = table.timings.iter().map(|t| key(t)).collect();
     // Page boundaries.
     let mut pages: Vec<(usize, usize)> = Vec::new();
     let mut start = 0;
@@ -72,7 +72,7 @@ fn rows_of(lines: &[Line], rules: &Rules) -> Vec<RawRow> {
     for (page_no, &(ps, pe)) in pages.iter().enumerate() {
         let page = &lines[ps..pe];
         let header_at = page.iter().position(|l| l.key().starts_with(&header));
-        let starts: Vec<usize> = (0..page.len()).filter(|&i| is_change_row_start(&page[i].key(), rules)).collect();
+        let starts: Vec<usize> = (0..page.len()).filter(|&i| is_change_row_start(&page[i].key(), table)).collect();
         for (n, &s) in starts.iter().enumerate() {
             let end = starts.get(n + 1).copied().unwrap_or(page.len());
             let body: Vec<&Line> = page[s..end].iter().filter(|l| !l.key().starts_with(&header) && l.key() != heading).collect();
@@ -247,8 +247,8 @@ fn split_point(blocks: &[Vec<String>], bk: &[String], markers: &[String], is_kno
     (k, false)
 }
 
-fn split_rows(raw: Vec<RawRow>, rules: &Rules, known: &HashSet<String>, warnings: &mut Vec<Warning>) -> Vec<Change> {
-    let markers: Vec<String> = rules.changes.addition_markers.iter().map(|m| key(m)).collect();
+fn split_rows(raw: Vec<RawRow>, table: &ChangeTable, known: &HashSet<String>, warnings: &mut Vec<Warning>) -> Vec<Change> {
+    let markers: Vec<String> = table.addition_markers.iter().map(|m| key(m)).collect();
     let current = known;
     // Cells of rows already split, added to the body's values as evidence.
     let mut settled: HashSet<String> = HashSet::new();

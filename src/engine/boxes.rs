@@ -50,9 +50,25 @@ fn boxes(nodes: &[Node], section: &str, out: &mut Vec<BoxField>) {
 /// Fill the boxes of `form` that the zone reading left null with a `not_found`
 /// warning, from the body lines `from..to`.
 pub fn fill(form: &Form, lines: &[Line], from: usize, to: usize, body: &mut Map<String, Value>, warnings: &mut Vec<Warning>, provenance: &mut BTreeMap<String, [usize; 2]>) {
+    fill_with(form, lines, from, to, body, warnings, provenance, false);
+}
+
+/// [`fill`] for the boxes printed ticked (`[ ○ ］委託しない`) only: run before the
+/// choices drawn apart are given in order, so a ticked opt-out's question takes no answer.
+pub fn fill_ticked(form: &Form, lines: &[Line], from: usize, to: usize, body: &mut Map<String, Value>, warnings: &mut Vec<Warning>, provenance: &mut BTreeMap<String, [usize; 2]>) {
+    fill_with(form, lines, from, to, body, warnings, provenance, true);
+}
+
+#[allow(clippy::too_many_arguments)]
+fn fill_with(form: &Form, lines: &[Line], from: usize, to: usize, body: &mut Map<String, Value>, warnings: &mut Vec<Warning>, provenance: &mut BTreeMap<String, [usize; 2]>, ticked_only: bool) {
     let mut all = Vec::new();
     boxes(&form.body, "", &mut all);
-    let missing: Vec<bool> = all.iter().map(|b| get(body, &b.path).is_none_or(Value::is_null) && warnings.iter().any(|w| w.path == b.path && w.code == "not_found")).collect();
+    // A box the version does not print is null without a warning; printed anyway
+    // (drawn apart from its item's label), it is read as the others are.
+    let missing: Vec<bool> = all
+        .iter()
+        .map(|b| get(body, &b.path).is_none_or(Value::is_null) && (!form.has(&b.path) || warnings.iter().any(|w| w.path == b.path && w.code == "not_found")))
+        .collect();
     if !missing.contains(&true) {
         return;
     }
@@ -115,7 +131,7 @@ pub fn fill(form: &Form, lines: &[Line], from: usize, to: usize, body: &mut Map<
     for b in 0..n {
         let (Some(line), Some(v)) = (line_of[b], value[b]) else { continue };
         let path = &all[b].path;
-        if !missing[b] {
+        if !missing[b] || (ticked_only && state[b] != Some(true)) {
             continue;
         }
         super::set(body, path, Value::Bool(v));
@@ -133,6 +149,8 @@ pub fn fill(form: &Form, lines: &[Line], from: usize, to: usize, body: &mut Map<
             for q in &all[b].blanks {
                 super::set(body, q, Value::Null);
                 provenance.remove(q);
+                // Blank by the form's design: not a value that was not found.
+                warnings.retain(|w| !(w.path == *q && w.code == "not_found"));
             }
         }
     }

@@ -4,7 +4,7 @@
 //! front of the next page) around them, and `、。「」` dropped from all text.
 //!
 //! The pages are put back as one cell per line by the form's own labels: every label of
-//! every known form (the form descriptions and the 基礎項目 rules) that stands as a cell
+//! every known form (the form descriptions and common.json's other labels) that stands as a cell
 //! of its own (white space on both sides) starts a line, printed as the form prints it,
 //! and the text after it up to the next label is its value on the next line. Values stay
 //! as the mirror printed them (without the dropped marks).
@@ -71,13 +71,16 @@ pub(super) fn labels() -> &'static Labels {
         use crate::form::Node;
         let mut raw: Vec<String> = Vec::new();
         let mut heads: Vec<String> = Vec::new();
-        fn collect(nodes: &[Node], out: &mut Vec<String>, heads: &mut Vec<String>) {
+        let mut box_words: Vec<String> = Vec::new();
+        // Labels go to `out` (those heading a zone to `heads` too); the words printed
+        // beside a lone check box to `boxes`.
+        fn collect(nodes: &[Node], out: &mut Vec<String>, heads: &mut Vec<String>, boxes: &mut Vec<String>) {
             for n in nodes {
                 match n {
                     Node::Section(s) => {
                         out.extend(s.heading.iter().cloned());
                         heads.extend(s.heading.iter().cloned());
-                        collect(&s.nodes, out, heads);
+                        collect(&s.nodes, out, heads, boxes);
                     }
                     // A block's opener with its number (`システム1`); the bare word
                     // (`システム`) is a word of many values.
@@ -85,9 +88,15 @@ pub(super) fn labels() -> &'static Labels {
                         let openers: Vec<String> = if b.numbered { (1..=30).map(|n| format!("{}{n}", b.start)).collect() } else { vec![b.start.clone()] };
                         // (An opener is followed by its element's title: no heading.)
                         out.extend(openers);
-                        collect(&b.nodes, out, heads);
+                        collect(&b.nodes, out, heads, boxes);
                     }
-                    Node::Field(f) => out.extend(f.label.iter().cloned()),
+                    Node::Field(f) => {
+                        out.extend(f.label.iter().cloned());
+                        out.extend(f.as_of.iter().cloned());
+                        if f.ty == crate::form::FieldType::Box {
+                            boxes.extend(f.after.iter().cloned());
+                        }
+                    }
                     Node::Heading(h) => {
                         out.extend(h.heading.iter().cloned());
                         heads.extend(h.heading.iter().cloned());
@@ -97,19 +106,12 @@ pub(super) fn labels() -> &'static Labels {
         }
         let forms = crate::form::FormSet::current();
         for f in &forms.forms {
-            collect(&f.body, &mut raw, &mut heads);
+            collect(&f.body, &mut raw, &mut heads, &mut box_words);
         }
         let c = &forms.common.cover;
         raw.extend([&c.declaration, &c.special_notes, &c.evaluator, &c.published, &forms.common.index_heading].map(|s| s.to_string()));
         raw.extend(c.approved.iter().cloned());
-        let r = crate::rules::Rules::default_rules();
-        raw.extend(r.headings.iter().map(|h| h.label.clone()));
-        heads.extend(r.headings.iter().map(|h| h.label.clone()));
-        raw.extend(r.text_fields.iter().flat_map(|f| f.labels.iter().cloned()));
-        raw.extend(r.choice_fields.iter().flat_map(|f| f.labels.iter().cloned()));
-        raw.push(r.as_of.label.clone());
-        raw.extend(r.other_labels.iter().cloned());
-        raw.extend([&r.cover.declaration_label, &r.cover.special_notes_label, &r.cover.evaluator_label, &r.cover.published_label].map(|s| s.to_string()));
+        raw.extend(forms.common.other_labels.labels.iter().cloned());
         let mut by_key = HashMap::new();
         for l in raw {
             let k = match_key(&l);
@@ -119,7 +121,7 @@ pub(super) fn labels() -> &'static Labels {
             }
         }
         let longest = by_key.keys().map(|k| k.chars().count()).max().unwrap_or(0);
-        let mut boxes: Vec<(String, String)> = forms.common.groups.values().flatten().map(|b| b.label.clone()).chain(r.boxes.iter().map(|b| b.label.clone())).map(|l| (match_key(&l), l)).filter(|(k, _)| k.chars().count() >= 2).collect();
+        let mut boxes: Vec<(String, String)> = forms.common.groups.values().flatten().map(|b| b.label.clone()).chain(box_words).map(|l| (match_key(&l), l)).filter(|(k, _)| k.chars().count() >= 2).collect();
         // Longest first: the first that a box's text starts with is the whole label.
         boxes.sort_by_key(|(k, _)| std::cmp::Reverse(k.len()));
         boxes.dedup();
