@@ -17,12 +17,10 @@ use std::sync::OnceLock;
 
 mod boxes;
 mod jumble;
-mod origins;
 mod provenance;
 mod typed;
 pub use boxes::fill as fill_boxes;
-pub use jumble::unjumble;
-pub use origins::origins;
+pub use jumble::{unjumble, unjumble_traced};
 pub use typed::fill as fill_by_type;
 
 /// What the engine read: the record's body, with warnings and provenance.

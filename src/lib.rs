@@ -268,8 +268,7 @@ fn extract_described(
     let n = lines.len();
     // The provenance names the input's lines: each moved line is traced back.
     let (lines, origin) = if source.text_layout.as_deref() == Some("pdf_extract") {
-        let moved = engine::unjumble(form, &forms.common, lines.clone(), cover_end, read_end);
-        let origin = engine::origins(&lines, &moved);
+        let (moved, origin) = engine::unjumble_traced(form, &forms.common, lines, cover_end, read_end);
         (moved, Some(origin))
     } else {
         (lines, None)

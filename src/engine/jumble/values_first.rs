@@ -15,14 +15,15 @@ use crate::normalize::key;
 use crate::reassemble::Line;
 use std::collections::HashMap;
 
-/// A piece of a line: the text between spaces that a label ends or starts.
+/// A piece of a line: the text between spaces that a label ends or starts. Each holds
+/// the index of the input line it starts on (what provenance names).
 enum Tok {
-    /// Value text, and whether it started its line (or followed a space).
-    Text(String),
-    /// A label (with the def it names), its text as printed.
-    Label(String),
+    /// Value text: a run of pieces of one line.
+    Text(String, usize),
+    /// A label, its text as printed.
+    Label(String, usize),
     /// A page number line, kept in place.
-    Page(String),
+    Page(String, usize),
 }
 
 /// Glued labels needed before the region is taken as drawn value first.
@@ -141,8 +142,9 @@ fn wrapped_suffix<'s>(k: &str, next: &str, labels: &Labels<'s>) -> Option<(usize
     None
 }
 
-/// The region `from..to` in reading order, or None when it is not drawn value first.
-pub(super) fn reorder(lines: &[Line], from: usize, to: usize, defs: &Defs) -> Option<Vec<Line>> {
+/// The region `from..to` in reading order, with the input line each of its lines starts
+/// on, or None when it is not drawn value first.
+pub(super) fn reorder(lines: &[Line], from: usize, to: usize, defs: &Defs) -> Option<(Vec<Line>, Vec<usize>)> {
     let labels = labels(defs);
     if !drawn_value_first(lines, from, to, &labels) {
         return None;
@@ -158,7 +160,7 @@ pub(super) fn reorder(lines: &[Line], from: usize, to: usize, defs: &Defs) -> Op
             continue;
         }
         if super::page_number(&l.key()) {
-            toks.push(Tok::Page(l.raw().to_string()));
+            toks.push(Tok::Page(l.raw().to_string(), i - 1));
             continue;
         }
         let mut raw = crate::normalize::after_key_prefix(&l.raw(), std::mem::take(&mut skip));
@@ -168,7 +170,7 @@ pub(super) fn reorder(lines: &[Line], from: usize, to: usize, defs: &Defs) -> Op
                 let mut label: String = lines[h.line..h.last].iter().map(|x| x.raw().trim()).collect();
                 let (end, rest) = split_raw(lines[h.last].raw().trim_start(), h.col);
                 label.push_str(end);
-                toks.push(Tok::Label(label));
+                toks.push(Tok::Label(label, h.line));
                 i = h.last + 1;
                 raw = rest;
             }
@@ -196,46 +198,49 @@ pub(super) fn reorder(lines: &[Line], from: usize, to: usize, defs: &Defs) -> Op
                 }
                 seg.push_str(value);
             }
-            push_text(&mut toks, &std::mem::take(&mut seg));
+            push_text(&mut toks, &std::mem::take(&mut seg), i - 1);
             let mut label = label.to_string();
             if !rest.is_empty() {
                 let n = rest.chars().count();
                 label.push_str(split_raw(lines[i].raw().trim_start(), n).0);
                 skip = n;
             }
-            toks.push(Tok::Label(label));
+            toks.push(Tok::Label(label, i - 1));
         }
-        push_text(&mut toks, &seg);
+        push_text(&mut toks, &seg, i - 1);
     }
     let mut out: Vec<Line> = Vec::new();
-    let mut pending: Vec<String> = Vec::new();
-    let push = |out: &mut Vec<Line>, raw: String| {
-        out.push(Line::of(&raw));
+    let mut origin: Vec<usize> = Vec::new();
+    let mut pending: Vec<(String, usize)> = Vec::new();
+    let mut push = |raw: &str, at: usize| {
+        out.push(Line::of(raw));
+        origin.push(at);
     };
     for t in toks {
         match t {
-            Tok::Page(p) => push(&mut out, p),
-            Tok::Text(s) => pending.push(s),
-            Tok::Label(label) => {
-                push(&mut out, String::new());
-                push(&mut out, label);
-                for v in pending.drain(..) {
-                    push(&mut out, v);
+            Tok::Page(p, at) => push(&p, at),
+            Tok::Text(s, at) => pending.push((s, at)),
+            Tok::Label(label, at) => {
+                // The blank line that opens the item is traced to its label.
+                push("", at);
+                push(&label, at);
+                for (v, at) in pending.drain(..) {
+                    push(&v, at);
                 }
             }
         }
     }
-    for v in pending {
-        push(&mut out, v);
+    for (v, at) in pending {
+        push(&v, at);
     }
-    push(&mut out, String::new());
+    push("", to - 1);
     let _ = Takes::Nothing;
-    Some(out)
+    Some((out, origin))
 }
 
 /// Value text: pieces of one run of text (between two labels) on one line are joined
 /// back with their spaces; an answer drawn after its empty bracket (`[ ]甲`) goes in it.
-fn push_text(toks: &mut Vec<Tok>, piece: &str) {
+fn push_text(toks: &mut Vec<Tok>, piece: &str, at: usize) {
     let piece = piece.trim();
     if piece.is_empty() {
         return;
@@ -245,7 +250,7 @@ fn push_text(toks: &mut Vec<Tok>, piece: &str) {
         Some(rest) if !rest.is_empty() && !rest.contains(['[', ']']) => format!("[ {} ]", piece.trim_start_matches(['[', ' ', ']', '［', '］', '　']).trim()),
         _ => piece.to_string(),
     };
-    toks.push(Tok::Text(piece));
+    toks.push(Tok::Text(piece, at));
 }
 
 #[cfg(test)]
