@@ -89,6 +89,8 @@ pub struct FormIndex {
     text_stops: Vec<String>,
     /// [`crate::extras::known_labels`] of the form.
     pub(crate) known_labels: Vec<String>,
+    /// The keys of each check-box group's labels, in the group's order.
+    box_keys: std::collections::HashMap<String, Vec<String>>,
 }
 
 impl std::fmt::Debug for FormIndex {
@@ -130,7 +132,8 @@ impl FormIndex {
         let heading_keys = form.body.iter().filter_map(|n| if let Node::Section(s) = n { Some(s.heading.iter().map(|h| key(h))) } else { None }).flatten().collect();
         let text_ends = typed::text_ends(form);
         let text_stops = text_stops(&text_ends);
-        FormIndex { label_keys, defs: jumble::defs(form, common), heading_keys, text_ends, text_stops, known_labels: crate::extras::known_labels(form) }
+        let box_keys = common.groups.iter().map(|(g, boxes)| (g.clone(), boxes.iter().map(|b| key(&b.label)).collect())).collect();
+        FormIndex { label_keys, defs: jumble::defs(form, common), heading_keys, text_ends, text_stops, known_labels: crate::extras::known_labels(form), box_keys }
     }
 
     /// The label keys of a list of the form's labels (made here for a list that is not
@@ -554,10 +557,9 @@ impl<'a> Reader<'a> {
                     let mut sub = if s.path.is_empty() {
                         std::mem::take(out)
                     } else {
-                        match get(out, &s.path) {
-                            Some(Value::Object(m)) => m.clone(),
-                            _ => Map::new(),
-                        }
+                        // Taken, not cloned: the emptied object keeps its key's place
+                        // in `out` until `set` below puts the section back there.
+                        take_object(out, &s.path)
                     };
                     if let Some(Found::Section(h, end)) = found {
                         self.read_nodes(&s.nodes, h.last + 1, *end, &p, &sp, &mut sub);
@@ -803,10 +805,12 @@ impl<'a> Reader<'a> {
             FieldType::Checks => {
                 let s = self.key_text(r);
                 let group = self.group(f);
+                let keys = f.list.as_deref().and_then(|g| self.index.box_keys.get(g)).filter(|k| k.len() == group.len());
                 let mut boxes = Map::new();
                 let mut texts = Map::new();
-                for b in group {
-                    let (state, text) = box_state(&s, &key(&b.label));
+                for (n, b) in group.iter().enumerate() {
+                    let label = keys.map_or_else(|| std::borrow::Cow::Owned(key(&b.label)), |k| std::borrow::Cow::Borrowed(k[n].as_str()));
+                    let (state, text) = box_state(&s, &label);
                     boxes.insert(b.key.clone(), state.map_or(Value::Null, Value::Bool));
                     if takes_text(b) {
                         texts.insert(b.key.clone(), text.filter(|_| state == Some(true)).map_or(Value::Null, Value::String));
@@ -1193,6 +1197,19 @@ fn get<'v>(m: &'v Map<String, Value>, path: &str) -> Option<&'v Value> {
     let mut parts = path.split('.');
     let first = m.get(parts.next()?)?;
     parts.try_fold(first, |v, p| v.get(p))
+}
+
+/// The object at `path` of `m`, left empty in place (an empty map when there is none).
+fn take_object(m: &mut Map<String, Value>, path: &str) -> Map<String, Value> {
+    let mut parts = path.split('.');
+    let mut at = parts.next().and_then(|p| m.get_mut(p));
+    for p in parts {
+        at = at.and_then(|v| v.get_mut(p));
+    }
+    match at {
+        Some(Value::Object(o)) => std::mem::take(o),
+        _ => Map::new(),
+    }
 }
 
 fn set(m: &mut Map<String, Value>, path: &str, v: Value) {
