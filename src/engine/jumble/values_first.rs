@@ -40,6 +40,8 @@ struct Labels<'d> {
     /// The [`super::head`] of each of `sorted`, sorted: a quick test that some label
     /// starts with a text's first two characters.
     heads: Vec<u64>,
+    /// The byte length of the longest of `sorted`.
+    longest: usize,
 }
 
 fn labels<'d>(defs: &'d Defs) -> Labels<'d> {
@@ -69,7 +71,8 @@ fn labels<'d>(defs: &'d Defs) -> Labels<'d> {
     let mut heads: Vec<u64> = sorted.iter().filter_map(|k| super::head(k)).collect();
     heads.sort_unstable();
     heads.dedup();
-    Labels { by_last, openers, sorted, heads }
+    let longest = sorted.iter().map(|l| l.len()).max().unwrap_or(0);
+    Labels { by_last, openers, sorted, heads, longest }
 }
 
 /// Where in `k` a label ends it: the byte offset it starts at (the longest label).
@@ -123,6 +126,12 @@ fn cannot_end_a_label(piece: &str, labels: &Labels) -> bool {
     }
 }
 
+/// Whether the key of `piece` may start with `[`: perf, so that only those are keyed. No
+/// when its first character keys on its own to another one.
+fn may_open_a_bracket(piece: &str) -> bool {
+    !matches!(piece.chars().next().and_then(crate::normalize::fast_key), Some(Some(c)) if c != '[')
+}
+
 /// `raw` cut where its key has `chars` characters: (before, from there).
 fn split_raw(raw: &str, chars: usize) -> (&str, &str) {
     let rest = crate::normalize::after_key_prefix(raw, chars);
@@ -142,6 +151,10 @@ fn wrapped_suffix<'s>(k: &str, next: &str, labels: &Labels<'s>) -> Option<(usize
             return None;
         }
         left -= 1;
+        // perf: a label wrapped here is longer than what is left of `k`.
+        if head.len() >= labels.longest {
+            continue;
+        }
         // perf: tried at every character of the line's last piece; most start no label.
         if super::head(head).is_some_and(|h| labels.heads.binary_search(&h).is_err()) {
             continue;
@@ -260,7 +273,7 @@ fn push_text(toks: &mut Vec<Tok>, piece: &str, at: usize) {
     if piece.is_empty() {
         return;
     }
-    let k = key(piece);
+    let k = if may_open_a_bracket(piece) { key(piece) } else { String::new() };
     let piece = match k.strip_prefix("[]") {
         Some(rest) if !rest.is_empty() && !rest.contains(['[', ']']) => format!("[ {} ]", piece.trim_start_matches(['[', ' ', ']', '［', '］', '　']).trim()),
         _ => piece.to_string(),
@@ -323,6 +336,9 @@ mod tests {
                     for (at, _) in piece.char_indices() {
                         let piece = &piece[at..];
                         checked += 1;
+                        if !super::may_open_a_bracket(piece) {
+                            assert!(!crate::normalize::key(piece).starts_with('['), "{piece:?}");
+                        }
                         if super::cannot_end_a_label(piece, &labels) {
                             skipped += 1;
                             assert_eq!(super::label_suffix(&crate::normalize::key(piece), &labels), None, "{piece:?}");
