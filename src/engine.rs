@@ -17,10 +17,12 @@ use std::sync::OnceLock;
 
 mod boxes;
 mod jumble;
+mod origins;
 mod provenance;
 mod typed;
 pub use boxes::fill as fill_boxes;
-pub use jumble::{unjumble, unjumble_traced};
+pub use jumble::{unjumble, unjumble_traced, values_after_labels};
+pub use origins::origins;
 pub use typed::fill as fill_by_type;
 
 /// What the engine read: the record's body, with warnings and provenance.

@@ -267,11 +267,22 @@ fn extract_described(
     // A drawing-order dump (pdf-extract): wrapped cells back beside their labels.
     let n = lines.len();
     // The provenance names the input's lines: each moved line is traced back.
-    let (lines, origin) = if source.text_layout.as_deref() == Some("pdf_extract") {
-        let (moved, origin) = engine::unjumble_traced(form, &forms.common, lines, cover_end, read_end);
-        (moved, Some(origin))
-    } else {
-        (lines, None)
+    let (lines, origin) = match source.text_layout.as_deref() {
+        // The unjumble pass knows where each line it moves came from.
+        Some("pdf_extract") => {
+            let (moved, origin) = engine::unjumble_traced(form, &forms.common, lines, cover_end, read_end);
+            (moved, Some(origin))
+        }
+        // A text printed column by column: value cells back after their labels.
+        Some("pdftotext" | "pdftotext_raw" | "pdfminer" | "pymupdf") => match engine::values_after_labels(form, &forms.common, &lines, cover_end, read_end) {
+            Some((moved, doubts)) => {
+                warnings.extend(doubts);
+                let origin = engine::origins(&lines, &moved);
+                (moved, Some(origin))
+            }
+            None => (lines, None),
+        },
+        _ => (lines, None),
     };
     let traced = |l: [usize; 2]| match &origin {
         Some(o) => {

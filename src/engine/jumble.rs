@@ -15,7 +15,10 @@
 //! fits. The lines are only moved (an answer cell is written back into its bracket), so
 //! every line index of the text stays valid.
 
+mod columns;
 mod values_first;
+
+pub use columns::values_after_labels;
 
 use super::{block_start, label_at, label_keys, skip_chars, Hit};
 use crate::form::{Common, FieldType, Form, Node};
