@@ -268,9 +268,9 @@ fn extract_described(
     let n = lines.len();
     // The provenance names the input's lines: each moved line is traced back.
     let (lines, origin) = match source.text_layout.as_deref() {
+        // The unjumble pass knows where each line it moves came from.
         Some("pdf_extract") => {
-            let moved = engine::unjumble(form, &forms.common, lines.clone(), cover_end, read_end);
-            let origin = engine::origins(&lines, &moved);
+            let (moved, origin) = engine::unjumble_traced(form, &forms.common, lines, cover_end, read_end);
             (moved, Some(origin))
         }
         // A text printed column by column: value cells back after their labels.

@@ -61,7 +61,7 @@ pub fn key(s: &str) -> String {
 /// The key of a character that keys on its own (`Some(None)`: dropped, `Some(Some(k))`:
 /// becomes `k`), or `None` when it needs the normaliser.
 #[inline]
-fn fast_key(c: char) -> Option<Option<char>> {
+pub(crate) fn fast_key(c: char) -> Option<Option<char>> {
     match c {
         ' ' | '\t' | '\n' | '\r' | '\u{3000}' => Some(None),
         '\u{21}'..='\u{7e}' | '\u{4e00}'..='\u{9fff}' | '\u{3041}'..='\u{3096}' | '\u{30a1}'..='\u{30fa}' | 'ー' | '・' => Some(Some(c)),

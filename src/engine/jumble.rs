@@ -308,19 +308,29 @@ const CMAX: usize = 8;
 
 /// Reorder the body lines `from..to` of a drawing-order dump. The result has the same
 /// lines (a band answer wrapped in its bracket), each wrapped cell after its label.
-pub fn unjumble(form: &Form, common: &Common, mut lines: Vec<Line>, from: usize, to: usize) -> Vec<Line> {
+pub fn unjumble(form: &Form, common: &Common, lines: Vec<Line>, from: usize, to: usize) -> Vec<Line> {
+    unjumble_traced(form, common, lines, from, to).0
+}
+
+/// [`unjumble`], and for each line of the result the index of the input line it came
+/// from (what provenance names). A page's lines are only moved (an answer is written
+/// back into its bracket), so the new order is the trace; a region drawn value first is
+/// rewritten from pieces of lines, each traced to the line it starts on.
+pub fn unjumble_traced(form: &Form, common: &Common, mut lines: Vec<Line>, from: usize, to: usize) -> (Vec<Line>, Vec<usize>) {
     let to = to.min(lines.len());
     if from >= to {
-        return lines;
+        let same = (0..lines.len()).collect();
+        return (lines, same);
     }
     let defs = &super::index(form, common).defs;
     // Values drawn before their labels: the region in reading order, then read as is.
-    if let Some(region) = values_first::reorder(&lines, from, to, defs) {
+    if let Some((region, traced)) = values_first::reorder(&lines, from, to, defs) {
+        let origin: Vec<usize> = (0..from).chain(traced).chain(to..lines.len()).collect();
         let tail = lines.split_off(to);
         lines.truncate(from);
         lines.extend(region);
         lines.extend(tail);
-        return lines;
+        return (lines, origin);
     }
     let pages = page_starts(&lines, from, to);
     let mut order: Vec<usize> = (0..lines.len()).collect();
@@ -328,7 +338,7 @@ pub fn unjumble(form: &Form, common: &Common, mut lines: Vec<Line>, from: usize,
     let mut last_order = 0usize;
     for w in pages.windows(2) {
         let (a, b) = (w[0], w[1]);
-        let (new, answers) = page(&lines, a, b, &defs, &mut last_order);
+        let (new, answers) = page(&lines, a, b, defs, &mut last_order);
         order[a..b].copy_from_slice(&new);
         rewrite.extend(answers);
     }
@@ -340,7 +350,8 @@ pub fn unjumble(form: &Form, common: &Common, mut lines: Vec<Line>, from: usize,
         lines[last] = Line::of(&raw);
     }
     let mut slots: Vec<Option<Line>> = lines.into_iter().map(Some).collect();
-    order.into_iter().map(|i| slots[i].take().unwrap_or(Line::of(""))).collect()
+    let moved = order.iter().map(|&i| slots[i].take().unwrap_or(Line::of(""))).collect();
+    (moved, order)
 }
 
 /// One page: the new order of its lines, and the answer lines to write into brackets.
@@ -772,6 +783,49 @@ mod tests {
         for t in texts {
             let want: Vec<&str> = re.captures_iter(t).map(|c| c.get(1).unwrap().as_str()).collect();
             assert_eq!(bracketed(t).collect::<Vec<_>>(), want, "{t:?}");
+        }
+    }
+
+    /// The trace `unjumble_traced` gives, checked against the texts: on a page whose
+    /// lines are moved, a permutation naming for each line the input line with its text
+    /// (an answer written back into its bracket: that text inside `[ … ]`); in a region
+    /// drawn value first, an input line holding the start of each rewritten line.
+    #[test]
+    fn the_trace_names_the_input_line_of_each_moved_line() {
+        let set = FormSet::builtin();
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/generated/");
+        let read_gz = |name: &str| {
+            let mut text = String::new();
+            let file = std::fs::File::open(format!("{dir}{name}")).expect("generated dump");
+            std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(file), &mut text).expect("gzip text");
+            text
+        };
+        // Calc draws labels first (pages are moved); Word draws values first.
+        for (name, values_first) in [("g002-zenkomoku-h30-5-calc.txt.gz", false), ("g007-zenkomoku-h30-5-word.txt.gz", true), ("g024-juten-h30-5-calc.txt.gz", false)] {
+            let text = read_gz(name);
+            let lines = crate::reassemble::lines_of(&text);
+            let stamp = super::super::stamp(&lines).expect("a version stamp");
+            let kind = set.kind_by_number(stamp.2).expect("a kind");
+            let (form, _) = set.form_for(&kind.kind, Some(&stamp.0)).expect("a form");
+            let (moved, origin) = unjumble_traced(form, &set.common, lines.clone(), 0, lines.len());
+            assert_eq!(moved.len(), origin.len(), "{name}");
+            assert!(origin.iter().enumerate().any(|(i, &o)| i != o), "{name}: nothing moved");
+            if !values_first {
+                let mut sorted = origin.clone();
+                sorted.sort_unstable();
+                assert!(sorted.iter().copied().eq(0..lines.len()), "{name}: not a permutation");
+            }
+            // Brackets and spaces aside, the line traced to holds the moved line's start.
+            let bare = |k: &str| k.chars().filter(|c| !"[]［］ 　".contains(*c)).collect::<String>();
+            for (i, (l, &o)) in moved.iter().zip(&origin).enumerate() {
+                let (got, input) = (bare(l.raw()), bare(lines[o].raw()));
+                if values_first {
+                    let start: String = got.chars().take(2).collect();
+                    assert!(input.contains(&start), "{name}: line {i} {:?} traced to {o} {:?}", l.raw(), lines[o].raw());
+                } else {
+                    assert_eq!(got, input, "{name}: line {i} traced to {o}");
+                }
+            }
         }
     }
 

@@ -1,9 +1,9 @@
 //! Where each line of a reordered text came from, so that provenance names the lines
 //! of the input, not of the reading order rebuilt from it.
 //!
-//! [`super::unjumble`] moves a drawing-order dump's cells next to their labels (and may
-//! write an answer back into its bracket, or cut a line of cells in two). A line of the
-//! new order is traced to the input line with the same text (the k-th of equal texts
+//! [`super::values_after_labels`] moves a column-order text's value cells after their
+//! labels (the drawing-order pass, [`super::unjumble_traced`], gives its own trace). A
+//! line of the new order is traced to the input line with the same text (the k-th of equal texts
 //! to the k-th), else to the input line holding it (a piece of a cut line) or held by it
 //! (an answer with its bracket written back), else to the line before it.
 
