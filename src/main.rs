@@ -6,12 +6,15 @@ mod cli;
 use clap::{CommandFactory, Parser, Subcommand};
 use std::process::ExitCode;
 
-/// Turn 特定個人情報保護評価書 (Japanese PIA sheets: 基礎項目評価書) into typed JSON.
+/// Turn 特定個人情報保護評価書 (Japanese PIA sheets: 基礎項目評価書, 重点項目評価書 and
+/// 全項目評価書, each in its dated versions) into typed JSON.
 ///
-/// Input: text dumps of the published PDFs (any encoding: UTF-8, Shift_JIS, EUC-JP,
-/// UTF-16) or the PDFs themselves. Output: one JSON record per input, following
-/// schema 1 (see README.md), with `warnings` naming every value that is uncertain
-/// and `status` ok / partial / failed.
+/// Input: the published PDFs, or their text as dumped by a common extractor (pdf-extract,
+/// pdftotext plain / -layout / -raw, pdfminer, PyMuPDF, pdfplumber) or copied from a
+/// mirror site, in any encoding (UTF-8, Shift_JIS, EUC-JP, UTF-16). Output: one JSON
+/// record per input, following schema 1 of its kind (`piasheet schema`, `piasheet
+/// codebook`), with `warnings` naming every value that is uncertain and `status` ok /
+/// partial / failed.
 #[derive(Parser)]
 #[command(name = "piasheet", version, about, long_about, after_help = "Examples:\n  piasheet extract                      # input/ → output/\n  piasheet extract scraped/ -o dataset/  # a folder, mirrored below dataset/\n  piasheet extract sheet.txt -o out/     # one file → out/sheet.json\n\nExit status: 0 every input was read, 1 some input failed, 2 usage error.")]
 struct Cli {

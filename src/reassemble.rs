@@ -62,6 +62,12 @@ pub fn lines_of(text: &str) -> Vec<Line> {
     lines
 }
 
+/// One line for each text (tests build small documents with it).
+#[cfg(test)]
+pub fn lines_each(texts: &[&str]) -> Vec<Line> {
+    texts.iter().map(|t| Line::of(t)).collect()
+}
+
 /// What a printed label stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LabelKind {

@@ -48,11 +48,7 @@ fn char_set(text: &str) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::origins;
-    use crate::reassemble::Line;
-
-    fn lines(texts: &[&str]) -> Vec<Line> {
-        texts.iter().map(|t| Line::of(t)).collect()
-    }
+    use crate::reassemble::{lines_each as lines, Line};
 
     #[test]
     fn moved_written_back_and_repeated_lines_traced_to_the_input() {

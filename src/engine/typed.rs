@@ -284,11 +284,7 @@ fn dates(lines: &[Line], from: usize, to: usize, filled: &[&Question], body: &mu
 mod tests {
     use super::answers;
     use crate::normalize::key;
-    use crate::reassemble::Line;
-
-    fn lines(texts: &[&str]) -> Vec<Line> {
-        texts.iter().map(|t| Line::of(t)).collect()
-    }
+    use crate::reassemble::lines_each as lines;
 
     #[test]
     fn an_answer_is_an_option_in_a_bracket_or_alone_never_a_printed_list_item() {
