@@ -372,9 +372,19 @@ pub(crate) fn leading_date(s: &str) -> Option<usize> {
     None
 }
 
-/// 事前 / 事後 (the 提出時期 cell).
+/// The 変更箇所 table as the form descriptions print it (header row, 提出時期 values).
+pub(crate) fn change_table() -> &'static crate::form::ChangeTable {
+    &crate::form::FormSet::current().common.change_table
+}
+
+/// A 提出時期 value (事前 / 事後, as the change table lists them).
 pub(crate) fn is_timing(s: &str) -> bool {
-    matches!(s, "事前" | "事後")
+    change_table().timings.iter().any(|t| t == s)
+}
+
+/// The 提出時期 value `s` ends with, if any (a cell printed against it with no gap).
+pub(crate) fn timing_at_end(s: &str) -> Option<&'static str> {
+    change_table().timings.iter().map(String::as_str).find(|t| s.ends_with(t))
 }
 
 #[cfg(test)]

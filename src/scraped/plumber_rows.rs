@@ -34,7 +34,7 @@
 //! on, where only one way fits.
 
 use super::layout::is_page_number;
-use super::{compact, is_timing, leading_date};
+use super::{change_table, compact, is_timing, leading_date, timing_at_end};
 use crate::normalize::display_width as width;
 use crate::normalize::key;
 use crate::pdf::TableRow;
@@ -42,8 +42,12 @@ use crate::record::Warning;
 use std::collections::HashSet;
 
 
+/// The change table's header row: a line starting with the header's first three cells
+/// (`変更日 項目 変更前の記載`; the rest may wrap).
 fn is_header(line: &str) -> bool {
-    compact(line).starts_with("変更日項目変更前の記載")
+    static HEAD: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let head = HEAD.get_or_init(|| change_table().header.split_whitespace().take(3).collect());
+    compact(line).starts_with(head.as_str())
 }
 
 
@@ -146,11 +150,11 @@ fn anchor(line: &str) -> Option<Anchor> {
     // The timing: the last token that is 事前/事後 or ends with it (a full 変更後 line
     // runs into the timing cell with no gap).
     let tokens: Vec<&str> = rest.split(' ').filter(|s| !s.is_empty()).collect();
-    let at = tokens.iter().rposition(|w| is_timing(w)).or_else(|| tokens.iter().rposition(|w| w.ends_with("事前") || w.ends_with("事後")));
+    let at = tokens.iter().rposition(|w| is_timing(w)).or_else(|| tokens.iter().rposition(|w| timing_at_end(w).is_some()));
     let (middle, timing, note) = match at {
         Some(i) => {
             let w = tokens[i];
-            let cut = w.len() - "事後".len();
+            let cut = w.len() - timing_at_end(w).map_or(0, str::len);
             let mut middle = tokens[..i].join(" ");
             if cut > 0 {
                 if !middle.is_empty() {
