@@ -7,7 +7,7 @@
 //! stage's data is alive at the peak. The CLI's RSS (`bench --sizes`) adds the
 //! allocator's and the process's own overhead to this.
 
-use piasheet::{changes, decode, extract, reassemble, rules::Rules};
+use piasheet::{changes, decode, reassemble};
 use std::collections::HashSet;
 use std::sync::atomic::Ordering::Relaxed;
 
@@ -40,19 +40,14 @@ fn main() {
 
 /// Each stage of the text path, its data kept, then the output path's.
 fn borrowed_stages(bytes: &[u8], show: &dyn Fn(&str)) {
-    let rules = Rules::default_rules();
-    let c = rules.compiled();
     let text = decode::decode_text(bytes).expect("decodes").text;
     show("+ decoded text");
     let lines = reassemble::lines_of(&text);
     show("+ lines");
-    let tokens = reassemble::tokenize(lines, rules, &c.labels, &c.options, &c.result);
-    show("+ tokens (lines moved)");
-    let fields = extract::extract_fields(&tokens, rules, &c.labels, &c.options);
-    show("+ fields");
-    let rows = changes::from_text(&tokens.lines, tokens.body_end, &piasheet::form::FormSet::builtin().common.change_table, &HashSet::new(), &mut Vec::new());
+    let table = &piasheet::form::FormSet::builtin().common.change_table;
+    let rows = changes::from_text(&lines, reassemble::change_region_start(&lines, table), table, &HashSet::new(), &mut Vec::new());
     show("+ change rows");
-    drop((rows, fields, tokens, text));
+    drop((rows, lines, text));
     show("(dropped)");
     let record = piasheet::extract_text_dump("f.txt", bytes);
     show("+ record (whole path)");

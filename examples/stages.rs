@@ -3,11 +3,10 @@
 //!     cargo run --release --example stages -- DIR [--runs 3]
 //!
 //! Reads every `*.txt` of DIR into memory first (so I/O is not counted), then times
-//! each stage of the text path over all of them: decode, lines, tokenize, fields,
-//! changes, the whole record (incl. checks), and the pretty JSON output. Prints µs per
+//! each stage of the text path over all of them: decode, lines, changes, the whole record (incl. checks), and the pretty JSON output. Prints µs per
 //! document for each.
 
-use piasheet::{changes, decode, extract, reassemble, rules::Rules};
+use piasheet::{changes, decode, reassemble};
 use std::collections::HashSet;
 use std::time::Instant;
 
@@ -27,8 +26,6 @@ fn main() {
         }
     }
     let n = files.len().max(1) as f64;
-    let rules = Rules::default_rules();
-    let c = rules.compiled();
     let time = |name: &str, f: &mut dyn FnMut()| {
         let best = (0..runs)
             .map(|_| {
@@ -54,11 +51,9 @@ fn main() {
     }
     time("lines", &mut || texts.iter().for_each(|t| drop(reassemble::lines_of(t))));
     let lines: Vec<Vec<reassemble::Line>> = texts.iter().map(|t| reassemble::lines_of(t)).collect();
-    time("tokenize", &mut || lines.iter().for_each(|l| drop(reassemble::tokenize(l.clone(), rules, &c.labels, &c.options, &c.result))));
-    let tokens: Vec<reassemble::Tokens> = lines.iter().map(|l| reassemble::tokenize(l.clone(), rules, &c.labels, &c.options, &c.result)).collect();
-    time("fields", &mut || tokens.iter().for_each(|t| drop(extract::extract_fields(t, rules, &c.labels, &c.options))));
     let known = HashSet::new();
-    time("changes", &mut || tokens.iter().for_each(|t| drop(changes::from_text(&t.lines, t.body_end, &piasheet::form::FormSet::builtin().common.change_table, &known, &mut Vec::new()))));
+    let table = &piasheet::form::FormSet::builtin().common.change_table;
+    time("changes", &mut || lines.iter().for_each(|l| drop(changes::from_text(l, reassemble::change_region_start(l, table), table, &known, &mut Vec::new()))));
     time("record", &mut || files.iter().for_each(|b| drop(piasheet::extract_text_dump("f.txt", b))));
     let records: Vec<_> = files.iter().map(|b| piasheet::extract_text_dump("f.txt", b)).collect();
     time("json", &mut || records.iter().for_each(|r| drop(serde_json::to_vec_pretty(r))));

@@ -26,23 +26,33 @@ pub fn table_start(lines: &[Line], common: &crate::form::Common) -> Option<usize
 
 /// The kind whose 変更箇所 is `（別添ｎ）`: the change table comes after a kind's other
 /// 別添 (全項目: 事務の内容, 記録項目 → 別添3; 重点: 記録項目 → 別添2); a table
-/// without a 別添 number belongs to a 基礎 sheet, which has none.
+/// without a 別添 number belongs to the kind that has no other 別添 (基礎).
 fn kind_of_number(forms: &FormSet, n: Option<usize>) -> Option<String> {
-    let Some(n) = n else { return Some("kiso".into()) };
-    forms.common.kinds.iter().map(|k| k.kind.clone()).find(|kind| {
-        let annexes: HashSet<&str> = forms
+    let annexes_of = |kind: &str| -> usize {
+        let sections: HashSet<&str> = forms
             .forms
             .iter()
-            .filter(|f| &f.kind.kind == kind)
+            .filter(|f| f.kind.kind == kind)
             .flat_map(|f| &f.body)
             .filter_map(|node| match node {
                 crate::form::Node::Section(s) if s.section.starts_with("別添") => Some(s.section.as_str()),
                 _ => None,
             })
             .collect();
-        // A kind without 別添 sections (基礎) numbers none.
-        !annexes.is_empty() && annexes.len() + 1 == n
-    })
+        sections.len()
+    };
+    let kinds = forms.common.kinds.iter().map(|k| k.kind.as_str());
+    match n {
+        // A kind without 別添 sections numbers none: the table is its only 別添 when it is the one such kind.
+        None => {
+            let without: Vec<&str> = kinds.filter(|k| annexes_of(k) == 0).collect();
+            (without.len() == 1).then(|| without[0].to_string())
+        }
+        Some(n) => kinds.map(str::to_string).find(|kind| {
+            let annexes = annexes_of(kind);
+            annexes > 0 && annexes + 1 == n
+        }),
+    }
 }
 
 /// The `（別添ｎ）` number printed with the change heading, if any.

@@ -87,32 +87,69 @@ impl<'a> FormChecks<'a> {
     }
 }
 
-/// Add consistency findings to `record` (never removes anything).
-pub fn check(record: &mut Record, rules: &FormChecks) {
-    // Paths are looked up generically in the JSON form, as the rules name them. The
-    // change rows, warnings and provenance are left out of it: no check reads them
-    // there, and they are most of the record's size.
-    let changes = std::mem::take(&mut record.changes);
-    let warnings = std::mem::take(&mut record.warnings);
-    let provenance = record.provenance.take();
-    let tree = serde_json::to_value(&*record);
-    (record.changes, record.warnings, record.provenance) = (changes, warnings, provenance);
-    if let Ok(tree) = tree {
-        check_with_tree(record, rules, &tree);
+/// The checks a kind can list (`checks` of a kind in `rules/common.json`), each with
+/// what it compares. What they read — paths, labels, tables — is in the form
+/// description: a new kind lists the checks that fit its sheet and brings its data.
+pub const CHECKS: &[(&str, &str)] = &[
+    ("threshold_table", "the しきい値判断結果 (typed `threshold.result`) against the level the しきい値 table gives for the answers it rests on"),
+    ("kind_level", "the 評価書の種類 chosen (typed `risk.assessment_kind`, its options' `level`) is not below the しきい値判断結果"),
+    ("as_of_dates", "every いつ時点の計数か date (a choice's `as_of`) is not after the 公表日"),
+    ("opt_out_boxes", "an opt-out box and the questions whose `opt_out` names it exclude each other"),
+    ("published_after_changes", "the 公表日 is not before the newest 変更日"),
+    ("latest_changes", "the newest 変更後の記載 of a field equals the field's value"),
+    ("block_counts", "a printed （　）件 count equals the number of blocks printed beside it"),
+    ("opt_out_pairs", "opt-out boxes against the answers that say whether they should be ticked (the kind's `opt_out_pairs` table)"),
+    ("date_order", "the dates of the `date_checks.section` and the 承認日 are not after the 公表日; a period runs forward"),
+    ("approval_by_local_body", "no 承認日 nor `date_checks.approval_submitted` on a local body's sheet"),
+    ("threshold_by_kind", "the sheet's しきい値判断結果 (`threshold_table.result_path`) against its kind's `level` and 対象人数 by the しきい値 table"),
+];
+
+/// Add the consistency findings of the record's kind (its `checks`, in order) to
+/// `record`; never removes anything nor changes the status.
+pub fn check(record: &mut Record, form: &Form, common: &Common) {
+    let kind = &form.kind;
+    let on = |name: &str| kind.checks.iter().any(|c| c == name);
+    // The whole record as JSON for the checks that look fields up by the paths of the
+    // form description (the change rows, warnings and provenance left out: no check
+    // reads them there, and they are most of the record's size).
+    let whole = ["as_of_dates", "opt_out_boxes", "latest_changes"].iter().any(|c| on(c)).then(|| {
+        let changes = std::mem::take(&mut record.changes);
+        let warnings = std::mem::take(&mut record.warnings);
+        let provenance = record.provenance.take();
+        let tree = serde_json::to_value(&*record).unwrap_or_default();
+        (record.changes, record.warnings, record.provenance) = (changes, warnings, provenance);
+        tree
+    });
+    let body = Value::Object(record.body.clone());
+    let rules = ["threshold_table", "kind_level", "as_of_dates", "opt_out_boxes", "latest_changes"].iter().any(|c| on(c)).then(|| FormChecks::of(form, common));
+    let mut out: Vec<Warning> = Vec::new();
+    for name in &kind.checks {
+        let mut warn = |path: String, code: &str, message: String| out.push(Warning { path, code: code.into(), message });
+        let tree = whole.as_ref().unwrap_or(&Value::Null);
+        match (name.as_str(), &rules) {
+            ("threshold_table", Some(rules)) => threshold_table(record, rules, &mut warn),
+            ("kind_level", Some(rules)) => kind_level(record, rules, &mut warn),
+            ("as_of_dates", Some(rules)) => as_of_dates(record, rules, tree, &mut warn),
+            ("opt_out_boxes", Some(rules)) => opt_out_boxes(rules, tree, &mut warn),
+            ("published_after_changes", _) => published_after_changes(record, &mut warn),
+            ("latest_changes", Some(rules)) => latest_changes(record, rules, tree, &mut warn),
+            ("block_counts", _) => counts(&body, &mut String::new(), &mut warn),
+            ("opt_out_pairs", _) => {
+                let pairs = kind.opt_out_pairs.as_ref().and_then(|t| common.opt_out_pairs.get(t));
+                opt_out_pairs(&body, pairs.map_or(&[][..], Vec::as_slice), &mut warn)
+            }
+            ("date_order", _) => date_order(record, &body, &common.date_checks, &mut warn),
+            ("approval_by_local_body", _) => approval_by_local_body(record, &body, &common.date_checks, &mut warn),
+            ("threshold_by_kind", _) => threshold_by_kind(kind.level, &body, &common.threshold_table, &mut warn),
+            _ => {} // unknown names are refused when the rules load (form::check_kind)
+        }
     }
+    record.findings.extend(out);
 }
 
-/// [`check`] given the record's fields in JSON form already (`tree`: the record
-/// without its change rows, or more).
-pub fn check_with_tree(record: &mut Record, rules: &FormChecks, tree: &Value) {
-    let mut out = Vec::new();
-    let mut warn = |path: &str, code: &str, message: String| out.push(Warning { path: path.into(), code: code.into(), message });
-
-    // The 基礎 checks (R1, R2) read the typed 基礎 body; other kinds have none.
-    let default_threshold = crate::record::Threshold::default();
-    let default_risk = crate::record::Risk::default();
-    // R1: Ⅲ = f(Ⅱ1, Ⅱ2, Ⅱ3).
-    let t = record.threshold.as_ref().unwrap_or(&default_threshold);
+/// R1: the しきい値判断結果 = the table's level for the answers it rests on.
+fn threshold_table(record: &Record, rules: &FormChecks, warn: &mut impl FnMut(String, &str, String)) {
+    let Some(t) = record.threshold.as_ref() else { return };
     let stated = t.result.as_deref().and_then(result_level);
     let (pop, hand, inc) = (t.target_population.as_ref().map(|c| c.code), t.handlers.as_ref().map(|c| c.code), t.serious_incident.as_ref().map(|c| c.code));
     if let (Some(stated), Some(p)) = (stated, pop) {
@@ -124,142 +161,141 @@ pub fn check_with_tree(record: &mut Record, rules: &FormChecks, tree: &Value) {
         });
         if let Some(rule) = expected {
             if rule.level != stated {
-                warn("threshold.result", "threshold_mismatch", format!("Ⅱ answers give level {} but Ⅲ says level {stated}", rule.level));
+                warn("threshold.result".into(), "threshold_mismatch", format!("Ⅱ answers give level {} but Ⅲ says level {stated}", rule.level));
             }
         }
     }
-    // R2: Ⅳ1 level ≥ Ⅲ level (higher is voluntary and allowed).
-    if let (Some(stated), Some(kind)) = (stated, &record.risk.as_ref().unwrap_or(&default_risk).assessment_kind) {
+}
+
+/// R2: the 評価書の種類's level ≥ the しきい値判断結果's (higher is voluntary and allowed).
+fn kind_level(record: &Record, rules: &FormChecks, warn: &mut impl FnMut(String, &str, String)) {
+    let stated = record.threshold.as_ref().and_then(|t| t.result.as_deref()).and_then(result_level);
+    if let (Some(stated), Some(kind)) = (stated, record.risk.as_ref().and_then(|r| r.assessment_kind.as_ref())) {
         let level = rules.kind_levels.iter().find(|o| o.0 == kind.code).map(|o| o.1);
         if let Some(level) = level.filter(|l| *l < stated) {
-            warn("risk.assessment_kind", "kind_below_required", format!("Ⅳ１ is level {level} but Ⅲ requires level {stated}"));
+            warn("risk.assessment_kind".into(), "kind_below_required", format!("Ⅳ１ is level {level} but Ⅲ requires level {stated}"));
         }
     }
-    // R4: counts are taken before publication. ISO dates compare as strings.
-    let published = record.header.published_on.clone();
-    if let Some(p) = &published {
-        for path in &rules.as_of {
-            if let Some(d) = get(tree, path).and_then(Value::as_str).filter(|d| d.len() == p.len() && *d > p.as_str()) {
-                warn(path, "count_date_after_published", format!("counted on {d}, after the 公表日 {p}"));
-            }
+}
+
+/// R4: counts are taken before publication. ISO dates compare as strings.
+fn as_of_dates(record: &Record, rules: &FormChecks, tree: &Value, warn: &mut impl FnMut(String, &str, String)) {
+    let Some(p) = &record.header.published_on else { return };
+    for path in &rules.as_of {
+        if let Some(d) = get(tree, path).and_then(Value::as_str).filter(|d| d.len() == p.len() && *d > p.as_str()) {
+            warn(path.clone(), "count_date_after_published", format!("counted on {d}, after the 公表日 {p}"));
         }
     }
-    // R5: an opt-out box and its question exclude each other.
+}
+
+/// R5: an opt-out box and its question exclude each other.
+fn opt_out_boxes(rules: &FormChecks, tree: &Value, warn: &mut impl FnMut(String, &str, String)) {
     for (path, label, questions) in &rules.opt_outs {
         let ticked = get(tree, path).and_then(Value::as_bool);
         for q in questions {
             let answered = get(tree, q).is_some_and(|v| !v.is_null());
             match (ticked, answered) {
-                (Some(true), true) => warn(q, "opt_out_answered", format!("「{label}」 is ticked but the question is answered")),
-                (Some(false), false) => warn(q, "opt_out_missing_answer", format!("「{label}」 is not ticked and the question has no answer")),
+                (Some(true), true) => warn(q.clone(), "opt_out_answered", format!("「{label}」 is ticked but the question is answered")),
+                (Some(false), false) => warn(q.clone(), "opt_out_missing_answer", format!("「{label}」 is not ticked and the question has no answer")),
                 _ => {}
             }
         }
     }
-    // The 公表日 of a revised sheet is on or after its newest change.
+}
+
+/// The 公表日 of a revised sheet is on or after its newest change.
+fn published_after_changes(record: &Record, warn: &mut impl FnMut(String, &str, String)) {
     let newest = record.changes.iter().filter_map(|c| c.date.as_deref()).max();
-    if let (Some(p), Some(n)) = (&published, newest) {
+    if let (Some(p), Some(n)) = (&record.header.published_on, newest) {
         if n.len() == p.len() && n > p.as_str() {
-            warn("header.published_on", "published_before_change", format!("公表日 {p} is before the newest change of {n}"));
+            warn("header.published_on".into(), "published_before_change", format!("公表日 {p} is before the newest change of {n}"));
         }
-    }
-    latest_changes(record, rules, tree, &mut warn);
-    record.findings.extend(out);
-}
-
-/// Level a kind's sheet stands for (the 評価書の種類 levels of 基礎 Ⅳ1): 2 重点, 3 全項目.
-fn kind_level(kind: &str) -> Option<u32> {
-    match kind {
-        "juten" => Some(2),
-        "zenkomoku" => Some(3),
-        _ => None,
     }
 }
 
-/// Findings of the kinds read by the form engine (重点, 全項目): the cross-checks their
-/// schema files list (juten-schema.md, zenkomoku-schema.md). Like [`check`], they never
-/// change a value or the status.
-pub fn check_described(record: &mut Record, table: &[crate::form::ThresholdRule]) {
-    let tree = Value::Object(record.body.clone());
-    let mut out: Vec<Warning> = Vec::new();
-    let mut warn = |path: String, code: &str, message: String| out.push(Warning { path, code: code.into(), message });
-    // count_mismatch: a printed `（　）件` against the blocks printed beside it.
-    counts(&tree, &mut String::new(), &mut warn);
-    // inconsistent_opt_out: Ⅱ's answer against Ⅲ's opt-out box, per file.
-    let label_is = |v: Option<&Value>, label: &str| v.and_then(|c| c.get("label")).and_then(Value::as_str).is_some_and(|l| key(l) == key(label));
-    let no_linkage = label_is(get(&tree, "basic.network_linkage"), "実施しない");
-    for (i, file) in tree.get("files").and_then(Value::as_array).into_iter().flatten().enumerate() {
-        let at = |p: &str| format!("files[{i}].{p}");
-        let boxed = |p: &str| get(file, p).and_then(Value::as_bool);
-        let outsourced = get(file, "outsourcing.outsourced");
-        let (says_no, says_yes) = (label_is(outsourced, "委託しない"), label_is(outsourced, "委託する"));
-        match boxed("risk.outsourcing.not_outsourced") {
-            Some(false) if says_no => warn(at("risk.outsourcing.not_outsourced"), "inconsistent_opt_out", "Ⅱ4 says 委託しない but Ⅲ4 「委託しない」 is not ticked".into()),
-            Some(true) if says_yes => warn(at("risk.outsourcing.not_outsourced"), "inconsistent_opt_out", "Ⅱ4 says 委託する but Ⅲ4 「委託しない」 is ticked".into()),
-            _ => {}
+/// `inconsistent_opt_out`: in each block of a pair's `each`, the opt-out box against
+/// the answers that say "none" or "some", and the blocks a "none" leaves empty.
+fn opt_out_pairs(body: &Value, pairs: &[crate::form::OptOutPair], warn: &mut impl FnMut(String, &str, String)) {
+    let says = |block: &Value, a: &crate::form::Answer| {
+        let v = get(if a.root { body } else { block }, &a.path);
+        match &a.label {
+            Some(label) => v.and_then(|c| c.get("label")).and_then(Value::as_str).is_some_and(|l| key(l) == key(label)),
+            None => v.and_then(Value::as_bool) == Some(true),
         }
-        let contracts = get(file, "outsourcing.contracts").and_then(Value::as_array).map_or(0, Vec::len);
-        if says_no && contracts > 0 {
-            warn(at("outsourcing.contracts"), "inconsistent_opt_out", format!("Ⅱ4 says 委託しない but {contracts} 委託事項 are printed"));
-        }
-        let ticked = |p: &str| get(file, &format!("provision_transfer.{p}")).and_then(Value::as_bool);
-        let none = ticked("none") == Some(true);
-        let some = ticked("provision") == Some(true) || ticked("transfer") == Some(true);
-        match boxed("risk.provision.not_provided") {
-            Some(false) if none && !some => warn(at("risk.provision.not_provided"), "inconsistent_opt_out", "Ⅱ5 says 行っていない but Ⅲ5 「提供・移転しない」 is not ticked".into()),
-            Some(true) if some => warn(at("risk.provision.not_provided"), "inconsistent_opt_out", "Ⅱ5 says 提供 or 移転を行っている but Ⅲ5 「提供・移転しない」 is ticked".into()),
-            _ => {}
-        }
-        let recipients: usize = ["provision.recipients", "transfer.recipients"].iter().map(|p| get(file, p).and_then(Value::as_array).map_or(0, Vec::len)).sum();
-        if none && recipients > 0 {
-            warn(at("provision_transfer.none"), "inconsistent_opt_out", format!("Ⅱ5 says 行っていない but {recipients} 提供先/移転先 are printed"));
-        }
-        if no_linkage {
-            for (p, label) in [("risk.network.no_acquisition", "接続しない（入手）"), ("risk.network.no_provision", "接続しない（提供）")] {
-                if boxed(p) == Some(false) {
-                    warn(at(p), "inconsistent_opt_out", format!("情報提供ネットワークシステムによる情報連携 is 実施しない but Ⅲ6 「{label}」 is not ticked"));
+    };
+    // Blocks first, each with every pair: the findings of one block stay together.
+    let mut each: Vec<&str> = pairs.iter().map(|p| p.each.as_str()).collect();
+    each.dedup();
+    for array in each {
+        for (i, block) in get(body, array).and_then(Value::as_array).into_iter().flatten().enumerate() {
+            let at = |p: &str| format!("{array}[{i}].{p}");
+            for pair in pairs.iter().filter(|p| p.each == array) {
+                let no = pair.no.iter().any(|a| says(block, a));
+                let yes = pair.yes.iter().any(|a| says(block, a));
+                match get(block, &pair.opt_out).and_then(Value::as_bool) {
+                    Some(false) if no && !yes => warn(at(&pair.opt_out), "inconsistent_opt_out", pair.unticked.clone()),
+                    Some(true) if yes => {
+                        if let Some(m) = &pair.ticked {
+                            warn(at(&pair.opt_out), "inconsistent_opt_out", m.clone())
+                        }
+                    }
+                    _ => {}
+                }
+                let printed: usize = pair.blocks.iter().map(|p| get(block, p).and_then(Value::as_array).map_or(0, Vec::len)).sum();
+                if let (true, Some(path), Some(m)) = (no && printed > 0, &pair.blocks_at, &pair.blocks_message) {
+                    warn(at(path), "inconsistent_opt_out", m.replace("{n}", &printed.to_string()));
                 }
             }
         }
     }
-    // date_order: the procedure happens before publication, a period runs forward.
+}
+
+/// `date_order`: the procedure happens before publication, a period runs forward.
+fn date_order(record: &Record, body: &Value, dates: &crate::form::DateChecks, warn: &mut impl FnMut(String, &str, String)) {
+    let section = get(body, &dates.section).unwrap_or(&Value::Null);
     if let Some(p) = record.header.published_on.clone() {
-        let mut dates = Vec::new();
-        iso_dates(tree.get("procedure").unwrap_or(&Value::Null), &mut "procedure".to_string(), &mut dates);
+        let mut found = Vec::new();
+        iso_dates(section, &mut dates.section.clone(), &mut found);
         if let Some(a) = &record.header.approved_on {
-            dates.push(("header.approved_on".to_string(), a.clone()));
+            found.push(("header.approved_on".to_string(), a.clone()));
         }
-        for (path, d) in dates.into_iter().filter(|(_, d)| d.len() == p.len() && *d > p) {
+        for (path, d) in found.into_iter().filter(|(_, d)| d.len() == p.len() && *d > p) {
             warn(path, "date_order", format!("{d} is after the 公表日 {p}"));
         }
     }
-    periods(tree.get("procedure").unwrap_or(&Value::Null), &mut "procedure".to_string(), &mut warn);
-    // approval_by_local_body: 承認日 and its 提出日 are 【行政機関等のみ】.
-    let local = ["municipality", "prefecture", "special_ward", "union"];
-    if record.organization.kind.as_deref().is_some_and(|k| local.contains(&k)) {
-        let submitted = get(&tree, "procedure.ppc_approval.submitted_on").and_then(Value::as_str).map(str::to_string);
-        for (path, d) in [("header.approved_on".to_string(), record.header.approved_on.clone()), ("procedure.ppc_approval.submitted_on".to_string(), submitted)] {
-            if let Some(d) = d {
-                warn(path, "approval_by_local_body", format!("{d} is given for a 行政機関等-only item, but {} is a local body", record.organization.name.as_deref().unwrap_or("the evaluator")));
-            }
+    periods(section, &mut dates.section.clone(), warn);
+}
+
+/// `approval_by_local_body`: the 承認日 and its 提出日 are 【行政機関等のみ】.
+fn approval_by_local_body(record: &Record, body: &Value, dates: &crate::form::DateChecks, warn: &mut impl FnMut(String, &str, String)) {
+    if !record.organization.kind.as_deref().is_some_and(|k| dates.local_bodies.iter().any(|l| l == k)) {
+        return;
+    }
+    let submitted = get(body, &dates.approval_submitted).and_then(Value::as_str).map(str::to_string);
+    for (path, d) in [("header.approved_on".to_string(), record.header.approved_on.clone()), (dates.approval_submitted.clone(), submitted)] {
+        if let Some(d) = d {
+            warn(path, "approval_by_local_body", format!("{d} is given for a 行政機関等-only item, but {} is a local body", record.organization.name.as_deref().unwrap_or("the evaluator")));
         }
     }
-    // threshold_mismatch: the sheet's しきい値判断結果 against its kind and 対象人数, by
-    // the form's table (the other answers are not on these sheets: any is possible).
-    let result = get(&tree, "procedure.basic_assessment.threshold_result").and_then(|r| r.get("label")).and_then(Value::as_str);
-    let band = get(&tree, "basic.target_population.code").and_then(Value::as_u64);
-    if let (Some(level), Some(result), Some(band)) = (record.kind.as_deref().and_then(kind_level), result, band) {
-        let mandatory = !result.contains("義務付けられない") && !result.contains("任意");
-        let levels: Vec<u32> = table.iter().filter(|r| r.population.map(u64::from) == Some(band)).map(|r| r.level).collect();
+}
+
+/// `threshold_mismatch` of a sheet that states its own しきい値判断結果: against its
+/// kind's level and 対象人数, by the form's table (the other answers are not on these
+/// sheets: any is possible).
+fn threshold_by_kind(level: Option<u32>, body: &Value, table: &crate::form::ThresholdTable, warn: &mut impl FnMut(String, &str, String)) {
+    let result = get(body, &table.result_path).and_then(|r| r.get("label")).and_then(Value::as_str);
+    let band = get(body, &table.population_path).and_then(|p| p.get("code")).and_then(Value::as_u64);
+    if let (Some(level), Some(result), Some(band)) = (level, result, band) {
+        let mandatory = !table.not_mandatory.iter().any(|w| result.contains(w.as_str()));
+        let levels: Vec<u32> = table.rules.iter().filter(|r| r.population.map(u64::from) == Some(band)).map(|r| r.level).collect();
         let (lo, hi) = (levels.iter().min(), levels.iter().max());
-        let path = "procedure.basic_assessment.threshold_result".to_string();
+        let path = table.result_path.clone();
         if mandatory && hi.is_some_and(|h| *h < level) {
             warn(path, "threshold_mismatch", format!("「{result}」 but 対象人数 band {band} never requires this sheet"));
         } else if !mandatory && lo.is_some_and(|l| *l >= level) {
             warn(path, "threshold_mismatch", format!("「{result}」 but 対象人数 band {band} always requires this sheet"));
         }
     }
-    record.findings.extend(out);
 }
 
 /// `count_mismatch` for every object holding an integer `count` and one list beside it.
@@ -397,7 +433,7 @@ fn locate<'r>(item: &str, targets: &'r [ChangeTarget]) -> Vec<(&'r str, bool)> {
 
 /// `latest_change_differs`: only where the newest row touching a field names it
 /// exactly, says what the whole value became, and the comparison is meaningful.
-fn latest_changes(record: &Record, rules: &FormChecks, tree: &Value, warn: &mut impl FnMut(&str, &str, String)) {
+fn latest_changes(record: &Record, rules: &FormChecks, tree: &Value, warn: &mut impl FnMut(String, &str, String)) {
     // Newest row per field; on equal dates the later row of the table wins.
     let targets = &rules.targets;
     let mut newest: Vec<(&str, bool, usize)> = Vec::new();
@@ -430,7 +466,7 @@ fn latest_changes(record: &Record, rules: &FormChecks, tree: &Value, warn: &mut 
             key(after) != key(current)
         };
         if differs {
-            warn(path, "latest_change_differs", format!("変更箇所 of {} ({}) gives {:?}, the body has {:?}", change.date_text, change.item, after, current));
+            warn(path.to_string(), "latest_change_differs", format!("変更箇所 of {} ({}) gives {:?}, the body has {:?}", change.date_text, change.item, after, current));
         }
     }
 }
@@ -445,12 +481,20 @@ mod tests {
         FormChecks::of(forms.form_for("kiso", None).unwrap().0, &forms.common)
     }
 
-    fn sample() -> (Record, FormChecks<'static>) {
+    /// The checks of the seed's form (平成31年1月 基礎), as the reader runs them.
+    struct Kiso;
+
+    fn check(r: &mut Record, _: &Kiso) {
+        let forms = crate::form::FormSet::builtin();
+        super::check(r, forms.form_for("kiso", None).unwrap().0, &forms.common);
+    }
+
+    fn sample() -> (Record, Kiso) {
         let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/input/000_72349b560cd020d7.txt")).unwrap();
         let mut r = crate::extract_text_dump("sample.txt", &bytes);
         assert!(r.findings.is_empty(), "{:?}", r.findings);
         r.findings.clear();
-        (r, rules())
+        (r, Kiso)
     }
 
     fn codes(r: &Record) -> Vec<(&str, &str)> {

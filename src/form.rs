@@ -33,6 +33,11 @@ pub struct Common {
     pub threshold_table: ThresholdTable,
     #[serde(default)]
     pub other_labels: OtherLabels,
+    /// Opt-out boxes checked against answers, by table name (a kind's `opt_out_pairs`).
+    #[serde(default)]
+    pub opt_out_pairs: HashMap<String, Vec<OptOutPair>>,
+    #[serde(default)]
+    pub date_checks: DateChecks,
 }
 
 /// Printed words that are no field's label but stand as cells of their own.
@@ -83,6 +88,26 @@ pub struct OrgTitle {
 #[derive(Debug, Default, Deserialize)]
 pub struct ThresholdTable {
     pub rules: Vec<ThresholdRule>,
+    /// Where a sheet that states its own しきい値判断結果 (重点, 全項目) holds it, and
+    /// its 対象人数 choice (the `threshold_by_kind` check).
+    #[serde(default)]
+    pub result_path: String,
+    #[serde(default)]
+    pub population_path: String,
+    /// Words of a result that requires no assessment (`義務付けられない`).
+    #[serde(default)]
+    pub not_mandatory: Vec<String>,
+}
+
+/// What the `date_order` and `approval_by_local_body` checks read.
+#[derive(Debug, Default, Deserialize)]
+pub struct DateChecks {
+    /// The section of the 評価実施手続 dates (`procedure`).
+    pub section: String,
+    /// The 個人情報保護委員会の承認 提出日, 【行政機関等のみ】 like the 承認日.
+    pub approval_submitted: String,
+    /// `organization.kind`s of local bodies.
+    pub local_bodies: Vec<String>,
 }
 
 /// One row of the しきい値 table: `None` matches any answer.
@@ -102,6 +127,67 @@ pub struct KindInfo {
     pub title: String,
     /// The title's kind word (`全項目評価書`), found when brackets are lost.
     pub short: String,
+    /// The level a sheet of this kind stands for (1 基礎, 2 +重点, 3 +全項目), as the
+    /// しきい値 table gives levels.
+    #[serde(default)]
+    pub level: Option<u32>,
+    /// Whether the cover prints a 承認日.
+    #[serde(default)]
+    pub prints_approval: bool,
+    /// Parts of the body the record holds as typed fields of their own
+    /// ([`crate::record::TYPED_PARTS`]) rather than under `body`.
+    #[serde(default)]
+    pub typed_parts: Vec<String>,
+    /// The consistency checks of this kind, by name ([`crate::check::CHECKS`]), in the
+    /// order their findings are listed.
+    #[serde(default)]
+    pub checks: Vec<String>,
+    /// The `opt_out_pairs` table (by name) the `opt_out_pairs` check reads.
+    #[serde(default)]
+    pub opt_out_pairs: Option<String>,
+}
+
+/// One opt-out box of a repeated block checked against the answers that say whether
+/// it should be ticked (`inconsistent_opt_out`): Ⅲ「委託しない」 against Ⅱ 委託の有無.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct OptOutPair {
+    #[serde(default, rename = "_comment")]
+    _comment: Option<String>,
+    /// The array of blocks each checked (`files`); the paths below are within a block.
+    pub each: String,
+    /// The opt-out box.
+    pub opt_out: String,
+    /// Answers that say "none" (any of them): the box should be ticked.
+    pub no: Vec<Answer>,
+    /// Answers that say "some" (any of them): the box should not be ticked.
+    #[serde(default)]
+    pub yes: Vec<Answer>,
+    /// The finding's message when a "none" answer is given, no "some" one, and the box is not ticked.
+    pub unticked: String,
+    /// The finding's message when a "some" answer is given and the box is ticked.
+    #[serde(default)]
+    pub ticked: Option<String>,
+    /// Arrays of blocks that a "none" answer leaves empty, the path the finding names
+    /// and its message (`{n}`: how many blocks are printed).
+    #[serde(default)]
+    pub blocks: Vec<String>,
+    #[serde(default)]
+    pub blocks_at: Option<String>,
+    #[serde(default)]
+    pub blocks_message: Option<String>,
+}
+
+/// An answer an [`OptOutPair`] reads: a choice whose label is `label`, else a ticked
+/// box; `root`: the path is from the body's root, not the block's.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct Answer {
+    pub path: String,
+    #[serde(default)]
+    pub label: Option<String>,
+    #[serde(default)]
+    pub root: bool,
 }
 
 /// The cover's printed labels.
@@ -368,8 +454,12 @@ impl FormSet {
             let more: CommonExtra = serde_json::from_str(extra).map_err(|e| format!("common.json: {e}"))?;
             common.lists.extend(more.lists);
             common.groups.extend(more.groups);
+            common.opt_out_pairs.extend(more.opt_out_pairs);
             common.kinds.retain(|k| !more.kinds.iter().any(|m| m.kind == k.kind));
             common.kinds.extend(more.kinds);
+        }
+        for k in &common.kinds {
+            check_kind(&common, k).map_err(|e| format!("common.json: kind {:?}: {e}", k.kind))?;
         }
         let mut parsed: Vec<(String, FormFile)> = Vec::new();
         for (name, text) in files {
@@ -430,6 +520,25 @@ struct CommonExtra {
     lists: HashMap<String, Vec<Choice>>,
     #[serde(default)]
     groups: HashMap<String, Vec<BoxSpec>>,
+    #[serde(default)]
+    opt_out_pairs: HashMap<String, Vec<OptOutPair>>,
+}
+
+/// A kind's checks and typed parts are ones the code has, its opt-out table one
+/// `common.json` has: a misspelt name is an error when the rules load, never a check
+/// silently skipped.
+fn check_kind(common: &Common, k: &KindInfo) -> Result<(), String> {
+    if let Some(c) = k.checks.iter().find(|c| !crate::check::CHECKS.iter().any(|(n, _)| n == c)) {
+        return Err(format!("unknown check {c:?} (known: {})", crate::check::CHECKS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")));
+    }
+    if let Some(p) = k.typed_parts.iter().find(|p| !crate::record::TYPED_PARTS.contains(&p.as_str())) {
+        return Err(format!("unknown typed part {p:?} (known: {})", crate::record::TYPED_PARTS.join(", ")));
+    }
+    match &k.opt_out_pairs {
+        Some(t) if !common.opt_out_pairs.contains_key(t) => Err(format!("unknown opt_out_pairs table {t:?}")),
+        None if k.checks.iter().any(|c| c == "opt_out_pairs") => Err("the opt_out_pairs check needs an opt_out_pairs table".into()),
+        _ => Ok(()),
+    }
 }
 
 /// `平成30年5月` → `2018-05`.

@@ -2,9 +2,10 @@
 //!
 //! The flow, one module per stage, data moving one way:
 //! [`decode`] (bytes → text) or [`pdf`] (PDF → lines rebuilt from geometry) →
-//! [`reassemble`] (labels, fragments, answers located) → [`extract`] (fields by the
-//! [`rules`] files) → [`normalize`] / [`organization`] (dates, choices, 団体コード) →
-//! [`changes`] (変更箇所 rows) → [`record`] (the output) → [`write`].
+//! [`reassemble`] (lines and their match keys) → [`form`] (the kind and version's
+//! description, `rules/*.json`) → [`engine`] (fields by the description) →
+//! [`normalize`] / [`organization`] (dates, choices, 団体コード) → [`changes`] (変更箇所
+//! rows) → [`check`] → [`record`] (the output) → [`write`].
 
 pub mod changes;
 pub mod check;
@@ -14,7 +15,6 @@ pub mod dataset;
 pub mod diff;
 pub mod decode;
 pub mod engine;
-pub mod extract;
 pub mod extras;
 pub mod form;
 pub mod normalize;
@@ -22,7 +22,6 @@ pub mod organization;
 pub mod pdf;
 pub mod reassemble;
 pub mod record;
-pub mod rules;
 pub mod schema;
 pub mod scraped;
 pub mod batch;
@@ -32,8 +31,6 @@ pub mod annex;
 
 use normalize::key;
 use record::{ErrorInfo, Record, Source, Status, Warning};
-use rules::Rules;
-use serde::Deserialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::HashSet;
@@ -154,23 +151,6 @@ pub fn extract_pdf_layout(source: Source, layout: &pdf::PdfLayout) -> Record {
     extract_lines(source, lines, Some(&layout.change_rows), Some(&geometry))
 }
 
-/// Which rules file a document is written against, from its version stamp.
-fn rules_for(lines: &[reassemble::Line], warnings: &mut Vec<Warning>) -> &'static Rules {
-    let stamp = lines.iter().find(|l| reassemble::is_stamp(&l.key())).map(|l| l.key()[1..l.key().len() - 1].to_string());
-    match stamp.as_deref().and_then(Rules::for_stamp) {
-        Some(r) => r,
-        None => {
-            let r = Rules::default_rules();
-            warnings.push(Warning {
-                path: "form.label".into(),
-                code: "unknown_form_version".into(),
-                message: format!("stamp {:?} has no rules file; read with {}", stamp.unwrap_or_default(), r.id),
-            });
-            r
-        }
-    }
-}
-
 /// Page and box of each line of a PDF's reading order (see [`record::Provenance::of`]).
 type Geometry<'a> = Option<&'a [(u32, [f32; 4])]>;
 
@@ -190,18 +170,42 @@ fn extract_lines(source: Source, lines: Vec<reassemble::Line>, table: Option<&[p
     // dump's size; issue #16.)
     let by_title = forms.kind_of(&lines.iter().map(|l| l.key()).collect::<Vec<&str>>());
     let kind = by_title.or_else(|| stamp.as_ref().and_then(|s| forms.kind_by_number((s.1).2)));
-    match kind {
-        Some(k) if k.kind != "kiso" || kiso_by_engine() => extract_described(source, lines, table, forms, k, stamp, geometry),
-        _ => extract_kiso(source, lines, table, geometry),
-    }
+    // No title and no stamp: the kind whose form's labels are printed here, if enough
+    // of them are to call the text a sheet at all.
+    let kind = match kind {
+        Some(k) => k,
+        None => match kind_by_labels(forms, &lines) {
+            Ok(k) => k,
+            Err(found) => return failed(source, "not_a_sheet", format!("no 特定個人情報保護評価書 title, no form stamp and only {found} of a form's labels: not a PIA sheet")),
+        },
+    };
+    extract_described(source, lines, table, forms, kind, stamp, geometry)
 }
 
-/// Whether 基礎 sheets are read by the form engine (`PIASHEET_KISO_ENGINE=1`) rather
-/// than by the older reader ([`extract`]): the switch of the port (issue #11), until
-/// both give the same records everywhere.
-fn kiso_by_engine() -> bool {
-    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *ON.get_or_init(|| std::env::var("PIASHEET_KISO_ENGINE").is_ok_and(|v| v == "1"))
+/// Distinct labels of a form to find in a text without title or stamp before it is read
+/// as a sheet of that kind.
+const LABELS_OF_A_SHEET: usize = 10;
+
+/// The kind whose newest form has the most of its labels printed in `lines` (at least
+/// [`LABELS_OF_A_SHEET`]); else the most found, for the failure's reason. Labels of
+/// fewer than four characters are left out: prose holds those by chance.
+fn kind_by_labels<'a>(forms: &'a form::FormSet, lines: &[reassemble::Line]) -> Result<&'a form::KindInfo, usize> {
+    let keys: Vec<&str> = lines.iter().map(|l| l.key()).filter(|k| !k.is_empty()).collect();
+    let mut best: Option<(&form::KindInfo, usize)> = None;
+    for kind in &forms.common.kinds {
+        let Some((form, _)) = forms.form_for(&kind.kind, None) else { continue };
+        let mut labels: Vec<&String> = engine::index(form, &forms.common).known_labels.iter().filter(|l| l.chars().count() >= 4).collect();
+        labels.sort();
+        labels.dedup();
+        let found = labels.iter().filter(|l| keys.iter().any(|k| k.contains(l.as_str()))).count();
+        if best.is_none_or(|(_, n)| found > n) {
+            best = Some((kind, found));
+        }
+    }
+    match best {
+        Some((kind, n)) if n >= LABELS_OF_A_SHEET => Ok(kind),
+        other => Err(other.map_or(0, |(_, n)| n)),
+    }
 }
 
 /// A sheet of a kind read by the form engine: the cover, the described body, the
@@ -295,7 +299,7 @@ fn extract_described(
     // the region moves by as many.
     let (read_end, body_end) = ((read_end + lines.len()).saturating_sub(n), (body_end + lines.len()).saturating_sub(n));
     let head_titles: Vec<String> = forms.common.organization_titles.titles.iter().map(|t| t.suffix.clone()).collect();
-    let cover = engine::cover(&forms.common, &lines, cover_end, kind.kind == "zenkomoku", &head_titles);
+    let cover = engine::cover(&forms.common, &lines, cover_end, kind.prints_approval, &head_titles);
     // Numbered items the form does not name: kept, and the zones of the items before
     // them end where the extra item begins.
     let (mut body, extras) = engine::read_with_stops_of(form, &forms.common, &lines, cover_end, read_end, |claims| {
@@ -350,22 +354,30 @@ fn extract_described(
         None => {
             let mut known: HashSet<String> = HashSet::new();
             body.body.values().for_each(|v| collect_strings(v, &mut known));
-            changes::from_text(&lines, body_end, change_table, &known, &mut warnings)
+            // The table's lines are spent as its rows are made (issue #16: a large
+            // table's lines and its changes were held side by side); nothing reads them after.
+            let mut lines = lines;
+            changes::from_text_spending(&mut lines, body_end, change_table, &known, &mut warnings)
         }
     };
     let mut body_map = body.body;
-    // 基礎's body is typed in the record (kiso-schema.md): its parts go to their fields.
+    // The parts of the body the record types (基礎's, kiso-schema.md; the kind's
+    // `typed_parts`) go to their fields.
     fn typed<T: serde::de::DeserializeOwned>(m: &mut serde_json::Map<String, Value>, part: &str) -> Result<Option<T>, serde_json::Error> {
         m.remove(part).map(serde_json::from_value).transpose()
     }
-    let (related, threshold, risk) = if kind.kind == "kiso" {
-        match (typed(&mut body_map, "related"), typed(&mut body_map, "threshold"), typed(&mut body_map, "risk")) {
-            (Ok(a), Ok(b), Ok(c)) => (a, b, c),
-            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return failed(source, "internal", format!("record does not fit the schema: {e}")),
+    let (mut related, mut threshold, mut risk) = (None, None, None);
+    for part in &kind.typed_parts {
+        let done = match part.as_str() {
+            "related" => typed(&mut body_map, part).map(|v| related = v),
+            "threshold" => typed(&mut body_map, part).map(|v| threshold = v),
+            "risk" => typed(&mut body_map, part).map(|v| risk = v),
+            _ => Ok(()), // refused when the rules load (form::check_kind)
+        };
+        if let Err(e) = done {
+            return failed(source, "internal", format!("record does not fit the schema: {e}"));
         }
-    } else {
-        (None, None, None)
-    };
+    }
     let mut record = Record {
         schema_version: SCHEMA_VERSION.into(),
         source,
@@ -383,76 +395,7 @@ fn extract_described(
         provenance: Some(provenance.iter().map(|(k, v)| (k.clone(), record::Provenance::of(v[0], v[1], geometry))).collect()),
         ..Default::default()
     };
-    if kind.kind == "kiso" {
-        check::check(&mut record, &check::FormChecks::of(form, &forms.common));
-    } else {
-        check::check_described(&mut record, &forms.common.threshold_table.rules);
-    }
-    record.status = if record.warnings.is_empty() { Status::Ok } else { Status::Partial };
-    record
-}
-
-/// A 基礎項目評価書 (or a text that may not be a sheet at all), read by its own rules.
-fn extract_kiso(source: Source, lines: Vec<reassemble::Line>, table: Option<&[pdf::TableRow]>, geometry: Geometry) -> Record {
-    let mut early_warnings = Vec::new();
-    let rules = rules_for(&lines, &mut early_warnings);
-    let title = key(&rules.sheet_title);
-    let rules::Compiled { labels, options, result: result_re, .. } = rules.compiled();
-    let mut tokens = reassemble::tokenize(lines, rules, labels, options, result_re);
-    let distinct_labels: HashSet<&[reassemble::LabelKind]> = tokens.hits.iter().map(|h| h.kinds.as_slice()).collect();
-    let has_title = tokens.lines.iter().any(|l| l.key().contains(&title));
-    if !has_title && distinct_labels.len() < 10 {
-        return failed(
-            source,
-            "not_a_sheet",
-            format!("no {} title and only {} of the form's labels: not a PIA sheet", rules.sheet_title, distinct_labels.len()),
-        );
-    }
-    let mut fields = extract::extract_fields(&tokens, rules, labels, options);
-    fields.warnings.splice(0..0, early_warnings);
-    // Organization from the evaluator.
-    let evaluator = fields.get("header.evaluator").and_then(|v| v.as_str()).map(str::to_string);
-    match evaluator {
-        Some(e) => {
-            let context = || tokens.lines.iter().map(|l| l.key()).collect::<String>();
-            let res = organization::resolve(&e, &form::FormSet::current().common.organization_titles.titles, context);
-            if let Some(note) = res.note {
-                fields.warn("organization.lg_code", "ambiguous_body", note);
-            }
-            let prov = fields.provenance.get("header.evaluator").copied();
-            fields.set("organization", serde_json::to_value(&res.org).unwrap_or_default(), prov);
-        }
-        None => fields.warn("organization", "not_found", "no 評価実施機関名 to derive the body from"),
-    }
-    // Change history. The table's lines are spent as its rows are made (issue #16: a
-    // large table's lines and its changes were held side by side); nothing reads them after.
-    let line_count = tokens.lines.len();
-    let changes = match table {
-        Some(rows) => changes::from_table(rows, &mut fields.warnings),
-        None => {
-            let mut known: HashSet<String> = HashSet::new();
-            collect_strings(&fields.tree, &mut known);
-            changes::from_text_spending(&mut tokens.lines, tokens.body_end, &form::FormSet::current().common.change_table, &known, &mut fields.warnings)
-        }
-    };
-    // The lines are done with: freed before the record is built (issue #16, peak memory).
-    drop(tokens);
-    let mut tree = fields.tree;
-    tree["schema_version"] = SCHEMA_VERSION.into();
-    tree["kind"] = rules.kind.clone().into();
-    let mut record: Record = match Record::deserialize(&tree) {
-        Ok(r) => r,
-        Err(e) => return failed(source, "internal", format!("record does not fit the schema: {e}")),
-    };
-    record.source = source;
-    record.changes = changes;
-    record.warnings = fields.warnings;
-    let geometry = geometry.filter(|g| g.len() == line_count);
-    record.provenance = Some(fields.provenance.iter().map(|(k, v)| (k.clone(), record::Provenance::of(v[0], v[1], geometry))).collect());
-    let forms = form::FormSet::current();
-    if let Some((form, _)) = forms.form_for("kiso", None) {
-        check::check_with_tree(&mut record, &check::FormChecks::of(form, &forms.common), &tree);
-    }
+    check::check(&mut record, form, &forms.common);
     record.status = if record.warnings.is_empty() { Status::Ok } else { Status::Partial };
     record
 }

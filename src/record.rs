@@ -4,6 +4,10 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+/// The parts of a body the record holds as typed fields (a kind's `typed_parts` in
+/// `rules/common.json` names which of its body's parts go there).
+pub const TYPED_PARTS: &[&str] = &["related", "threshold", "risk"];
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(default)]
 pub struct Record {

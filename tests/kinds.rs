@@ -112,7 +112,8 @@ fn consistency_findings_of_the_new_kinds() {
     v["header"]["approved_on"] = "2019-03-01".into();
     v["basic"]["target_population"]["code"] = 3.into();
     let mut rec: piasheet::record::Record = serde_json::from_value(v).unwrap();
-    piasheet::check::check_described(&mut rec, &piasheet::form::FormSet::builtin().common.threshold_table.rules);
+    let forms = piasheet::form::FormSet::builtin();
+    piasheet::check::check(&mut rec, forms.form_for("zenkomoku", Some("2018-05")).unwrap().0, &forms.common);
     let got = findings(&serde_json::to_value(&rec).unwrap());
     let want: Vec<(String, String)> = [
         ("count_mismatch", "files[0].outsourcing.count"),
@@ -142,7 +143,8 @@ fn consistency_findings_of_the_new_kinds() {
     v["findings"] = Value::Array(vec![]);
     v["files"][0]["provision_transfer"] = serde_json::json!({"provision": false, "transfer": false, "none": true});
     let mut rec: piasheet::record::Record = serde_json::from_value(v).unwrap();
-    piasheet::check::check_described(&mut rec, &piasheet::form::FormSet::builtin().common.threshold_table.rules);
+    let forms = piasheet::form::FormSet::builtin();
+    piasheet::check::check(&mut rec, forms.form_for("zenkomoku", Some("2018-05")).unwrap().0, &forms.common);
     let got = findings(&serde_json::to_value(&rec).unwrap());
     assert_eq!(got, [("inconsistent_opt_out".to_string(), "files[0].risk.provision.not_provided".to_string()), ("inconsistent_opt_out".to_string(), "files[0].provision_transfer.none".to_string())]);
     std::fs::remove_dir_all(dir).unwrap();

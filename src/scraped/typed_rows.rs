@@ -27,11 +27,12 @@ use crate::normalize::whole_date;
 use crate::pdf::TableRow;
 
 /// The labels of the items whose cells are dates followed by `時点` (compacted): the
-/// as-of label of each form's rules (`いつ時点の計数か`).
+/// as-of label of each form's fields (`いつ時点の計数か`).
 fn dated_items() -> &'static [String] {
     static LABELS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
     LABELS.get_or_init(|| {
-        let mut labels: Vec<String> = crate::rules::all().iter().map(|r| compact(&r.as_of.label)).filter(|l| !l.is_empty()).collect();
+        let forms = crate::form::FormSet::current();
+        let mut labels: Vec<String> = forms.forms.iter().flat_map(|f| f.leaves()).filter_map(|l| l.field.as_of.as_deref().map(compact)).filter(|l| !l.is_empty()).collect();
         labels.sort();
         labels.dedup();
         labels
