@@ -368,19 +368,10 @@ fn periods(v: &Value, path: &mut String, warn: &mut impl FnMut(String, &str, Str
     }
 }
 
-/// Level of a Ⅲ result text: 3 全項目, 2 重点, 1 基礎, 0 not mandatory.
+/// Level of a Ⅲ result text (3 全項目, 2 重点, 1 基礎, 0 not mandatory), by the words of
+/// the form description's `threshold_table.result_levels`.
 pub fn result_level(text: &str) -> Option<u32> {
-    if text.contains("全項目") {
-        Some(3)
-    } else if text.contains("重点") {
-        Some(2)
-    } else if text.contains("義務付けられない") || text.contains("任意") {
-        Some(0)
-    } else if text.contains("基礎") {
-        Some(1)
-    } else {
-        None
-    }
+    crate::form::FormSet::current().common.threshold_table.result_levels.iter().find(|r| text.contains(r.word.as_str())).map(|r| r.level)
 }
 
 /// A field of the record by dotted path.

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 /// JSON Schema of one 基礎 record (see [`crate::schema`] for every kind).
 pub fn schema() -> Value {
-    crate::schema::schema("kiso").unwrap_or_default()
+    crate::schema::schema(FormSet::current().record_kind()).unwrap_or_default()
 }
 
 /// One scalar field of the schema.
@@ -85,7 +85,7 @@ fn leaves_of(s: &Value, root: &Value, path: &str, nullable: bool, skip: &[&str],
 
 /// Scalar leaves of a sheet (the columns of `sheets.csv`), in record order.
 pub fn sheet_leaves() -> Vec<Leaf> {
-    sheet_leaves_of("kiso")
+    sheet_leaves_of(FormSet::current().record_kind())
 }
 
 /// Scalar leaves of a sheet of `kind` (the columns of `sheets.<kind>.csv`): the envelope
@@ -178,7 +178,7 @@ fn form_info(path: &str, form: &Form, common: &Common) -> (String, String, Strin
 /// description, with the warning codes at the end.
 pub fn entries(forms: &FormSet) -> Vec<Entry> {
     let mut rows = Vec::new();
-    let Some((form, _)) = forms.form_for("kiso", None) else { return rows };
+    let Some((form, _)) = forms.form_for(forms.record_kind(), None) else { return rows };
     for l in sheet_leaves().into_iter().chain(nested_leaves()) {
         let (item, label, mut allowed) = form_info(&l.path, form, &forms.common);
         if allowed.is_empty() && !l.allowed.is_empty() {
@@ -228,7 +228,7 @@ fn code_rows() -> Vec<Entry> {
 
 /// The codebook of `kind` as Markdown (`csv == false`) or CSV (with a BOM, for Excel).
 pub fn render_kind(kind: &str, as_csv: bool) -> Result<String, String> {
-    let (id, rows) = if kind == "kiso" {
+    let (id, rows) = if kind == FormSet::current().record_kind() {
         let forms = FormSet::current();
         let (form, _) = forms.form_for(kind, None).ok_or_else(|| format!("no form description for kind {kind:?}"))?;
         (form.id.clone(), entries(forms))

@@ -104,7 +104,7 @@ pub struct Layout {
 pub fn layout() -> &'static Layout {
     static LAYOUT: std::sync::OnceLock<Layout> = std::sync::OnceLock::new();
     LAYOUT.get_or_init(|| {
-        let schema = crate::schema::kept("kiso").unwrap_or(&Value::Null);
+        let schema = crate::schema::kept(crate::form::FormSet::current().record_kind()).unwrap_or(&Value::Null);
         let mut changes = columnar::typed(schema, &CHANGE_KEYS.iter().map(|k| k.to_string()).collect::<Vec<_>>());
         changes.extend(CHANGE_FIELDS.iter().map(|f| Column { name: f.to_string(), ty: columnar::column_type(schema, &format!("changes[].{f}")) }));
         Layout {

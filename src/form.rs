@@ -97,6 +97,16 @@ pub struct ThresholdTable {
     /// Words of a result that requires no assessment (`義務付けられない`).
     #[serde(default)]
     pub not_mandatory: Vec<String>,
+    /// The level a しきい値判断結果 stands for: that of the first of these words it holds.
+    #[serde(default)]
+    pub result_levels: Vec<ResultLevel>,
+}
+
+/// A word of a しきい値判断結果 and the level it gives (3 全項目, 2 重点, 1 基礎, 0 none).
+#[derive(Debug, Deserialize)]
+pub struct ResultLevel {
+    pub word: String,
+    pub level: u32,
 }
 
 /// What the `date_order` and `approval_by_local_body` checks read.
@@ -395,17 +405,9 @@ pub fn install(set: FormSet) -> Result<(), String> {
 }
 
 const BUILTIN_COMMON: &str = include_str!("../rules/common.json");
-const BUILTIN: &[(&str, &str)] = &[
-    ("zenkomoku-h30-5.json", include_str!("../rules/zenkomoku-h30-5.json")),
-    ("zenkomoku-h28-1.json", include_str!("../rules/zenkomoku-h28-1.json")),
-    ("zenkomoku-h26-4.json", include_str!("../rules/zenkomoku-h26-4.json")),
-    ("juten-h30-5.json", include_str!("../rules/juten-h30-5.json")),
-    ("juten-h26-4.json", include_str!("../rules/juten-h26-4.json")),
-    ("kiso-h31-1.form.json", include_str!("../rules/kiso-h31-1.form.json")),
-    ("kiso-h29-5.form.json", include_str!("../rules/kiso-h29-5.form.json")),
-    ("kiso-h28-1.form.json", include_str!("../rules/kiso-h28-1.form.json")),
-    ("kiso-h26-4.form.json", include_str!("../rules/kiso-h26-4.form.json")),
-];
+/// Every `rules/*.json` but `common.json` (listed by `build.rs`): a new built-in kind or
+/// version is a file there, nothing here.
+const BUILTIN: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 
 impl FormSet {
     /// The built-in forms, parsed once. They are tested, so a failure here is a bug.
@@ -489,6 +491,13 @@ impl FormSet {
             }
         }
         None
+    }
+
+    /// The kind whose body the record types (its `typed_parts`, 基礎): the dataset's main
+    /// table and the typed codebook; the first kind listed when none does.
+    pub fn record_kind(&self) -> &str {
+        let kinds = &self.common.kinds;
+        kinds.iter().find(|k| !k.typed_parts.is_empty()).or(kinds.first()).map_or("", |k| k.kind.as_str())
     }
 
     /// The kind by its 様式 number.

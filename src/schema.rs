@@ -58,11 +58,11 @@ fn make(kind: &str) -> Result<Value, String> {
     let errors: Vec<&str> = crate::codes::error_codes().collect();
     set_at(props, "error.code", |s| s["enum"] = json!(errors));
     match kind {
-        "kiso" => kiso_body(props),
+        k if k == forms.record_kind() => kiso_body(props),
         other => {
             let (form, _) = forms.form_for(other, None).ok_or_else(|| format!("no form description for kind {other:?}"))?;
-            for k in ["related", "threshold", "risk"] {
-                props.remove(k);
+            for k in crate::record::TYPED_PARTS {
+                props.remove(*k);
             }
             let body = body_schema(form, &forms.common);
             // The body keys go before `changes`, in form order.
@@ -173,7 +173,7 @@ fn nullable_pattern(s: &mut Value, pattern: &str) {
 /// The 基礎 body: choice codes and labels from the form description's lists.
 fn kiso_body(props: &mut Map<String, Value>) {
     let forms = crate::form::FormSet::current();
-    let Some((form, _)) = forms.form_for("kiso", None) else { return };
+    let Some((form, _)) = forms.form_for(forms.record_kind(), None) else { return };
     for l in form.leaves() {
         let f = l.field;
         if !matches!(f.ty, crate::form::FieldType::Choice | crate::form::FieldType::Band) {

@@ -5,9 +5,10 @@ use std::collections::BTreeSet;
 
 /// String literals that the source passes as a code: `warn(path, "code", …)`,
 /// `code: "code"`, `failed(source, "code", …)`, `PdfError::new("code", …)`,
-/// `unreadable("code", …)`, the walker's `problem(…, "code", …)` and `=> ("code", …)`.
+/// `unreadable("code", …)`, the walker's `problem(…, "code", …)`, `=> ("code", …)` and
+/// the column pass's `doubts.push((line, "code", …))`.
 fn emitted() -> BTreeSet<String> {
-    let re = regex::Regex::new(r#"(?:\bwarn\([^\n]*?, |code: |failed\([a-z_]+, |PdfError::new\(\s*|unreadable\(|problem\(&mut d, [^,]+, |=> \()"([a-z_]+)""#).unwrap();
+    let re = regex::Regex::new(r#"(?:\bwarn\([^\n]*?, |code: |failed\([a-z_]+, |PdfError::new\(\s*|unreadable\(|problem\(&mut d, [^,]+, |=> \(|doubts\.push\(\([a-z_]+, )"([a-z_]+)""#).unwrap();
     let mut out = BTreeSet::new();
     let mut stack = vec![std::path::PathBuf::from("src")];
     while let Some(d) = stack.pop() {

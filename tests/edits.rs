@@ -136,3 +136,16 @@ fn count_dates_go_to_the_item_whose_heading_follows_them() {
     assert!(!codes.is_empty() && codes.iter().all(|c| *c == "latest_change_differs"), "{codes:?}");
     assert_eq!(got["warnings"], serde_json::json!([]));
 }
+
+/// A sheet whose title and version stamp are both lost (a cut-off first page) is still
+/// a sheet: its kind is the one whose form's labels it prints, read by that form.
+#[test]
+fn a_sheet_without_title_or_stamp_is_read_by_its_labels() {
+    let text = sample_text().replace("特定個人情報保護評価書（基礎項目評価書）", "").replace("[平成31年１月　様式２]", "");
+    let got = extract(text.as_bytes());
+    assert_eq!(got["kind"], "kiso", "{}", got["error"]);
+    assert_eq!(got["header"]["evaluator"], "いわき市長");
+    assert_eq!(got["threshold"]["handlers"]["code"], 2);
+    let warned: Vec<(&str, &str)> = got["warnings"].as_array().unwrap().iter().map(|w| (w["code"].as_str().unwrap(), w["path"].as_str().unwrap())).collect();
+    assert!(warned.contains(&("not_found", "form.label")), "{warned:?}");
+}

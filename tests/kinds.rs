@@ -33,11 +33,14 @@ fn old_kiso_stamps_have_rules_and_no_section_iv() {
         assert_eq!(r["related"]["department_head"], "保険健康課長　　佐藤　誠");
         assert_eq!(r["form"]["label"], format!("{} 様式2", stamp.replace('４', "4").replace('１', "1").replace('５', "5")));
     }
-    // A stamp with no rules file is still read by the newest one, which expects Ⅳ.
+    // A stamp with no rules file is read by the nearest described version not after it
+    // (issue #11), here 平成26年4月's, which prints no Ⅳ: flagged, and Ⅳ null unflagged.
     let r = record_of("unknown.txt", &h26.replace("平成26年４月", "平成27年４月"));
-    let w = warnings(&r);
-    assert!(w.contains(&("unknown_form_version".into(), "form.label".into())), "{w:?}");
-    assert!(w.contains(&("not_found".into(), "risk.audit.self_inspection".into())), "{w:?}");
+    assert_eq!(warnings(&r), [("unknown_form_version".to_string(), "form.label".to_string())]);
+    let message = r["warnings"][0]["message"].as_str().unwrap();
+    assert!(message.contains("read with kiso-h26-4"), "{message}");
+    assert!(r["risk"]["audit"]["self_inspection"].is_null());
+    assert_eq!(r["related"]["department_head"], "保険健康課長　　佐藤　誠");
 }
 
 #[test]

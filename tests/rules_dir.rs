@@ -119,3 +119,54 @@ fn a_rules_file_the_output_cannot_hold_is_refused_at_load() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("unknown list \"NOPE\""));
 }
+
+/// A toy kind's own consistency check, all data: the kind names the check and its
+/// opt-out table in the rules folder's `common.json`, and the finding comes out.
+#[test]
+fn a_toy_kind_with_its_own_check() {
+    let d = temp("check");
+    let rules = d.join("rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    let common = COMMON.replace(
+        r#""short": "試験評価書"}"#,
+        r#""short": "試験評価書", "checks": ["opt_out_pairs"], "opt_out_pairs": "toy"}"#,
+    );
+    let common = common.replacen(
+        "{\n  \"kinds\"",
+        r#"{
+  "opt_out_pairs": {"toy": [{"each": "basic.items", "opt_out": "none",
+    "no": [{"path": "kind", "label": "いいえ"}], "yes": [{"path": "kind", "label": "はい"}],
+    "unticked": "いいえ but 該当しない is not ticked", "ticked": "はい but 該当しない is ticked"}]},
+  "kinds""#,
+        1,
+    );
+    std::fs::write(rules.join("common.json"), &common).unwrap();
+    let toy = TOY.replace(
+        r#"{"path": "note", "type": "text", "label": ["②備考"]}"#,
+        r#"{"path": "note", "type": "text", "label": ["②備考"]},
+        {"path": "none", "type": "box", "label": ["③対象外"], "after": "該当しない"}"#,
+    );
+    std::fs::write(rules.join("toy-r5-4.json"), toy).unwrap();
+    // Item 1 says はい with its box ticked, item 2 いいえ with its box not ticked.
+    let sheet = SHEET.replace("②備考 最初の備考\n", "②備考 最初の備考\n③対象外 [ ○ ] 該当しない\n").replace("二行にわたる。\n", "二行にわたる。\n③対象外 [ ] 該当しない\n");
+    std::fs::write(d.join("toy.txt"), sheet).unwrap();
+    let out = d.join("out");
+    let o = run(&["extract", "--rules", rules.to_str().unwrap(), d.join("toy.txt").to_str().unwrap(), "-o", out.to_str().unwrap(), "-q"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let r: Value = serde_json::from_slice(&std::fs::read(out.join("toy.json")).unwrap()).unwrap();
+    let items = r["basic"]["items"].as_array().unwrap();
+    assert_eq!((&items[0]["none"], &items[1]["none"]), (&Value::Bool(true), &Value::Bool(false)), "{}", r["warnings"]);
+    let findings: Vec<(&str, &str, &str)> = r["findings"].as_array().unwrap().iter().map(|f| (f["code"].as_str().unwrap(), f["path"].as_str().unwrap(), f["message"].as_str().unwrap())).collect();
+    assert_eq!(
+        findings,
+        [
+            ("inconsistent_opt_out", "basic.items[0].none", "はい but 該当しない is ticked"),
+            ("inconsistent_opt_out", "basic.items[1].none", "いいえ but 該当しない is not ticked"),
+        ]
+    );
+    // A check the code does not have is refused when the rules load.
+    std::fs::write(rules.join("common.json"), common.replace(r#"["opt_out_pairs"]"#, r#"["opt_out_pears"]"#)).unwrap();
+    let o = run(&["extract", "--rules", rules.to_str().unwrap(), d.join("toy.txt").to_str().unwrap(), "-o", out.to_str().unwrap(), "-q"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown check \"opt_out_pears\""), "{}", String::from_utf8_lossy(&o.stderr));
+}

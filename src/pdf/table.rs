@@ -6,8 +6,22 @@
 use super::cells::{Cell, PageCells};
 use super::TableRow;
 
-/// Header labels, in column order.
-pub const HEADER: [&str; 6] = ["変更日", "項目", "変更前の記載", "変更後の記載", "提出時期", "提出時期に係る説明"];
+/// The table's columns: 変更日, 項目, 変更前の記載, 変更後の記載, 提出時期, 提出時期に係る説明
+/// (the fields of a change row, `record::Change`).
+const COLUMNS: usize = 6;
+
+/// Header labels, in column order: the form description's header row
+/// (`rules/common.json` `change_table.header`), or none when it does not name
+/// [`COLUMNS`] labels.
+fn header() -> Option<&'static [String; COLUMNS]> {
+    static LABELS: std::sync::OnceLock<Option<[String; COLUMNS]>> = std::sync::OnceLock::new();
+    LABELS
+        .get_or_init(|| {
+            let labels: Vec<String> = crate::form::FormSet::current().common.change_table.header.split_whitespace().map(squash).collect();
+            labels.try_into().ok()
+        })
+        .as_ref()
+}
 
 fn squash(s: &str) -> String {
     s.chars().filter(|c| !c.is_whitespace()).collect()
@@ -21,11 +35,12 @@ fn cell_text(c: &Cell) -> String {
 fn find_header(page: &PageCells) -> Option<Vec<&Cell>> {
     let tol = page.em * 0.5;
     // Anchor on the most specific label, then require the others on the same row.
-    for anchor in page.cells.iter().filter(|c| c.ruled && squash(&cell_text(c)) == HEADER[3]) {
+    let labels = header()?;
+    for anchor in page.cells.iter().filter(|c| c.ruled && squash(&cell_text(c)) == labels[3]) {
         let same_row = |c: &&Cell| (c.rect[3] - anchor.rect[3]).abs() <= tol && (c.rect[1] - anchor.rect[1]).abs() <= tol;
         let mut cols = Vec::new();
-        for label in HEADER {
-            let found = page.cells.iter().filter(|c| c.ruled).filter(same_row).find(|c| squash(&cell_text(c)) == label);
+        for label in labels {
+            let found = page.cells.iter().filter(|c| c.ruled).filter(same_row).find(|c| squash(&cell_text(c)) == *label);
             cols.push(found?);
         }
         // Left to right, or this is not the header we know.
@@ -41,22 +56,22 @@ fn find_header(page: &PageCells) -> Option<Vec<&Cell>> {
 #[derive(Debug, Clone)]
 pub struct Columns {
     page: u32,
-    edges: [f32; HEADER.len() + 1],
+    edges: [f32; COLUMNS + 1],
 }
 
 impl Columns {
     fn of_header(page: u32, header: &[&Cell]) -> Self {
-        let mut edges = [0.0; HEADER.len() + 1];
+        let mut edges = [0.0; COLUMNS + 1];
         for (e, h) in edges.iter_mut().zip(header) {
             *e = h.rect[0];
         }
-        edges[HEADER.len()] = header[HEADER.len() - 1].rect[2];
+        edges[COLUMNS] = header[COLUMNS - 1].rect[2];
         Columns { page, edges }
     }
 
     /// The column whose rules enclose this cell exactly (one column, not a span).
     fn enclosing(&self, c: &Cell, tol: f32) -> Option<usize> {
-        let k = self.edges[..HEADER.len()].iter().position(|&x| (c.rect[0] - x).abs() <= tol)?;
+        let k = self.edges[..COLUMNS].iter().position(|&x| (c.rect[0] - x).abs() <= tol)?;
         ((c.rect[2] - self.edges[k + 1]).abs() <= tol).then_some(k)
     }
 }
@@ -74,7 +89,7 @@ pub fn page_rows(page: &PageCells, carried: Option<&Columns>) -> (Vec<TableRow>,
     let columns;
     if let Some(header) = find_header(page) {
         columns = Columns::of_header(page.number, &header);
-        let (left, right) = (columns.edges[0] - tol, columns.edges[HEADER.len()] + tol);
+        let (left, right) = (columns.edges[0] - tol, columns.edges[COLUMNS] + tol);
         let top = header[0].rect[1] + tol; // the header's bottom rule
         body = page.cells.iter().filter(|c| c.ruled && c.rect[0] >= left && c.rect[2] <= right && c.rect[3] <= top).collect();
     } else if let Some(prev) = carried.filter(|c| c.page + 1 == page.number) {
@@ -92,7 +107,7 @@ pub fn page_rows(page: &PageCells, carried: Option<&Columns>) -> (Vec<TableRow>,
         return (Vec::new(), None);
     }
     // Column boundaries: a cell belongs to the column its left edge falls in.
-    let col_of = |c: &Cell| columns.edges[..HEADER.len()].iter().rposition(|&x| c.rect[0] >= x - tol).unwrap_or(0);
+    let col_of = |c: &Cell| columns.edges[..COLUMNS].iter().rposition(|&x| c.rect[0] >= x - tol).unwrap_or(0);
     body.sort_by(|a, b| b.rect[3].total_cmp(&a.rect[3]).then(a.rect[0].total_cmp(&b.rect[0])));
 
     let mut rows: Vec<(f32, TableRow)> = Vec::new();
@@ -102,7 +117,7 @@ pub fn page_rows(page: &PageCells, carried: Option<&Columns>) -> (Vec<TableRow>,
             None => true,
         };
         if new_row {
-            rows.push((c.rect[3], TableRow { page: page.number, cells: vec![String::new(); HEADER.len()] }));
+            rows.push((c.rect[3], TableRow { page: page.number, cells: vec![String::new(); COLUMNS] }));
         }
         if let Some((_, row)) = rows.last_mut() {
             let slot = &mut row.cells[col_of(c)];
@@ -114,7 +129,7 @@ pub fn page_rows(page: &PageCells, carried: Option<&Columns>) -> (Vec<TableRow>,
         }
     }
     // A repeated header row inside the body (some producers repeat it mid-page).
-    let rows = rows.into_iter().map(|(_, r)| r).filter(|r| !r.cells.iter().zip(HEADER).all(|(c, h)| squash(c) == h)).collect();
+    let rows = rows.into_iter().map(|(_, r)| r).filter(|r| !r.cells.iter().zip(header().into_iter().flatten()).all(|(c, h)| squash(c) == *h)).collect();
     (rows, Some(columns))
 }
 
