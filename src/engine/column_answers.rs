@@ -275,7 +275,7 @@ fn scan(lines: &[Line], from: usize, to: usize, items: &Items, options: &[String
         for (m, mark) in items.marks.iter().enumerate() {
             let hit = if mark.is_box {
                 let bare = k.trim_start_matches(['[', ']', '○']);
-                (bare.len() < k.len() && bare.starts_with(mark.keys[0].as_str())).then(|| (mark.keys[0].len(), i, k.len() - bare.len() + mark.keys[0].len()))
+                ((bare.len() < k.len() && bare.starts_with(mark.keys[0].as_str())) || k == mark.keys[0]).then(|| (mark.keys[0].len(), i, k.len() - bare.len() + mark.keys[0].len()))
             } else {
                 mark.keys.iter().find_map(|l| label_at(lines, i, l, to).map(|h| (l.len(), h.last, lines[h.last].key().char_indices().nth(h.col).map_or(lines[h.last].key().len(), |(b, _)| b))))
             };
@@ -328,6 +328,8 @@ fn boxes(items: &Items, lines: &[Line], from: usize, to: usize, scan: &Scan, ans
     let mut line_of: Vec<Option<usize>> = vec![None; n];
     let mut state: Vec<Option<bool>> = vec![None; n];
     let mut opened: Vec<Option<bool>> = vec![None; n];
+    // Box lines read with the box text below them: no detached marks.
+    let mut paired: Vec<usize> = Vec::new();
     for (i, l) in lines.iter().enumerate().take(to).skip(from) {
         let k = l.key();
         // Each box's text where a bracket or a mark is just before it.
@@ -338,6 +340,15 @@ fn boxes(items: &Items, lines: &[Line], from: usize, to: usize, scan: &Scan, ans
             }
         }
         if hits.is_empty() {
+            // The box's text alone on its line, its whole box (`[ ○ ］`, `[］`) alone on
+            // the line above: that box's state (pdftotext prints a row's cells so).
+            let Some(b) = all.iter().position(|bx| bx.text == k) else { continue };
+            let above = (from..i).rev().find(|&j| !lines[j].key().is_empty());
+            if let Some(j) = above.filter(|&j| whole_box(lines[j].key())) {
+                line_of[b] = Some(i);
+                state[b] = Some(lines[j].key().contains('○'));
+                paired.push(j);
+            }
             continue;
         }
         hits.sort();
@@ -365,7 +376,7 @@ fn boxes(items: &Items, lines: &[Line], from: usize, to: usize, scan: &Scan, ans
     // Opt-out boxes are not ticked when the answers found fill every question the
     // ticked ones leave.
     let blanked: usize = (0..n).filter(|&b| value[b] == Some(true)).map(|b| all[b].blanks.len()).sum();
-    if slots > 0 && answers + blanked >= slots && !scan.marks.is_empty() {
+    if slots > 0 && answers + blanked >= slots && scan.marks.iter().any(|m| !paired.contains(m)) {
         unresolved.retain(|&b| {
             let opt_out = !all[b].blanks.is_empty();
             if opt_out {
@@ -374,7 +385,7 @@ fn boxes(items: &Items, lines: &[Line], from: usize, to: usize, scan: &Scan, ans
             !opt_out
         });
     }
-    let marks = scan.marks.len();
+    let marks = scan.marks.iter().filter(|m| !paired.contains(m)).count();
     let ambiguous = marks > 0 && marks != unresolved.len();
     for (k, &b) in unresolved.iter().enumerate() {
         value[b] = Some(k < marks);
@@ -394,4 +405,10 @@ fn boxes(items: &Items, lines: &[Line], from: usize, to: usize, scan: &Scan, ans
         }
     }
     value
+}
+
+/// A whole box alone on a line: `[`, an optional `○`, `]`.
+fn whole_box(k: &str) -> bool {
+    let inner = k.strip_prefix('[').and_then(|r| r.strip_suffix(']'));
+    inner.is_some_and(|m| m.is_empty() || m == "○")
 }
