@@ -271,6 +271,8 @@ fn extract_described(
     // A drawing-order dump (pdf-extract): wrapped cells back beside their labels.
     let n = lines.len();
     // The provenance names the input's lines: each moved line is traced back.
+    // A column-order text as the tool printed it (its answers are settled on it).
+    let mut printed = None;
     let (lines, origin) = match source.text_layout.as_deref() {
         // The unjumble pass knows where each line it moves came from.
         Some("pdf_extract") => {
@@ -282,6 +284,7 @@ fn extract_described(
             Some((moved, doubts)) => {
                 warnings.extend(doubts);
                 let origin = engine::origins(&lines, &moved);
+                printed = Some(lines);
                 (moved, Some(origin))
             }
             None => (lines, None),
@@ -317,6 +320,10 @@ fn extract_described(
     let mut provenance = cover.provenance;
     provenance.extend(body.provenance);
     provenance.values_mut().for_each(|l| *l = traced(*l));
+    // Answers and boxes printed apart from their questions: settled on the printed order.
+    if let Some(printed) = &printed {
+        engine::settle_column_answers(form, &forms.common, printed, cover_end, read_end, &mut body.body, &mut warnings, &mut provenance);
+    }
     // The stamp's line for the form's fields; the body's from its evaluator.
     if let Some(i) = stamp_line {
         for p in ["form.label", "form.date", "form.number"] {

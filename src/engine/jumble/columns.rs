@@ -214,27 +214,9 @@ fn is_option(s: &str, defs: &Defs) -> bool {
 /// A key without `＜選択肢＞`, printed options `N)label` (so that `3) 未定` alone is no
 /// answer), brackets and `○`.
 fn unfurnished(k: &str, defs: &Defs) -> String {
-    let s = k.replace("<選択肢>", "");
-    let mut out = String::new();
-    let mut rest = s.as_str();
-    while let Some(pos) = rest.find(')') {
-        let head = &rest[..pos];
-        let digits = head.chars().rev().take_while(char::is_ascii_digit).count();
-        let after = &rest[pos + 1..];
-        let option = defs.options.iter().filter(|o| !o.is_empty() && after.starts_with(o.as_str())).map(String::len).max();
-        match (digits > 0, option) {
-            (true, Some(len)) => {
-                out.push_str(&head[..head.len() - digits]);
-                rest = &after[len..];
-            }
-            _ => {
-                out.push_str(&rest[..pos + 1]);
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    out.chars().filter(|c| !matches!(c, '[' | ']' | '○')).collect()
+    let mut s = crate::engine::column_answers::residue(k, &defs.options);
+    s.retain(|c| c != '○');
+    s
 }
 
 /// An option printed as an item of its list with its number after it (pdftotext puts
