@@ -129,15 +129,7 @@ pub fn fill(form: &Form, common: &Common, lines: &[Line], from: usize, to: usize
         }
         let shared = group.len() > 1;
         let same = free.iter().all(|&a| found[a].option == found[free[0]].option);
-        // An answer printed under an open question's label (the nearest label of the
-        // group above it) is that question's: a drawing-order dump keeps some answers
-        // beside their questions while others drift. The rest go in order.
-        let placed = if shared { under_labels(lines, from, to.min(lines.len()), group, &open, &free, &found) } else { Vec::new() };
-        let rest_open = (0..open.len()).filter(|o| !placed.iter().any(|p| p.0 == *o));
-        let rest_free = (0..free.len()).filter(|f| !placed.iter().any(|p| p.1 == *f));
-        let mut pairs: Vec<(usize, usize)> = placed.iter().copied().chain(rest_open.zip(rest_free)).collect();
-        pairs.sort();
-        for (q, a) in pairs.into_iter().map(|(o, f)| (open[o], free[f])) {
+        for (q, &a) in open.iter().zip(&free) {
             let Some(o) = choices.iter().find(|o| key(&o.label) == found[a].option) else { continue };
             found[a].taken = true;
             set(body, &q.path, choice_json(q.field, o));
@@ -157,29 +149,6 @@ pub fn fill(form: &Form, common: &Common, lines: &[Line], from: usize, to: usize
     }
     dates(lines, from, to.min(lines.len()), &filled, body, warnings, provenance);
     texts(form, common, lines, from, to.min(lines.len()), body, warnings, provenance);
-}
-
-/// The (open question, free answer) pairs, as indices into `open` and `free`, of the
-/// answers whose nearest label above, of the questions of `group`, is the label of one
-/// open question only (each question placed once).
-fn under_labels(lines: &[Line], from: usize, to: usize, group: &[&Question], open: &[&Question], free: &[usize], found: &[Answer]) -> Vec<(usize, usize)> {
-    let mut hits: Vec<(usize, usize)> = Vec::new();
-    for (g, q) in group.iter().enumerate() {
-        let keys: Vec<String> = q.field.label.iter().map(|l| key(l)).filter(|k| !k.is_empty()).collect();
-        hits.extend((from..to).filter(|&i| keys.iter().any(|k| label_at(lines, i, k, to).is_some())).map(|i| (i, g)));
-    }
-    let mut placed: Vec<(usize, usize)> = Vec::new();
-    for (f, &a) in free.iter().enumerate() {
-        let Some(above) = hits.iter().map(|h| h.0).filter(|&l| l < found[a].line).max() else { continue };
-        let owners: Vec<usize> = hits.iter().filter(|h| h.0 == above).map(|h| h.1).collect();
-        let [g] = owners[..] else { continue };
-        if let Some(o) = open.iter().position(|q| q.path == group[g].path) {
-            if !placed.iter().any(|p| p.0 == o) {
-                placed.push((o, f));
-            }
-        }
-    }
-    placed
 }
 
 /// Every label key of the form's body of two characters or more (fields, headings,
