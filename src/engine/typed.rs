@@ -7,10 +7,9 @@
 //! option list (`1) 実施する`). So, after the zones are read:
 //! - a question whose list no other question of the form uses takes the first answer
 //!   of that list nobody took;
-//! - questions sharing a list (Ⅳ's `十分である`) take an answer printed under their own
-//!   label (the nearest of the group's labels above it), then its remaining answers in
-//!   order, with an `uncertain_order` warning unless they are as many as the questions
-//!   and all the same;
+//! - questions sharing a list (Ⅳ's `十分である`) take its remaining answers in order,
+//!   with an `uncertain_order` warning unless they are as many as the questions and all
+//!   the same;
 //! - a band's `as_of` date comes from the lines holding its date label, in order;
 //! - a text whose label its zone did not hold (printed before its section's heading)
 //!   is read where the label is printed: the rest of its line and the lines after it,
