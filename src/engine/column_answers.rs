@@ -143,11 +143,32 @@ pub(super) fn residue(k: &str, options: &[String]) -> String {
     out
 }
 
-/// Settle the shared-list answers and the boxes of a column-order text: `lines` are the
-/// body as the tool printed them (`from..to`), `body`, `warnings` and `provenance` the
-/// engine's reading (provenance in those lines' numbers), changed where this finds more.
+/// How much of the engine's reading the printed order may change.
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub enum Settle {
+    /// A column-order text: its zones hold other questions' answers, so the boxes and
+    /// the shared lists' answers are all read on the printed order.
+    All,
+    /// A drawing-order dump (pdf-extract) whose reordering may misplace an answer: the
+    /// shared lists' answers are given only when each one sits in its own question's
+    /// part, as many as the questions the engine's boxes leave open.
+    Placed,
+}
+
+/// Whether `form` has what [`settle`] reads (a choice list shared by top-level
+/// questions, or top-level boxes).
+pub fn applies(form: &Form) -> bool {
+    let mut items = Items::default();
+    walk(&form.body, "", &mut items);
+    !items.boxes.is_empty() || items.questions.iter().enumerate().any(|(n, q)| items.questions[..n].iter().any(|p| p.field.list == q.field.list))
+}
+
+/// Settle the shared-list answers and the boxes of a text read out of its printed
+/// order: `lines` are the body as the tool printed them (`from..to`), `body`, `warnings`
+/// and `provenance` the engine's reading (provenance in those lines' numbers), changed
+/// where this finds more (as `how` allows).
 #[allow(clippy::too_many_arguments)]
-pub fn settle(form: &Form, common: &Common, lines: &[Line], from: usize, to: usize, body: &mut Map<String, Value>, warnings: &mut Vec<Warning>, provenance: &mut BTreeMap<String, [usize; 2]>) {
+pub fn settle(form: &Form, common: &Common, lines: &[Line], from: usize, to: usize, how: Settle, body: &mut Map<String, Value>, warnings: &mut Vec<Warning>, provenance: &mut BTreeMap<String, [usize; 2]>) {
     let mut items = Items::default();
     walk(&form.body, "", &mut items);
     let to = to.min(lines.len());
@@ -172,7 +193,11 @@ pub fn settle(form: &Form, common: &Common, lines: &[Line], from: usize, to: usi
     // The answers of the shared lists and the questions they may fill.
     let shared_answers: usize = shared.iter().map(|l| answers_of(common.lists.get(*l).map_or(&[][..], Vec::as_slice)).len()).sum();
     let shared_slots = items.questions.iter().filter(|q| q.field.list.as_deref().is_some_and(|l| shared.contains(&l))).count();
-    let ticked = boxes(&items, lines, from, to, &scan, shared_answers, shared_slots, body, warnings, provenance);
+    let ticked: Vec<Option<bool>> = match how {
+        Settle::All => boxes(&items, lines, from, to, &scan, shared_answers, shared_slots, body, warnings, provenance),
+        // The engine's boxes (read beside their labels) stand.
+        Settle::Placed => items.boxes.iter().map(|b| super::get(body, &b.path).and_then(Value::as_bool)).collect(),
+    };
     let opted_out = |path: &str| items.boxes.iter().zip(&ticked).any(|(b, t)| *t == Some(true) && b.blanks.iter().any(|p| p == path));
     for list in shared {
         let choices = common.lists.get(list).map_or(&[][..], Vec::as_slice);
@@ -191,6 +216,9 @@ pub fn settle(form: &Form, common: &Common, lines: &[Line], from: usize, to: usi
             by_part.push(slot.map(|p| active[p]));
         }
         let placed = cands.len() == active.len() && by_part.iter().all(Option::is_some);
+        if how == Settle::Placed && !placed {
+            continue;
+        }
         let all_same = cands.iter().all(|(_, a)| *a == cands[0].1);
         let mut given: Vec<Option<&(usize, String)>> = vec![None; slots.len()];
         let mut doubt = None;

@@ -396,6 +396,16 @@ fn text_cells(found: &[Found], roles: &[Role], from: usize, to: usize, defs: &De
             orphans.clear();
         }
         let mut just_pushed = false;
+        // The same label twice in a row, only blank lines between (a part's heading that
+        // prints the item's words, then the item's label): the engine reads the value
+        // after the second, so the cell goes there.
+        let repeated = n > 0 && found[n - 1].def == f.def && found[n - 1].element == f.element && (found[n - 1].last + 1..f.line).all(|j| roles[j] == Role::Blank);
+        if takes_text(f) && repeated && !f.inline {
+            if let Some(p) = pending.iter_mut().find(|p| **p == n - 1) {
+                *p = n;
+                just_pushed = true;
+            }
+        }
         if takes_text(f) && !seen_before(found, n) {
             if f.inline {
                 // Its own value, with the lines of the same cell below it.
