@@ -48,7 +48,9 @@ fn make(kind: &str) -> Result<Value, String> {
     set_at(props, "source.sha256", |s| s["pattern"] = json!("^[0-9a-f]{64}$"));
     set_at(props, "source.format", |s| s["enum"] = json!(["text", "pdf"]));
     set_at(props, "changes.[].date", |s| nullable_pattern(s, DATE));
-    set_at(props, "changes.[].timing", |s| s["enum"] = json!(["事前", "事後", null]));
+    // The 提出時期 values the change table prints (rules/common.json).
+    let timings: Vec<Value> = forms.common.change_table.timings.iter().map(|t| json!(t)).chain([Value::Null]).collect();
+    set_at(props, "changes.[].timing", |s| s["enum"] = json!(timings));
     let kinds: Vec<Value> = forms.common.kinds.iter().map(|k| json!(k.kind)).chain([Value::Null]).collect();
     props.insert("kind".into(), json!({"type": ["string", "null"], "enum": kinds}));
     let warnings: Vec<&str> = crate::codes::WARNINGS.iter().map(|(c, _)| *c).collect();
