@@ -567,4 +567,18 @@ mod tests {
         assert_eq!(t["serious_incident"]["code"].as_u64(), Some(2), "{b}");
         assert_eq!(t["result"].as_str(), Some("基礎項目評価の実施が義務付けられる"), "{b}");
     }
+
+    /// pdftotext plain splits a part's number from its heading (`Ⅲ` / `しきい値判断結果`)
+    /// and prints the item's label with the same words right after it: the value goes
+    /// after the second, where the engine reads the item's label.
+    #[test]
+    fn a_label_printed_twice_in_a_row_takes_its_value_at_the_second() {
+        let text = "Ⅰ　関連情報\n\n１．特定個人情報ファイルを取り扱う事務\n\n①事務の名称\n\n②事務の概要\n\n甲事務\n\n乙の概要\n\n\
+            Ⅲ\n\n発生なし\n\nしきい値判断結果\n\nしきい値判断結果\n基礎項目評価の実施が義務付けられる\n\nⅣ　リスク対策\n";
+        let out = run(text);
+        let at = |s: &str| out.iter().position(|l| l == s).unwrap_or(usize::MAX);
+        let second = out.iter().rposition(|l| l == "しきい値判断結果").unwrap_or(usize::MAX);
+        assert_eq!(at("基礎項目評価の実施が義務付けられる"), second + 1, "{out:?}");
+        assert_eq!(at("甲事務"), at("①事務の名称") + 1, "{out:?}");
+    }
 }
