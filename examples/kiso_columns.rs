@@ -15,8 +15,7 @@ fn main() {
     let cover_end = piasheet::engine::cover_end(&set.common, form, &lines, end);
     println!("cover_end {cover_end} body_end {end}");
     match piasheet::engine::values_after_labels(form, &set.common, &lines, cover_end, end) {
-        Some((moved, warnings)) => {
-            let origin = piasheet::engine::origins(&lines, &moved);
+        Some((moved, origin, warnings)) => {
             for (i, l) in moved.iter().enumerate() {
                 println!("{i:4} <{:4} {}", origin[i], l.raw());
             }

@@ -284,9 +284,8 @@ fn extract_described(
         }
         // A text printed column by column: value cells back after their labels.
         Some("pdftotext" | "pdftotext_raw" | "pdfminer" | "pymupdf") => match engine::values_after_labels(form, &forms.common, &lines, cover_end, read_end) {
-            Some((moved, doubts)) => {
+            Some((moved, origin, doubts)) => {
                 warnings.extend(doubts);
-                let origin = engine::origins(&lines, &moved);
                 printed = Some((lines, engine::Settle::All));
                 (moved, Some(origin))
             }

@@ -440,3 +440,95 @@ fn whole_box(k: &str) -> bool {
     let inner = k.strip_prefix('[').and_then(|r| r.strip_suffix(']'));
     inner.is_some_and(|m| m.is_empty() || m == "○")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{settle, Settle};
+    use crate::form::FormSet;
+    use crate::reassemble::lines_of;
+    use crate::record::Warning;
+    use serde_json::{json, Map, Value};
+    use std::collections::BTreeMap;
+
+    fn run(text: &str, how: Settle, body: Value, warnings: Vec<Warning>) -> (Value, Vec<(String, String)>, BTreeMap<String, [usize; 2]>) {
+        let set = FormSet::builtin();
+        let form = set.form_for("kiso", Some("2019-01")).expect("kiso form").0;
+        let lines = lines_of(text);
+        let mut body: Map<String, Value> = serde_json::from_value(body).expect("a body");
+        let mut warnings = warnings;
+        let mut provenance = BTreeMap::new();
+        settle(form, &set.common, &lines, 0, lines.len(), how, &mut body, &mut warnings, &mut provenance);
+        (Value::Object(body), warnings.into_iter().map(|w| (w.code, w.path)).collect(), provenance)
+    }
+
+    fn label(v: &Value) -> Option<&str> {
+        v["label"].as_str()
+    }
+
+    /// A made-up Ⅳ printed column by column (pdfminer's shape): the questions of a part,
+    /// then brackets and answers, some of them a part later; the boxes' brackets and
+    /// their ○ apart from their texts; the audit row as pdftotext prints it.
+    #[test]
+    fn column_order_answers_in_order_boxes_by_marks() {
+        let text = "Ⅳ　リスク対策\n２．特定個人情報の入手（情報提供ネットワークシステムを通じた入手を除く。）\n目的外の入手が行われるリスクへの対策は十分か [\n十分である\n\
+            ３．特定個人情報の使用\n目的を超えた紐付け、事務に必要のない情報との紐付けが行われるリスクへの対策は十分か\n権限のない者（元職員、アクセス権限のない職員等）によって不正に使用されるリスクへの対策は十分か\n\
+            ４．特定個人情報ファイルの取扱いの委託\n委託先における不正な使用等のリスクへの対策は十分か\n[\n課題が残されている\n十分である\n\
+            ５．特定個人情報の提供・移転（委託や情報提供ネットワークシステムを通じた提供を除く。）\n不正な提供・移転が行われるリスクへの対策は十分か\n[\n十分である\n\
+            ６．情報提供ネットワークシステムとの接続\n［\n］接続しない（入手）\n目的外の入手が行われるリスクへの対策は十分か [\n十分である\n不正な提供が行われるリスクへの対策は十分か\n\
+            ７．特定個人情報の保管・消去\n特定個人情報の漏えい・滅失・毀損リスクへの対策は十分か\n[\n十分である\n十分である\n]\n＜選択肢＞\n1) 特に力を入れている\n2) 十分である\n3) 課題が残されている\n\
+            ［\n○\n］委託しない\n［\n］提供・移転しない\n］接続しない（提供）\n８．監査\n[ ○ ］\n自己点検\n[ ○ ］\n内部監査\n[］\n外部監査\n";
+        // The engine's zones: a confident wrong answer, a box it did not find.
+        let body = json!({"risk": {"use_linkage": {"code": 2, "label": "十分である"}, "outsourcing": {"not_outsourced": null, "misuse": {"code": 2, "label": "十分である"}}}});
+        let warned = vec![Warning { path: "risk.outsourcing.not_outsourced".into(), code: "not_found".into(), message: String::new() }];
+        let (b, w, prov) = run(text, Settle::All, body, warned);
+        let r = &b["risk"];
+        // Seven answers for the seven questions left open, given in order (they differ: said).
+        assert_eq!(label(&r["acquisition"]), Some("十分である"), "{b}");
+        assert_eq!(label(&r["use_linkage"]), Some("課題が残されている"), "{b}");
+        for q in ["use_unauthorized", "storage"] {
+            assert_eq!(label(&r[q]), Some("十分である"), "{q}: {b}");
+        }
+        for (p, q) in [("provision", "misuse"), ("network", "acquisition"), ("network", "provision")] {
+            assert_eq!(label(&r[p][q]), Some("十分である"), "{p}.{q}: {b}");
+        }
+        assert!(w.contains(&("uncertain_order".into(), "risk.use_linkage".into())), "{w:?}");
+        // One ○ drawn alone for the four boxes whose bracket is apart: the first, said.
+        assert_eq!(r["outsourcing"]["not_outsourced"], json!(true));
+        assert_eq!(r["outsourcing"]["misuse"], Value::Null);
+        assert_eq!((r["provision"]["not_provided"].clone(), r["network"]["no_acquisition"].clone(), r["network"]["no_provision"].clone()), (json!(false), json!(false), json!(false)));
+        assert!(w.contains(&("ambiguous_checkbox".into(), "risk.outsourcing.not_outsourced".into())), "{w:?}");
+        assert!(!w.iter().any(|(c, p)| c == "not_found" && p == "risk.outsourcing.not_outsourced"), "{w:?}");
+        // Each audit box below its own whole box: read, no doubt.
+        assert_eq!((r["audit"]["self_inspection"].clone(), r["audit"]["internal_audit"].clone(), r["audit"]["external_audit"].clone()), (json!(true), json!(true), json!(false)));
+        assert!(!w.iter().any(|(_, p)| p.starts_with("risk.audit")), "{w:?}");
+        // Provenance: the answer's line as printed.
+        assert_eq!(prov.get("risk.use_linkage"), Some(&[10, 10]));
+    }
+
+    /// A drawing-order dump (pdf-extract): each answer printed in its question's part.
+    /// Settled only when every answer is placed so.
+    #[test]
+    fn drawing_order_answers_given_only_when_placed() {
+        let text = "Ⅳ　リスク対策\n２．特定個人情報の入手（情報提供ネットワークシステムを通じた入手を除く。）\n目的外の入手が行われるリスクへの対策は十分か [ 十分である ]\n\
+            ３．特定個人情報の使用\n[ 課題が残されている ]\n[ 十分である ]\n４．特定個人情報ファイルの取扱いの委託 ［ ○ ］委託しない\n[ ]\n\
+            ５．特定個人情報の提供・移転（委託や情報提供ネットワークシステムを通じた提供を除く。） ［ ］提供・移転しない\n[ 十分である ]\n\
+            ［ ］接続しない（入手） ［ ］接続しない（提供）\n目的外の入手が行われるリスクへの対策は十分か [ 十分である ]\n不正な提供が行われるリスクへの対策は十分か [ 十分である ]\n\
+            ７．特定個人情報の保管・消去\n[ 十分である ]\n";
+        // The engine's reading of the reordered dump: two answers swapped, said.
+        let body = json!({"risk": {"use_linkage": {"code": 2, "label": "十分である"}, "outsourcing": {"not_outsourced": true, "misuse": null}, "provision": {"not_provided": false, "misuse": {"code": 3, "label": "課題が残されている"}}}});
+        let warned = vec![Warning { path: "risk.use_linkage".into(), code: "uncertain_order".into(), message: String::new() }];
+        let (b, w, _) = run(text, Settle::Placed, body.clone(), warned.clone());
+        let r = &b["risk"];
+        assert_eq!(label(&r["use_linkage"]), Some("課題が残されている"), "{b}");
+        assert_eq!(label(&r["use_unauthorized"]), Some("十分である"), "{b}");
+        assert_eq!(label(&r["provision"]["misuse"]), Some("十分である"), "{b}");
+        assert_eq!(label(&r["storage"]), Some("十分である"), "{b}");
+        assert_eq!(r["outsourcing"]["misuse"], Value::Null);
+        assert!(w.is_empty(), "{w:?}");
+        // An answer printed in the part of an opted-out question: not placed, nothing changes.
+        let moved = text.replace("[ 課題が残されている ]\n[ 十分である ]\n４．特定個人情報ファイルの取扱いの委託 ［ ○ ］委託しない\n", "[ 十分である ]\n４．特定個人情報ファイルの取扱いの委託 ［ ○ ］委託しない\n[ 課題が残されている ]\n");
+        let (b2, w2, _) = run(&moved, Settle::Placed, body.clone(), warned);
+        assert_eq!(b2, body);
+        assert_eq!(w2, vec![("uncertain_order".to_string(), "risk.use_linkage".to_string())]);
+    }
+}
