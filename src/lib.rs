@@ -97,8 +97,7 @@ fn from_decoded(mut source: Source, decoded: Result<decode::Decoded, decode::Dec
             scraped_record(source, rebuilt)
         }
         None => {
-            let lines = reassemble::lines_of(&decoded.text);
-            drop(decoded);
+            let lines = reassemble::lines_of_owned(decoded.text);
             extract_lines(source, lines, None, None)
         }
     };
@@ -113,8 +112,8 @@ fn from_decoded(mut source: Source, decoded: Result<decode::Decoded, decode::Dec
 }
 
 /// Read reading-order lines rebuilt from a scraped text, as a PDF's layout is read.
-fn scraped_record(source: Source, rebuilt: scraped::Rebuilt) -> Record {
-    let lines = reassemble::lines_of(&rebuilt.lines.join("\n"));
+fn scraped_record(source: Source, mut rebuilt: scraped::Rebuilt) -> Record {
+    let lines = reassemble::lines_of_joined(std::mem::take(&mut rebuilt.lines));
     let mut record = extract_lines(source, lines, rebuilt.change_rows.as_deref(), None);
     let mut unreadable = rebuilt.unreadable_rows;
     if !rebuilt.pending.is_empty() && record.status != Status::Failed {
@@ -350,7 +349,10 @@ fn extract_described(
         None => {
             let mut known: HashSet<String> = HashSet::new();
             body.body.values().for_each(|v| collect_strings(v, &mut known));
-            changes::from_text(&lines, body_end, change_table, &known, &mut warnings)
+            // The table's lines are spent as its rows are made (issue #16: a large
+            // table's lines and its changes were held side by side); nothing reads them after.
+            let mut lines = lines;
+            changes::from_text_spending(&mut lines, body_end, change_table, &known, &mut warnings)
         }
     };
     let mut body_map = body.body;
