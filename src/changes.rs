@@ -593,6 +593,9 @@ fn split_rows(raw: Vec<RawRow>, source: &mut impl TableLines, spec: &ChangeTable
         }
     }
     let newest: Vec<bool> = items.iter().zip(&dates).map(|(it, d)| latest.get(it.as_str()).is_none_or(|l| Some(*l) <= d.as_deref())).collect();
+    // Not needed past here: freed before the passes, the peak of a large table (issue #16).
+    drop(latest);
+    drop(items);
     work::add(raw.len());
     let mut known = Known::new(current);
     let mut splits: Vec<Option<(usize, bool)>> = vec![None; raw.len()];

@@ -283,9 +283,13 @@ fn extract_described(
         },
         _ => (lines, None),
     };
+    // The trace is held through the parse: 4 bytes a line, not 8 (issue #16; a large
+    // dump's lines are far fewer than 2^32).
+    let origin: Option<Vec<u32>> = origin.map(|o| o.iter().map(|&i| u32::try_from(i).unwrap_or(u32::MAX)).collect());
     let traced = |l: [usize; 2]| match &origin {
         Some(o) => {
-            let (a, b) = (o.get(l[0]).copied().unwrap_or(l[0]), o.get(l[1]).copied().unwrap_or(l[1]));
+            let at = |i: usize| o.get(i).map_or(i, |&j| j as usize);
+            let (a, b) = (at(l[0]), at(l[1]));
             [a.min(b), a.max(b)]
         }
         None => l,
