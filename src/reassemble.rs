@@ -43,14 +43,17 @@ impl Line {
     pub fn new(raw: &str, key: &str) -> Line {
         let (raw, key) = if raw.len() + key.len() < KEY_APART as usize { (raw, key) } else { ("", "") };
         let apart = !raw.ends_with(key);
-        let mut text = Vec::with_capacity(raw.len() + if apart { key.len() } else { 0 });
-        text.extend_from_slice(raw.as_bytes());
-        if apart {
+        let text: Box<[u8]> = if apart {
+            let mut text = Vec::with_capacity(raw.len() + key.len());
+            text.extend_from_slice(raw.as_bytes());
             text.extend_from_slice(key.as_bytes());
-        }
+            text.into_boxed_slice()
+        } else {
+            raw.as_bytes().into()
+        };
         let len = text.len() as u32;
         let key_start = if apart { raw.len() } else { raw.len() - key.len() } as u32;
-        let text = std::ptr::NonNull::from(Box::leak(text.into_boxed_slice())).cast::<u8>();
+        let text = std::ptr::NonNull::from(Box::leak(text)).cast::<u8>();
         Line { text, len: len | if apart { KEY_APART } else { 0 }, key_start }
     }
 
