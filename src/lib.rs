@@ -266,17 +266,22 @@ fn extract_described(
     // A drawing-order dump (pdf-extract): wrapped cells back beside their labels.
     let n = lines.len();
     // The provenance names the input's lines: each moved line is traced back.
+    // A text as the tool printed it, when it is read reordered (its answers are settled on it).
+    let mut printed = None;
     let (lines, origin) = match source.text_layout.as_deref() {
         // The unjumble pass knows where each line it moves came from.
         Some("pdf_extract") => {
+            if engine::settles_answers(form) {
+                printed = Some((lines.clone(), engine::Settle::Placed));
+            }
             let (moved, origin) = engine::unjumble_traced(form, &forms.common, lines, cover_end, read_end);
             (moved, Some(origin))
         }
         // A text printed column by column: value cells back after their labels.
         Some("pdftotext" | "pdftotext_raw" | "pdfminer" | "pymupdf") => match engine::values_after_labels(form, &forms.common, &lines, cover_end, read_end) {
-            Some((moved, doubts)) => {
+            Some((moved, origin, doubts)) => {
                 warnings.extend(doubts);
-                let origin = engine::origins(&lines, &moved);
+                printed = Some((lines, engine::Settle::All));
                 (moved, Some(origin))
             }
             None => (lines, None),
@@ -296,6 +301,7 @@ fn extract_described(
     };
     // Putting a dump drawn value first in reading order may split lines: what follows
     // the region moves by as many.
+    let printed_end = read_end;
     let (read_end, body_end) = ((read_end + lines.len()).saturating_sub(n), (body_end + lines.len()).saturating_sub(n));
     let head_titles: Vec<String> = forms.common.organization_titles.titles.iter().map(|t| t.suffix.clone()).collect();
     let cover = engine::cover(&forms.common, &lines, cover_end, kind.kind == "zenkomoku", &head_titles);
@@ -316,6 +322,10 @@ fn extract_described(
     let mut provenance = cover.provenance;
     provenance.extend(body.provenance);
     provenance.values_mut().for_each(|l| *l = traced(*l));
+    // Answers and boxes printed apart from their questions: settled on the printed order.
+    if let Some((printed, how)) = &printed {
+        engine::settle_answers(form, &forms.common, printed, cover_end, printed_end, *how, &mut body.body, &mut warnings, &mut provenance);
+    }
     // The stamp's line for the form's fields; the body's from its evaluator.
     if let Some(i) = stamp_line {
         for p in ["form.label", "form.date", "form.number"] {
