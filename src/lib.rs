@@ -94,8 +94,7 @@ fn from_decoded(mut source: Source, decoded: Result<decode::Decoded, decode::Dec
             scraped_record(source, rebuilt)
         }
         None => {
-            let lines = reassemble::lines_of(&decoded.text);
-            drop(decoded);
+            let lines = reassemble::lines_of_owned(decoded.text);
             extract_lines(source, lines, None, None)
         }
     };
@@ -110,8 +109,8 @@ fn from_decoded(mut source: Source, decoded: Result<decode::Decoded, decode::Dec
 }
 
 /// Read reading-order lines rebuilt from a scraped text, as a PDF's layout is read.
-fn scraped_record(source: Source, rebuilt: scraped::Rebuilt) -> Record {
-    let lines = reassemble::lines_of(&rebuilt.lines.join("\n"));
+fn scraped_record(source: Source, mut rebuilt: scraped::Rebuilt) -> Record {
+    let lines = reassemble::lines_of_joined(std::mem::take(&mut rebuilt.lines));
     let mut record = extract_lines(source, lines, rebuilt.change_rows.as_deref(), None);
     let mut unreadable = rebuilt.unreadable_rows;
     if !rebuilt.pending.is_empty() && record.status != Status::Failed {
@@ -293,9 +292,13 @@ fn extract_described(
         },
         _ => (lines, None),
     };
+    // The trace is held through the parse: 4 bytes a line, not 8 (issue #16; a large
+    // dump's lines are far fewer than 2^32).
+    let origin: Option<Vec<u32>> = origin.map(|o| o.iter().map(|&i| u32::try_from(i).unwrap_or(u32::MAX)).collect());
     let traced = |l: [usize; 2]| match &origin {
         Some(o) => {
-            let (a, b) = (o.get(l[0]).copied().unwrap_or(l[0]), o.get(l[1]).copied().unwrap_or(l[1]));
+            let at = |i: usize| o.get(i).map_or(i, |&j| j as usize);
+            let (a, b) = (at(l[0]), at(l[1]));
             [a.min(b), a.max(b)]
         }
         None => l,
