@@ -3,6 +3,7 @@
 //! ([`crate::engine`]) from the form's description.
 
 use crate::normalize::key;
+use std::collections::HashMap;
 
 /// One line of the source with its match key ([`key`] of the raw text).
 ///
