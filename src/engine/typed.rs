@@ -71,9 +71,10 @@ fn answers(lines: &[Line], from: usize, to: usize, options: &[String]) -> Vec<An
     let list = LIST.get_or_init(|| Regex::new(r"(?:^|[^0-9])[0-9]{1,2}\)|<選択肢>").expect("option list regex"));
     let mut out = Vec::new();
     for (i, l) in lines.iter().enumerate().take(to).skip(from) {
-        let head = match list.find(&l.key()) {
-            Some(m) => &l.key()[..m.start()],
-            None => l.key(),
+        let k = l.key();
+        let head = match list.find(k) {
+            Some(m) => &k[..m.start()],
+            None => k,
         };
         for part in head.split(['[', ']']) {
             if !part.is_empty() && options.iter().any(|o| o == part) {
@@ -90,15 +91,20 @@ pub fn fill(form: &Form, common: &Common, lines: &[Line], from: usize, to: usize
     let mut qs = Vec::new();
     questions(&form.body, "", &mut qs);
     let list_of = |q: &Question| q.field.list.as_deref().and_then(|l| common.lists.get(l)).map_or(&[][..], Vec::as_slice);
-    let options: Vec<String> = qs.iter().flat_map(|q| list_of(q).iter().map(|o| key(&o.label))).collect();
-    let mut found = answers(lines, from, to.min(lines.len()), &options);
-    // Answers read already by a zone.
-    for q in &qs {
-        let (Some(v), Some(p)) = (get(body, &q.path).and_then(|v| v.get("label")).and_then(Value::as_str), provenance.get(&q.path)) else { continue };
-        if let Some(a) = found.iter_mut().find(|a| !a.taken && a.option == v && a.line >= p[0] && a.line <= p[1]) {
-            a.taken = true;
+    // The answers printed, with those a zone read already taken: made when a question
+    // is open (perf: most reads leave none), before any is filled here.
+    let found_of = |body: &Map<String, Value>, provenance: &BTreeMap<String, [usize; 2]>| {
+        let options: Vec<String> = qs.iter().flat_map(|q| list_of(q).iter().map(|o| key(&o.label))).collect();
+        let mut found = answers(lines, from, to.min(lines.len()), &options);
+        for q in &qs {
+            let (Some(v), Some(p)) = (get(body, &q.path).and_then(|v| v.get("label")).and_then(Value::as_str), provenance.get(&q.path)) else { continue };
+            if let Some(a) = found.iter_mut().find(|a| !a.taken && a.option == v && a.line >= p[0] && a.line <= p[1]) {
+                a.taken = true;
+            }
         }
-    }
+        found
+    };
+    let mut found: Option<Vec<Answer>> = None;
     let opted_out = |body: &Map<String, Value>, q: &Question| {
         q.field.opt_out.iter().any(|o| {
             let section = get(body, &q.section).and_then(Value::as_object);
@@ -120,6 +126,7 @@ pub fn fill(form: &Form, common: &Common, lines: &[Line], from: usize, to: usize
         if open.is_empty() {
             continue;
         }
+        let found = found.get_or_insert_with(|| found_of(body, provenance));
         let choices: &[Choice] = list_of(open[0]);
         let keys: Vec<String> = choices.iter().map(|o| key(&o.label)).collect();
         let free: Vec<usize> = (0..found.len()).filter(|&a| !found[a].taken && keys.contains(&found[a].option)).collect();
@@ -190,8 +197,8 @@ fn texts(form: &Form, common: &Common, lines: &[Line], from: usize, to: usize, b
     }
     let mut list = Vec::new();
     fields(&form.body, "", &mut list);
-    let labels = &super::index(form, common).text_ends;
-    let starts_label = |i: usize| labels.iter().any(|l| lines[i].key().starts_with(l.as_str()));
+    let labels = &super::index(form, common).text_ends_sorted;
+    let starts_label = |i: usize| super::prefixes_of(labels, lines[i].key()).next().is_some();
     for (path, f) in list {
         // An optional text is not warned about: no provenance says nothing was read.
         let missing = warnings.iter().any(|w| w.path == path && w.code == "not_found") || (f.optional && !provenance.contains_key(&path));
