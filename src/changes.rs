@@ -224,13 +224,16 @@ fn rows_of(lines: &[Line], table: &ChangeTable) -> Vec<RawRow> {
     let heading = key(&table.heading);
     let timings: Vec<String> = table.timings.iter().map(|t| key(t)).collect();
     let pages = pages_of(lines);
-    let mut rows = Vec::new();
+    // Every page's row starts first, so that the row list is made at its size: grown by
+    // doubling, it was up to three times its size at each growth (the old list and the
+    // new one side by side) and copied again when shrunk (issue #16).
+    let starts_of: Vec<Vec<usize>> = pages.iter().map(|&(ps, pe)| (0..pe - ps).filter(|&i| is_change_row_start(&lines[ps + i].key(), table)).collect()).collect();
+    let mut rows = Vec::with_capacity(starts_of.iter().map(Vec::len).sum());
     // The row's lines, by index in `lines`.
     let mut body: Vec<usize> = Vec::new();
-    for (page_no, &(ps, pe)) in pages.iter().enumerate() {
+    for (page_no, (&(ps, pe), starts)) in pages.iter().zip(&starts_of).enumerate() {
         let page = &lines[ps..pe];
         let header_at = page.iter().position(|l| l.key().starts_with(&header));
-        let starts: Vec<usize> = (0..page.len()).filter(|&i| is_change_row_start(&page[i].key(), table)).collect();
         for (n, &s) in starts.iter().enumerate() {
             let end = starts.get(n + 1).copied().unwrap_or(page.len());
             body.clear();
@@ -247,8 +250,7 @@ fn rows_of(lines: &[Line], table: &ChangeTable) -> Vec<RawRow> {
             }
         }
     }
-    // Held until the table is split: the list's spare room (up to as much again) is
-    // given back first.
+    // Held until the table is split: the room of rows not read is given back first.
     rows.shrink_to_fit();
     rows
 }
@@ -561,6 +563,20 @@ fn split_point(r: &RawRow, key: &str, markers: &[String], known: &Known, newest:
 /// `source`: the lines the rows were read from (each row's spent once its change is made;
 /// the rows' lines are apart, a page's rows split it at their first lines).
 fn split_rows(raw: Vec<RawRow>, source: &mut impl TableLines, spec: &ChangeTable, current: &HashSet<String>, warnings: &mut Vec<Warning>) -> Vec<Change> {
+    // The lines no row holds as a piece (headers, headings, a row's first line and its
+    // timing, whose parts the row copied) are read for good: spent first. With each row's
+    // spent once its change is made, the table's lines are then freed wholly, in the
+    // order they were made, so the allocator's pages they filled empty and take the
+    // changes (issue #16: one line left per row kept every page of them alive, and the
+    // changes went to new memory).
+    let mut held = vec![false; source.lines().len()];
+    for &p in raw.iter().flat_map(|r| r.pieces.iter()) {
+        if let Some(h) = held.get_mut(p as usize) {
+            *h = true;
+        }
+    }
+    held.iter().enumerate().filter(|(_, &h)| !h).for_each(|(i, _)| source.spend(i));
+    drop(held);
     let markers: Vec<String> = spec.addition_markers.iter().map(|m| key(m)).collect();
     let dates: Vec<Option<String>> = raw.iter().map(|r| parse_date(&r.date_text)).collect();
     // A row is the newest for its item when no other row changed the same item later:
@@ -577,6 +593,9 @@ fn split_rows(raw: Vec<RawRow>, source: &mut impl TableLines, spec: &ChangeTable
         }
     }
     let newest: Vec<bool> = items.iter().zip(&dates).map(|(it, d)| latest.get(it.as_str()).is_none_or(|l| Some(*l) <= d.as_deref())).collect();
+    // Not needed past here: freed before the passes, the peak of a large table (issue #16).
+    drop(latest);
+    drop(items);
     work::add(raw.len());
     let mut known = Known::new(current);
     let mut splits: Vec<Option<(usize, bool)>> = vec![None; raw.len()];
@@ -605,9 +624,11 @@ fn split_rows(raw: Vec<RawRow>, source: &mut impl TableLines, spec: &ChangeTable
         }
     }
     drop(known);
-    let mut rows: Vec<Change> = Vec::with_capacity(raw.len());
     let mut orders: Vec<(usize, usize)> = Vec::with_capacity(raw.len());
-    for ((r, split), date) in raw.into_iter().zip(splits).zip(dates) {
+    // Each raw row becomes its change in the raw rows' own list (a change is not larger
+    // than a raw row, so the standard library collects in place): no second list of
+    // every row beside the first at the peak (issue #16).
+    let mut rows: Vec<Change> = raw.into_iter().zip(splits).zip(dates).map(|((r, split), date)| {
         let (k, sure) = split.unwrap_or((0, false));
         let label = format!("changes row {} {}", r.date_text, r.item);
         if !sure && r.blocks() > 0 {
@@ -622,8 +643,8 @@ fn split_rows(raw: Vec<RawRow>, source: &mut impl TableLines, spec: &ChangeTable
         r.pieces.iter().filter(|&&p| p != PART).for_each(|&p| source.spend(p as usize));
         let note = (!r.note.is_empty()).then(|| join_cell_lines(&r.note.iter().map(String::as_str).collect::<Vec<_>>()));
         orders.push(r.order);
-        rows.push(Change { date, date_text: r.date_text, item: r.item, before, after, timing: r.timing, timing_note: note });
-    }
+        Change { date, date_text: r.date_text, item: r.item, before, after, timing: r.timing, timing_note: note }
+    }).collect();
     // By date, rows of one date in table order: the order found by sorting positions
     // (stable, as the rows' sort was), then applied in place (a sorted copy was a second
     // list of every change at the peak: issue #16).
@@ -840,18 +861,27 @@ mod tests {
         assert_eq!(w_spent, w_new, "{case} (spending):\n{text}");
     }
 
-    /// The spending reader empties the lines its rows were made of, and only those.
+    /// The spending reader empties the table's lines, and only those: the lines before
+    /// the table's start are left.
     #[test]
-    fn spending_empties_the_rows_lines() {
-        let text = "変更箇所\n変更日 項目 変更前の記載 変更後の記載 提出時期 提出時期に係る説明\n\n平成28年4月1日 Ⅰ５②所属長\n\n課長　甲\n\n課長　乙\n\n事後\n";
+    fn spending_empties_the_tables_lines() {
+        let text = "本文の行\n（別添３）\n変更箇所\n変更日 項目 変更前の記載 変更後の記載 提出時期 提出時期に係る説明\n\n平成28年4月1日 Ⅰ５②所属長\n\n課長　甲\n\n課長　乙\n\n事後\n";
         let mut lines = lines_of(text);
         let (mut w, mut w_spent) = (Vec::new(), Vec::new());
         let table = &crate::form::FormSet::builtin().common.change_table;
-        let plain = from_text(&lines, 0, table, &HashSet::new(), &mut w);
-        assert_eq!(from_text_spending(&mut lines, 0, table, &HashSet::new(), &mut w_spent), plain);
+        let plain = from_text(&lines, 2, table, &HashSet::new(), &mut w);
+        assert_eq!(from_text_spending(&mut lines, 2, table, &HashSet::new(), &mut w_spent), plain);
         assert_eq!(plain[0].after.as_deref(), Some("課長　乙"));
         let left: Vec<&str> = lines.iter().map(|l| l.raw()).filter(|r| !r.is_empty()).collect();
-        assert_eq!(left, ["変更箇所", "変更日 項目 変更前の記載 変更後の記載 提出時期 提出時期に係る説明", "平成28年4月1日 Ⅰ５②所属長", "事後"]);
+        assert_eq!(left, ["本文の行", "（別添３）"]);
+    }
+
+    /// `split_rows` makes the changes in the raw rows' list only while a change is not
+    /// larger than a raw row (issue #16: else a second list of every row at the peak).
+    #[test]
+    fn a_change_fits_in_a_raw_rows_place() {
+        assert!(std::mem::size_of::<Change>() <= std::mem::size_of::<RawRow>());
+        assert_eq!(std::mem::align_of::<Change>(), std::mem::align_of::<RawRow>());
     }
 
     #[test]

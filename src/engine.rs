@@ -16,14 +16,14 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 mod boxes;
+mod column_answers;
 mod jumble;
-mod origins;
 mod provenance;
 mod typed;
 pub use boxes::fill as fill_boxes;
 pub use boxes::fill_ticked as fill_ticked_boxes;
+pub use column_answers::{applies as settles_answers, settle as settle_answers, Settle};
 pub use jumble::{unjumble, unjumble_traced, values_after_labels};
-pub use origins::origins;
 pub use typed::fill as fill_by_type;
 
 /// What the engine read: the record's body, with warnings and provenance.

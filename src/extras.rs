@@ -211,7 +211,12 @@ pub fn find(lines: &[Line], from: usize, to: usize, claims: &[Claim], known: &[S
             num(j).filter(|(l, _, _)| *l <= level).map(Some)
         });
         let taken_later = matches!(next_claim, Some(Some((l, m, _))) if l == level && m <= number);
-        if listed || taken_later {
+        // A number alone on its line whose words the next claimed heading prints
+        // without a number (pdftotext plain splits `Ⅲ` from `しきい値判断結果`): that
+        // heading's number, not an item.
+        let own_words_later = words_of(&lines[i].raw()).is_empty()
+            && (i + 1..to).find(|&j| claim_at(j).is_some_and(|c| c.first == j)).is_some_and(|j| num(j).is_none() && claim_at(j).is_some_and(|c| c.kind == ClaimKind::Section));
+        if listed || taken_later || own_words_later {
             continue;
         }
         let mut path: Vec<&str> = Vec::new();
@@ -361,5 +366,22 @@ mod tests {
         let got = find(&l3, 0, l3.len(), &[claim(0, ""), claim(1, ""), claim(2, "")], &known);
         assert!(got.is_empty(), "{got:?}");
         assert_eq!(find(&l3, 0, l3.len(), &[claim(0, ""), claim(1, ""), claim(2, "")], &[]).len(), 1);
+    }
+
+    #[test]
+    fn a_part_number_printed_apart_from_its_heading_is_no_extra() {
+        // pdftotext plain: `Ⅱ　しきい値判断項目` claimed at the item's words, `Ⅲ` alone,
+        // a value, then `しきい値判断結果` (Ⅲ's heading, claimed without its number).
+        let l = lines("Ⅱ　項目
+１．対象人数
+Ⅲ
+
+発生なし
+しきい値判断結果
+");
+        let section = |first: usize| Claim { first, last: first, kind: ClaimKind::Section, path: String::new() };
+        assert!(find(&l, 0, l.len(), &[section(0), claim(1, ""), section(5)], &[]).is_empty());
+        // Followed by a label, not a heading: still an item of its own.
+        assert_eq!(find(&l, 0, l.len(), &[section(0), claim(1, ""), claim(5, "x")], &[]).len(), 1);
     }
 }

@@ -97,8 +97,7 @@ fn from_decoded(mut source: Source, decoded: Result<decode::Decoded, decode::Dec
             scraped_record(source, rebuilt)
         }
         None => {
-            let lines = reassemble::lines_of(&decoded.text);
-            drop(decoded);
+            let lines = reassemble::lines_of_owned(decoded.text);
             extract_lines(source, lines, None, None)
         }
     };
@@ -113,8 +112,8 @@ fn from_decoded(mut source: Source, decoded: Result<decode::Decoded, decode::Dec
 }
 
 /// Read reading-order lines rebuilt from a scraped text, as a PDF's layout is read.
-fn scraped_record(source: Source, rebuilt: scraped::Rebuilt) -> Record {
-    let lines = reassemble::lines_of(&rebuilt.lines.join("\n"));
+fn scraped_record(source: Source, mut rebuilt: scraped::Rebuilt) -> Record {
+    let lines = reassemble::lines_of_joined(std::mem::take(&mut rebuilt.lines));
     let mut record = extract_lines(source, lines, rebuilt.change_rows.as_deref(), None);
     let mut unreadable = rebuilt.unreadable_rows;
     if !rebuilt.pending.is_empty() && record.status != Status::Failed {
@@ -268,32 +267,42 @@ fn extract_described(
     // A drawing-order dump (pdf-extract): wrapped cells back beside their labels.
     let n = lines.len();
     // The provenance names the input's lines: each moved line is traced back.
+    // A text as the tool printed it, when it is read reordered (its answers are settled on it).
+    let mut printed = None;
     let (lines, origin) = match source.text_layout.as_deref() {
         // The unjumble pass knows where each line it moves came from.
         Some("pdf_extract") => {
+            if engine::settles_answers(form) {
+                printed = Some((lines.clone(), engine::Settle::Placed));
+            }
             let (moved, origin) = engine::unjumble_traced(form, &forms.common, lines, cover_end, read_end);
             (moved, Some(origin))
         }
         // A text printed column by column: value cells back after their labels.
         Some("pdftotext" | "pdftotext_raw" | "pdfminer" | "pymupdf") => match engine::values_after_labels(form, &forms.common, &lines, cover_end, read_end) {
-            Some((moved, doubts)) => {
+            Some((moved, origin, doubts)) => {
                 warnings.extend(doubts);
-                let origin = engine::origins(&lines, &moved);
+                printed = Some((lines, engine::Settle::All));
                 (moved, Some(origin))
             }
             None => (lines, None),
         },
         _ => (lines, None),
     };
+    // The trace is held through the parse: 4 bytes a line, not 8 (issue #16; a large
+    // dump's lines are far fewer than 2^32).
+    let origin: Option<Vec<u32>> = origin.map(|o| o.iter().map(|&i| u32::try_from(i).unwrap_or(u32::MAX)).collect());
     let traced = |l: [usize; 2]| match &origin {
         Some(o) => {
-            let (a, b) = (o.get(l[0]).copied().unwrap_or(l[0]), o.get(l[1]).copied().unwrap_or(l[1]));
+            let at = |i: usize| o.get(i).map_or(i, |&j| j as usize);
+            let (a, b) = (at(l[0]), at(l[1]));
             [a.min(b), a.max(b)]
         }
         None => l,
     };
     // Putting a dump drawn value first in reading order may split lines: what follows
     // the region moves by as many.
+    let printed_end = read_end;
     let (read_end, body_end) = ((read_end + lines.len()).saturating_sub(n), (body_end + lines.len()).saturating_sub(n));
     let head_titles: Vec<String> = forms.common.organization_titles.titles.iter().map(|t| t.suffix.clone()).collect();
     let cover = engine::cover(&forms.common, &lines, cover_end, kind.kind == "zenkomoku", &head_titles);
@@ -314,6 +323,10 @@ fn extract_described(
     let mut provenance = cover.provenance;
     provenance.extend(body.provenance);
     provenance.values_mut().for_each(|l| *l = traced(*l));
+    // Answers and boxes printed apart from their questions: settled on the printed order.
+    if let Some((printed, how)) = &printed {
+        engine::settle_answers(form, &forms.common, printed, cover_end, printed_end, *how, &mut body.body, &mut warnings, &mut provenance);
+    }
     // The stamp's line for the form's fields; the body's from its evaluator.
     if let Some(i) = stamp_line {
         for p in ["form.label", "form.date", "form.number"] {
@@ -351,7 +364,10 @@ fn extract_described(
         None => {
             let mut known: HashSet<String> = HashSet::new();
             body.body.values().for_each(|v| collect_strings(v, &mut known));
-            changes::from_text(&lines, body_end, change_table, &known, &mut warnings)
+            // The table's lines are spent as its rows are made (issue #16: a large
+            // table's lines and its changes were held side by side); nothing reads them after.
+            let mut lines = lines;
+            changes::from_text_spending(&mut lines, body_end, change_table, &known, &mut warnings)
         }
     };
     let mut body_map = body.body;

@@ -353,9 +353,8 @@ pub fn unjumble_traced(form: &Form, common: &Common, mut lines: Vec<Line>, from:
         let raw = format!("{} ]", lines[last].raw().trim_end());
         lines[last] = Line::of(&raw);
     }
-    let mut slots: Vec<Option<Line>> = lines.into_iter().map(Some).collect();
-    let moved = order.iter().map(|&i| slots[i].take().unwrap_or(Line::of(""))).collect();
-    (moved, order)
+    crate::reassemble::put_in_order(&mut lines, &order);
+    (lines, order)
 }
 
 /// One page: the new order of its lines, and the answer lines to write into brackets.

@@ -46,9 +46,10 @@ struct Found {
     element: usize,
 }
 
-/// The body lines `from..to` with each text cell after its label; `None` when no cell
-/// moves (the text is in reading order already).
-pub fn values_after_labels(form: &Form, common: &Common, lines: &[Line], from: usize, to: usize) -> Option<(Vec<Line>, Vec<Warning>)> {
+/// The body lines `from..to` with each text cell after its label, the input line each
+/// is, and the doubts about the cells; `None` when no cell moves (the text is in
+/// reading order already).
+pub fn values_after_labels(form: &Form, common: &Common, lines: &[Line], from: usize, to: usize) -> Option<(Vec<Line>, Vec<usize>, Vec<Warning>)> {
     let to = to.min(lines.len());
     if from >= to {
         return None;
@@ -73,13 +74,13 @@ pub fn values_after_labels(form: &Form, common: &Common, lines: &[Line], from: u
     for (region, block) in late_labels(&found, to, defs) {
         moves.put_after(region, block);
     }
-    let moved = moves.apply(lines)?;
+    let (moved, origin) = moves.apply(lines)?;
     // The values these cells become are guesses: said, on the field's path.
     let warnings = doubts
         .into_iter()
         .filter_map(|(f, code, message)| Some(Warning { path: path_of(form, &defs[found[f].def])?, code: code.into(), message: message.into() }))
         .collect();
-    Some((moved, warnings))
+    Some((moved, origin, warnings))
 }
 
 /// The output path of the field a def stands for (forms without blocks: a section's
@@ -121,32 +122,32 @@ impl Moves {
         self.put(anchor, block);
     }
 
-    /// The lines in their new order; `None` when nothing moves.
-    fn apply(self, lines: &[Line]) -> Option<Vec<Line>> {
+    /// The lines in their new order and, for each, the index of the input line it is
+    /// (the provenance names the input's lines); `None` when nothing moves.
+    fn apply(self, lines: &[Line]) -> Option<(Vec<Line>, Vec<usize>)> {
         if !self.moved.contains(&true) {
             return None;
         }
-        fn emit(i: usize, after: &[Vec<usize>], done: &mut [bool], out: &mut Vec<usize>) {
-            if std::mem::replace(&mut done[i], true) {
-                return;
-            }
-            out.push(i);
-            for &j in &after[i] {
-                emit(j, after, done, out);
-            }
-        }
+        // Each line that stays, then what is put after it, depth first: an explicit
+        // stack (lines put after moved lines nest as deep as the input is long).
         let mut done = vec![false; lines.len()];
         let mut order = Vec::with_capacity(lines.len());
-        for i in 0..lines.len() {
-            if !self.moved[i] {
-                emit(i, &self.after, &mut done, &mut order);
+        let mut stack: Vec<usize> = Vec::new();
+        for i in (0..lines.len()).filter(|&i| !self.moved[i]) {
+            stack.push(i);
+            while let Some(j) = stack.pop() {
+                if std::mem::replace(&mut done[j], true) {
+                    continue;
+                }
+                order.push(j);
+                stack.extend(self.after[j].iter().rev());
             }
         }
         // Lines moved in a circle (each after another moved one): the text stays as it is.
         if order.len() < lines.len() {
             return None;
         }
-        Some(order.into_iter().map(|i| lines[i].clone()).collect())
+        Some((order.iter().map(|&i| lines[i].clone()).collect(), order))
     }
 }
 
@@ -214,27 +215,9 @@ fn is_option(s: &str, defs: &Defs) -> bool {
 /// A key without `＜選択肢＞`, printed options `N)label` (so that `3) 未定` alone is no
 /// answer), brackets and `○`.
 fn unfurnished(k: &str, defs: &Defs) -> String {
-    let s = k.replace("<選択肢>", "");
-    let mut out = String::new();
-    let mut rest = s.as_str();
-    while let Some(pos) = rest.find(')') {
-        let head = &rest[..pos];
-        let digits = head.chars().rev().take_while(char::is_ascii_digit).count();
-        let after = &rest[pos + 1..];
-        let option = defs.options.iter().filter(|o| !o.is_empty() && after.starts_with(o.as_str())).map(String::len).max();
-        match (digits > 0, option) {
-            (true, Some(len)) => {
-                out.push_str(&head[..head.len() - digits]);
-                rest = &after[len..];
-            }
-            _ => {
-                out.push_str(&rest[..pos + 1]);
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    out.chars().filter(|c| !matches!(c, '[' | ']' | '○')).collect()
+    let mut s = crate::engine::column_answers::residue(k, &defs.options);
+    s.retain(|c| c != '○');
+    s
 }
 
 /// An option printed as an item of its list with its number after it (pdftotext puts
@@ -414,6 +397,16 @@ fn text_cells(found: &[Found], roles: &[Role], from: usize, to: usize, defs: &De
             orphans.clear();
         }
         let mut just_pushed = false;
+        // The same label twice in a row, only blank lines between (a part's heading that
+        // prints the item's words, then the item's label): the engine reads the value
+        // after the second, so the cell goes there.
+        let repeated = n > 0 && found[n - 1].def == f.def && found[n - 1].element == f.element && (found[n - 1].last + 1..f.line).all(|j| roles[j] == Role::Blank);
+        if takes_text(f) && repeated && !f.inline {
+            if let Some(p) = pending.iter_mut().find(|p| **p == n - 1) {
+                *p = n;
+                just_pushed = true;
+            }
+        }
         if takes_text(f) && !seen_before(found, n) {
             if f.inline {
                 // Its own value, with the lines of the same cell below it.
@@ -517,7 +510,7 @@ mod tests {
         let lines = lines_of(text);
         let n = lines.len();
         match super::values_after_labels(form, &set.common, &lines, 0, n) {
-            Some((out, _)) => out.iter().map(|l| l.raw().trim().to_string()).collect(),
+            Some((out, _, _)) => out.iter().map(|l| l.raw().trim().to_string()).collect(),
             None => lines.iter().map(|l| l.raw().trim().to_string()).collect(),
         }
     }
@@ -560,7 +553,12 @@ mod tests {
         let set = FormSet::builtin();
         let form = set.form_for("kiso", Some("2019-01")).expect("kiso form").0;
         let lines = lines_of(text);
-        let (moved, warnings) = super::values_after_labels(form, &set.common, &lines, 0, lines.len()).expect("cells to move");
+        let (moved, origin, warnings) = super::values_after_labels(form, &set.common, &lines, 0, lines.len()).expect("cells to move");
+        // Each output line is the input line it is traced to, every input line once.
+        assert!(moved.iter().zip(&origin).all(|(l, &o)| l.raw() == lines[o].raw()));
+        let mut seen = origin.clone();
+        seen.sort_unstable();
+        assert_eq!(seen, (0..lines.len()).collect::<Vec<_>>());
         // Every cell here is set apart by blank lines and follows its label's column.
         assert!(warnings.is_empty(), "{warnings:?}");
         assert_eq!(moved.len(), lines.len());
@@ -574,5 +572,19 @@ mod tests {
         assert_eq!((t["handlers"]["code"].as_u64(), t["handlers"]["as_of"].as_str()), (Some(2), Some("2021-04-01")), "{b}");
         assert_eq!(t["serious_incident"]["code"].as_u64(), Some(2), "{b}");
         assert_eq!(t["result"].as_str(), Some("基礎項目評価の実施が義務付けられる"), "{b}");
+    }
+
+    /// pdftotext plain splits a part's number from its heading (`Ⅲ` / `しきい値判断結果`)
+    /// and prints the item's label with the same words right after it: the value goes
+    /// after the second, where the engine reads the item's label.
+    #[test]
+    fn a_label_printed_twice_in_a_row_takes_its_value_at_the_second() {
+        let text = "Ⅰ　関連情報\n\n１．特定個人情報ファイルを取り扱う事務\n\n①事務の名称\n\n②事務の概要\n\n甲事務\n\n乙の概要\n\n\
+            Ⅲ\n\n発生なし\n\nしきい値判断結果\n\nしきい値判断結果\n基礎項目評価の実施が義務付けられる\n\nⅣ　リスク対策\n";
+        let out = run(text);
+        let at = |s: &str| out.iter().position(|l| l == s).unwrap_or(usize::MAX);
+        let second = out.iter().rposition(|l| l == "しきい値判断結果").unwrap_or(usize::MAX);
+        assert_eq!(at("基礎項目評価の実施が義務付けられる"), second + 1, "{out:?}");
+        assert_eq!(at("甲事務"), at("①事務の名称") + 1, "{out:?}");
     }
 }

@@ -1,0 +1,534 @@
+//! Answers and check boxes of a text printed column by column (pdftotext, pdfminer.six,
+//! PyMuPDF `get_text()`), settled over the whole body rather than zone by zone.
+//!
+//! In such a text a part's questions come first and its answers after them, often
+//! several questions away, and the boxes' brackets and ○ marks are printed apart from
+//! their labels (`［` / `○` / `］委託しない`). The zones after each question then hold
+//! another question's answer. What still holds is the order: the answers of a list
+//! that several questions share (Ⅳ's `十分である`) are printed in the order of their
+//! questions, and a ○ drawn alone is the mark of a box whose bracket is drawn apart.
+//! So, on the lines as the tool printed them:
+//! - every answer of the shared list (an option standing alone or in its brackets, not
+//!   an item of a printed option list) is found, with the part it is printed in (the
+//!   last heading, question or box text above it);
+//! - boxes: a bracket before the box's text on its line says its state; a `［` left open
+//!   at the end of a box's line opens the next box of its row; opt-out boxes are not
+//!   ticked when the answers found fill every question without them; the boxes still
+//!   unknown share the ○ marks drawn alone (as many marks as boxes: all ticked; none:
+//!   none; else in order, with an `ambiguous_checkbox` warning);
+//! - the shared list's answers go to the questions not opted out: each to the next
+//!   question of the part it is printed in when that places every one, else in order,
+//!   with an `uncertain_order` warning unless they are as many as the questions and
+//!   all the same.
+//!
+//! Driven by the form description only: its labels, choice lists, boxes (`after`, `in`)
+//! and opt-outs. Fields inside repeated blocks are left to their zones.
+
+use super::{choice_json, label_at, label_keys, set};
+use crate::form::{join, Choice, Common, Field, FieldType, Form, Node};
+use crate::normalize::key;
+use crate::reassemble::Line;
+use crate::record::Warning;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+
+/// A labelled thing of the form that tells which part a line is in.
+struct Mark {
+    /// Label keys (full, then bare); for a box, its own text.
+    keys: Vec<String>,
+    /// The part it belongs to (`Ⅳ3`): its item without a circled number.
+    part: String,
+    /// A box's text (matched after its bracket), not a label.
+    is_box: bool,
+}
+
+/// A top-level box field.
+struct BoxItem {
+    path: String,
+    row: String,
+    text: String,
+    /// The questions its tick leaves blank (full paths).
+    blanks: Vec<String>,
+}
+
+/// A top-level choice field.
+struct Question<'a> {
+    field: &'a Field,
+    path: String,
+    part: String,
+}
+
+#[derive(Default)]
+struct Items<'a> {
+    marks: Vec<Mark>,
+    /// The distinct parts in form order (a part's rank is its index).
+    parts: Vec<String>,
+    boxes: Vec<BoxItem>,
+    questions: Vec<Question<'a>>,
+}
+
+/// An item's part: `Ⅳ3①` → `Ⅳ3`.
+fn part_of(item: &str) -> String {
+    item.trim_end_matches(|c: char| ('①'..='⑳').contains(&c)).to_string()
+}
+
+fn walk<'a>(nodes: &'a [Node], prefix: &str, out: &mut Items<'a>) {
+    for (n, node) in nodes.iter().enumerate() {
+        match node {
+            Node::Section(s) => walk(&s.nodes, &join(prefix, &s.path), out),
+            Node::Heading(h) => {
+                // A heading belongs to the part of the field after it.
+                let next = nodes[n + 1..].iter().find_map(|m| if let Node::Field(f) = m { Some(f.item.as_str()) } else { None });
+                if let Some(item) = next.filter(|i| !i.is_empty()) {
+                    let (full, bare) = label_keys(&h.heading);
+                    out.marks.push(Mark { keys: full.into_iter().chain(bare).collect(), part: part_of(item), is_box: false });
+                }
+            }
+            Node::Field(f) => {
+                let part = part_of(&f.item);
+                if !part.is_empty() && !out.parts.contains(&part) {
+                    out.parts.push(part.clone());
+                }
+                if f.within.is_none() && !f.label.is_empty() && matches!(f.ty, FieldType::Choice | FieldType::Band | FieldType::Box) {
+                    let (full, bare) = label_keys(&f.label);
+                    out.marks.push(Mark { keys: full.into_iter().chain(bare).collect(), part: part.clone(), is_box: false });
+                }
+                match f.ty {
+                    FieldType::Box => {
+                        let Some(text) = f.after.as_deref().map(key).filter(|t| !t.is_empty()) else { continue };
+                        let blanks = nodes
+                            .iter()
+                            .filter_map(|m| if let Node::Field(q) = m { Some(q) } else { None })
+                            .filter(|q| q.opt_out.iter().any(|o| *o == f.path))
+                            .map(|q| join(prefix, &q.path))
+                            .collect();
+                        let row = join(prefix, f.within.as_deref().unwrap_or(&f.path));
+                        out.marks.push(Mark { keys: vec![text.clone()], part: part.clone(), is_box: true });
+                        out.boxes.push(BoxItem { path: join(prefix, &f.path), row, text, blanks });
+                    }
+                    FieldType::Choice | FieldType::Band if f.list.is_some() => out.questions.push(Question { field: f, path: join(prefix, &f.path), part }),
+                    _ => {}
+                }
+            }
+            Node::Block(_) => {}
+        }
+    }
+}
+
+/// What a line's key is once printed options (`2) 十分である`), `＜選択肢＞` and
+/// brackets are taken out: an option alone is an answer, a `○` alone a mark. `options`
+/// are the keys of every option (so that `3) 未定` alone is no answer).
+pub(super) fn residue(k: &str, options: &[String]) -> String {
+    let s = k.replace("<選択肢>", "");
+    let mut out = String::new();
+    let mut rest = s.as_str();
+    while let Some(pos) = rest.find(')') {
+        let head = &rest[..pos];
+        let digits = head.chars().rev().take_while(char::is_ascii_digit).count();
+        let after = &rest[pos + 1..];
+        let option = options.iter().filter(|o| !o.is_empty() && after.starts_with(o.as_str())).map(String::len).max();
+        match (digits > 0, option) {
+            (true, Some(len)) => {
+                out.push_str(&head[..head.len() - digits]);
+                rest = &after[len..];
+            }
+            _ => {
+                out.push_str(&rest[..pos + 1]);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out.retain(|c| !matches!(c, '[' | ']'));
+    out
+}
+
+/// How much of the engine's reading the printed order may change.
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub enum Settle {
+    /// A column-order text: its zones hold other questions' answers, so the boxes and
+    /// the shared lists' answers are all read on the printed order.
+    All,
+    /// A drawing-order dump (pdf-extract) whose reordering may misplace an answer: the
+    /// shared lists' answers are given only when each one sits in its own question's
+    /// part, as many as the questions the engine's boxes leave open.
+    Placed,
+}
+
+/// Whether `form` has what [`settle`] reads (a choice list shared by top-level
+/// questions, or top-level boxes).
+pub fn applies(form: &Form) -> bool {
+    let mut items = Items::default();
+    walk(&form.body, "", &mut items);
+    !items.boxes.is_empty() || items.questions.iter().enumerate().any(|(n, q)| items.questions[..n].iter().any(|p| p.field.list == q.field.list))
+}
+
+/// Settle the shared-list answers and the boxes of a text read out of its printed
+/// order: `lines` are the body as the tool printed them (`from..to`), `body`, `warnings`
+/// and `provenance` the engine's reading (provenance in those lines' numbers), changed
+/// where this finds more (as `how` allows).
+#[allow(clippy::too_many_arguments)]
+pub fn settle(form: &Form, common: &Common, lines: &[Line], from: usize, to: usize, how: Settle, body: &mut Map<String, Value>, warnings: &mut Vec<Warning>, provenance: &mut BTreeMap<String, [usize; 2]>) {
+    let mut items = Items::default();
+    walk(&form.body, "", &mut items);
+    let to = to.min(lines.len());
+    let list_of = |q: &Question| q.field.list.as_deref().and_then(|l| common.lists.get(l)).map_or(&[][..], Vec::as_slice);
+    let mut options: Vec<String> = items.questions.iter().flat_map(|q| list_of(q).iter().map(|o| key(&o.label))).collect();
+    options.sort_unstable();
+    options.dedup();
+    // The lists several questions share.
+    let mut shared: Vec<&str> = Vec::new();
+    for q in &items.questions {
+        let l = q.field.list.as_deref().unwrap_or_default();
+        if !shared.contains(&l) && items.questions.iter().filter(|p| p.field.list.as_deref() == Some(l)).count() > 1 {
+            shared.push(l);
+        }
+    }
+    if shared.is_empty() && items.boxes.is_empty() {
+        return;
+    }
+    let lists: Vec<&[Choice]> = items.questions.iter().map(list_of).collect();
+    let scan = scan(lines, from, to, &items, &options, &lists);
+    let answers_of = |list: &[Choice]| -> Vec<(usize, String)> { scan.answers.iter().filter(|(_, a)| list.iter().any(|o| key(&o.label) == *a)).cloned().collect() };
+    // The answers of the shared lists and the questions they may fill.
+    let shared_answers: usize = shared.iter().map(|l| answers_of(common.lists.get(*l).map_or(&[][..], Vec::as_slice)).len()).sum();
+    let shared_slots = items.questions.iter().filter(|q| q.field.list.as_deref().is_some_and(|l| shared.contains(&l))).count();
+    let ticked: Vec<Option<bool>> = match how {
+        Settle::All => boxes(&items, lines, from, to, &scan, shared_answers, shared_slots, body, warnings, provenance),
+        // The engine's boxes (read beside their labels) stand.
+        Settle::Placed => items.boxes.iter().map(|b| super::get(body, &b.path).and_then(Value::as_bool)).collect(),
+    };
+    let opted_out = |path: &str| items.boxes.iter().zip(&ticked).any(|(b, t)| *t == Some(true) && b.blanks.iter().any(|p| p == path));
+    for list in shared {
+        let choices = common.lists.get(list).map_or(&[][..], Vec::as_slice);
+        let slots: Vec<&Question> = items.questions.iter().filter(|q| q.field.list.as_deref() == Some(list)).collect();
+        let active: Vec<usize> = (0..slots.len()).filter(|&s| !opted_out(&slots[s].path)).collect();
+        let cands = answers_of(choices);
+        // 1. Each answer to the next question of the part it is printed in.
+        let mut by_part: Vec<Option<usize>> = Vec::new();
+        let mut next = 0;
+        for (line, _) in &cands {
+            let part = scan.part_at(*line, &items);
+            let slot = active[next.min(active.len())..].iter().position(|&s| Some(slots[s].part.as_str()) == part).map(|p| p + next);
+            if let Some(p) = slot {
+                next = p + 1;
+            }
+            by_part.push(slot.map(|p| active[p]));
+        }
+        let placed = cands.len() == active.len() && by_part.iter().all(Option::is_some);
+        if how == Settle::Placed && !placed {
+            continue;
+        }
+        let all_same = cands.iter().all(|(_, a)| *a == cands[0].1);
+        let mut given: Vec<Option<&(usize, String)>> = vec![None; slots.len()];
+        let mut doubt = None;
+        if placed {
+            for (c, s) in cands.iter().zip(&by_part) {
+                given[s.unwrap_or_default()] = Some(c);
+            }
+        } else {
+            // 2. In order.
+            for (c, &s) in cands.iter().zip(&active) {
+                given[s] = Some(c);
+            }
+            if cands.len() != active.len() {
+                doubt = Some(format!("{} answers of its list for {} questions, given in order", cands.len(), active.len()));
+            } else if !all_same {
+                doubt = Some("answers differ and their order in the text does not show which question each belongs to".to_string());
+            }
+        }
+        for (s, q) in slots.iter().enumerate() {
+            warnings.retain(|w| !(w.path == q.path && matches!(w.code.as_str(), "not_found" | "ambiguous_value" | "uncertain_order")));
+            match given[s] {
+                Some((line, a)) => {
+                    let Some(o) = choices.iter().find(|o| key(&o.label) == *a) else { continue };
+                    set(body, &q.path, choice_json(q.field, o));
+                    provenance.insert(q.path.clone(), [*line, *line]);
+                    if let Some(d) = &doubt {
+                        warnings.push(Warning { path: q.path.clone(), code: "uncertain_order".into(), message: d.clone() });
+                    }
+                }
+                None => {
+                    set(body, &q.path, Value::Null);
+                    provenance.remove(&q.path);
+                    if active.contains(&s) {
+                        warnings.push(Warning { path: q.path.clone(), code: "not_found".into(), message: "no answer for this question".into() });
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// What the scan of the lines found.
+struct Scan {
+    /// (line, option key) of every answer standing alone.
+    answers: Vec<(usize, String)>,
+    /// (line, indexes into `Items::marks`) of every label found.
+    labels: Vec<(usize, Vec<usize>)>,
+    /// Lines holding a ○ alone.
+    marks: Vec<usize>,
+}
+
+impl Scan {
+    /// The part of line `line`: the one of the nearest label above it (or on it). The
+    /// same words label items of two parts (Ⅳ2 and Ⅳ6): the first not before the part
+    /// read already.
+    fn part_at<'i>(&self, line: usize, items: &'i Items) -> Option<&'i str> {
+        let rank = |p: &str| items.parts.iter().position(|q| q == p).unwrap_or(usize::MAX);
+        let mut last: Option<&str> = None;
+        for (l, ms) in &self.labels {
+            if *l > line {
+                break;
+            }
+            let floor = last.map_or(0, rank);
+            let parts: Vec<&str> = ms.iter().map(|&m| items.marks[m].part.as_str()).collect();
+            last = parts.iter().find(|p| rank(p) >= floor).or(parts.last()).copied().or(last);
+        }
+        last
+    }
+}
+
+fn scan(lines: &[Line], from: usize, to: usize, items: &Items, options: &[String], lists: &[&[Choice]]) -> Scan {
+    let mut out = Scan { answers: Vec::new(), labels: Vec::new(), marks: Vec::new() };
+    let mut i = from;
+    while i < to {
+        let k = lines[i].key();
+        if k.is_empty() {
+            i += 1;
+            continue;
+        }
+        // The longest label starting here (a box's text after its bracket fragments).
+        let mut best: Option<(usize, usize, usize, Vec<usize>)> = None;
+        for (m, mark) in items.marks.iter().enumerate() {
+            let hit = if mark.is_box {
+                let bare = k.trim_start_matches(['[', ']', '○']);
+                ((bare.len() < k.len() && bare.starts_with(mark.keys[0].as_str())) || k == mark.keys[0]).then(|| (mark.keys[0].len(), i, k.len() - bare.len() + mark.keys[0].len()))
+            } else {
+                mark.keys.iter().find_map(|l| label_at(lines, i, l, to).map(|h| (l.len(), h.last, lines[h.last].key().char_indices().nth(h.col).map_or(lines[h.last].key().len(), |(b, _)| b))))
+            };
+            let Some((len, last, at)) = hit else { continue };
+            match &mut best {
+                Some((bl, _, _, ms)) if *bl == len => ms.push(m),
+                Some((bl, _, _, _)) if *bl > len => {}
+                _ => best = Some((len, last, at, vec![m])),
+            }
+        }
+        let (line, rest, next) = match best {
+            Some((_, last, at, ms)) => {
+                out.labels.push((i, ms));
+                (last, &lines[last].key()[at..], last + 1)
+            }
+            None => (i, k, i + 1),
+        };
+        let r = residue(rest, options);
+        if r == "○" && best_is_none(&out, i) {
+            out.marks.push(i);
+        } else if !r.is_empty() && options.binary_search(&r).is_ok() && !numbered_after(lines, line, to, &r, lists) {
+            out.answers.push((line, r));
+        }
+        i = next;
+    }
+    out
+}
+
+fn best_is_none(scan: &Scan, i: usize) -> bool {
+    scan.labels.last().is_none_or(|(l, _)| *l != i)
+}
+
+/// An option printed as an item of its list with its number after it (pdftotext puts
+/// `1)` on the line of the answer's closing bracket: `特に力を入れている` / `] 1)`): the
+/// next line that is not blank is `N)` (after a bracket) and the option is item N of
+/// one of the form's lists.
+fn numbered_after(lines: &[Line], line: usize, to: usize, option: &str, lists: &[&[Choice]]) -> bool {
+    let Some(next) = (line + 1..to).find(|&j| !lines[j].key().is_empty()) else { return false };
+    let k = lines[next].key().trim_start_matches(']');
+    let Some(n) = k.strip_suffix(')').and_then(|d| d.parse::<usize>().ok()) else { return false };
+    lists.iter().any(|l| l.get(n.wrapping_sub(1)).is_some_and(|o| key(&o.label) == option))
+}
+
+/// The boxes: read, written into `body` where found, and their ticks returned (by
+/// index of `items.boxes`).
+#[allow(clippy::too_many_arguments)]
+fn boxes(items: &Items, lines: &[Line], from: usize, to: usize, scan: &Scan, answers: usize, slots: usize, body: &mut Map<String, Value>, warnings: &mut Vec<Warning>, provenance: &mut BTreeMap<String, [usize; 2]>) -> Vec<Option<bool>> {
+    let all = &items.boxes;
+    let n = all.len();
+    let mut line_of: Vec<Option<usize>> = vec![None; n];
+    let mut state: Vec<Option<bool>> = vec![None; n];
+    let mut opened: Vec<Option<bool>> = vec![None; n];
+    // Box lines read with the box text below them: no detached marks.
+    let mut paired: Vec<usize> = Vec::new();
+    for (i, l) in lines.iter().enumerate().take(to).skip(from) {
+        let k = l.key();
+        // Each box's text where a bracket or a mark is just before it.
+        let mut hits: Vec<(usize, usize)> = Vec::new();
+        for (b, bx) in all.iter().enumerate() {
+            if let Some(p) = k.match_indices(bx.text.as_str()).map(|(p, _)| p).find(|&p| k[..p].ends_with(['[', ']', '○'])) {
+                hits.push((p, b));
+            }
+        }
+        if hits.is_empty() {
+            // The box's text alone on its line, its whole box (`[ ○ ］`, `[］`) alone on
+            // the line above: that box's state (pdftotext prints a row's cells so).
+            let Some(b) = all.iter().position(|bx| bx.text == k) else { continue };
+            let above = (from..i).rev().find(|&j| !lines[j].key().is_empty());
+            if let Some(j) = above.filter(|&j| whole_box(lines[j].key())) {
+                line_of[b] = Some(i);
+                state[b] = Some(lines[j].key().contains('○'));
+                paired.push(j);
+            }
+            continue;
+        }
+        hits.sort();
+        let mut prev_end = 0;
+        for &(p, b) in &hits {
+            let seg = &k[prev_end.min(p)..p];
+            line_of[b] = Some(i);
+            if seg.contains('[') {
+                state[b] = Some(seg.contains('○'));
+            }
+            prev_end = p + all[b].text.len();
+        }
+        // `］　内部監査 [`: a bracket left open after the line's last box opens the next
+        // box of the same row.
+        let last = hits[hits.len() - 1].1;
+        let trailing = k[prev_end.min(k.len())..].split(|c: char| c.is_alphanumeric() && c != '○').next().unwrap_or("");
+        if trailing.contains('[') {
+            if let Some(next) = (last + 1..n).find(|&b| all[b].row == all[last].row) {
+                opened[next] = Some(trailing.contains('○'));
+            }
+        }
+    }
+    let mut value: Vec<Option<bool>> = (0..n).map(|b| state[b].or(opened[b])).collect();
+    let mut unresolved: Vec<usize> = (0..n).filter(|&b| line_of[b].is_some() && value[b].is_none()).collect();
+    // Opt-out boxes are not ticked when the answers found fill every question the
+    // ticked ones leave.
+    let blanked: usize = (0..n).filter(|&b| value[b] == Some(true)).map(|b| all[b].blanks.len()).sum();
+    if slots > 0 && answers + blanked >= slots && scan.marks.iter().any(|m| !paired.contains(m)) {
+        unresolved.retain(|&b| {
+            let opt_out = !all[b].blanks.is_empty();
+            if opt_out {
+                value[b] = Some(false);
+            }
+            !opt_out
+        });
+    }
+    let marks = scan.marks.iter().filter(|m| !paired.contains(m)).count();
+    let ambiguous = marks > 0 && marks != unresolved.len();
+    for (k, &b) in unresolved.iter().enumerate() {
+        value[b] = Some(k < marks);
+    }
+    for b in 0..n {
+        let (Some(line), Some(v)) = (line_of[b], value[b]) else { continue };
+        let path = &all[b].path;
+        set(body, path, Value::Bool(v));
+        provenance.insert(path.clone(), [line, line]);
+        warnings.retain(|w| !(w.path == *path && matches!(w.code.as_str(), "not_found" | "ambiguous_checkbox")));
+        if ambiguous && unresolved.contains(&b) {
+            warnings.push(Warning {
+                path: path.clone(),
+                code: "ambiguous_checkbox".into(),
+                message: format!("{marks} detached ○ mark(s) for {} boxes whose bracket is drawn apart from the label", unresolved.len()),
+            });
+        }
+    }
+    value
+}
+
+/// A whole box alone on a line: `[`, an optional `○`, `]`.
+fn whole_box(k: &str) -> bool {
+    let inner = k.strip_prefix('[').and_then(|r| r.strip_suffix(']'));
+    inner.is_some_and(|m| m.is_empty() || m == "○")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{settle, Settle};
+    use crate::form::FormSet;
+    use crate::reassemble::lines_of;
+    use crate::record::Warning;
+    use serde_json::{json, Map, Value};
+    use std::collections::BTreeMap;
+
+    fn run(text: &str, how: Settle, body: Value, warnings: Vec<Warning>) -> (Value, Vec<(String, String)>, BTreeMap<String, [usize; 2]>) {
+        let set = FormSet::builtin();
+        let form = set.form_for("kiso", Some("2019-01")).expect("kiso form").0;
+        let lines = lines_of(text);
+        let mut body: Map<String, Value> = serde_json::from_value(body).expect("a body");
+        let mut warnings = warnings;
+        let mut provenance = BTreeMap::new();
+        settle(form, &set.common, &lines, 0, lines.len(), how, &mut body, &mut warnings, &mut provenance);
+        (Value::Object(body), warnings.into_iter().map(|w| (w.code, w.path)).collect(), provenance)
+    }
+
+    fn label(v: &Value) -> Option<&str> {
+        v["label"].as_str()
+    }
+
+    /// A made-up Ⅳ printed column by column (pdfminer's shape): the questions of a part,
+    /// then brackets and answers, some of them a part later; the boxes' brackets and
+    /// their ○ apart from their texts; the audit row as pdftotext prints it.
+    #[test]
+    fn column_order_answers_in_order_boxes_by_marks() {
+        let text = "Ⅳ　リスク対策\n２．特定個人情報の入手（情報提供ネットワークシステムを通じた入手を除く。）\n目的外の入手が行われるリスクへの対策は十分か [\n十分である\n\
+            ３．特定個人情報の使用\n目的を超えた紐付け、事務に必要のない情報との紐付けが行われるリスクへの対策は十分か\n権限のない者（元職員、アクセス権限のない職員等）によって不正に使用されるリスクへの対策は十分か\n\
+            ４．特定個人情報ファイルの取扱いの委託\n委託先における不正な使用等のリスクへの対策は十分か\n[\n課題が残されている\n十分である\n\
+            ５．特定個人情報の提供・移転（委託や情報提供ネットワークシステムを通じた提供を除く。）\n不正な提供・移転が行われるリスクへの対策は十分か\n[\n十分である\n\
+            ６．情報提供ネットワークシステムとの接続\n［\n］接続しない（入手）\n目的外の入手が行われるリスクへの対策は十分か [\n十分である\n不正な提供が行われるリスクへの対策は十分か\n\
+            ７．特定個人情報の保管・消去\n特定個人情報の漏えい・滅失・毀損リスクへの対策は十分か\n[\n十分である\n十分である\n]\n＜選択肢＞\n1) 特に力を入れている\n2) 十分である\n3) 課題が残されている\n\
+            ［\n○\n］委託しない\n［\n］提供・移転しない\n］接続しない（提供）\n８．監査\n[ ○ ］\n自己点検\n[ ○ ］\n内部監査\n[］\n外部監査\n";
+        // The engine's zones: a confident wrong answer, a box it did not find.
+        let body = json!({"risk": {"use_linkage": {"code": 2, "label": "十分である"}, "outsourcing": {"not_outsourced": null, "misuse": {"code": 2, "label": "十分である"}}}});
+        let warned = vec![Warning { path: "risk.outsourcing.not_outsourced".into(), code: "not_found".into(), message: String::new() }];
+        let (b, w, prov) = run(text, Settle::All, body, warned);
+        let r = &b["risk"];
+        // Seven answers for the seven questions left open, given in order (they differ: said).
+        assert_eq!(label(&r["acquisition"]), Some("十分である"), "{b}");
+        assert_eq!(label(&r["use_linkage"]), Some("課題が残されている"), "{b}");
+        for q in ["use_unauthorized", "storage"] {
+            assert_eq!(label(&r[q]), Some("十分である"), "{q}: {b}");
+        }
+        for (p, q) in [("provision", "misuse"), ("network", "acquisition"), ("network", "provision")] {
+            assert_eq!(label(&r[p][q]), Some("十分である"), "{p}.{q}: {b}");
+        }
+        assert!(w.contains(&("uncertain_order".into(), "risk.use_linkage".into())), "{w:?}");
+        // One ○ drawn alone for the four boxes whose bracket is apart: the first, said.
+        assert_eq!(r["outsourcing"]["not_outsourced"], json!(true));
+        assert_eq!(r["outsourcing"]["misuse"], Value::Null);
+        assert_eq!((r["provision"]["not_provided"].clone(), r["network"]["no_acquisition"].clone(), r["network"]["no_provision"].clone()), (json!(false), json!(false), json!(false)));
+        assert!(w.contains(&("ambiguous_checkbox".into(), "risk.outsourcing.not_outsourced".into())), "{w:?}");
+        assert!(!w.iter().any(|(c, p)| c == "not_found" && p == "risk.outsourcing.not_outsourced"), "{w:?}");
+        // Each audit box below its own whole box: read, no doubt.
+        assert_eq!((r["audit"]["self_inspection"].clone(), r["audit"]["internal_audit"].clone(), r["audit"]["external_audit"].clone()), (json!(true), json!(true), json!(false)));
+        assert!(!w.iter().any(|(_, p)| p.starts_with("risk.audit")), "{w:?}");
+        // Provenance: the answer's line as printed.
+        assert_eq!(prov.get("risk.use_linkage"), Some(&[10, 10]));
+    }
+
+    /// A drawing-order dump (pdf-extract): each answer printed in its question's part.
+    /// Settled only when every answer is placed so.
+    #[test]
+    fn drawing_order_answers_given_only_when_placed() {
+        let text = "Ⅳ　リスク対策\n２．特定個人情報の入手（情報提供ネットワークシステムを通じた入手を除く。）\n目的外の入手が行われるリスクへの対策は十分か [ 十分である ]\n\
+            ３．特定個人情報の使用\n[ 課題が残されている ]\n[ 十分である ]\n４．特定個人情報ファイルの取扱いの委託 ［ ○ ］委託しない\n[ ]\n\
+            ５．特定個人情報の提供・移転（委託や情報提供ネットワークシステムを通じた提供を除く。） ［ ］提供・移転しない\n[ 十分である ]\n\
+            ［ ］接続しない（入手） ［ ］接続しない（提供）\n目的外の入手が行われるリスクへの対策は十分か [ 十分である ]\n不正な提供が行われるリスクへの対策は十分か [ 十分である ]\n\
+            ７．特定個人情報の保管・消去\n[ 十分である ]\n";
+        // The engine's reading of the reordered dump: two answers swapped, said.
+        let body = json!({"risk": {"use_linkage": {"code": 2, "label": "十分である"}, "outsourcing": {"not_outsourced": true, "misuse": null}, "provision": {"not_provided": false, "misuse": {"code": 3, "label": "課題が残されている"}}}});
+        let warned = vec![Warning { path: "risk.use_linkage".into(), code: "uncertain_order".into(), message: String::new() }];
+        let (b, w, _) = run(text, Settle::Placed, body.clone(), warned.clone());
+        let r = &b["risk"];
+        assert_eq!(label(&r["use_linkage"]), Some("課題が残されている"), "{b}");
+        assert_eq!(label(&r["use_unauthorized"]), Some("十分である"), "{b}");
+        assert_eq!(label(&r["provision"]["misuse"]), Some("十分である"), "{b}");
+        assert_eq!(label(&r["storage"]), Some("十分である"), "{b}");
+        assert_eq!(r["outsourcing"]["misuse"], Value::Null);
+        assert!(w.is_empty(), "{w:?}");
+        // An answer printed in the part of an opted-out question: not placed, nothing changes.
+        let moved = text.replace("[ 課題が残されている ]\n[ 十分である ]\n４．特定個人情報ファイルの取扱いの委託 ［ ○ ］委託しない\n", "[ 十分である ]\n４．特定個人情報ファイルの取扱いの委託 ［ ○ ］委託しない\n[ 課題が残されている ]\n");
+        let (b2, w2, _) = run(&moved, Settle::Placed, body.clone(), warned);
+        assert_eq!(b2, body);
+        assert_eq!(w2, vec![("uncertain_order".to_string(), "risk.use_linkage".to_string())]);
+    }
+}
