@@ -88,6 +88,8 @@ pub struct FormIndex {
     heading_keys: Vec<String>,
     /// Where a text read out of its zone ends ([`typed::text_ends`]).
     text_ends: Vec<String>,
+    /// The same sorted, for [`prefixes_of`].
+    text_ends_sorted: Vec<String>,
     /// Where a text ends inside its zone ([`text_stops`]).
     text_stops: Vec<String>,
     /// [`crate::extras::known_labels`] of the form.
@@ -135,8 +137,11 @@ impl FormIndex {
         let heading_keys = form.body.iter().filter_map(|n| if let Node::Section(s) = n { Some(s.heading.iter().map(|h| key(h))) } else { None }).flatten().collect();
         let text_ends = typed::text_ends(form);
         let text_stops = text_stops(&text_ends);
+        let mut text_ends_sorted = text_ends.clone();
+        text_ends_sorted.sort();
+        text_ends_sorted.dedup();
         let box_keys = common.groups.iter().map(|(g, boxes)| (g.clone(), boxes.iter().map(|b| key(&b.label)).collect())).collect();
-        FormIndex { label_keys, defs: jumble::defs(form, common), heading_keys, text_ends, text_stops, known_labels: crate::extras::known_labels(form), box_keys }
+        FormIndex { label_keys, defs: jumble::defs(form, common), heading_keys, text_ends, text_ends_sorted, text_stops, known_labels: crate::extras::known_labels(form), box_keys }
     }
 
     /// The label keys of a list of the form's labels (made here for a list that is not
@@ -156,9 +161,19 @@ impl FormIndex {
 /// start a line of an answer.
 fn text_stops(labels: &[String]) -> Vec<String> {
     let mut out: Vec<String> = labels.iter().filter(|l| l.chars().count() >= 5).cloned().collect();
+    // Sorted: read by [`prefixes_of`].
     out.sort();
     out.dedup();
     out
+}
+
+/// The labels of `labels` (sorted, none empty) that `k` starts with. perf: a line is
+/// tested against hundreds of labels; only those sharing its first character are
+/// compared, found by a binary search.
+pub(crate) fn prefixes_of<'l>(labels: &'l [String], k: &'l str) -> impl Iterator<Item = &'l String> + 'l {
+    let first = k.chars().next().map_or("", |c| &k[..c.len_utf8()]);
+    let from = if first.is_empty() { labels.len() } else { labels.partition_point(|l| l.as_str() < first) };
+    labels[from..].iter().take_while(move |l| l.starts_with(first)).filter(move |l| k.starts_with(l.as_str()))
 }
 
 /// The [`FormIndex`] of `form` (whose shared lists are `common`), made on first use.
@@ -217,7 +232,9 @@ pub(crate) fn skip_index(lines: &[Line], from: usize, to: usize, common: &Common
 }
 
 /// Does a label (key) start at line `i`? Labels wrapped by a narrow cell continue on
-/// the next lines.
+/// the next lines. perf: inlined, so the quick test below runs in the caller's loop over
+/// lines × labels without a call for each pair.
+#[inline]
 fn label_at(lines: &[Line], i: usize, label: &str, to: usize) -> Option<Hit> {
     let k = lines[i].key();
     // perf: tried for every line and label. Each way a label can start here (the line
@@ -752,7 +769,7 @@ impl<'a> Reader<'a> {
             return r;
         }
         let own: Vec<String> = f.label.iter().map(|l| key(l)).collect();
-        let foreign = |k: &str| self.index.text_stops.iter().any(|l| k.starts_with(l.as_str()) && !own.contains(l));
+        let foreign = |k: &str| prefixes_of(&self.index.text_stops, k).any(|l| !own.contains(l));
         let end = (r.start + 1..r.end.min(self.lines.len())).find(|&i| foreign(&self.lines[i].key())).unwrap_or(r.end);
         Region { end, ..r }
     }
@@ -1305,6 +1322,27 @@ mod tests {
             }
         }
         assert!(compared > 20_000 && hits > 500, "{compared} compared, {hits} hits");
+    }
+
+    /// perf: `prefixes_of` gives the labels a line starts with, as testing every label
+    /// does, on every line of the sample for every form's text stops and text ends.
+    #[test]
+    fn prefixes_of_equals_testing_every_label() {
+        let set = crate::form::FormSet::builtin();
+        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/input/000_72349b560cd020d7.txt")).expect("sample dump");
+        let lines = crate::reassemble::lines_of(&text);
+        let mut hits = 0;
+        for f in &set.forms {
+            let ix = index(f, &set.common);
+            for labels in [&ix.text_stops, &ix.text_ends_sorted] {
+                for k in lines.iter().map(|l| l.key()).chain(["", "特", "ⅠⅡ"]) {
+                    let plain: Vec<&String> = labels.iter().filter(|l| k.starts_with(l.as_str())).collect();
+                    assert_eq!(prefixes_of(labels, k).collect::<Vec<_>>(), plain, "{k:?}");
+                    hits += plain.len();
+                }
+            }
+        }
+        assert!(hits > 100, "{hits} labels starting a line");
     }
 
     #[test]

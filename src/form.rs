@@ -688,7 +688,8 @@ impl Form {
 
     /// Whether this version prints the field at `path` (`[]` paths).
     pub fn has(&self, path: &str) -> bool {
-        !self.absent.iter().any(|a| path == a || path.starts_with(&format!("{a}.")))
+        // perf: no `format!` per entry (asked for every field of every read).
+        !self.absent.iter().any(|a| path.strip_prefix(a.as_str()).is_some_and(|rest| rest.is_empty() || rest.starts_with('.')))
     }
 }
 

@@ -248,7 +248,8 @@ fn extract_described(
     // One cell per line (a mirror site): no header row to find, but the table's heading
     // (`（別添３）変更箇所`) is there, apart from its entry in the 項目一覧.
     let change_heading = key(&change_table.heading);
-    let index = lines.iter().position(|l| l.key() == key(&forms.common.index_heading));
+    let index_heading = key(&forms.common.index_heading);
+    let index = lines.iter().position(|l| l.key() == index_heading);
     let is_heading = |l: &reassemble::Line| l.key().ends_with(&change_heading) && l.key().len() <= change_heading.len() + 12;
     if body_end == lines.len() {
         if let Some(h) = lines.iter().rposition(is_heading) {

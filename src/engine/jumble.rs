@@ -65,6 +65,8 @@ pub(crate) struct Defs {
     by_head: Vec<(u64, Vec<(usize, usize, usize)>)>,
     /// The keys of every def's options, sorted (a one-line text that is one is an answer).
     options: Vec<String>,
+    /// The labels as a dump drawn value first shows them ([`values_first::labels`]).
+    pub(super) value_labels: values_first::Labels,
 }
 
 /// A key's first character and its second (a key of one character: none), as one
@@ -153,7 +155,9 @@ pub(crate) fn defs(form: &Form, common: &Common) -> Defs {
     let mut options: Vec<String> = list.iter().flat_map(|d| d.options.iter().cloned()).collect();
     options.sort_unstable();
     options.dedup();
-    Defs { list, by_head, options }
+    let mut defs = Defs { list, by_head, options, value_labels: values_first::Labels::default() };
+    defs.value_labels = values_first::labels(&defs);
+    defs
 }
 
 /// The labels that start at line `i`: the hit of the longest label and every def that

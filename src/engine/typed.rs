@@ -65,23 +65,45 @@ fn questions<'a>(nodes: &'a [Node], section: &str, out: &mut Vec<Question<'a>>) 
 }
 
 /// Answers of any list in lines `from..to`: a bracket's text, or a line's text outside
-/// brackets, that is an option of some list — not the printed option list after it.
+/// brackets, that is an option of some list (`options`, sorted) — not the printed option
+/// list after it.
 fn answers(lines: &[Line], from: usize, to: usize, options: &[String]) -> Vec<Answer> {
     static LIST: OnceLock<Regex> = OnceLock::new();
     let list = LIST.get_or_init(|| Regex::new(r"(?:^|[^0-9])[0-9]{1,2}\)|<選択肢>").expect("option list regex"));
     let mut out = Vec::new();
     for (i, l) in lines.iter().enumerate().take(to).skip(from) {
-        let head = match list.find(&l.key()) {
-            Some(m) => &l.key()[..m.start()],
-            None => l.key(),
+        let k = l.key();
+        let head = match list.find(k) {
+            Some(m) => &k[..m.start()],
+            None => k,
         };
-        for part in head.split(['[', ']']) {
-            if !part.is_empty() && options.iter().any(|o| o == part) {
+        // perf: cut at the brackets' bytes (ASCII: always a character boundary), with
+        // the options sorted, rather than decoding every character and comparing each.
+        for part in split_brackets(head) {
+            if !part.is_empty() && options.binary_search_by(|o| o.as_str().cmp(part)).is_ok() {
                 out.push(Answer { line: i, option: part.to_string(), taken: false });
             }
         }
     }
     out
+}
+
+/// `s` cut at each `[` and `]`: what `s.split(['[', ']'])` gives.
+fn split_brackets(s: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(s);
+    std::iter::from_fn(move || {
+        let r = rest?;
+        match memchr::memchr2(b'[', b']', r.as_bytes()) {
+            Some(at) => {
+                rest = Some(&r[at + 1..]);
+                Some(&r[..at])
+            }
+            None => {
+                rest = None;
+                Some(r)
+            }
+        }
+    })
 }
 
 /// Fill the choices (and band dates) of `form` the zone reading left null, from the
@@ -90,15 +112,21 @@ pub fn fill(form: &Form, common: &Common, lines: &[Line], from: usize, to: usize
     let mut qs = Vec::new();
     questions(&form.body, "", &mut qs);
     let list_of = |q: &Question| q.field.list.as_deref().and_then(|l| common.lists.get(l)).map_or(&[][..], Vec::as_slice);
-    let options: Vec<String> = qs.iter().flat_map(|q| list_of(q).iter().map(|o| key(&o.label))).collect();
-    let mut found = answers(lines, from, to.min(lines.len()), &options);
-    // Answers read already by a zone.
-    for q in &qs {
-        let (Some(v), Some(p)) = (get(body, &q.path).and_then(|v| v.get("label")).and_then(Value::as_str), provenance.get(&q.path)) else { continue };
-        if let Some(a) = found.iter_mut().find(|a| !a.taken && a.option == v && a.line >= p[0] && a.line <= p[1]) {
-            a.taken = true;
+    // The answers printed, with those a zone read already taken: made when a question
+    // is open (perf: most reads leave none), before any is filled here.
+    let found_of = |body: &Map<String, Value>, provenance: &BTreeMap<String, [usize; 2]>| {
+        let mut options: Vec<String> = qs.iter().flat_map(|q| list_of(q).iter().map(|o| key(&o.label))).collect();
+        options.sort_unstable();
+        let mut found = answers(lines, from, to.min(lines.len()), &options);
+        for q in &qs {
+            let (Some(v), Some(p)) = (get(body, &q.path).and_then(|v| v.get("label")).and_then(Value::as_str), provenance.get(&q.path)) else { continue };
+            if let Some(a) = found.iter_mut().find(|a| !a.taken && a.option == v && a.line >= p[0] && a.line <= p[1]) {
+                a.taken = true;
+            }
         }
-    }
+        found
+    };
+    let mut found: Option<Vec<Answer>> = None;
     let opted_out = |body: &Map<String, Value>, q: &Question| {
         q.field.opt_out.iter().any(|o| {
             let section = get(body, &q.section).and_then(Value::as_object);
@@ -120,6 +148,7 @@ pub fn fill(form: &Form, common: &Common, lines: &[Line], from: usize, to: usize
         if open.is_empty() {
             continue;
         }
+        let found = found.get_or_insert_with(|| found_of(body, provenance));
         let choices: &[Choice] = list_of(open[0]);
         let keys: Vec<String> = choices.iter().map(|o| key(&o.label)).collect();
         let free: Vec<usize> = (0..found.len()).filter(|&a| !found[a].taken && keys.contains(&found[a].option)).collect();
@@ -190,8 +219,8 @@ fn texts(form: &Form, common: &Common, lines: &[Line], from: usize, to: usize, b
     }
     let mut list = Vec::new();
     fields(&form.body, "", &mut list);
-    let labels = &super::index(form, common).text_ends;
-    let starts_label = |i: usize| labels.iter().any(|l| lines[i].key().starts_with(l.as_str()));
+    let labels = &super::index(form, common).text_ends_sorted;
+    let starts_label = |i: usize| super::prefixes_of(labels, lines[i].key()).next().is_some();
     for (path, f) in list {
         // An optional text is not warned about: no provenance says nothing was read.
         let missing = warnings.iter().any(|w| w.path == path && w.code == "not_found") || (f.optional && !provenance.contains_key(&path));
@@ -282,13 +311,21 @@ fn dates(lines: &[Line], from: usize, to: usize, filled: &[&Question], body: &mu
 
 #[cfg(test)]
 mod tests {
-    use super::answers;
+    use super::{answers, split_brackets};
     use crate::normalize::key;
     use crate::reassemble::lines_each as lines;
 
     #[test]
+    fn split_brackets_equals_split() {
+        for s in ["", "[", "]", "[]", "a[b]c", "[ 実施する ] 1) 実施する", "]]x[[", "十分である", "[○]委託する[]委託しない]"] {
+            assert_eq!(split_brackets(s).collect::<Vec<_>>(), s.split(['[', ']']).collect::<Vec<_>>(), "{s:?}");
+        }
+    }
+
+    #[test]
     fn an_answer_is_an_option_in_a_bracket_or_alone_never_a_printed_list_item() {
-        let options: Vec<String> = ["実施する", "実施しない", "十分である", "10万人以上30万人未満"].map(key).to_vec();
+        let mut options: Vec<String> = ["実施する", "実施しない", "十分である", "10万人以上30万人未満"].map(key).to_vec();
+        options.sort_unstable();
         let ls = lines(&["[ 実施する ] 1) 実施する", "2) 実施しない", "十分である", "10万人以上30万人未満 ] 2) 1,000人以上1万人未満", "＜選択肢＞", "[ ]十分である", "十分であるか"]);
         let found: Vec<(usize, String)> = answers(&ls, 0, ls.len(), &options).into_iter().map(|a| (a.line, a.option)).collect();
         assert_eq!(found, vec![(0, key("実施する")), (2, key("十分である")), (3, key("10万人以上30万人未満")), (5, key("十分である"))]);

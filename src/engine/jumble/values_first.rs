@@ -32,11 +32,13 @@ const MIN_GLUED: usize = 3;
 /// The label keys that may end a run of text: full labels (with their numbering) and
 /// headings, by their last character, longest first; block openers are matched by
 /// their start and a number.
-struct Labels<'d> {
-    by_last: HashMap<char, Vec<&'d str>>,
-    openers: Vec<&'d str>,
+#[derive(Default)]
+pub(crate) struct Labels {
+    /// By last character, sorted by it (perf: a binary search, not a SipHash map).
+    by_last: Vec<(char, Vec<String>)>,
+    openers: Vec<String>,
     /// All of `by_last`, sorted (for a label's start at a line's end).
-    sorted: Vec<&'d str>,
+    sorted: Vec<String>,
     /// The [`super::head`] of each of `sorted`, sorted: a quick test that some label
     /// starts with a text's first two characters.
     heads: Vec<u64>,
@@ -44,7 +46,15 @@ struct Labels<'d> {
     longest: usize,
 }
 
-fn labels<'d>(defs: &'d Defs) -> Labels<'d> {
+impl Labels {
+    /// The labels ending with `c`, longest first.
+    fn ending_with(&self, c: char) -> Option<&[String]> {
+        self.by_last.binary_search_by_key(&c, |e| e.0).ok().map(|at| self.by_last[at].1.as_slice())
+    }
+}
+
+/// Made once per form with its [`Defs`] (perf: was made on every read).
+pub(super) fn labels<'d>(defs: &'d Defs) -> Labels {
     let mut by_last: HashMap<char, Vec<&'d str>> = HashMap::new();
     let mut openers = Vec::new();
     let mut sorted = Vec::new();
@@ -57,7 +67,7 @@ fn labels<'d>(defs: &'d Defs) -> Labels<'d> {
         };
         def.keys.iter().take(def.n_full).for_each(|k| add(k.as_str()));
         match &def.opener {
-            Some((start, true)) => openers.push(start.as_str()),
+            Some((start, true)) => openers.push(start.to_string()),
             Some((start, false)) => add(start.as_str()),
             None => {}
         }
@@ -72,7 +82,9 @@ fn labels<'d>(defs: &'d Defs) -> Labels<'d> {
     heads.sort_unstable();
     heads.dedup();
     let longest = sorted.iter().map(|l| l.len()).max().unwrap_or(0);
-    Labels { by_last, openers, sorted, heads, longest }
+    let mut by_last: Vec<(char, Vec<String>)> = by_last.into_iter().map(|(c, v)| (c, v.into_iter().map(str::to_string).collect())).collect();
+    by_last.sort_unstable_by_key(|e| e.0);
+    Labels { by_last, openers, sorted: sorted.into_iter().map(str::to_string).collect(), heads, longest }
 }
 
 /// Where in `k` a label ends it: the byte offset it starts at (the longest label).
@@ -83,12 +95,12 @@ fn label_suffix(k: &str, labels: &Labels) -> Option<usize> {
     let digits = k.bytes().rev().take_while(|b| b.is_ascii_digit()).count();
     if digits > 0 && digits <= 2 {
         let head = &k[..k.len() - digits];
-        if let Some(s) = labels.openers.iter().find(|s| head.ends_with(*s)) {
+        if let Some(s) = labels.openers.iter().find(|s| head.ends_with(s.as_str())) {
             return Some(head.len() - s.len());
         }
     }
     let last = k.chars().last()?;
-    labels.by_last.get(&last)?.iter().find(|l| k.ends_with(*l)).map(|l| k.len() - l.len())
+    labels.ending_with(last)?.iter().find(|l| k.ends_with(l.as_str())).map(|l| k.len() - l.len())
 }
 
 /// Does the region show values drawn before their labels: at least [`MIN_GLUED`]
@@ -121,7 +133,7 @@ fn drawn_value_first(lines: &[Line], from: usize, to: usize, labels: &Labels) ->
 /// dropped), no.
 fn cannot_end_a_label(piece: &str, labels: &Labels) -> bool {
     match piece.chars().next_back().and_then(crate::normalize::fast_key) {
-        Some(Some(last)) => last != '※' && !last.is_ascii_digit() && !labels.by_last.contains_key(&last),
+        Some(Some(last)) => last != '※' && !last.is_ascii_digit() && labels.ending_with(last).is_none(),
         _ => false,
     }
 }
@@ -141,7 +153,7 @@ fn split_raw(raw: &str, chars: usize) -> (&str, &str) {
 /// A label that starts at the end of `k` and goes on at the start of the next line
 /// (`…消去する。必要な…措置` / `の内容 …`): where it starts in `k`, and the key of its
 /// part on the next line.
-fn wrapped_suffix<'s>(k: &str, next: &str, labels: &Labels<'s>) -> Option<(usize, &'s str)> {
+fn wrapped_suffix<'s>(k: &str, next: &str, labels: &'s Labels) -> Option<(usize, &'s str)> {
     let sorted = &labels.sorted;
     // The characters of `k[p..]`, counted down.
     let mut left = k.chars().count();
@@ -159,7 +171,7 @@ fn wrapped_suffix<'s>(k: &str, next: &str, labels: &Labels<'s>) -> Option<(usize
         if super::head(head).is_some_and(|h| labels.heads.binary_search(&h).is_err()) {
             continue;
         }
-        let at = sorted.partition_point(|l| *l < head);
+        let at = sorted.partition_point(|l| l.as_str() < head);
         for l in sorted[at..].iter().take_while(|l| l.starts_with(head)) {
             let rest = &l[head.len()..];
             if !rest.is_empty() && next.starts_with(rest) {
@@ -173,7 +185,7 @@ fn wrapped_suffix<'s>(k: &str, next: &str, labels: &Labels<'s>) -> Option<(usize
 /// The region `from..to` in reading order, with the input line each of its lines starts
 /// on, or None when it is not drawn value first.
 pub(super) fn reorder(lines: &[Line], from: usize, to: usize, defs: &Defs) -> Option<(Vec<Line>, Vec<usize>)> {
-    let labels = labels(defs);
+    let labels = &defs.value_labels;
     if !drawn_value_first(lines, from, to, &labels) {
         return None;
     }
@@ -330,7 +342,7 @@ mod tests {
         }
         let (mut skipped, mut checked) = (0, 0);
         for form in &set.forms {
-            let labels = super::labels(&crate::engine::index(form, &set.common).defs);
+            let labels = &crate::engine::index(form, &set.common).defs.value_labels;
             for text in &texts {
                 for piece in text.lines().flat_map(|l| l.split(' ')).filter(|p| !p.is_empty()) {
                     for (at, _) in piece.char_indices() {
