@@ -24,11 +24,67 @@ use std::collections::BTreeMap;
 
 /// A top-level box of the form: its full path, its row (the path of the row's first
 /// box) and the questions its tick leaves blank.
-struct BoxField {
-    path: String,
-    row: String,
-    text: String,
-    blanks: Vec<String>,
+pub(super) struct BoxField {
+    pub(super) path: String,
+    pub(super) row: String,
+    pub(super) text: String,
+    /// The questions its tick leaves blank (full paths).
+    pub(super) blanks: Vec<String>,
+}
+
+impl BoxField {
+    /// The box field `f` of the section `section` whose fields are `fields`; `None`
+    /// for a box without a printed text to find it by.
+    pub(super) fn of<'a>(f: &Field, section: &str, fields: impl Iterator<Item = &'a Field>) -> Option<BoxField> {
+        let text = f.after.as_deref().map(key).filter(|t| !t.is_empty())?;
+        let blanks = fields.filter(|q| q.opt_out.iter().any(|o| *o == f.path)).map(|q| join(section, &q.path)).collect();
+        let row = join(section, f.within.as_deref().unwrap_or(&f.path));
+        Some(BoxField { path: join(section, &f.path), row, text, blanks })
+    }
+}
+
+/// What the lines say of each box (by index of its list): the line its text is on,
+/// its state read from the bracket before its text, and its state read from a bracket
+/// left open at the end of the line before (the next box of its row).
+pub(super) struct BoxReads {
+    pub(super) line_of: Vec<Option<usize>>,
+    pub(super) state: Vec<Option<bool>>,
+    pub(super) opened: Vec<Option<bool>>,
+}
+
+impl BoxReads {
+    pub(super) fn new(n: usize) -> BoxReads {
+        BoxReads { line_of: vec![None; n], state: vec![None; n], opened: vec![None; n] }
+    }
+
+    /// Read line `i` (key `k`), on which the boxes `hits` (place of the text, box) are
+    /// found, not empty.
+    pub(super) fn read(&mut self, i: usize, k: &str, hits: &mut [(usize, usize)], all: &[BoxField]) {
+        hits.sort();
+        let mut prev_end = 0;
+        for &(p, b) in hits.iter() {
+            let seg = &k[prev_end.min(p)..p];
+            self.line_of[b] = Some(i);
+            if seg.contains('[') {
+                self.state[b] = Some(seg.contains('○'));
+            }
+            prev_end = p + all[b].text.len();
+        }
+        // `］　内部監査 [`: a bracket left open after the line's last box opens the next
+        // box of the same row.
+        let last = hits[hits.len() - 1].1;
+        let trailing = k[prev_end.min(k.len())..].split(|c: char| c.is_alphanumeric() && c != '○').next().unwrap_or("");
+        if trailing.contains('[') {
+            if let Some(next) = (last + 1..all.len()).find(|&b| all[b].row == all[last].row) {
+                self.opened[next] = Some(trailing.contains('○'));
+            }
+        }
+    }
+
+    /// Each box's value from its own bracket, else from the one left open before it.
+    pub(super) fn values(&self) -> Vec<Option<bool>> {
+        self.state.iter().zip(&self.opened).map(|(s, o)| s.or(*o)).collect()
+    }
 }
 
 fn boxes(nodes: &[Node], section: &str, out: &mut Vec<BoxField>) {
@@ -36,12 +92,7 @@ fn boxes(nodes: &[Node], section: &str, out: &mut Vec<BoxField>) {
     for n in nodes {
         match n {
             Node::Section(s) => boxes(&s.nodes, &join(section, &s.path), out),
-            Node::Field(f) if f.ty == FieldType::Box => {
-                let Some(text) = f.after.as_deref().map(key).filter(|t| !t.is_empty()) else { continue };
-                let blanks = fields.iter().filter(|q| q.opt_out.iter().any(|o| *o == f.path)).map(|q| join(section, &q.path)).collect();
-                let row = join(section, f.within.as_deref().unwrap_or(&f.path));
-                out.push(BoxField { path: join(section, &f.path), row, text, blanks });
-            }
+            Node::Field(f) if f.ty == FieldType::Box => out.extend(BoxField::of(f, section, fields.iter().copied())),
             _ => {}
         }
     }
@@ -75,7 +126,7 @@ fn after_bracket(k: &str, starts: &[usize], text: &str) -> Option<usize> {
 }
 
 /// [`after_bracket`] by a plain search: the text's matches, the first with a bracket before it.
-fn after_bracket_plain(k: &str, text: &str) -> Option<usize> {
+pub(super) fn after_bracket_plain(k: &str, text: &str) -> Option<usize> {
     k.match_indices(text).map(|(p, _)| p).find(|&p| k[..p].ends_with(BRACKETS))
 }
 
@@ -94,9 +145,7 @@ fn fill_with(form: &Form, lines: &[Line], from: usize, to: usize, body: &mut Map
     }
     let to = to.min(lines.len());
     let n = all.len();
-    let mut line_of: Vec<Option<usize>> = vec![None; n];
-    let mut state: Vec<Option<bool>> = vec![None; n];
-    let mut opened: Vec<Option<bool>> = vec![None; n];
+    let mut reads = BoxReads::new(n);
     let mut marks = 0;
     let mut starts: Vec<usize> = Vec::new();
     for (i, l) in lines.iter().enumerate().take(to).skip(from) {
@@ -127,27 +176,10 @@ fn fill_with(form: &Form, lines: &[Line], from: usize, to: usize, body: &mut Map
             }
             continue;
         }
-        hits.sort();
-        let mut prev_end = 0;
-        for &(p, b) in &hits {
-            let seg = &k[prev_end.min(p)..p];
-            line_of[b] = Some(i);
-            if seg.contains('[') {
-                state[b] = Some(seg.contains('○'));
-            }
-            prev_end = p + all[b].text.len();
-        }
-        // `］　内部監査 [`: a bracket left open after the line's last box opens the next
-        // box of the same row.
-        let last = hits[hits.len() - 1].1;
-        let trailing = k[prev_end.min(k.len())..].split(|c: char| c.is_alphanumeric() && c != '○').next().unwrap_or("");
-        if trailing.contains('[') {
-            if let Some(next) = (last + 1..n).find(|&b| all[b].row == all[last].row) {
-                opened[next] = Some(trailing.contains('○'));
-            }
-        }
+        reads.read(i, k, &mut hits, &all);
     }
-    let mut value: Vec<Option<bool>> = (0..n).map(|b| state[b].or(opened[b])).collect();
+    let BoxReads { line_of, state, .. } = &reads;
+    let mut value = reads.values();
     // An opt-out box is not ticked when every question it would blank is answered.
     let answered = |p: &str| get(body, p).is_some_and(|v| !v.is_null());
     for b in 0..n {

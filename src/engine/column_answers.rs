@@ -24,6 +24,7 @@
 //! Driven by the form description only: its labels, choice lists, boxes (`after`, `in`)
 //! and opt-outs. Fields inside repeated blocks are left to their zones.
 
+use super::boxes::{after_bracket_plain, BoxField, BoxReads};
 use super::{choice_json, label_at, label_keys, set};
 use crate::form::{join, Choice, Common, Field, FieldType, Form, Node};
 use crate::normalize::key;
@@ -42,15 +43,6 @@ struct Mark {
     is_box: bool,
 }
 
-/// A top-level box field.
-struct BoxItem {
-    path: String,
-    row: String,
-    text: String,
-    /// The questions its tick leaves blank (full paths).
-    blanks: Vec<String>,
-}
-
 /// A top-level choice field.
 struct Question<'a> {
     field: &'a Field,
@@ -63,7 +55,7 @@ struct Items<'a> {
     marks: Vec<Mark>,
     /// The distinct parts in form order (a part's rank is its index).
     parts: Vec<String>,
-    boxes: Vec<BoxItem>,
+    boxes: Vec<BoxField>,
     questions: Vec<Question<'a>>,
 }
 
@@ -95,16 +87,10 @@ fn walk<'a>(nodes: &'a [Node], prefix: &str, out: &mut Items<'a>) {
                 }
                 match f.ty {
                     FieldType::Box => {
-                        let Some(text) = f.after.as_deref().map(key).filter(|t| !t.is_empty()) else { continue };
-                        let blanks = nodes
-                            .iter()
-                            .filter_map(|m| if let Node::Field(q) = m { Some(q) } else { None })
-                            .filter(|q| q.opt_out.iter().any(|o| *o == f.path))
-                            .map(|q| join(prefix, &q.path))
-                            .collect();
-                        let row = join(prefix, f.within.as_deref().unwrap_or(&f.path));
-                        out.marks.push(Mark { keys: vec![text.clone()], part: part.clone(), is_box: true });
-                        out.boxes.push(BoxItem { path: join(prefix, &f.path), row, text, blanks });
+                        let fields = nodes.iter().filter_map(|m| if let Node::Field(q) = m { Some(q) } else { None });
+                        let Some(bx) = BoxField::of(f, prefix, fields) else { continue };
+                        out.marks.push(Mark { keys: vec![bx.text.clone()], part: part.clone(), is_box: true });
+                        out.boxes.push(bx);
                     }
                     FieldType::Choice | FieldType::Band if f.list.is_some() => out.questions.push(Question { field: f, path: join(prefix, &f.path), part }),
                     _ => {}
@@ -353,9 +339,7 @@ fn numbered_after(lines: &[Line], line: usize, to: usize, option: &str, lists: &
 fn boxes(items: &Items, lines: &[Line], from: usize, to: usize, scan: &Scan, answers: usize, slots: usize, body: &mut Map<String, Value>, warnings: &mut Vec<Warning>, provenance: &mut BTreeMap<String, [usize; 2]>) -> Vec<Option<bool>> {
     let all = &items.boxes;
     let n = all.len();
-    let mut line_of: Vec<Option<usize>> = vec![None; n];
-    let mut state: Vec<Option<bool>> = vec![None; n];
-    let mut opened: Vec<Option<bool>> = vec![None; n];
+    let mut reads = BoxReads::new(n);
     // Box lines read with the box text below them: no detached marks.
     let mut paired: Vec<usize> = Vec::new();
     for (i, l) in lines.iter().enumerate().take(to).skip(from) {
@@ -363,7 +347,7 @@ fn boxes(items: &Items, lines: &[Line], from: usize, to: usize, scan: &Scan, ans
         // Each box's text where a bracket or a mark is just before it.
         let mut hits: Vec<(usize, usize)> = Vec::new();
         for (b, bx) in all.iter().enumerate() {
-            if let Some(p) = k.match_indices(bx.text.as_str()).map(|(p, _)| p).find(|&p| k[..p].ends_with(['[', ']', '○'])) {
+            if let Some(p) = after_bracket_plain(k, &bx.text) {
                 hits.push((p, b));
             }
         }
@@ -373,33 +357,16 @@ fn boxes(items: &Items, lines: &[Line], from: usize, to: usize, scan: &Scan, ans
             let Some(b) = all.iter().position(|bx| bx.text == k) else { continue };
             let above = (from..i).rev().find(|&j| !lines[j].key().is_empty());
             if let Some(j) = above.filter(|&j| whole_box(lines[j].key())) {
-                line_of[b] = Some(i);
-                state[b] = Some(lines[j].key().contains('○'));
+                reads.line_of[b] = Some(i);
+                reads.state[b] = Some(lines[j].key().contains('○'));
                 paired.push(j);
             }
             continue;
         }
-        hits.sort();
-        let mut prev_end = 0;
-        for &(p, b) in &hits {
-            let seg = &k[prev_end.min(p)..p];
-            line_of[b] = Some(i);
-            if seg.contains('[') {
-                state[b] = Some(seg.contains('○'));
-            }
-            prev_end = p + all[b].text.len();
-        }
-        // `］　内部監査 [`: a bracket left open after the line's last box opens the next
-        // box of the same row.
-        let last = hits[hits.len() - 1].1;
-        let trailing = k[prev_end.min(k.len())..].split(|c: char| c.is_alphanumeric() && c != '○').next().unwrap_or("");
-        if trailing.contains('[') {
-            if let Some(next) = (last + 1..n).find(|&b| all[b].row == all[last].row) {
-                opened[next] = Some(trailing.contains('○'));
-            }
-        }
+        reads.read(i, k, &mut hits, all);
     }
-    let mut value: Vec<Option<bool>> = (0..n).map(|b| state[b].or(opened[b])).collect();
+    let line_of = &reads.line_of;
+    let mut value = reads.values();
     let mut unresolved: Vec<usize> = (0..n).filter(|&b| line_of[b].is_some() && value[b].is_none()).collect();
     // Opt-out boxes are not ticked when the answers found fill every question the
     // ticked ones leave.
