@@ -276,8 +276,10 @@ fn extract_described(
     let (lines, origin) = match source.text_layout.as_deref() {
         // The unjumble pass knows where each line it moves came from.
         Some("pdf_extract") => {
+            // Only the lines the settling reads (up to `read_end`): a large change table
+            // after them is not held twice (issue #16).
             if engine::settles_answers(form) {
-                printed = Some((lines.clone(), engine::Settle::Placed));
+                printed = Some((lines[..read_end.min(lines.len())].to_vec(), engine::Settle::Placed));
             }
             let (moved, origin) = engine::unjumble_traced(form, &forms.common, lines, cover_end, read_end);
             (moved, Some(origin))
@@ -286,6 +288,9 @@ fn extract_described(
         Some("pdftotext" | "pdftotext_raw" | "pdfminer" | "pymupdf") => match engine::values_after_labels(form, &forms.common, &lines, cover_end, read_end) {
             Some((moved, origin, doubts)) => {
                 warnings.extend(doubts);
+                let mut lines = lines;
+                lines.truncate(read_end);
+                lines.shrink_to_fit();
                 printed = Some((lines, engine::Settle::All));
                 (moved, Some(origin))
             }
