@@ -96,6 +96,8 @@ pub struct FormIndex {
     pub(crate) known_labels: Vec<String>,
     /// The keys of each check-box group's labels, in the group's order.
     box_keys: std::collections::HashMap<String, Vec<String>>,
+    /// What [`column_answers::settle`] reads of the form.
+    settling: column_answers::Plan,
 }
 
 impl std::fmt::Debug for FormIndex {
@@ -141,7 +143,7 @@ impl FormIndex {
         text_ends_sorted.sort();
         text_ends_sorted.dedup();
         let box_keys = common.groups.iter().map(|(g, boxes)| (g.clone(), boxes.iter().map(|b| key(&b.label)).collect())).collect();
-        FormIndex { label_keys, defs: jumble::defs(form, common), heading_keys, text_ends, text_ends_sorted, text_stops, known_labels: crate::extras::known_labels(form), box_keys }
+        FormIndex { label_keys, defs: jumble::defs(form, common), heading_keys, text_ends, text_ends_sorted, text_stops, known_labels: crate::extras::known_labels(form), box_keys, settling: column_answers::Plan::of(form, common) }
     }
 
     /// The label keys of a list of the form's labels (made here for a list that is not

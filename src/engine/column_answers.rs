@@ -39,32 +39,60 @@ struct Mark {
     keys: Vec<String>,
     /// The part it belongs to (`Ⅳ3`): its item without a circled number.
     part: String,
+    /// The part's rank (its index in [`Plan::parts`]; `usize::MAX` for none).
+    rank: usize,
     /// A box's text (matched after its bracket), not a label.
     is_box: bool,
 }
 
 /// A top-level choice field.
-struct Question<'a> {
-    field: &'a Field,
+struct Question {
+    field: Field,
     path: String,
     part: String,
+    /// Its list's name.
+    list: String,
+    /// The keys of its list's options, in the list's order.
+    option_keys: Vec<String>,
 }
 
+/// A choice list several questions share: its options and their keys.
+struct SharedList {
+    name: String,
+    choices: Vec<Choice>,
+    keys: Vec<String>,
+}
+
+/// What the settling reads of a form, made once per form and kept in its
+/// [`super::FormIndex`] (perf, issue #16: it was made on every read, twice for a
+/// drawing-order dump).
 #[derive(Default)]
-struct Items<'a> {
+pub(super) struct Plan {
     marks: Vec<Mark>,
     /// The distinct parts in form order (a part's rank is its index).
     parts: Vec<String>,
     boxes: Vec<BoxField>,
-    questions: Vec<Question<'a>>,
+    questions: Vec<Question>,
+    /// The keys of every option of the questions' lists, sorted, each once.
+    options: Vec<String>,
+    /// The lists several questions share, in the order of their first question.
+    shared: Vec<SharedList>,
+    /// (first character of a key, mark) of the labels (not boxes), sorted: perf, a line
+    /// is tried against the marks whose key starts as it does only.
+    label_firsts: Vec<(char, usize)>,
+    /// The same of the boxes' texts.
+    box_firsts: Vec<(char, usize)>,
+    /// Marks with an empty key (tried on every line).
+    anywhere: Vec<usize>,
 }
 
 /// An item's part: `Ⅳ3①` → `Ⅳ3`.
-fn part_of(item: &str) -> String {
-    item.trim_end_matches(|c: char| ('①'..='⑳').contains(&c)).to_string()
+fn part_of(item: &str) -> &str {
+    item.trim_end_matches(|c: char| ('①'..='⑳').contains(&c))
 }
 
-fn walk<'a>(nodes: &'a [Node], prefix: &str, out: &mut Items<'a>) {
+/// The marks, parts, boxes and questions of `nodes` (paths under `prefix`), in form order.
+fn walk(nodes: &[Node], prefix: &str, out: &mut Plan) {
     for (n, node) in nodes.iter().enumerate() {
         match node {
             Node::Section(s) => walk(&s.nodes, &join(prefix, &s.path), out),
@@ -73,26 +101,30 @@ fn walk<'a>(nodes: &'a [Node], prefix: &str, out: &mut Items<'a>) {
                 let next = nodes[n + 1..].iter().find_map(|m| if let Node::Field(f) = m { Some(f.item.as_str()) } else { None });
                 if let Some(item) = next.filter(|i| !i.is_empty()) {
                     let (full, bare) = label_keys(&h.heading);
-                    out.marks.push(Mark { keys: full.into_iter().chain(bare).collect(), part: part_of(item), is_box: false });
+                    out.marks.push(Mark { keys: full.into_iter().chain(bare).collect(), part: part_of(item).to_string(), rank: usize::MAX, is_box: false });
                 }
             }
             Node::Field(f) => {
                 let part = part_of(&f.item);
-                if !part.is_empty() && !out.parts.contains(&part) {
-                    out.parts.push(part.clone());
+                if !part.is_empty() && !out.parts.iter().any(|p| p == part) {
+                    out.parts.push(part.to_string());
                 }
                 if f.within.is_none() && !f.label.is_empty() && matches!(f.ty, FieldType::Choice | FieldType::Band | FieldType::Box) {
                     let (full, bare) = label_keys(&f.label);
-                    out.marks.push(Mark { keys: full.into_iter().chain(bare).collect(), part: part.clone(), is_box: false });
+                    out.marks.push(Mark { keys: full.into_iter().chain(bare).collect(), part: part.to_string(), rank: usize::MAX, is_box: false });
                 }
                 match f.ty {
                     FieldType::Box => {
                         let fields = nodes.iter().filter_map(|m| if let Node::Field(q) = m { Some(q) } else { None });
                         let Some(bx) = BoxField::of(f, prefix, fields) else { continue };
-                        out.marks.push(Mark { keys: vec![bx.text.clone()], part: part.clone(), is_box: true });
+                        out.marks.push(Mark { keys: vec![bx.text.clone()], part: part.to_string(), rank: usize::MAX, is_box: true });
                         out.boxes.push(bx);
                     }
-                    FieldType::Choice | FieldType::Band if f.list.is_some() => out.questions.push(Question { field: f, path: join(prefix, &f.path), part }),
+                    FieldType::Choice | FieldType::Band => {
+                        if let Some(list) = &f.list {
+                            out.questions.push(Question { field: f.clone(), path: join(prefix, &f.path), part: part.to_string(), list: list.clone(), option_keys: Vec::new() });
+                        }
+                    }
                     _ => {}
                 }
             }
@@ -101,13 +133,95 @@ fn walk<'a>(nodes: &'a [Node], prefix: &str, out: &mut Items<'a>) {
     }
 }
 
+impl Plan {
+    /// The plan of `form`, whose lists are `common`'s.
+    pub(super) fn of(form: &Form, common: &Common) -> Plan {
+        let mut plan = Plan::default();
+        walk(&form.body, "", &mut plan);
+        let keys_of = |list: &str| -> Vec<String> { common.lists.get(list).map_or(Vec::new(), |l| l.iter().map(|o| key(&o.label)).collect()) };
+        for q in &mut plan.questions {
+            q.option_keys = keys_of(&q.list);
+        }
+        let mut options: Vec<String> = plan.questions.iter().flat_map(|q| q.option_keys.iter().cloned()).collect();
+        options.sort_unstable();
+        options.dedup();
+        plan.options = options;
+        for q in &plan.questions {
+            let l = q.list.as_str();
+            if !plan.shared.iter().any(|s| s.name == l) && plan.questions.iter().filter(|p| p.list == l).count() > 1 {
+                plan.shared.push(SharedList { name: l.to_string(), choices: common.lists.get(l).cloned().unwrap_or_default(), keys: keys_of(l) });
+            }
+        }
+        for (m, mark) in plan.marks.iter_mut().enumerate() {
+            mark.rank = plan.parts.iter().position(|p| *p == mark.part).unwrap_or(usize::MAX);
+            for k in &mark.keys {
+                match k.chars().next() {
+                    None => plan.anywhere.push(m),
+                    Some(c) if mark.is_box => plan.box_firsts.push((c, m)),
+                    Some(c) => plan.label_firsts.push((c, m)),
+                }
+            }
+        }
+        plan.label_firsts.sort_unstable();
+        plan.label_firsts.dedup();
+        plan.box_firsts.sort_unstable();
+        plan.box_firsts.dedup();
+        plan.anywhere.dedup();
+        plan
+    }
+
+    /// Whether there is anything to settle: a choice list shared by top-level
+    /// questions, or top-level boxes.
+    fn applies(&self) -> bool {
+        !self.boxes.is_empty() || !self.shared.is_empty()
+    }
+
+    /// Into `out` (cleared), in order: the marks that may be found at a line whose key
+    /// is `k` (not empty), a superset of those [`scan`] finds there. A label is found
+    /// only at a line starting with its first character ([`label_at`]); a box's text at
+    /// a line that is the text or starts with it after brackets and marks.
+    fn candidates(&self, k: &str, out: &mut Vec<usize>) {
+        fn starting(firsts: &[(char, usize)], c: Option<char>) -> impl Iterator<Item = usize> + '_ {
+            let from = c.map_or(firsts.len(), |c| firsts.partition_point(|(f, _)| *f < c));
+            firsts[from..].iter().take_while(move |(f, _)| Some(*f) == c).map(|(_, m)| *m)
+        }
+        out.clear();
+        let first = k.chars().next();
+        let bare = k.trim_start_matches(['[', ']', '○']).chars().next();
+        out.extend(self.anywhere.iter().copied());
+        out.extend(starting(&self.label_firsts, first));
+        out.extend(starting(&self.box_firsts, first));
+        if bare != first {
+            out.extend(starting(&self.box_firsts, bare));
+        }
+        out.sort_unstable();
+        out.dedup();
+    }
+}
+
+/// What [`residue`] leaves of the key `k` when that is an option of `options` or a
+/// `○`; `None` when it is neither. perf: a key without `)` or `<` (most lines) loses
+/// only its brackets, so it is compared without them in place rather than copied.
+fn answer_or_mark(k: &str, options: &[String]) -> Option<String> {
+    if k.contains([')', '<']) {
+        let r = residue(k, options);
+        return (r == "○" || options.binary_search(&r).is_ok()).then_some(r);
+    }
+    let unbracketed = || k.bytes().filter(|&b| b != b'[' && b != b']');
+    if unbracketed().eq("○".bytes()) {
+        return Some("○".to_string());
+    }
+    options.binary_search_by(|o| o.bytes().cmp(unbracketed())).ok().map(|n| options[n].clone())
+}
+
 /// What a line's key is once printed options (`2) 十分である`), `＜選択肢＞` and
 /// brackets are taken out: an option alone is an answer, a `○` alone a mark. `options`
 /// are the keys of every option (so that `3) 未定` alone is no answer).
 pub(super) fn residue(k: &str, options: &[String]) -> String {
-    let s = k.replace("<選択肢>", "");
-    let mut out = String::new();
-    let mut rest = s.as_str();
+    // perf: copied only when there is something to take out.
+    let s = if k.contains("<選択肢>") { std::borrow::Cow::Owned(k.replace("<選択肢>", "")) } else { std::borrow::Cow::Borrowed(k) };
+    let mut out = String::with_capacity(s.len());
+    let mut rest = &*s;
     while let Some(pos) = rest.find(')') {
         let head = &rest[..pos];
         let digits = head.chars().rev().take_while(char::is_ascii_digit).count();
@@ -144,9 +258,15 @@ pub enum Settle {
 /// Whether `form` has what [`settle`] reads (a choice list shared by top-level
 /// questions, or top-level boxes).
 pub fn applies(form: &Form) -> bool {
-    let mut items = Items::default();
-    walk(&form.body, "", &mut items);
-    !items.boxes.is_empty() || items.questions.iter().enumerate().any(|(n, q)| items.questions[..n].iter().any(|p| p.field.list == q.field.list))
+    match form.index.get() {
+        Some(index) => index.settling.applies(),
+        // Not read yet: the plan's parts that need no lists.
+        None => {
+            let mut plan = Plan::default();
+            walk(&form.body, "", &mut plan);
+            !plan.boxes.is_empty() || plan.questions.iter().enumerate().any(|(n, q)| plan.questions[..n].iter().any(|p| p.list == q.list))
+        }
+    }
 }
 
 /// Settle the shared-list answers and the boxes of a text read out of its printed
@@ -155,46 +275,32 @@ pub fn applies(form: &Form) -> bool {
 /// where this finds more (as `how` allows).
 #[allow(clippy::too_many_arguments)]
 pub fn settle(form: &Form, common: &Common, lines: &[Line], from: usize, to: usize, how: Settle, body: &mut Map<String, Value>, warnings: &mut Vec<Warning>, provenance: &mut BTreeMap<String, [usize; 2]>) {
-    let mut items = Items::default();
-    walk(&form.body, "", &mut items);
-    let to = to.min(lines.len());
-    let list_of = |q: &Question| q.field.list.as_deref().and_then(|l| common.lists.get(l)).map_or(&[][..], Vec::as_slice);
-    let mut options: Vec<String> = items.questions.iter().flat_map(|q| list_of(q).iter().map(|o| key(&o.label))).collect();
-    options.sort_unstable();
-    options.dedup();
-    // The lists several questions share.
-    let mut shared: Vec<&str> = Vec::new();
-    for q in &items.questions {
-        let l = q.field.list.as_deref().unwrap_or_default();
-        if !shared.contains(&l) && items.questions.iter().filter(|p| p.field.list.as_deref() == Some(l)).count() > 1 {
-            shared.push(l);
-        }
-    }
-    if shared.is_empty() && items.boxes.is_empty() {
+    let plan = &super::index(form, common).settling;
+    // Placed, only the shared lists' answers may change.
+    if !plan.applies() || (how == Settle::Placed && plan.shared.is_empty()) {
         return;
     }
-    let lists: Vec<&[Choice]> = items.questions.iter().map(list_of).collect();
-    let scan = scan(lines, from, to, &items, &options, &lists);
-    let answers_of = |list: &[Choice]| -> Vec<(usize, String)> { scan.answers.iter().filter(|(_, a)| list.iter().any(|o| key(&o.label) == *a)).cloned().collect() };
+    let to = to.min(lines.len());
+    let scan = scan(lines, from, to, plan);
+    let answers_of = |keys: &[String]| -> Vec<(usize, String)> { scan.answers.iter().filter(|(_, a)| keys.contains(a)).cloned().collect() };
     // The answers of the shared lists and the questions they may fill.
-    let shared_answers: usize = shared.iter().map(|l| answers_of(common.lists.get(*l).map_or(&[][..], Vec::as_slice)).len()).sum();
-    let shared_slots = items.questions.iter().filter(|q| q.field.list.as_deref().is_some_and(|l| shared.contains(&l))).count();
+    let shared_answers: usize = plan.shared.iter().map(|l| answers_of(&l.keys).len()).sum();
+    let shared_slots = plan.questions.iter().filter(|q| plan.shared.iter().any(|l| l.name == q.list)).count();
     let ticked: Vec<Option<bool>> = match how {
-        Settle::All => boxes(&items, lines, from, to, &scan, shared_answers, shared_slots, body, warnings, provenance),
+        Settle::All => boxes(plan, lines, from, to, &scan, shared_answers, shared_slots, body, warnings, provenance),
         // The engine's boxes (read beside their labels) stand.
-        Settle::Placed => items.boxes.iter().map(|b| super::get(body, &b.path).and_then(Value::as_bool)).collect(),
+        Settle::Placed => plan.boxes.iter().map(|b| super::get(body, &b.path).and_then(Value::as_bool)).collect(),
     };
-    let opted_out = |path: &str| items.boxes.iter().zip(&ticked).any(|(b, t)| *t == Some(true) && b.blanks.iter().any(|p| p == path));
-    for list in shared {
-        let choices = common.lists.get(list).map_or(&[][..], Vec::as_slice);
-        let slots: Vec<&Question> = items.questions.iter().filter(|q| q.field.list.as_deref() == Some(list)).collect();
+    let opted_out = |path: &str| plan.boxes.iter().zip(&ticked).any(|(b, t)| *t == Some(true) && b.blanks.iter().any(|p| p == path));
+    for list in &plan.shared {
+        let slots: Vec<&Question> = plan.questions.iter().filter(|q| q.list == list.name).collect();
         let active: Vec<usize> = (0..slots.len()).filter(|&s| !opted_out(&slots[s].path)).collect();
-        let cands = answers_of(choices);
+        let cands = answers_of(&list.keys);
         // 1. Each answer to the next question of the part it is printed in.
         let mut by_part: Vec<Option<usize>> = Vec::new();
         let mut next = 0;
         for (line, _) in &cands {
-            let part = scan.part_at(*line, &items);
+            let part = scan.part_at(*line, plan);
             let slot = active[next.min(active.len())..].iter().position(|&s| Some(slots[s].part.as_str()) == part).map(|p| p + next);
             if let Some(p) = slot {
                 next = p + 1;
@@ -227,8 +333,8 @@ pub fn settle(form: &Form, common: &Common, lines: &[Line], from: usize, to: usi
             warnings.retain(|w| !(w.path == q.path && matches!(w.code.as_str(), "not_found" | "ambiguous_value" | "uncertain_order")));
             match given[s] {
                 Some((line, a)) => {
-                    let Some(o) = choices.iter().find(|o| key(&o.label) == *a) else { continue };
-                    set(body, &q.path, choice_json(q.field, o));
+                    let Some(o) = list.keys.iter().position(|k| k == a).and_then(|o| list.choices.get(o)) else { continue };
+                    set(body, &q.path, choice_json(&q.field, o));
                     provenance.insert(q.path.clone(), [*line, *line]);
                     if let Some(d) = &doubt {
                         warnings.push(Warning { path: q.path.clone(), code: "uncertain_order".into(), message: d.clone() });
@@ -250,7 +356,7 @@ pub fn settle(form: &Form, common: &Common, lines: &[Line], from: usize, to: usi
 struct Scan {
     /// (line, option key) of every answer standing alone.
     answers: Vec<(usize, String)>,
-    /// (line, indexes into `Items::marks`) of every label found.
+    /// (line, indexes into `Plan::marks`) of every label found.
     labels: Vec<(usize, Vec<usize>)>,
     /// Lines holding a ○ alone.
     marks: Vec<usize>,
@@ -260,23 +366,23 @@ impl Scan {
     /// The part of line `line`: the one of the nearest label above it (or on it). The
     /// same words label items of two parts (Ⅳ2 and Ⅳ6): the first not before the part
     /// read already.
-    fn part_at<'i>(&self, line: usize, items: &'i Items) -> Option<&'i str> {
-        let rank = |p: &str| items.parts.iter().position(|q| q == p).unwrap_or(usize::MAX);
-        let mut last: Option<&str> = None;
+    fn part_at<'p>(&self, line: usize, plan: &'p Plan) -> Option<&'p str> {
+        let mut last: Option<&Mark> = None;
         for (l, ms) in &self.labels {
             if *l > line {
                 break;
             }
-            let floor = last.map_or(0, rank);
-            let parts: Vec<&str> = ms.iter().map(|&m| items.marks[m].part.as_str()).collect();
-            last = parts.iter().find(|p| rank(p) >= floor).or(parts.last()).copied().or(last);
+            let floor = last.map_or(0, |m| m.rank);
+            let found = ms.iter().map(|&m| &plan.marks[m]);
+            last = found.clone().find(|m| m.rank >= floor).or(found.last()).or(last);
         }
-        last
+        last.map(|m| m.part.as_str())
     }
 }
 
-fn scan(lines: &[Line], from: usize, to: usize, items: &Items, options: &[String], lists: &[&[Choice]]) -> Scan {
+fn scan(lines: &[Line], from: usize, to: usize, plan: &Plan) -> Scan {
     let mut out = Scan { answers: Vec::new(), labels: Vec::new(), marks: Vec::new() };
+    let mut candidates = Vec::new();
     let mut i = from;
     while i < to {
         let k = lines[i].key();
@@ -286,7 +392,9 @@ fn scan(lines: &[Line], from: usize, to: usize, items: &Items, options: &[String
         }
         // The longest label starting here (a box's text after its bracket fragments).
         let mut best: Option<(usize, usize, usize, Vec<usize>)> = None;
-        for (m, mark) in items.marks.iter().enumerate() {
+        plan.candidates(k, &mut candidates);
+        for &m in &candidates {
+            let mark = &plan.marks[m];
             let hit = if mark.is_box {
                 let bare = k.trim_start_matches(['[', ']', '○']);
                 ((bare.len() < k.len() && bare.starts_with(mark.keys[0].as_str())) || k == mark.keys[0]).then(|| (mark.keys[0].len(), i, k.len() - bare.len() + mark.keys[0].len()))
@@ -307,13 +415,14 @@ fn scan(lines: &[Line], from: usize, to: usize, items: &Items, options: &[String
             }
             None => (i, k, i + 1),
         };
-        let r = residue(rest, options);
-        if r == "○" && best_is_none(&out, i) {
-            out.marks.push(i);
-        } else if !r.is_empty() && options.binary_search(&r).is_ok() && !numbered_after(lines, line, to, &r, lists) {
+        let here = i;
+        i = next;
+        let Some(r) = answer_or_mark(rest, &plan.options) else { continue };
+        if r == "○" && best_is_none(&out, here) {
+            out.marks.push(here);
+        } else if !r.is_empty() && plan.options.binary_search(&r).is_ok() && !numbered_after(lines, line, to, &r, plan) {
             out.answers.push((line, r));
         }
-        i = next;
     }
     out
 }
@@ -326,18 +435,18 @@ fn best_is_none(scan: &Scan, i: usize) -> bool {
 /// `1)` on the line of the answer's closing bracket: `特に力を入れている` / `] 1)`): the
 /// next line that is not blank is `N)` (after a bracket) and the option is item N of
 /// one of the form's lists.
-fn numbered_after(lines: &[Line], line: usize, to: usize, option: &str, lists: &[&[Choice]]) -> bool {
+fn numbered_after(lines: &[Line], line: usize, to: usize, option: &str, plan: &Plan) -> bool {
     let Some(next) = (line + 1..to).find(|&j| !lines[j].key().is_empty()) else { return false };
     let k = lines[next].key().trim_start_matches(']');
     let Some(n) = k.strip_suffix(')').and_then(|d| d.parse::<usize>().ok()) else { return false };
-    lists.iter().any(|l| l.get(n.wrapping_sub(1)).is_some_and(|o| key(&o.label) == option))
+    plan.questions.iter().any(|q| q.option_keys.get(n.wrapping_sub(1)).is_some_and(|o| o == option))
 }
 
 /// The boxes: read, written into `body` where found, and their ticks returned (by
-/// index of `items.boxes`).
+/// index of `plan.boxes`).
 #[allow(clippy::too_many_arguments)]
-fn boxes(items: &Items, lines: &[Line], from: usize, to: usize, scan: &Scan, answers: usize, slots: usize, body: &mut Map<String, Value>, warnings: &mut Vec<Warning>, provenance: &mut BTreeMap<String, [usize; 2]>) -> Vec<Option<bool>> {
-    let all = &items.boxes;
+fn boxes(plan: &Plan, lines: &[Line], from: usize, to: usize, scan: &Scan, answers: usize, slots: usize, body: &mut Map<String, Value>, warnings: &mut Vec<Warning>, provenance: &mut BTreeMap<String, [usize; 2]>) -> Vec<Option<bool>> {
+    let all = &plan.boxes;
     let n = all.len();
     let mut reads = BoxReads::new(n);
     // Box lines read with the box text below them: no detached marks.
