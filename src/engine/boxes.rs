@@ -28,6 +28,8 @@ pub(super) struct BoxField {
     pub(super) path: String,
     pub(super) row: String,
     pub(super) text: String,
+    /// Whether its text holds a bracket or a mark ([`BRACKETS`]): looked for otherwise then.
+    pub(super) bracketed: bool,
     /// The questions its tick leaves blank (full paths).
     pub(super) blanks: Vec<String>,
 }
@@ -39,7 +41,8 @@ impl BoxField {
         let text = f.after.as_deref().map(key).filter(|t| !t.is_empty())?;
         let blanks = fields.filter(|q| q.opt_out.iter().any(|o| *o == f.path)).map(|q| join(section, &q.path)).collect();
         let row = join(section, f.within.as_deref().unwrap_or(&f.path));
-        Some(BoxField { path: join(section, &f.path), row, text, blanks })
+        let bracketed = text.contains(BRACKETS);
+        Some(BoxField { path: join(section, &f.path), row, text, bracketed, blanks })
     }
 }
 
@@ -118,11 +121,23 @@ const BRACKETS: [char; 3] = ['[', ']', '○'];
 /// only (a substring search per box and line was most of a 基礎 read's time, #16).
 /// Same answer as [`after_bracket_plain`]: a match of a text without brackets cannot
 /// overlap an earlier match across the bracket before it.
-fn after_bracket(k: &str, starts: &[usize], text: &str) -> Option<usize> {
-    if text.contains(BRACKETS) {
+/// `bracketed`: whether `text` holds one of them (known once per box, [`BoxField::bracketed`]).
+fn after_bracket(k: &str, starts: &[usize], text: &str, bracketed: bool) -> Option<usize> {
+    if bracketed {
         return after_bracket_plain(k, text);
     }
     starts.iter().copied().find(|&p| k[p..].starts_with(text))
+}
+
+/// The places just after each bracket or mark ([`BRACKETS`]) of `k`, in order. perf: a
+/// vectorized byte search (`○` is E2 97 8B, and E2 in UTF-8 always starts a character:
+/// many keys hold others, `①`, `Ⅳ`, `※`), not a walk over the key's characters.
+fn bracket_ends(k: &str) -> impl Iterator<Item = usize> + '_ {
+    let b = k.as_bytes();
+    memchr::memchr3_iter(b'[', b']', 0xE2, b).filter_map(move |q| match b[q] {
+        0xE2 => b[q..].starts_with("○".as_bytes()).then_some(q + "○".len()),
+        _ => Some(q + 1),
+    })
 }
 
 /// [`after_bracket`] by a plain search: the text's matches, the first with a bracket before it.
@@ -132,8 +147,17 @@ pub(super) fn after_bracket_plain(k: &str, text: &str) -> Option<usize> {
 
 #[allow(clippy::too_many_arguments)]
 fn fill_with(form: &Form, lines: &[Line], from: usize, to: usize, body: &mut Map<String, Value>, warnings: &mut Vec<Warning>, provenance: &mut BTreeMap<String, [usize; 2]>, ticked_only: bool) {
-    let mut all = Vec::new();
-    boxes(&form.body, "", &mut all);
+    // perf: the form's boxes are listed once, in its index (made by the reading before).
+    let walked;
+    let all: &[BoxField] = match form.index.get() {
+        Some(index) => index.settling.boxes(),
+        None => {
+            let mut all = Vec::new();
+            boxes(&form.body, "", &mut all);
+            walked = all;
+            &walked
+        }
+    };
     // A box the version does not print is null without a warning; printed anyway
     // (drawn apart from its item's label), it is read as the others are.
     let missing: Vec<bool> = all
@@ -152,20 +176,15 @@ fn fill_with(form: &Form, lines: &[Line], from: usize, to: usize, body: &mut Map
         let k = l.key();
         // Where a box's text may start: just after a bracket or a mark. Most lines have
         // none, and then no box is on them (the ○ drawn alone needs one too).
-        // perf: a vectorized byte search first (`○` is E2 97 8B; a key seldom holds
-        // another character starting with E2); few lines hold one.
-        if memchr::memchr3(b'[', b']', 0xE2, k.as_bytes()).is_none() {
-            continue;
-        }
         starts.clear();
-        starts.extend(k.match_indices(BRACKETS).map(|(q, c)| q + c.len()));
+        starts.extend(bracket_ends(k));
         if starts.is_empty() {
             continue;
         }
         // Each box's text where a bracket or a mark is just before it.
         let mut hits: Vec<(usize, usize)> = Vec::new();
         for (b, bx) in all.iter().enumerate() {
-            if let Some(p) = after_bracket(k, &starts, &bx.text) {
+            if let Some(p) = after_bracket(k, &starts, &bx.text, bx.bracketed) {
                 hits.push((p, b));
             }
         }
@@ -176,7 +195,7 @@ fn fill_with(form: &Form, lines: &[Line], from: usize, to: usize, body: &mut Map
             }
             continue;
         }
-        reads.read(i, k, &mut hits, &all);
+        reads.read(i, k, &mut hits, all);
     }
     let BoxReads { line_of, state, .. } = &reads;
     let mut value = reads.values();
@@ -237,11 +256,41 @@ mod tests {
             let k = crate::normalize::key(k);
             let starts: Vec<usize> = k.match_indices(BRACKETS).map(|(q, c)| q + c.len()).collect();
             for t in texts {
-                assert_eq!(after_bracket(&k, &starts, t), after_bracket_plain(&k, t), "{k:?} {t:?}");
+                assert_eq!(after_bracket(&k, &starts, t, t.contains(BRACKETS)), after_bracket_plain(&k, t), "{k:?} {t:?}");
             }
         }
         // Some of them are found at all (the test compares answers, not two Nones).
-        assert_eq!(after_bracket("[○]委託しない", &[1, 4, 5], "委託しない"), Some(5));
+        assert_eq!(after_bracket("[○]委託しない", &[1, 4, 5], "委託しない", false), Some(5));
+    }
+
+    /// perf: `bracket_ends` finds what a search for the characters finds.
+    #[test]
+    fn bracket_ends_equal_the_character_search() {
+        let keys = ["［○］委託する［］委託しない", "①事務の名称", "Ⅳ　リスク対策 [ ○ ］", "※○―…", "", "[", "○", "a]b[c○d", "]○]○", "自己点検[○]自己点検"];
+        let mut found = 0;
+        for k in keys {
+            let k = crate::normalize::key(k);
+            let plain: Vec<usize> = k.match_indices(BRACKETS).map(|(q, c)| q + c.len()).collect();
+            assert_eq!(super::bracket_ends(&k).collect::<Vec<_>>(), plain, "{k:?}");
+            found += plain.len();
+        }
+        assert!(found > 15, "{found}");
+    }
+
+    /// The boxes the index lists (the column pass's plan) are those the walk here lists,
+    /// for every form.
+    #[test]
+    fn indexed_boxes_equal_the_walk() {
+        let set = FormSet::builtin();
+        let mut listed = 0;
+        for form in &set.forms {
+            let mut walked = Vec::new();
+            super::boxes(&form.body, "", &mut walked);
+            let fields = |all: &[super::BoxField]| all.iter().map(|b| (b.path.clone(), b.row.clone(), b.text.clone(), b.bracketed, b.blanks.clone())).collect::<Vec<_>>();
+            assert_eq!(fields(crate::engine::index(form, &set.common).settling.boxes()), fields(&walked), "{}", form.id);
+            listed += walked.len();
+        }
+        assert!(listed > 10, "{listed}");
     }
 
     #[test]

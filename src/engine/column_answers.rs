@@ -170,6 +170,11 @@ impl Plan {
         plan
     }
 
+    /// The form's top-level boxes with a printed text, in form order.
+    pub(super) fn boxes(&self) -> &[BoxField] {
+        &self.boxes
+    }
+
     /// Whether there is anything to settle: a choice list shared by top-level
     /// questions, or top-level boxes.
     fn applies(&self) -> bool {
@@ -201,45 +206,57 @@ impl Plan {
 
 /// What [`residue`] leaves of the key `k` when that is an option of `options` or a
 /// `○`; `None` when it is neither. perf: a key without `)` or `<` (most lines) loses
-/// only its brackets, so it is compared without them in place rather than copied.
+/// only its brackets, so it is compared as it is when it has none (not copied).
 fn answer_or_mark(k: &str, options: &[String]) -> Option<String> {
-    if k.contains([')', '<']) {
-        let r = residue(k, options);
-        return (r == "○" || options.binary_search(&r).is_ok()).then_some(r);
-    }
-    let unbracketed = || k.bytes().filter(|&b| b != b'[' && b != b']');
-    if unbracketed().eq("○".bytes()) {
-        return Some("○".to_string());
-    }
-    options.binary_search_by(|o| o.bytes().cmp(unbracketed())).ok().map(|n| options[n].clone())
+    let r = if memchr::memchr2(b')', b'<', k.as_bytes()).is_some() {
+        std::borrow::Cow::Owned(residue(k, options))
+    } else if memchr::memchr2(b'[', b']', k.as_bytes()).is_some() {
+        std::borrow::Cow::Owned(k.replace(['[', ']'], ""))
+    } else {
+        std::borrow::Cow::Borrowed(k)
+    };
+    (r == "○" || options.binary_search_by(|o| o.as_str().cmp(&r)).is_ok()).then(|| r.into_owned())
 }
 
 /// What a line's key is once printed options (`2) 十分である`), `＜選択肢＞` and
 /// brackets are taken out: an option alone is an answer, a `○` alone a mark. `options`
-/// are the keys of every option (so that `3) 未定` alone is no answer).
+/// are the keys of every option, sorted (so that `3) 未定` alone is no answer).
 pub(super) fn residue(k: &str, options: &[String]) -> String {
     // perf: copied only when there is something to take out.
-    let s = if k.contains("<選択肢>") { std::borrow::Cow::Owned(k.replace("<選択肢>", "")) } else { std::borrow::Cow::Borrowed(k) };
-    let mut out = String::with_capacity(s.len());
+    let s = if memchr::memchr(b'<', k.as_bytes()).is_some() && k.contains("<選択肢>") { std::borrow::Cow::Owned(k.replace("<選択肢>", "")) } else { std::borrow::Cow::Borrowed(k) };
+    let mut kept = String::with_capacity(s.len());
     let mut rest = &*s;
-    while let Some(pos) = rest.find(')') {
+    while let Some(pos) = memchr::memchr(b')', rest.as_bytes()) {
         let head = &rest[..pos];
-        let digits = head.chars().rev().take_while(char::is_ascii_digit).count();
+        // ASCII digits are single bytes, and no other character's bytes are digits.
+        let digits = head.bytes().rev().take_while(u8::is_ascii_digit).count();
         let after = &rest[pos + 1..];
-        let option = options.iter().filter(|o| !o.is_empty() && after.starts_with(o.as_str())).map(String::len).max();
-        match (digits > 0, option) {
-            (true, Some(len)) => {
-                out.push_str(&head[..head.len() - digits]);
+        // perf: an option is looked for after a number only, among those sharing its
+        // first character.
+        let option = if digits > 0 { super::prefixes_of(options, after).map(String::len).max() } else { None };
+        match option {
+            Some(len) => {
+                kept.push_str(&head[..head.len() - digits]);
                 rest = &after[len..];
             }
-            _ => {
-                out.push_str(&rest[..pos + 1]);
+            None => {
+                kept.push_str(&rest[..pos + 1]);
                 rest = after;
             }
         }
     }
-    out.push_str(rest);
-    out.retain(|c| !matches!(c, '[' | ']'));
+    kept.push_str(rest);
+    // The brackets out (ASCII bytes: cut anywhere, the rest stays whole characters).
+    if memchr::memchr2(b'[', b']', kept.as_bytes()).is_none() {
+        return kept;
+    }
+    let mut out = String::with_capacity(kept.len());
+    let mut piece = kept.as_str();
+    while let Some(p) = memchr::memchr2(b'[', b']', piece.as_bytes()) {
+        out.push_str(&piece[..p]);
+        piece = &piece[p + 1..];
+    }
+    out.push_str(piece);
     out
 }
 
@@ -260,13 +277,16 @@ pub enum Settle {
 pub fn applies(form: &Form) -> bool {
     match form.index.get() {
         Some(index) => index.settling.applies(),
-        // Not read yet: the plan's parts that need no lists.
-        None => {
-            let mut plan = Plan::default();
-            walk(&form.body, "", &mut plan);
-            !plan.boxes.is_empty() || plan.questions.iter().enumerate().any(|(n, q)| plan.questions[..n].iter().any(|p| p.list == q.list))
-        }
+        None => applies_unindexed(form),
     }
+}
+
+/// [`applies`] of a form not read yet (whose index is not made): from the parts of
+/// the plan that need no lists.
+fn applies_unindexed(form: &Form) -> bool {
+    let mut plan = Plan::default();
+    walk(&form.body, "", &mut plan);
+    !plan.boxes.is_empty() || plan.questions.iter().enumerate().any(|(n, q)| plan.questions[..n].iter().any(|p| p.list == q.list))
 }
 
 /// Settle the shared-list answers and the boxes of a text read out of its printed
@@ -394,14 +414,7 @@ fn scan(lines: &[Line], from: usize, to: usize, plan: &Plan) -> Scan {
         let mut best: Option<(usize, usize, usize, Vec<usize>)> = None;
         plan.candidates(k, &mut candidates);
         for &m in &candidates {
-            let mark = &plan.marks[m];
-            let hit = if mark.is_box {
-                let bare = k.trim_start_matches(['[', ']', '○']);
-                ((bare.len() < k.len() && bare.starts_with(mark.keys[0].as_str())) || k == mark.keys[0]).then(|| (mark.keys[0].len(), i, k.len() - bare.len() + mark.keys[0].len()))
-            } else {
-                mark.keys.iter().find_map(|l| label_at(lines, i, l, to).map(|h| (l.len(), h.last, lines[h.last].key().char_indices().nth(h.col).map_or(lines[h.last].key().len(), |(b, _)| b))))
-            };
-            let Some((len, last, at)) = hit else { continue };
+            let Some((len, last, at)) = mark_at(lines, i, to, &plan.marks[m]) else { continue };
             match &mut best {
                 Some((bl, _, _, ms)) if *bl == len => ms.push(m),
                 Some((bl, _, _, _)) if *bl > len => {}
@@ -425,6 +438,18 @@ fn scan(lines: &[Line], from: usize, to: usize, plan: &Plan) -> Scan {
         }
     }
     out
+}
+
+/// Where `mark` is found at line `i` (key not empty): the length of its key found, the
+/// line it ends on and the byte of that line's key after it.
+fn mark_at(lines: &[Line], i: usize, to: usize, mark: &Mark) -> Option<(usize, usize, usize)> {
+    let k = lines[i].key();
+    if mark.is_box {
+        let bare = k.trim_start_matches(['[', ']', '○']);
+        ((bare.len() < k.len() && bare.starts_with(mark.keys[0].as_str())) || k == mark.keys[0]).then(|| (mark.keys[0].len(), i, k.len() - bare.len() + mark.keys[0].len()))
+    } else {
+        mark.keys.iter().find_map(|l| label_at(lines, i, l, to).map(|h| (l.len(), h.last, lines[h.last].key().char_indices().nth(h.col).map_or(lines[h.last].key().len(), |(b, _)| b))))
+    }
 }
 
 fn best_is_none(scan: &Scan, i: usize) -> bool {
@@ -519,7 +544,8 @@ fn whole_box(k: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{settle, Settle};
+    use super::{answer_or_mark, applies_unindexed, mark_at, residue, settle, Plan, Settle};
+    use crate::engine::index;
     use crate::form::FormSet;
     use crate::reassemble::lines_of;
     use crate::record::Warning;
@@ -606,5 +632,139 @@ mod tests {
         let (b2, w2, _) = run(&moved, Settle::Placed, body.clone(), warned);
         assert_eq!(b2, body);
         assert_eq!(w2, vec![("uncertain_order".to_string(), "risk.use_linkage".to_string())]);
+    }
+
+    /// Texts to try the fast paths on: the sample dump, three generated ones (Calc and
+    /// Word drawing orders), and the made-up column and drawing orders above.
+    fn texts() -> Vec<String> {
+        let mut texts = vec![std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/input/000_72349b560cd020d7.txt")).expect("sample dump")];
+        for name in ["g002-zenkomoku-h30-5-calc.txt.gz", "g007-zenkomoku-h30-5-word.txt.gz", "g024-juten-h30-5-calc.txt.gz"] {
+            let file = std::fs::File::open(format!("{}/tests/generated/{name}", env!("CARGO_MANIFEST_DIR"))).expect("generated dump");
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(file), &mut text).expect("gzip text");
+            texts.push(text);
+        }
+        texts.push(
+            "［\n○\n］委託しない\n[ ○ ］\n自己点検\n[］\n外部監査\n○委託しない\n]]委託しない\n委託しない\n[ ○ ］委託しない [\n＜選択肢＞\n1) 特に力を入れている\n2) 十分である\n[ 十分である ]\n十分[で]ある\n".to_string(),
+        );
+        texts
+    }
+
+    /// perf: `scan` tries at a line only the marks `Plan::candidates` gives; every mark
+    /// found there by trying all of them is among those (in order, each once), for every
+    /// line of the texts and every form.
+    #[test]
+    fn candidates_hold_every_mark_found_at_a_line() {
+        let set = FormSet::builtin();
+        let (mut tried, mut found) = (0, 0);
+        let mut candidates = Vec::new();
+        for text in texts() {
+            let lines = lines_of(&text);
+            for form in &set.forms {
+                let plan = &index(form, &set.common).settling;
+                for i in (0..lines.len()).filter(|&i| !lines[i].key().is_empty()) {
+                    plan.candidates(lines[i].key(), &mut candidates);
+                    assert!(candidates.windows(2).all(|w| w[0] < w[1]), "{candidates:?}");
+                    for (m, mark) in plan.marks.iter().enumerate() {
+                        let hit = mark_at(&lines, i, lines.len(), mark);
+                        assert!(hit.is_none() || candidates.contains(&m), "line {i} {:?}: mark {:?} found, not a candidate", lines[i].raw(), mark.keys);
+                        tried += 1;
+                        found += usize::from(hit.is_some());
+                    }
+                }
+            }
+        }
+        assert!(tried > 100_000 && found > 300, "{tried} tried, {found} found");
+    }
+
+    /// perf: `answer_or_mark` says what `residue` leaves when it is an answer or a mark,
+    /// on every line of the texts and on made-up keys.
+    #[test]
+    fn answer_or_mark_equals_the_residue() {
+        let set = FormSet::builtin();
+        let mut keys: Vec<String> = texts().iter().flat_map(|t| lines_of(t).iter().map(|l| l.key().to_string()).collect::<Vec<_>>()).collect();
+        let made_up = ["", "○", "[○]", "[ ○", "]", "[]", "十分である", "[十分である]", "十分[で]ある", "2)十分である", "<選択肢>1)特に力を入れている2)十分である", "<選択肢>[十分である]", "十分である)", "3)未定", "[1)十分である]", "[]○", "[○", "○]]"];
+        keys.extend(made_up.iter().map(|k| crate::normalize::key(k)));
+        let (mut some, mut compared) = (0, 0);
+        for form in &set.forms {
+            let options = &index(form, &set.common).settling.options;
+            let mut all = keys.clone();
+            all.extend(options.iter().flat_map(|o| [o.clone(), format!("[{o}]"), format!("[{o}"), format!("{o}]]"), format!("{o}x")]));
+            for k in &all {
+                let r = residue(k, options);
+                let plain = (r == "○" || options.binary_search(&r).is_ok()).then_some(r);
+                assert_eq!(answer_or_mark(k, options), plain, "{k:?}");
+                some += usize::from(plain.is_some());
+                compared += 1;
+            }
+        }
+        assert!(some > 200 && compared > 10_000, "{some} answers or marks of {compared}");
+    }
+
+    /// `residue` as it was first written (a copy, brackets taken out by characters, an
+    /// option looked for after every `)`).
+    fn residue_plain(k: &str, options: &[String]) -> String {
+        let s = k.replace("<選択肢>", "");
+        let mut out = String::new();
+        let mut rest = s.as_str();
+        while let Some(pos) = rest.find(')') {
+            let head = &rest[..pos];
+            let digits = head.chars().rev().take_while(char::is_ascii_digit).count();
+            let after = &rest[pos + 1..];
+            let option = options.iter().filter(|o| !o.is_empty() && after.starts_with(o.as_str())).map(String::len).max();
+            match (digits > 0, option) {
+                (true, Some(len)) => {
+                    out.push_str(&head[..head.len() - digits]);
+                    rest = &after[len..];
+                }
+                _ => {
+                    out.push_str(&rest[..pos + 1]);
+                    rest = after;
+                }
+            }
+        }
+        out.push_str(rest);
+        out.retain(|c| !matches!(c, '[' | ']'));
+        out
+    }
+
+    /// perf: `residue` equals its first plain form on every line of the texts and on
+    /// made-up keys (numbers, brackets and `<選択肢>` in every place).
+    #[test]
+    fn residue_equals_its_plain_form() {
+        let set = FormSet::builtin();
+        let mut keys: Vec<String> = texts().iter().flat_map(|t| lines_of(t).iter().map(|l| l.key().to_string()).collect::<Vec<_>>()).collect();
+        let made_up = ["", ")", "1)", "a1)十分である", "(1)十分である", "別添1)十分である", "12)十分である]", "1)2)十分である", "[1)十分である]", "<選択肢><選択肢>", "<選<選択肢>択肢>", "1)十分である3)課題が残されている)", "１）十分である", "[[]]", "十分[で]ある<"];
+        keys.extend(made_up.iter().map(|k| k.to_string()));
+        let (mut changed, mut compared) = (0, 0);
+        for form in &set.forms {
+            let options = &index(form, &set.common).settling.options;
+            for k in &keys {
+                let plain = residue_plain(k, options);
+                assert_eq!(residue(k, options), plain, "{k:?}");
+                changed += usize::from(plain != *k);
+                compared += 1;
+            }
+        }
+        assert!(changed > 1_000 && compared > 10_000, "{changed} changed of {compared}");
+    }
+
+    /// The plan kept in the form's index: its parts' ranks are their places in the form's
+    /// order of parts, and whether it applies is as the walk alone says (a form not read
+    /// yet).
+    #[test]
+    fn plan_ranks_and_applies_as_made_plainly() {
+        let set = FormSet::builtin();
+        let mut applying = 0;
+        for form in &set.forms {
+            let plan = Plan::of(form, &set.common);
+            for mark in &plan.marks {
+                assert_eq!(mark.rank, plan.parts.iter().position(|p| *p == mark.part).unwrap_or(usize::MAX), "{:?}", mark.keys);
+            }
+            assert_eq!(plan.applies(), applies_unindexed(form), "{}", form.id);
+            assert_eq!(index(form, &set.common).settling.applies(), plan.applies(), "{}", form.id);
+            applying += usize::from(plan.applies());
+        }
+        assert!(applying > 0);
     }
 }
