@@ -35,7 +35,7 @@ pub fn key_into(s: &str, out: &mut String) {
         match fast {
             Some(m) => {
                 if slow {
-                    out.push_str(&key_nfkc(&s[chunk_start..i]));
+                    push_key_nfkc(&s[chunk_start..i], out);
                     slow = false;
                     run = i;
                 }
@@ -75,7 +75,7 @@ pub fn key_into(s: &str, out: &mut String) {
         }
     }
     if slow {
-        out.push_str(&key_nfkc(&s[chunk_start..]));
+        push_key_nfkc(&s[chunk_start..], out);
     } else {
         out.push_str(&s[run..]);
     }
@@ -132,8 +132,11 @@ fn same_len_at(b: &[u8], i: usize) -> usize {
         usize::from(len)
     } else if x == 0xe4 && b[i + 1] >= 0xb8 {
         3
-    } else if x == 0xe3 && b[i + 1] <= 0x83 && SAME_KANA[(usize::from(b[i + 1] & 3) << 6) | usize::from(b[i + 2] & 0x3f)] {
-        3
+    } else if x == 0xe3 {
+        match b.get(i + 1..i + 3) {
+            Some(&[y, z]) if y <= 0x83 && SAME_KANA[(usize::from(y & 3) << 6) | usize::from(z & 0x3f)] => 3,
+            _ => 0,
+        }
     } else {
         0
     }
@@ -211,10 +214,16 @@ pub(crate) const fn fast_key(c: char) -> Option<Option<char>> {
 
 /// [`key`] by the book: NFKC of the whole string, white space removed, circles folded.
 pub fn key_nfkc(s: &str) -> String {
-    s.nfkc()
-        .filter(|c| !c.is_whitespace())
-        .map(|c| if matches!(c, '〇' | '◯') { '○' } else { c })
-        .collect()
+    let mut out = String::new();
+    push_key_nfkc(s, &mut out);
+    out
+}
+
+/// [`key_nfkc`]`(s)` appended to `out`. perf: kept out of [`key_into`]'s loop (rare, and
+/// the normaliser's state would crowd the loop's registers).
+#[inline(never)]
+fn push_key_nfkc(s: &str, out: &mut String) {
+    out.extend(s.nfkc().filter(|c| !c.is_whitespace()).map(|c| if matches!(c, '〇' | '◯') { '○' } else { c }));
 }
 
 /// The raw text left after the first `n` key characters of `raw` (see [`key`]).
