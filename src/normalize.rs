@@ -7,6 +7,13 @@ use unicode_normalization::UnicodeNormalization;
 /// Key used to compare printed text with labels: NFKC, white space removed, and the
 /// circle marks that stand for "ticked" folded to ○.
 pub fn key(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    key_into(s, &mut out);
+    out
+}
+
+/// [`key`]`(s)` appended to `out` (perf: a caller keying many texts reuses one buffer).
+pub fn key_into(s: &str, out: &mut String) {
     // perf: most characters of a sheet (ASCII, kanji, kana, CJK punctuation,
     // full-width ASCII, spaces) are their own NFKC form or map to one ASCII character,
     // and are starters that never compose with what precedes them, so NFKC of a string
@@ -17,25 +24,29 @@ pub fn key(s: &str) -> String {
     //
     // Characters that are their own key are copied in runs (`s[run..]` not yet copied)
     // instead of one by one; `chunk_out` is where the output of the chunk's first
-    // character begins when that character was not copied as part of a run.
-    let mut out = String::with_capacity(s.len());
+    // character begins when that character was not copied as part of a run. The text is
+    // read by bytes (`fast_key_at`), not by chars: the common characters are told from
+    // their lead bytes without decoding them.
+    let b = s.as_bytes();
     let (mut run, mut chunk_start, mut chunk_out, mut slow) = (0, 0, 0, false);
-    for (i, c) in s.char_indices() {
-        match fast_key(c) {
+    let mut i = 0;
+    while i < b.len() {
+        let (len, fast) = fast_key_at(b, i);
+        match fast {
             Some(m) => {
                 if slow {
-                    out.push_str(&key_nfkc(&s[chunk_start..i]));
+                    push_key_nfkc(&s[chunk_start..i], out);
                     slow = false;
                     run = i;
                 }
                 chunk_start = i;
-                if m != Some(c) {
+                if m != Same {
                     out.push_str(&s[run..i]);
                     chunk_out = out.len();
-                    if let Some(m) = m {
+                    if let To(m) = m {
                         out.push(m);
                     }
-                    run = i + c.len_utf8();
+                    run = i + len;
                 }
             }
             None if !slow => {
@@ -49,19 +60,147 @@ pub fn key(s: &str) -> String {
             }
             None => {}
         }
+        i += len;
+        if !slow {
+            // perf: a run of characters that are their own key (ASCII letters, kanji,
+            // kana: most of a sheet) only moves `chunk_start`, a few instructions each.
+            while i < b.len() {
+                let len = same_len_at(b, i);
+                if len == 0 {
+                    break;
+                }
+                chunk_start = i;
+                i += len;
+            }
+        }
     }
     if slow {
-        out.push_str(&key_nfkc(&s[chunk_start..]));
+        push_key_nfkc(&s[chunk_start..], out);
     } else {
         out.push_str(&s[run..]);
     }
-    out
+}
+
+/// What a character that keys on its own becomes in a key.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Fast {
+    /// Itself.
+    Same,
+    /// Nothing (white space).
+    Dropped,
+    /// Another character.
+    To(char),
+}
+use Fast::{Dropped, Same, To};
+
+impl Fast {
+    const fn of(c: char) -> Option<Fast> {
+        match fast_key(c) {
+            Some(Some(k)) if k == c => Some(Same),
+            Some(Some(k)) => Some(To(k)),
+            Some(None) => Some(Dropped),
+            None => None,
+        }
+    }
+}
+
+/// [`Fast::of`] for every character below U+0080 and for U+3000..=U+30FF (CJK
+/// punctuation and kana), by lookup.
+const FAST_ASCII: [Option<Fast>; 128] = fast_table(0);
+const FAST_KANA: [Option<Fast>; 256] = fast_table(0x3000);
+
+const fn fast_table<const N: usize>(first: u32) -> [Option<Fast>; N] {
+    let mut t = [None; N];
+    let mut k = 0;
+    while k < N {
+        if let Some(c) = char::from_u32(first + k as u32) {
+            t[k] = Fast::of(c);
+        }
+        k += 1;
+    }
+    t
+}
+
+/// The byte length of the character starting at byte `i` of the UTF-8 text `b` when
+/// it is its own key ([`Fast::of`] is `Same`) and one of the common kinds (printable
+/// ASCII, CJK ideographs, kana and CJK punctuation), else 0 (perhaps its own key too).
+#[inline(always)]
+fn same_len_at(b: &[u8], i: usize) -> usize {
+    let x = b[i];
+    let len = SAME_LEAD[usize::from(x)];
+    if len != 0 {
+        usize::from(len)
+    } else if x == 0xe4 && b[i + 1] >= 0xb8 {
+        3
+    } else if x == 0xe3 {
+        match b.get(i + 1..i + 3) {
+            Some(&[y, z]) if y <= 0x83 && SAME_KANA[(usize::from(y & 3) << 6) | usize::from(z & 0x3f)] => 3,
+            _ => 0,
+        }
+    } else {
+        0
+    }
+}
+
+/// For each byte, the length of the characters it leads when all of them are their own
+/// key: printable ASCII (1) and E5..=E9 (3: U+5000..=U+9FFF, CJK ideographs); else 0.
+const SAME_LEAD: [u8; 256] = {
+    let mut t = [0; 256];
+    let mut x = 0x21;
+    while x <= 0x7e {
+        t[x] = 1;
+        x += 1;
+    }
+    let mut x = 0xe5;
+    while x <= 0xe9 {
+        t[x] = 3;
+        x += 1;
+    }
+    t
+};
+
+/// Whether each of U+3000..=U+30FF is its own key (`Fast::of` is `Same`).
+const SAME_KANA: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut k = 0;
+    while k < 256 {
+        t[k] = matches!(FAST_KANA[k], Some(Same));
+        k += 1;
+    }
+    t
+};
+
+/// The byte length of the character starting at byte `i` of the UTF-8 text `b`, and
+/// [`Fast::of`] of it. perf: ASCII and U+3000..=U+30FF by table, CJK ideographs
+/// (U+4E00..=U+9FFF, whose lead bytes are E4 B8.. to E9) without decoding.
+#[inline(always)]
+fn fast_key_at(b: &[u8], i: usize) -> (usize, Option<Fast>) {
+    let x = b[i];
+    if x < 0x80 {
+        return (1, FAST_ASCII[x as usize]);
+    }
+    if x & 0xf0 == 0xe0 {
+        if matches!(x, 0xe5..=0xe9) {
+            return (3, Some(Same));
+        }
+        let cp = (u32::from(x & 0x0f) << 12) | (u32::from(b[i + 1] & 0x3f) << 6) | u32::from(b[i + 2] & 0x3f);
+        return match cp {
+            0x3000..=0x30ff => (3, FAST_KANA[(cp - 0x3000) as usize]),
+            0x4e00..=0x9fff => (3, Some(Same)),
+            // A three-byte lead makes a valid code point here (the text is UTF-8).
+            _ => (3, char::from_u32(cp).and_then(Fast::of)),
+        };
+    }
+    // Two and four-byte characters: decoded (`x` leads one: the text is UTF-8).
+    let len = if x >= 0xf0 { 4 } else { 2 };
+    let c = std::str::from_utf8(&b[i..i + len]).ok().and_then(|t| t.chars().next());
+    (len, c.and_then(Fast::of))
 }
 
 /// The key of a character that keys on its own (`Some(None)`: dropped, `Some(Some(k))`:
 /// becomes `k`), or `None` when it needs the normaliser.
 #[inline]
-pub(crate) fn fast_key(c: char) -> Option<Option<char>> {
+pub(crate) const fn fast_key(c: char) -> Option<Option<char>> {
     match c {
         ' ' | '\t' | '\n' | '\r' | '\u{3000}' => Some(None),
         '\u{21}'..='\u{7e}' | '\u{4e00}'..='\u{9fff}' | '\u{3041}'..='\u{3096}' | '\u{30a1}'..='\u{30fa}' | 'ー' | '・' => Some(Some(c)),
@@ -75,10 +214,16 @@ pub(crate) fn fast_key(c: char) -> Option<Option<char>> {
 
 /// [`key`] by the book: NFKC of the whole string, white space removed, circles folded.
 pub fn key_nfkc(s: &str) -> String {
-    s.nfkc()
-        .filter(|c| !c.is_whitespace())
-        .map(|c| if matches!(c, '〇' | '◯') { '○' } else { c })
-        .collect()
+    let mut out = String::new();
+    push_key_nfkc(s, &mut out);
+    out
+}
+
+/// [`key_nfkc`]`(s)` appended to `out`. perf: kept out of [`key_into`]'s loop (rare, and
+/// the normaliser's state would crowd the loop's registers).
+#[inline(never)]
+fn push_key_nfkc(s: &str, out: &mut String) {
+    out.extend(s.nfkc().filter(|c| !c.is_whitespace()).map(|c| if matches!(c, '〇' | '◯') { '○' } else { c }));
 }
 
 /// The raw text left after the first `n` key characters of `raw` (see [`key`]).
@@ -309,6 +454,12 @@ pub fn whole_date_of_key(k: &str) -> Option<String> {
     (rest.is_empty() || rest == "時点").then_some(d.iso)
 }
 
+/// How many times `byte` occurs in `b`. perf: counted in blocks of 255 bytes with
+/// byte-wide counters, which the compiler compares 16 or 32 bytes at a time.
+pub fn count_byte(b: &[u8], byte: u8) -> usize {
+    b.chunks(255).map(|block| usize::from(block.iter().fold(0u8, |n, &x| n + u8::from(x == byte)))).sum()
+}
+
 /// Display width in columns (full-width characters count 2): used to tell lines broken
 /// by a narrow cell from real line breaks.
 pub fn display_width(s: &str) -> usize {
@@ -418,6 +569,62 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Characters at the edges of what the byte-level fast paths of `key` tell apart: each
+    /// kind of lead byte, the ends of the tables (U+3000..=U+30FF, CJK ideographs,
+    /// full-width ASCII), white space and control characters, marks that compose.
+    const EDGE_CHARS: &[char] = &[
+        '\u{2fff}', '\u{3000}', '\u{3001}', '\u{3007}', '\u{303f}', '\u{3040}', '\u{3041}', '\u{3096}', '\u{3097}', '\u{3099}', '\u{309b}', '\u{30a0}', '\u{30a1}', '\u{30fa}',
+        '\u{30fb}', '\u{30fc}', '\u{30ff}', '\u{3100}', '\u{3400}', '\u{4dff}', '\u{4e00}', '\u{4fff}', '\u{5000}', '\u{9fff}', '\u{a000}', '\u{ff00}', '\u{ff01}', '\u{ff5e}',
+        '\u{ff5f}', 'ｶ', 'ﾞ', ' ', '\t', '\n', '\r', '\u{b}', '\u{1f}', '!', '~', '\u{7f}', 'a', '〇', '◯', '①', 'Ⅳ', '\u{301}', '㍻', '×', '\u{a0}', '\u{85}',
+        '\u{2003}', '𠀋', '\u{1f600}', 'é', '\u{feff}',
+    ];
+
+    proptest::proptest! {
+        /// perf: the byte-level `key` equals NFKC by the book (`key_nfkc`) on random
+        /// strings of any characters mixed with the edge characters.
+        #[test]
+        fn key_equals_key_nfkc_on_random_strings(chars in proptest::collection::vec(proptest::prop_oneof![proptest::arbitrary::any::<char>(), proptest::sample::select(EDGE_CHARS)], 0..48)) {
+            let s: String = chars.into_iter().collect();
+            proptest::prop_assert_eq!(key(&s), key_nfkc(&s));
+            let mut appended = String::from("前");
+            key_into(&s, &mut appended);
+            proptest::prop_assert_eq!(appended, format!("前{}", key_nfkc(&s)));
+        }
+    }
+
+    /// perf: the byte-level `key` equals `key_nfkc` on every line of the repository's and
+    /// `../shared`'s text dumps (every extractor's output).
+    #[test]
+    fn key_equals_key_nfkc_on_fixture_lines() {
+        let root = env!("CARGO_MANIFEST_DIR");
+        let mut dirs = vec![std::path::PathBuf::from(format!("{root}/input")), std::path::PathBuf::from(format!("{root}/tests/fixtures")), std::path::PathBuf::from(format!("{root}/../shared"))];
+        let mut lines = 0;
+        while let Some(d) = dirs.pop() {
+            for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    dirs.push(p);
+                } else if p.extension().is_some_and(|x| x == "txt") {
+                    let text = String::from_utf8_lossy(&std::fs::read(&p).unwrap_or_default()).into_owned();
+                    for l in text.lines() {
+                        assert_eq!(key(l), key_nfkc(l), "{l:?} in {}", p.display());
+                        lines += 1;
+                    }
+                }
+            }
+        }
+        assert!(lines > 10_000, "only {lines} lines found");
+    }
+
+    #[test]
+    fn count_byte_counts() {
+        for (t, b) in [("", b'\n'), ("\n", b'\n'), ("a\nb\n\n", b'\n'), ("\u{c}x\u{c}", 0x0c)] {
+            assert_eq!(count_byte(t.as_bytes(), b), t.bytes().filter(|&x| x == b).count(), "{t:?}");
+        }
+        let long = "国\n".repeat(1000);
+        assert_eq!(count_byte(long.as_bytes(), b'\n'), 1000, "more than 255 in a block's worth");
     }
 
     /// perf: `may_be_whole_date` never rejects a text that is a whole date.

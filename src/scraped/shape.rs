@@ -27,18 +27,40 @@ struct Stats {
 }
 
 /// The counts of [`Stats`], made cheaply (this runs on every text dump, before anything
-/// else is read: issue #16): the wide characters counted over the whole text at once,
-/// the other tests per line without copying it. Equal to the plain definitions kept in
-/// the tests (`tests::stats_plain`).
+/// else is read: issue #16): the wide characters, form feeds, runs of three spaces and
+/// `評` found over the whole text at once (SIMD searches), the other tests per line
+/// without copying it. Equal to the plain definitions kept in the tests
+/// (`tests::stats_plain`).
 fn stats(text: &str) -> Stats {
     // Wide characters of blank lines are taken back off below (they count on the other
     // lines only); neither U+3000 nor a form crosses a line end.
     let (ideographic_spaces, full_width_forms) = wide_spaces_and_forms(text.as_bytes());
-    let mut s = Stats { form_feeds: text.matches('\u{c}').count(), ideographic_spaces, full_width_forms, ..Stats::default() };
-    for raw in text.split('\n') {
-        let line = raw.trim_end_matches('\r').trim_matches('\u{c}');
+    let mut s = Stats { form_feeds: crate::normalize::count_byte(text.as_bytes(), 0x0c), ideographic_spaces, full_width_forms, ..Stats::default() };
+    // Where runs of three spaces and 評 start, in order: a line's test is whether the
+    // next one at or after its start lies in it. (Non-overlapping runs suffice: a run of
+    // three or more spaces inside a trimmed line starts one at its first space.)
+    let mut three_spaces = memchr::memmem::find_iter(text.as_bytes(), b"   ").peekable();
+    let mut hyo = memchr::memmem::find_iter(text.as_bytes(), "評".as_bytes()).peekable();
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\n', text.as_bytes()).chain([text.len()]) {
+        let (raw, raw_start) = (&text[start..end], start);
+        start = end + 1;
+        // `raw.trim_end_matches('\r').trim_matches('\u{c}')`, by bytes (both are ASCII).
+        let b = raw.as_bytes();
+        let mut e = b.len();
+        while e > 0 && b[e - 1] == b'\r' {
+            e -= 1;
+        }
+        let mut f = 0;
+        while f < e && b[f] == 0x0c {
+            f += 1;
+        }
+        while e > f && b[e - 1] == 0x0c {
+            e -= 1;
+        }
+        let (line, line_start) = (&raw[f..e], raw_start + f);
         s.lines += 1;
-        let trimmed = line.trim();
+        let trimmed = trim(line);
         if trimmed.is_empty() {
             s.blank += 1;
             let (ideographic, full_width) = wide_spaces_and_forms(line.as_bytes());
@@ -53,7 +75,9 @@ fn stats(text: &str) -> Stats {
         if line.starts_with("    ") {
             s.indented += 1;
         }
-        if has_three_spaces(trimmed.as_bytes()) {
+        // `trimmed` is a slice of `text`: its place there.
+        let trimmed_start = trimmed.as_ptr() as usize - text.as_ptr() as usize;
+        if next_at_or_after(&mut three_spaces, trimmed_start).is_some_and(|at| at + 3 <= trimmed_start + trimmed.len()) {
             s.padded += 1;
         }
         // A char takes at least one byte: only a long line can have 200 chars.
@@ -62,7 +86,8 @@ fn stats(text: &str) -> Stats {
         }
         // The label tests need 評 somewhere or 公 first; most lines have neither, and
         // are not copied.
-        if line.contains('評') || trimmed.starts_with('公') {
+        let has_hyo = next_at_or_after(&mut hyo, line_start).is_some_and(|at| at < line_start + line.len());
+        if has_hyo || trimmed.starts_with('公') {
             let compact: String = line.chars().filter(|c| !c.is_whitespace()).collect();
             if compact.contains("評価書番号評価書名") {
                 s.labels_joined += 1;
@@ -80,16 +105,28 @@ fn stats(text: &str) -> Stats {
     s
 }
 
-/// Whether three ASCII spaces follow each other.
-fn has_three_spaces(b: &[u8]) -> bool {
-    let mut run = 0;
-    for &c in b {
-        run = if c == b' ' { run + 1 } else { 0 };
-        if run == 3 {
-            return true;
-        }
+/// The first of `places` (ascending) at or after `at`; those before are passed over.
+fn next_at_or_after(places: &mut std::iter::Peekable<impl Iterator<Item = usize>>, at: usize) -> Option<usize> {
+    while places.next_if(|&p| p < at).is_some() {}
+    places.peek().copied()
+}
+
+/// `line.trim()`. perf: an end that is a character no white space can be (printable
+/// ASCII, or U+4000 and above) is kept without decoding it.
+fn trim(line: &str) -> &str {
+    let solid = |x: u8| x.wrapping_sub(0x21) < 0x5e || x >= 0xe4;
+    let line = if line.as_bytes().first().is_some_and(|&x| solid(x)) { line } else { line.trim_start() };
+    // The last character is printable ASCII, or three bytes led by E4..=EF.
+    let solid_end = match line.as_bytes() {
+        [.., x] if x.wrapping_sub(0x21) < 0x5e => true,
+        [.., x, _, _] => (0xe4..=0xef).contains(x),
+        _ => false,
+    };
+    if solid_end {
+        line
+    } else {
+        line.trim_end()
     }
-    false
 }
 
 /// U+3000 and U+FF01..=U+FF5E in UTF-8 bytes: `E3 80 80`, and `EF BC 81..=BF` or
@@ -244,6 +281,13 @@ mod tests {
         };
         for _ in 0..20_000 {
             let len = (next() % 240) as usize;
+            texts.push((0..len).map(|_| alphabet[(next() % alphabet.len() as u64) as usize]).collect());
+        }
+        // Other white space at the lines' ends (trimmed by `trim`'s slow side), runs of
+        // spaces, and characters of every UTF-8 length.
+        let alphabet: Vec<char> = " \u{a0}\u{85}\u{2003}\u{3000}\t\r\n\u{c}評公表日令ab国é𠀋［]\u{ff01}".chars().collect();
+        for _ in 0..20_000 {
+            let len = (next() % 120) as usize;
             texts.push((0..len).map(|_| alphabet[(next() % alphabet.len() as u64) as usize]).collect());
         }
         for pick in ["評価書番号 評価書名", "評 価 実 施 機 関 名　川越市長", " 公 表 日 令和5年", "　公表日平成", "公表日", "評価実施機関名", "a   b", "   ", "[", " ］ "] {
