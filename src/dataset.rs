@@ -826,7 +826,7 @@ mod tests {
             }
         }
         // Not one JSON object: refused, so the caller writes the line from the value.
-        for bad in [&b"[1, 2]"[..], b"\"text\"", b"{\"a\": \"unterminated}", b"{\"a\": 1", b"{\"a\": 1} {}", b"{\"a\": \"x\\"}"] {
+        for bad in [&br#"[1, 2]"#[..], br#""text""#, br#"{"a": "unterminated}"#, br#"{"a": 1"#, br#"{"a": 1} {}"#, br#"{"a": "x\"}"#] {
             assert!(!jsonl_of_json(bad, keys, &mut Vec::new()), "{}", String::from_utf8_lossy(bad));
         }
     }
