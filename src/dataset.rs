@@ -190,7 +190,7 @@ impl DatasetWriter {
             let parquet = Formats { json: false, jsonl: false, csv: false, parquet: formats.parquet };
             for (pass, only) in [csv, parquet].into_iter().enumerate() {
                 if only.rows() {
-                    let mut part = Rows::made(record, &only, false)?;
+                    let mut part = Rows::made(record, None, &only, false)?;
                     if pass == 1 && formats.csv {
                         part.items.clear();
                     }
@@ -215,22 +215,23 @@ impl DatasetWriter {
             rows.pq_changes.iter().try_for_each(|r| t.push(r))?;
         }
         if let Some((kind, cols)) = rows.kind.and_then(|k| kind_sheets().get(k)) {
-            if !rows.kind_sheet.is_empty() {
+            let (kind_sheet, pq_kind_sheet) = if rows.kind_is_sheet { (&rows.sheet, &rows.pq_sheet) } else { (&rows.kind_sheet, &rows.pq_kind_sheet) };
+            if !kind_sheet.is_empty() {
                 if !self.kind_csv.contains_key(kind) {
                     let f = csv_file(&self.out_dir.join(format!("sheets.{kind}.csv")), cols)?;
                     self.kind_csv.insert(kind.clone(), f);
                 }
                 if let Some(f) = self.kind_csv.get_mut(kind) {
-                    f.write_all(&rows.kind_sheet)?;
+                    f.write_all(kind_sheet)?;
                 }
             }
-            if !rows.pq_kind_sheet.is_empty() {
+            if !pq_kind_sheet.is_empty() {
                 if !self.kind_pq.contains_key(kind) {
                     let t = ParquetTable::create(AtomicFile::create(&self.out_dir.join(format!("sheets.{kind}.parquet")))?, cols)?;
                     self.kind_pq.insert(kind.clone(), t);
                 }
                 if let Some(t) = self.kind_pq.get_mut(kind) {
-                    t.push(&rows.pq_kind_sheet)?;
+                    t.push(pq_kind_sheet)?;
                 }
             }
         }
@@ -242,11 +243,12 @@ impl DatasetWriter {
     /// `changes`: the record's changes when they are kept typed beside it (see
     /// [`Rows::deferred_record`]).
     fn append_changes(&mut self, record: &Value, changes: Option<&[Change]>, only: &Formats) -> io::Result<()> {
+        let found = columns().find(record, None);
         if let Some(out) = self.changes.as_mut().filter(|_| only.csv) {
-            change_csv(change_rows(record, changes), &flatten(record), &mut *out)?;
+            change_csv(change_rows(record, changes), &csv_keys(&found), &mut *out)?;
         }
         if let Some(t) = self.pq_changes.as_mut().filter(|_| only.parquet) {
-            change_cells(change_rows(record, changes), &columnar::leaves(record, &["changes", "warnings", "provenance"]), |row| t.push(&row))?;
+            change_cells(change_rows(record, changes), &typed_keys(&found), |row| t.push(&row))?;
         }
         Ok(())
     }
@@ -296,6 +298,9 @@ pub struct Rows {
     kind: Option<usize>,
     kind_sheet: Vec<u8>,
     pq_kind_sheet: Vec<Cell>,
+    /// The kind's table has the very columns of `sheets` (基礎's): its rows are
+    /// `sheet` and `pq_sheet`, appended to both tables rather than copied.
+    kind_is_sheet: bool,
     /// A large record (see [`Rows::deferred`]): the rows made when appended.
     deferred: Option<Deferred>,
 }
@@ -312,52 +317,64 @@ impl Rows {
     /// The rows of a record in its JSON form. Made on the worker threads, so the
     /// flattening runs in parallel.
     pub fn of(record: &Value, formats: &Formats) -> io::Result<Rows> {
-        Rows::made(record, formats, true)
+        Rows::made(record, None, formats, true)
+    }
+
+    /// [`Rows::of`] of a record whose JSON file was just written as `json` (serde_json's
+    /// output of `record`, pretty or not): its `sheets.jsonl` line is those bytes
+    /// compacted, not the record serialized again (issue #16). The same rows.
+    pub fn of_written(record: &Value, json: &[u8], formats: &Formats) -> io::Result<Rows> {
+        Rows::made(record, Some(json), formats, true)
     }
 
     /// [`Rows::of`], with or without the change rows (a deferred record's are written
     /// as they are made: [`DatasetWriter::append_changes`]).
-    fn made(record: &Value, formats: &Formats, with_changes: bool) -> io::Result<Rows> {
+    fn made(record: &Value, json: Option<&[u8]>, formats: &Formats, with_changes: bool) -> io::Result<Rows> {
         let mut rows = Rows::default();
         let l = layout();
         if formats.jsonl {
-            write_complete(&mut rows.jsonl, record, None, &l.top_keys)?;
+            if !json.is_some_and(|j| jsonl_of_json(j, &l.top_keys, &mut rows.jsonl)) {
+                rows.jsonl.clear();
+                write_complete(&mut rows.jsonl, record, None, &l.top_keys)?;
+            }
             rows.jsonl.push(b'\n');
         }
-        if formats.csv || formats.parquet {
-            // `changes` has its own table, keyed as changes.csv always was.
-            rows.items = blocks::items(record, &["changes", "provenance"]);
-            rows.sha256 = record.pointer("/source/sha256").and_then(Value::as_str).unwrap_or_default().to_string();
+        if !(formats.csv || formats.parquet) {
+            return Ok(rows);
         }
+        // `changes` has its own table, keyed as changes.csv always was.
+        rows.items = blocks::items(record, &["changes", "provenance"]);
+        rows.sha256 = record.pointer("/source/sha256").and_then(Value::as_str).unwrap_or_default().to_string();
         let kind = record.get("kind").and_then(Value::as_str);
         rows.kind = kind.and_then(|k| kind_sheets().iter().position(|(name, _)| name == k));
-        let kind_cols = rows.kind.map(|i| kind_sheets()[i].1.as_slice());
-        // A kind whose table has the very columns of `sheets` (基礎's) gets the same row,
-        // copied rather than made again (issue #16: every 基礎 dump makes both).
-        let kind_row_is_sheet_row = kind_cols.is_some_and(|cols| cols == l.sheets.as_slice());
+        // A kind whose table has the very columns of `sheets` (基礎's) gets the same row
+        // (issue #16: every 基礎 dump makes both).
+        let cols = columns();
+        rows.kind_is_sheet = rows.kind.is_some_and(|i| cols.kind_is_sheet[i]);
+        let kind_ids = rows.kind.filter(|_| !rows.kind_is_sheet).map(|i| (cols.kinds[i].as_slice(), kind_sheets()[i].1.as_slice()));
+        let warnings = Value::String(warnings_cell(record));
+        let found = cols.find(record, Some(&warnings));
         if formats.parquet {
-            let values = columnar::leaves(record, &["changes", "warnings", "provenance"]);
-            let warnings = Value::String(warnings_cell(record));
-            let typed = |cols: &[Column]| -> Vec<Cell> { cols.iter().map(|c| columnar::cell(if c.name == "warnings" { Some(&warnings) } else { values.get(&c.name).copied() }, c.ty)).collect() };
-            rows.pq_sheet = typed(&l.sheets);
-            rows.pq_kind_sheet = if kind_row_is_sheet_row { rows.pq_sheet.clone() } else { kind_cols.map(typed).unwrap_or_default() };
+            let typed = |ids: &[usize], types: &[Column]| -> Vec<Cell> { ids.iter().zip(types).map(|(id, c)| columnar::cell(found[*id].typed, c.ty)).collect() };
+            rows.pq_sheet = typed(&cols.sheets, &l.sheets);
+            if let Some((ids, types)) = kind_ids {
+                rows.pq_kind_sheet = typed(ids, types);
+            }
             if with_changes {
-                change_cells(change_rows(record, None), &values, |row| {
+                change_cells(change_rows(record, None), &typed_keys(&found), |row| {
                     rows.pq_changes.push(row);
                     Ok(())
                 })?;
             }
         }
         if formats.csv {
-            let cells = flatten(record);
-            rows.sheet = csv_row(sheet_columns().iter().map(|col| cells.get(col.as_str()).map_or("", |c| c.as_ref())))?;
-            if kind_row_is_sheet_row {
-                rows.kind_sheet = rows.sheet.clone();
-            } else if let Some(cols) = kind_cols {
-                rows.kind_sheet = csv_row(cols.iter().map(|col| cells.get(col.name.as_str()).map_or("", |c| c.as_ref())))?;
+            let text = |ids: &[usize]| csv_row(ids.iter().map(|id| csv_bytes(found[*id].csv)));
+            rows.sheet = text(&cols.sheets)?;
+            if let Some((ids, _)) = kind_ids {
+                rows.kind_sheet = text(ids)?;
             }
             if with_changes {
-                change_csv(change_rows(record, None), &cells, &mut rows.changes)?;
+                change_csv(change_rows(record, None), &csv_keys(&found), &mut rows.changes)?;
             }
         }
         Ok(rows)
@@ -462,9 +479,10 @@ fn change_rows<'a>(record: &'a Value, typed: Option<&'a [Change]>) -> Box<dyn It
     }
 }
 
-/// The `changes.csv` rows of a record, written to `out`; `cells` are its [`flatten`]ed cells.
-fn change_csv<'a>(rows: impl Iterator<Item = io::Result<Cow<'a, Value>>>, cells: &HashMap<String, Cow<'_, str>>, out: impl Write) -> io::Result<()> {
-    let keys: Vec<&str> = CHANGE_KEYS.iter().map(|k| cells.get(*k).map_or("", |c| c.as_ref())).collect();
+/// The `changes.csv` rows of a record, written to `out`; `keys` are its cells of the
+/// [`CHANGE_KEYS`] columns ([`csv_keys`]).
+fn change_csv<'a>(rows: impl Iterator<Item = io::Result<Cow<'a, Value>>>, keys: &[Cow<'_, str>], out: impl Write) -> io::Result<()> {
+    let keys: Vec<&str> = keys.iter().map(|k| k.as_ref()).collect();
     let mut c = csv::Writer::from_writer(out);
     for row in rows {
         let row = row?;
@@ -474,11 +492,10 @@ fn change_csv<'a>(rows: impl Iterator<Item = io::Result<Cow<'a, Value>>>, cells:
     c.flush()
 }
 
-/// The `changes.parquet` rows of a record, each given to `push`; `values` are its
-/// [`columnar::leaves`].
-fn change_cells<'a>(rows: impl Iterator<Item = io::Result<Cow<'a, Value>>>, values: &HashMap<String, &Value>, mut push: impl FnMut(Vec<Cell>) -> io::Result<()>) -> io::Result<()> {
+/// The `changes.parquet` rows of a record, each given to `push`; `keys` are its typed
+/// cells of the [`CHANGE_KEYS`] columns ([`typed_keys`]).
+fn change_cells<'a>(rows: impl Iterator<Item = io::Result<Cow<'a, Value>>>, keys: &[Cell], mut push: impl FnMut(Vec<Cell>) -> io::Result<()>) -> io::Result<()> {
     let l = layout();
-    let keys: Vec<Cell> = l.changes[..CHANGE_KEYS.len()].iter().map(|c| columnar::cell(values.get(&c.name).copied(), c.ty)).collect();
     for row in rows {
         let row = row?;
         let fields = l.changes[CHANGE_KEYS.len()..].iter().map(|c| columnar::cell(row.get(&c.name), c.ty));
@@ -545,9 +562,296 @@ pub fn warnings_cell(record: &Value) -> String {
     warnings.join("; ")
 }
 
+/// Every column a record's rows are read into (`sheets`, each kind's `sheets.<kind>`,
+/// the [`CHANGE_KEYS`]), numbered once, so that a record's values are found in one walk
+/// of it ([`Columns::find`]; issue #16: the rows had been made from two maps of every
+/// leaf by path, built per record, then looked up column by column).
+struct Columns {
+    /// Column name → number.
+    ids: HashMap<&'static str, usize>,
+    /// The numbers of [`Layout::sheets`], in order.
+    sheets: Vec<usize>,
+    /// The numbers of each [`kind_sheets`] table, in order.
+    kinds: Vec<Vec<usize>>,
+    /// The numbers of the [`CHANGE_KEYS`].
+    change_keys: Vec<usize>,
+    /// Whether each kind's table has the very columns of `sheets` (基礎's).
+    kind_is_sheet: Vec<bool>,
+}
+
+/// What a record holds at one column: its `sheets.csv` value (as [`flatten`] finds it)
+/// and its Parquet value (as [`columnar::leaves`] finds it; the two differ on a list of
+/// scalars, which only Parquet gives, as JSON).
+#[derive(Debug, Clone, Copy, Default)]
+struct Found<'a> {
+    csv: Option<&'a Value>,
+    typed: Option<&'a Value>,
+}
+
+/// The dataset tables' columns, numbered (computed once).
+fn columns() -> &'static Columns {
+    static COLUMNS: std::sync::OnceLock<Columns> = std::sync::OnceLock::new();
+    COLUMNS.get_or_init(|| {
+        let mut ids: HashMap<&'static str, usize> = HashMap::new();
+        let mut number = |name: &'static str| {
+            let next = ids.len();
+            *ids.entry(name).or_insert(next)
+        };
+        let sheets = layout().sheets.iter().map(|c| number(&c.name)).collect();
+        let kinds = kind_sheets().iter().map(|(_, cols)| cols.iter().map(|c| number(&c.name)).collect()).collect();
+        let change_keys = CHANGE_KEYS.iter().map(|k| number(k)).collect();
+        let kind_is_sheet = kind_sheets().iter().map(|(_, cols)| *cols == layout().sheets).collect();
+        Columns { ids, sheets, kinds, change_keys, kind_is_sheet }
+    })
+}
+
+impl Columns {
+    /// The record's values at every column, by number: the walk of [`flatten`] and of
+    /// [`columnar::leaves`] (skipping `changes`, `warnings` and `provenance`) in one, a
+    /// leaf kept only when some column names its path. `warnings`: the `warnings`
+    /// column's value ([`warnings_cell`]).
+    fn find<'a>(&self, record: &'a Value, warnings: Option<&'a Value>) -> Vec<Found<'a>> {
+        fn walk<'a>(v: &'a Value, path: &mut String, ids: &HashMap<&'static str, usize>, out: &mut [Found<'a>]) {
+            let at = |path: &str| ids.get(path).copied();
+            match v {
+                Value::Object(m) => {
+                    let choice = columnar::is_choice(m);
+                    for (k, x) in m {
+                        if path.is_empty() && matches!(k.as_str(), "changes" | "warnings" | "provenance") {
+                            continue;
+                        }
+                        if choice && k == "label" {
+                            if let Some(i) = at(path) {
+                                out[i] = Found { csv: Some(x), typed: Some(x) };
+                            }
+                            continue;
+                        }
+                        let len = path.len();
+                        if !path.is_empty() {
+                            path.push('.');
+                        }
+                        path.push_str(k);
+                        walk(x, path, ids, out);
+                        path.truncate(len);
+                    }
+                }
+                // `flatten` leaves every list out; `leaves` keeps a list of scalars.
+                Value::Array(a) => {
+                    if !a.iter().any(Value::is_object) {
+                        if let Some(i) = at(path) {
+                            out[i].typed = Some(v);
+                        }
+                    }
+                }
+                scalar_value => {
+                    if let Some(i) = at(path) {
+                        out[i] = Found { csv: Some(scalar_value), typed: Some(scalar_value) };
+                    }
+                }
+            }
+        }
+        let mut out = vec![Found::default(); self.ids.len()];
+        walk(record, &mut String::with_capacity(64), &self.ids, &mut out);
+        if let (Some(w), Some(i)) = (warnings, self.ids.get("warnings")) {
+            out[*i] = Found { csv: Some(w), typed: Some(w) };
+        }
+        out
+    }
+}
+
+/// A found value as a CSV cell's bytes (see [`scalar`]; none is empty).
+fn csv_bytes(v: Option<&Value>) -> Cow<'_, [u8]> {
+    match v.map(scalar) {
+        None => Cow::Borrowed(b""),
+        Some(Cow::Borrowed(s)) => Cow::Borrowed(s.as_bytes()),
+        Some(Cow::Owned(s)) => Cow::Owned(s.into_bytes()),
+    }
+}
+
+/// The [`CHANGE_KEYS`] cells of a record for `changes.csv`.
+fn csv_keys<'a>(found: &[Found<'a>]) -> Vec<Cow<'a, str>> {
+    columns().change_keys.iter().map(|i| found[*i].csv.map_or(Cow::Borrowed(""), scalar)).collect()
+}
+
+/// The [`CHANGE_KEYS`] cells of a record for `changes.parquet`, typed.
+fn typed_keys(found: &[Found<'_>]) -> Vec<Cell> {
+    columns().change_keys.iter().zip(&layout().changes).map(|(i, c)| columnar::cell(found[*i].typed, c.ty)).collect()
+}
+
+/// The `sheets.jsonl` line of a record (without its line end) from its JSON as
+/// serde_json wrote it, pretty or compact, appended to `out`: the whitespace between
+/// tokens dropped and the top-level entries put in the order of [`write_complete`]
+/// (`keys`, null for one missing, then the others in their order). Both are serde_json's
+/// output of the same value, so the bytes are the same (issue #16: the record was
+/// serialized again for this line). False, `out` part-written, when `json` is not one
+/// JSON object.
+fn jsonl_of_json(json: &[u8], keys: &[String], out: &mut Vec<u8>) -> bool {
+    let mut compact = Vec::with_capacity(json.len());
+    // Each top-level entry of `compact`: where its key starts, where the key ends,
+    // where the entry ends.
+    let mut entries: Vec<[usize; 3]> = Vec::with_capacity(keys.len() + 8);
+    let (mut depth, mut key_next, mut i) = (0usize, false, 0);
+    while i < json.len() {
+        let b = json[i];
+        match b {
+            b'"' => {
+                // A string, escapes and all, as it is.
+                let mut end = i + 1;
+                loop {
+                    let Some(rest) = json.get(end..) else { return false };
+                    match memchr::memchr2(b'"', b'\\', rest) {
+                        Some(k) if json[end + k] == b'\\' => end += k + 2,
+                        Some(k) => {
+                            end += k + 1;
+                            break;
+                        }
+                        None => return false,
+                    }
+                }
+                let Some(s) = json.get(i..end) else { return false };
+                if depth == 1 && key_next {
+                    entries.push([compact.len(), compact.len() + s.len(), 0]);
+                    key_next = false;
+                }
+                compact.extend_from_slice(s);
+                i = end;
+                continue;
+            }
+            b' ' | b'\n' | b'\r' | b'\t' => {}
+            b'{' | b'[' => {
+                if depth == 0 && (b != b'{' || !compact.is_empty()) {
+                    return false;
+                }
+                depth += 1;
+                key_next = depth == 1;
+                compact.push(b);
+            }
+            b'}' | b']' | b',' => {
+                if depth == 0 {
+                    return false;
+                }
+                if depth == 1 {
+                    match entries.last_mut() {
+                        Some(e) if e[2] == 0 => e[2] = compact.len(),
+                        None if b == b'}' => {}
+                        _ => return false,
+                    }
+                    key_next = b == b',';
+                }
+                if b != b',' {
+                    depth -= 1;
+                }
+                compact.push(b);
+            }
+            _ => compact.push(b),
+        }
+        i += 1;
+    }
+    if depth != 0 || compact.last() != Some(&b'}') || entries.iter().any(|e| e[2] == 0) {
+        return false;
+    }
+    let key_of = |e: &[usize; 3]| &compact[e[0]..e[1]];
+    let mut used = vec![false; entries.len()];
+    out.push(b'{');
+    for (n, k) in keys.iter().enumerate() {
+        if n > 0 {
+            out.push(b',');
+        }
+        let quoted = serde_json::to_vec(k).unwrap_or_default();
+        match entries.iter().position(|e| key_of(e) == quoted.as_slice()) {
+            Some(at) => {
+                used[at] = true;
+                out.extend_from_slice(&compact[entries[at][0]..entries[at][2]]);
+            }
+            None => {
+                out.extend_from_slice(&quoted);
+                out.extend_from_slice(b":null");
+            }
+        }
+    }
+    for (e, _) in entries.iter().zip(&used).filter(|(_, u)| !**u) {
+        if out.len() > 1 {
+            out.push(b',');
+        }
+        out.extend_from_slice(&compact[e[0]..e[2]]);
+    }
+    out.push(b'}');
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Records of each kind (a failed one too), as JSON values, and made-up ones with
+    /// what the fixtures lack: lists of scalars, escapes, empty blocks, keys in another
+    /// order, a key not in the schema, top-level keys missing.
+    fn sample_values() -> Vec<Value> {
+        let root = env!("CARGO_MANIFEST_DIR");
+        let mut values = Vec::new();
+        for name in ["input/000_72349b560cd020d7.txt", "../shared/forms/zenkomoku-h30.txt", "../shared/forms/juten-h30.txt", "../shared/forms/kiso-h26.txt"] {
+            let bytes = std::fs::read(format!("{root}/{name}")).expect(name);
+            values.push(serde_json::to_value(crate::extract_text_dump(name, &bytes)).unwrap());
+        }
+        values.push(serde_json::to_value(crate::extract_text_dump("empty.txt", b"")).unwrap());
+        let mut odd = values[0].clone();
+        odd["organization"]["name"] = serde_json::json!("a \"quoted\" name\\ with\nlines,\t{braces} [and] \u{3000}全角 : colons");
+        odd["header"]["title"] = serde_json::json!(["a", "list", 3]);
+        odd["header"]["evaluator"] = serde_json::json!(12.5);
+        odd["risk"]["storage"] = serde_json::json!({"label": ["odd"], "code": 2});
+        odd["extra_items"] = serde_json::json!([{}, {"label": "x", "nested": {"empty": {}, "list": []}}]);
+        odd["not_in_schema"] = serde_json::json!({"k": [1, {"a": null}], "": true});
+        if let Some(m) = odd.as_object_mut() {
+            m.remove("error");
+            m.remove("kind");
+        }
+        values.push(odd);
+        values.push(serde_json::json!({"status": "ok", "zzz": 1, "schema_version": "1"}));
+        values.push(serde_json::json!({}));
+        values
+    }
+
+    /// The `sheets.jsonl` line made from a record's written JSON (pretty, as the files
+    /// are, or compact) is the line [`write_complete`] makes from its value.
+    #[test]
+    fn jsonl_lines_from_the_written_json_are_the_lines_from_the_value() {
+        let keys = &layout().top_keys;
+        for v in sample_values() {
+            let mut want = Vec::new();
+            write_complete(&mut want, &v, None, keys).unwrap();
+            for json in [serde_json::to_vec_pretty(&v).unwrap(), serde_json::to_vec(&v).unwrap()] {
+                let mut got = Vec::new();
+                assert!(jsonl_of_json(&json, keys, &mut got), "{}", String::from_utf8_lossy(&json));
+                assert_eq!(String::from_utf8_lossy(&got), String::from_utf8_lossy(&want));
+            }
+        }
+        // Not one JSON object: refused, so the caller writes the line from the value.
+        for bad in [&br#"[1, 2]"#[..], br#""text""#, br#"{"a": "unterminated}"#, br#"{"a": 1"#, br#"{"a": 1} {}"#, br#"{"a": "x\"}"#] {
+            assert!(!jsonl_of_json(bad, keys, &mut Vec::new()), "{}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    /// The one walk of [`Columns::find`] finds, at every column, what [`flatten`] gives
+    /// `sheets.csv` and what [`columnar::leaves`] gives Parquet.
+    #[test]
+    fn found_cells_are_the_flattened_and_typed_cells() {
+        let cols = columns();
+        let mut names: Vec<(&str, usize)> = cols.ids.iter().map(|(k, v)| (*k, *v)).collect();
+        names.sort();
+        assert!(names.len() > 100 && names.iter().any(|(n, _)| *n == "warnings"));
+        for v in sample_values() {
+            let warnings = Value::String(warnings_cell(&v));
+            let found = cols.find(&v, Some(&warnings));
+            let flat = flatten(&v);
+            let typed = columnar::leaves(&v, &["changes", "warnings", "provenance"]);
+            for (name, id) in &names {
+                let csv = csv_bytes(found[*id].csv);
+                assert_eq!(String::from_utf8_lossy(&csv), flat.get(*name).map_or("", |c| c.as_ref()), "{name}");
+                let want = if *name == "warnings" { Some(&warnings) } else { typed.get(*name).copied() };
+                assert_eq!(found[*id].typed, want, "{name}");
+            }
+        }
+    }
 
     /// Every dataset file written from records appended as [`Rows::deferred`] or
     /// [`Rows::deferred_record`] (changes kept typed) is the same, byte for byte, as from

@@ -191,6 +191,9 @@ fn to_folder(paths: Vec<PathBuf>, opts: batch::Options, jobs: Option<usize>, kee
             crate::release_freed_memory(); // the parse's lines and tokens
         }
         let value = (!large).then(|| serde_json::to_value(&record).map_err(std::io::Error::from));
+        // A small record's JSON file as written: its sheets.jsonl line is made from these
+        // bytes (issue #16: the value was serialized a second time for it).
+        let mut json = None;
         let written = match (&value, formats.json) {
             (Some(Err(e)), _) => Err(std::io::Error::other(e.to_string())),
             (_, false) => Ok(()),
@@ -199,7 +202,7 @@ fn to_folder(paths: Vec<PathBuf>, opts: batch::Options, jobs: Option<usize>, kee
                 serde_json::to_writer_pretty(&mut w, &record)?;
                 w.flush()
             }),
-            (Some(Ok(v)), true) => serde_json::to_vec_pretty(v).map_err(std::io::Error::from).and_then(|json| piasheet::write::atomic_write(&target, &json)),
+            (Some(Ok(v)), true) => serde_json::to_vec_pretty(v).map_err(std::io::Error::from).and_then(|bytes| piasheet::write::atomic_write(&target, json.insert(bytes))),
         };
         let rows_of_value = |v: std::io::Result<serde_json::Value>| v.and_then(|v| Rows::of(&v, &formats));
         let (rows, failure) = match written {
@@ -207,9 +210,10 @@ fn to_folder(paths: Vec<PathBuf>, opts: batch::Options, jobs: Option<usize>, kee
                 if let Some(err) = record.error.as_ref().filter(|_| record.status == Status::Failed) {
                     eprintln!("piasheet: {}: {}: {}", input.path.display(), err.code, err.reason);
                 }
-                let rows = want_rows.then(|| match value {
-                    Some(v) => rows_of_value(v),
-                    None => Rows::deferred_record(record, &formats),
+                let rows = want_rows.then(|| match (value, &json) {
+                    (Some(Ok(v)), Some(json)) => Rows::of_written(&v, json, &formats),
+                    (Some(v), _) => rows_of_value(v),
+                    (None, _) => Rows::deferred_record(record, &formats),
                 });
                 (rows, None)
             }

@@ -32,58 +32,75 @@ pub struct Item {
 /// Every item of every repeated block of `record` (but the top-level keys in `skip`),
 /// outer blocks before the blocks inside them, in document order.
 pub fn items(record: &Value, skip: &[&str]) -> Vec<Item> {
-    fn walk(v: &Value, path: &str, index: &mut Vec<i64>, skip: &[&str], out: &mut Vec<Item>) {
+    // `path` is one buffer, extended and cut back on the way down (issue #16: a path
+    // was made for every object of the record).
+    fn walk(v: &Value, path: &mut String, index: &mut Vec<i64>, skip: &[&str], out: &mut Vec<Item>) {
         match v {
             Value::Object(m) => {
                 for (k, x) in m {
                     if path.is_empty() && skip.contains(&k.as_str()) {
                         continue;
                     }
-                    walk(x, &if path.is_empty() { k.clone() } else { format!("{path}.{k}") }, index, skip, out);
+                    let len = path.len();
+                    push_key(path, k);
+                    walk(x, path, index, skip, out);
+                    path.truncate(len);
                 }
             }
             Value::Array(a) if a.iter().any(Value::is_object) => {
-                let item_path = format!("{path}[]");
+                path.push_str("[]");
                 for (i, x) in a.iter().enumerate() {
                     index.push(i as i64);
                     let leaves = ordered_leaves(x).into_iter().map(|(k, v)| (k, v.clone())).collect();
-                    out.push(Item { path: item_path.clone(), index: index.clone(), leaves });
-                    walk(x, &item_path, index, &[], out);
+                    out.push(Item { path: path.clone(), index: index.clone(), leaves });
+                    walk(x, path, index, &[], out);
                     index.pop();
                 }
+                path.truncate(path.len() - 2);
             }
             _ => {}
         }
     }
     let mut out = Vec::new();
-    walk(record, "", &mut Vec::new(), skip, &mut out);
+    walk(record, &mut String::with_capacity(64), &mut Vec::new(), skip, &mut out);
     out
+}
+
+/// `path.key`, or `key` at the top.
+fn push_key(path: &mut String, key: &str) {
+    if !path.is_empty() {
+        path.push('.');
+    }
+    path.push_str(key);
 }
 
 /// The scalar leaves of an item in document order, named as [`columnar::leaves`] names
 /// them (a choice's label at its own path); blocks inside are left to their own tables.
 fn ordered_leaves(v: &Value) -> Vec<(String, &Value)> {
-    fn walk<'a>(v: &'a Value, path: &str, out: &mut Vec<(String, &'a Value)>) {
+    fn walk<'a>(v: &'a Value, path: &mut String, out: &mut Vec<(String, &'a Value)>) {
         match v {
             Value::Object(m) => {
                 // A choice: its label first, at its own path, then `.code` and the rest
                 // (the order of sheets.csv).
                 let choice = columnar::is_choice(m);
                 if let Some(label) = m.get("label").filter(|_| choice) {
-                    out.push((path.to_string(), label));
+                    out.push((path.clone(), label));
                 }
                 for (k, x) in m.iter().filter(|(k, _)| !(choice && *k == "label")) {
-                    walk(x, &if path.is_empty() { k.clone() } else { format!("{path}.{k}") }, out);
+                    let len = path.len();
+                    push_key(path, k);
+                    walk(x, path, out);
+                    path.truncate(len);
                 }
             }
             // Blocks inside have their own tables; an empty list says nothing (and is
             // an empty block where other records have rows).
             Value::Array(a) if a.is_empty() || a.iter().any(Value::is_object) => {}
-            other => out.push((path.to_string(), other)),
+            other => out.push((path.clone(), other)),
         }
     }
     let mut out = Vec::new();
-    walk(v, "", &mut out);
+    walk(v, &mut String::new(), &mut out);
     out
 }
 
