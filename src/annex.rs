@@ -86,7 +86,8 @@ pub fn record(source: Source, lines: &[Line], start: usize, table: Option<&[crat
         .map(|k| k.kind.clone())
         .or_else(|| stamp.as_ref().and_then(|s| forms.kind_by_number(s.2)).map(|k| k.kind.clone()))
         .or_else(|| kind_of_number(forms, number));
-    let label = number.map_or("変更箇所".to_string(), |n| format!("（別添{n}）変更箇所"));
+    let heading = &change_table.heading;
+    let label = number.map_or(heading.clone(), |n| format!("（別添{n}）{heading}"));
     warnings.insert(
         0,
         Warning {

@@ -60,9 +60,16 @@ pub struct ChangeTable {
     pub item_prefixes: Vec<String>,
     #[serde(skip)]
     item_prefix_keys: OnceLock<Vec<String>>,
+    #[serde(skip)]
+    header_labels: OnceLock<Vec<String>>,
 }
 
 impl ChangeTable {
+    /// The header row's labels, one per column (`変更日`, `項目`, …).
+    pub fn header_labels(&self) -> &[String] {
+        self.header_labels.get_or_init(|| self.header.split_whitespace().map(String::from).collect())
+    }
+
     /// The item prefixes as keys (see [`key`]).
     pub fn item_prefix_keys(&self) -> &[String] {
         self.item_prefix_keys.get_or_init(|| self.item_prefixes.iter().map(|p| key(p)).collect())

@@ -95,6 +95,10 @@ impl PdfError {
 /// First argument that turns this executable into a PDF worker (see main.rs).
 pub const WORKER_ARG: &str = "__pdf-worker";
 
+/// The line of `text-dump` after which the change rows follow, one per line with
+/// tab-separated cells (`scraped` reads them back).
+pub const DUMP_CHANGES_LINE: &str = "# 変更箇所";
+
 /// Default address-space limit of a PDF worker (`--max-memory`): 1 GiB. The fixture
 /// sheets need well under 100 MiB; a content-stream bomb needs tens of GB.
 pub const DEFAULT_MAX_MEMORY: u64 = 1 << 30;
@@ -457,7 +461,8 @@ pub fn layout_text(layout: &PdfLayout) -> String {
         out.push('\n');
     }
     if !layout.change_rows.is_empty() {
-        out.push_str("# 変更箇所\n");
+        out.push_str(DUMP_CHANGES_LINE);
+        out.push('\n');
         for r in &layout.change_rows {
             let cells: Vec<String> = r.cells.iter().map(|c| c.replace('\t', " ").replace('\n', "\\n")).collect();
             out.push_str(&cells.join("\t"));

@@ -16,7 +16,7 @@
 //! another, is read ([`Order::RowByRow`]).
 
 use super::stream::ends_with_label;
-use super::{compact, is_timing, leading_date, HEADERS};
+use super::{compact, headers, is_timing, leading_date};
 use crate::pdf::TableRow;
 
 /// How the tool orders the blocks of a change page.
@@ -65,7 +65,7 @@ fn is_header(c: &str) -> bool {
     ends[0] = true;
     for i in 0..c.len() {
         if ends[i] {
-            for h in HEADERS.iter().filter(|h| c[i..].starts_with(*h)) {
+            for h in headers().filter(|h| c[i..].starts_with(*h)) {
                 ends[i + h.len()] = true;
             }
         }
@@ -541,7 +541,7 @@ mod tests {
 /// exactly that name on a line of its own is cut after it. Nothing is cut without that
 /// evidence.
 pub(super) fn split_name_cell(lines: &mut Vec<String>) {
-    const KINDS: [&str; 3] = ["基礎項目評価書", "重点項目評価書", "全項目評価書"];
+    let kinds = &crate::form::FormSet::current().common.kinds;
     let Some((at, name)) = lines.iter().enumerate().find_map(|(i, l)| {
         // The title alone, or after the 評価書番号 on the same line (`15 ○○事務 基礎項目評価書`).
         let mut words: Vec<&str> = l.split_whitespace().collect();
@@ -549,7 +549,7 @@ pub(super) fn split_name_cell(lines: &mut Vec<String>) {
             words.remove(0);
         }
         let c = compact(&words.concat());
-        let kind = KINDS.iter().find(|k| c.ends_with(*k))?;
+        let kind = kinds.iter().map(|k| k.short.as_str()).find(|k| c.ends_with(k))?;
         let name = &c[..c.len() - kind.len()];
         (name.chars().count() >= 2 && !c.contains("特定個人情報保護評価書") && !name.contains("評価書")).then(|| (i, name.to_string()))
     }) else {

@@ -75,7 +75,7 @@ fn unglue_page_number(line: &str) -> Option<String> {
         return None;
     }
     let rest = &t[digits..];
-    let heading = rest.starts_with(['Ⅰ', 'Ⅱ', 'Ⅲ', 'Ⅳ', 'Ⅴ', 'Ⅵ', 'Ⅶ']) || compact(rest) == "変更箇所";
+    let heading = rest.starts_with(['Ⅰ', 'Ⅱ', 'Ⅲ', 'Ⅳ', 'Ⅴ', 'Ⅵ', 'Ⅶ']) || compact(rest) == super::changes_heading();
     heading.then(|| rest.to_string())
 }
 
@@ -106,7 +106,7 @@ pub(super) fn rebuild(text: &str, shape: TextLayout) -> Rebuilt {
     // Regions: cover (before Ⅰ), body, change table (from 変更箇所 + its header row).
     let body_start = lines.iter().position(|l| l.text.trim_start().starts_with('Ⅰ')).unwrap_or(0);
     let table_start = (body_start..lines.len()).find(|&i| {
-        compact(&lines[i].text) == "変更箇所" && lines[i + 1..].iter().take(4).any(|l| is_table_header(&l.text))
+        compact(&lines[i].text) == super::changes_heading() && lines[i + 1..].iter().take(4).any(|l| is_table_header(&l.text))
     });
     let body_end = table_start.unwrap_or(lines.len());
     let mut out: Vec<String> = Vec::new();
@@ -133,9 +133,14 @@ pub(super) fn rebuild(text: &str, shape: TextLayout) -> Rebuilt {
     rebuilt
 }
 
+/// The change table's header row: it holds the first three characters (all a wrapped
+/// cell surely keeps on its first line) of the first label and of at least two more
+/// of the header's labels (rules/common.json).
 fn is_table_header(line: &str) -> bool {
     let c = compact(line);
-    c.contains("変更日") && c.contains("変更前") && c.contains("変更後")
+    let head = |l: &str| -> String { l.chars().take(3).collect() };
+    let mut labels = super::change_table().header_labels().iter();
+    labels.next().is_some_and(|first| c.contains(&head(first))) && labels.filter(|l| c.contains(&head(l))).count() >= 2
 }
 
 #[derive(Debug, Default, Clone)]
@@ -395,7 +400,7 @@ fn table(lines: &[SrcLine], cell_gap: usize) -> (Vec<TableRow>, usize) {
     for l in lines {
         let c = chunks(&l.text);
         let t = compact(&l.text);
-        if t == "変更箇所" || is_table_header(&l.text) || is_page_number(&t) {
+        if t == super::changes_heading() || is_table_header(&l.text) || is_page_number(&t) {
             body.push((None, l.page));
             continue;
         }

@@ -4,10 +4,9 @@
 //! one flattened line. Both are put back as the form prints them: the two labels on one
 //! line, then the number and the title on the next.
 
-use super::{compact, flat, table, Rebuilt, TextLayout};
+use super::{changes_heading, compact, flat, table, Rebuilt, TextLayout};
 
 const NUMBER: &str = "評価書番号";
-const CHANGES: &str = "変更箇所";
 const TITLE: &str = "評価書名";
 
 fn is_number(s: &str) -> bool {
@@ -51,7 +50,7 @@ fn list_mark(s: &str) -> Option<(char, Option<u32>)> {
 fn first_lines_after_labels(mut lines: Vec<String>) -> Vec<String> {
     let labels = flat::labels();
     // The table's heading (the last: the 項目一覧 lists it too) ends the body.
-    let end = lines.iter().rposition(|l| compact(l).ends_with(CHANGES) && compact(l).chars().count() <= 12).unwrap_or(lines.len());
+    let end = lines.iter().rposition(|l| compact(l).ends_with(changes_heading()) && compact(l).chars().count() <= 12).unwrap_or(lines.len());
     let mut i = 1;
     while i + 1 < end {
         let is_field = labels.kind_of(&lines[i]) == Some(false);
@@ -99,8 +98,9 @@ fn first_lines_after_labels(mut lines: Vec<String>) -> Vec<String> {
 /// One cell per line: the 変更箇所 table (its header over six lines, then the rows'
 /// cells) written back as rows. Rows seen but not read are counted.
 fn table_of_lines(mut lines: Vec<String>) -> (Vec<String>, usize) {
-    let n = table::HEADER.len();
-    let is_header = |i: usize| i + n <= lines.len() && (0..n).all(|j| flat::match_key(&lines[i + j]) == table::HEADER[j]);
+    let header = super::change_table().header_labels();
+    let n = header.len();
+    let is_header = |i: usize| n > 0 && i + n <= lines.len() && (0..n).all(|j| flat::match_key(&lines[i + j]) == header[j]);
     let Some(h) = (0..lines.len()).find(|&i| is_header(i)) else {
         return (lines, 0);
     };
@@ -117,8 +117,8 @@ fn table_of_lines(mut lines: Vec<String>) -> (Vec<String>, usize) {
     }
     let (rows, lost) = table::rows_of_lines(&rest);
     // The table's heading (`（別添３）変更箇所`) is written again with the rows.
-    let start = if h > 0 && compact(&lines[h - 1]).ends_with(CHANGES) { h - 1 } else { h };
-    let heading = if start < h { lines[start].trim().to_string() } else { CHANGES.to_string() };
+    let start = if h > 0 && compact(&lines[h - 1]).ends_with(changes_heading()) { h - 1 } else { h };
+    let heading = if start < h { lines[start].trim().to_string() } else { changes_heading().to_string() };
     let written = table::write(&heading, &rows);
     lines.truncate(start);
     lines.extend(written);
@@ -148,12 +148,12 @@ fn body_of_pages(rest: &[&str], out: &mut Vec<String>) -> usize {
                 let e = at.get(p + hk_chars.len()).copied().unwrap_or(page.len());
                 let before = page[..b].trim();
                 // `… (別添 3) 変更箇所`: the heading ends the body.
-                let (body, heading) = match before.rfind(CHANGES) {
-                    Some(c) if before[c..].trim() == CHANGES => {
+                let (body, heading) = match before.rfind(changes_heading()) {
+                    Some(c) if before[c..].trim() == changes_heading() => {
                         let head_start = before[..c].rfind(|ch: char| ch == '(' || ch == '（').filter(|&o| c - o <= 16).unwrap_or(c);
                         (&before[..head_start], before[head_start..].to_string())
                     }
-                    _ => (before, CHANGES.to_string()),
+                    _ => (before, changes_heading().to_string()),
                 };
                 out.extend(flat::cut(body.trim()));
                 table_text = Some((heading, page[e..].to_string()));

@@ -171,7 +171,7 @@ pub fn rebuild(text: &str, shape: TextLayout) -> Option<Rebuilt> {
 /// change rows as tab-separated cells (`\n` for a newline inside a cell).
 fn dump_rows(text: &str) -> Option<Rebuilt> {
     let lines: Vec<&str> = text.split('\n').map(|l| l.trim_end_matches('\r')).collect();
-    let at = lines.iter().position(|l| *l == "# 変更箇所")?;
+    let at = lines.iter().position(|l| *l == crate::pdf::DUMP_CHANGES_LINE)?;
     let mut rows = Vec::new();
     for l in &lines[at + 1..] {
         if l.trim().is_empty() {
@@ -240,7 +240,7 @@ fn zip_numbers(mut lines: Vec<String>) -> Vec<String> {
 /// the 変更箇所 title on) are left as they are: their 項目 cells start with numerals.
 fn join_part_numerals(mut lines: Vec<String>) -> Vec<String> {
     let compact = |s: &str| s.chars().filter(|c| !c.is_whitespace() && *c != '\u{c}').collect::<String>();
-    let end = lines.iter().position(|l| compact(l) == "変更箇所").unwrap_or(lines.len());
+    let end = lines.iter().position(|l| compact(l) == changes_heading()).unwrap_or(lines.len());
     let is_numeral = |s: &str| s.chars().count() == 1 && s.starts_with(['Ⅰ', 'Ⅱ', 'Ⅲ', 'Ⅳ', 'Ⅴ', 'Ⅵ', 'Ⅶ']);
     let mut i = 0;
     let mut end = end;
@@ -309,8 +309,15 @@ pub(crate) fn compact(s: &str) -> String {
     s.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
-/// The change table's heading and column titles, as printed.
-const HEADERS: [&str; 7] = ["変更箇所", "変更日", "項目", "変更前の記載", "変更後の記載", "提出時期", "提出時期に係る説明"];
+/// The change table's heading and column titles, as printed (rules/common.json).
+pub(super) fn headers() -> impl Iterator<Item = &'static str> {
+    std::iter::once(changes_heading()).chain(change_table().header_labels().iter().map(String::as_str))
+}
+
+/// The change table's heading (`変更箇所`, rules/common.json).
+pub(super) fn changes_heading() -> &'static str {
+    &change_table().heading
+}
 
 /// The 変更箇所 heading, compacted: short (not a sentence naming it), perhaps after the
 /// `（別添２）` / `（別添３）` number 重点項目 and 全項目 sheets give it.
@@ -319,7 +326,7 @@ pub(super) fn is_changes_heading(c: &str) -> bool {
         Some(rest) => rest.split_once(['）', ')']).map_or(c, |(_, after)| after),
         None => c,
     };
-    c.ends_with("変更箇所") && c.chars().count() <= 8
+    c.ends_with(changes_heading()) && c.chars().count() <= changes_heading().chars().count() + 4
 }
 
 /// A date of the 和暦 form at the start of `s` (`令和5年9月11日`, `平成31年１月1日`, also with

@@ -13,14 +13,14 @@
 //! unreadable, never guessed.
 
 use super::flat::{labels, match_key};
-use super::{compact, is_timing, leading_date, HEADERS};
+use super::{compact, headers, is_timing, leading_date};
 use crate::pdf::TableRow;
 
 
 /// The column titles (one per line, or all on one line).
 fn is_header(l: &str) -> bool {
     let mut words = l.split_whitespace().peekable();
-    words.peek().is_some() && words.all(|w| HEADERS.contains(&w))
+    words.peek().is_some() && words.all(|w| headers().any(|h| h == w))
 }
 
 fn is_page_number(l: &str) -> bool {

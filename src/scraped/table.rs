@@ -25,10 +25,8 @@ pub(super) struct Row {
 }
 
 /// The table's column header, as one line (its match key).
-pub(super) const HEADER: [&str; 6] = ["変更日", "項目", "変更前の記載", "変更後の記載", "提出時期", "提出時期に係る説明"];
-
 pub(super) fn header_key() -> String {
-    HEADER.concat()
+    super::change_table().header_labels().concat()
 }
 
 fn is_item_start(s: &str) -> bool {
@@ -119,11 +117,12 @@ pub(super) fn rows_of_words(text: &str) -> (Vec<Row>, usize) {
         i += 1;
     }
     // A header printed again on the next page is no cell.
+    let header = super::change_table().header_labels();
     let mut k = 0;
     let mut kept: Vec<String> = Vec::new();
     while k < units.len() {
-        if units[k] == HEADER[0] && units.len() >= k + HEADER.len() && match_key(&units[k..k + HEADER.len()].concat()) == hk {
-            k += HEADER.len();
+        if header.first() == Some(&units[k]) && units.len() >= k + header.len() && match_key(&units[k..k + header.len()].concat()) == hk {
+            k += header.len();
             continue;
         }
         kept.push(std::mem::take(&mut units[k]));
@@ -186,7 +185,7 @@ fn starts_over(units: &[String]) -> Vec<String> {
 /// The rows in the shape the text reader takes: the heading and the header, then per
 /// row `date item`, each cell unit as a block of its own, and `timing note`.
 pub(super) fn write(heading: &str, rows: &[Row]) -> Vec<String> {
-    let mut out = vec![heading.to_string(), HEADER.join(" "), String::new()];
+    let mut out = vec![heading.to_string(), super::change_table().header_labels().join(" "), String::new()];
     for r in rows {
         out.push(format!("{} {}", r.date, r.item));
         out.push(String::new());
