@@ -70,6 +70,8 @@ struct Reader<'a> {
     /// Pass 1 of [`Reader::read_nodes`] by (nodes, from, to): the same for any stops,
     /// so kept from the first read for the second (with stops).
     anchors: std::collections::HashMap<(usize, usize, usize), std::rc::Rc<Vec<Option<Found>>>>,
+    /// The lines by their first character, made on the first label looked for.
+    starts: std::rc::Rc<std::cell::OnceCell<LineStarts>>,
 }
 
 /// [`label_keys`]: the full keys, then the bare ones.
@@ -92,12 +94,17 @@ pub struct FormIndex {
     text_ends_sorted: Vec<String>,
     /// Where a text ends inside its zone ([`text_stops`]).
     text_stops: Vec<String>,
-    /// [`crate::extras::known_labels`] of the form.
-    pub(crate) known_labels: Vec<String>,
+    /// [`crate::extras::known_labels`] of the form, with their matchers.
+    pub(crate) known_labels: crate::extras::KnownLabels,
     /// The keys of each check-box group's labels, in the group's order.
     box_keys: std::collections::HashMap<String, Vec<String>>,
     /// What [`column_answers::settle`] reads of the form.
     settling: column_answers::Plan,
+    /// The keys of each option list's labels, in the list's order (a choice compares
+    /// every option; keyed once here, not on every read).
+    list_keys: std::collections::HashMap<String, Vec<String>>,
+    /// [`typed::answer_options`] of the form.
+    answer_options: Vec<String>,
 }
 
 impl std::fmt::Debug for FormIndex {
@@ -143,7 +150,10 @@ impl FormIndex {
         text_ends_sorted.sort();
         text_ends_sorted.dedup();
         let box_keys = common.groups.iter().map(|(g, boxes)| (g.clone(), boxes.iter().map(|b| key(&b.label)).collect())).collect();
-        FormIndex { label_keys, defs: jumble::defs(form, common), heading_keys, text_ends, text_ends_sorted, text_stops, known_labels: crate::extras::known_labels(form), box_keys, settling: column_answers::Plan::of(form, common) }
+        let list_keys = common.lists.iter().map(|(l, options)| (l.clone(), options.iter().map(|o| key(&o.label)).collect())).collect();
+        let known_labels = crate::extras::KnownLabels::of(crate::extras::known_labels(form));
+        let answer_options = typed::answer_options(form, &list_keys);
+        FormIndex { label_keys, defs: jumble::defs(form, common), heading_keys, text_ends, text_ends_sorted, text_stops, known_labels, box_keys, settling: column_answers::Plan::of(form, common), list_keys, answer_options }
     }
 
     /// The label keys of a list of the form's labels (made here for a list that is not
@@ -209,6 +219,7 @@ pub fn read_with_stops_of<T>(form: &Form, common: &Common, lines: &[Line], from:
     }
     let mut r = Reader::new(form, common, lines, &stops);
     r.anchors = first.anchors;
+    r.starts = first.starts;
     (r.read_body(from, to), found)
 }
 
@@ -379,12 +390,32 @@ fn label_keys(labels: &[String]) -> (Vec<String>, Vec<String>) {
 
 /// A key without its leading item number (`①`, `1.`, `III` (a key's Ⅲ), `(1)`).
 fn strip_number(k: &str) -> &str {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    let re = RE.get_or_init(|| Regex::new(r"^(?:[①-⑳]|[0-9]{1,2}\.|\([0-9]{1,2}\)|[IVX]{1,4})").expect("number regex"));
-    match re.find(k) {
+    match number_end(k) {
         // A Roman numeral (NFKC makes Ⅲ into III) only before the item's words.
-        Some(m) if k[m.end()..].chars().next().is_some_and(|c| !c.is_ascii()) => &k[m.end()..],
+        Some(end) if k[end..].chars().next().is_some_and(|c| !c.is_ascii()) => &k[end..],
         _ => k,
+    }
+}
+
+/// Where a key's leading item number ends: the end of the regex
+/// `^(?:[①-⑳]|[0-9]{1,2}\.|\([0-9]{1,2}\)|[IVX]{1,4})`'s match (its branches start with
+/// different characters, so at most one applies). perf: read by hand, not by the regex
+/// (`number_end_equals_the_regex`).
+fn number_end(k: &str) -> Option<usize> {
+    let b = k.as_bytes();
+    let digits_from = |at: usize| b.get(at..).map_or(0, |r| r.iter().take_while(|c| c.is_ascii_digit()).take(3).count());
+    match k.chars().next()? {
+        c @ '①'..='⑳' => Some(c.len_utf8()),
+        '0'..='9' => {
+            let n = digits_from(0);
+            (n <= 2 && b.get(n) == Some(&b'.')).then_some(n + 1)
+        }
+        '(' => {
+            let n = digits_from(1);
+            ((1..=2).contains(&n) && b.get(1 + n) == Some(&b')')).then_some(n + 2)
+        }
+        'I' | 'V' | 'X' => Some(b.iter().take(4).take_while(|c| matches!(c, b'I' | b'V' | b'X')).count()),
+        _ => None,
     }
 }
 
@@ -399,6 +430,50 @@ fn find_keys(lines: &[Line], from: usize, to: usize, (full, bare): &(Vec<String>
         }
     }
     None
+}
+
+/// The first character of each line's key: a label starts only on a line whose key
+/// starts with the label's first character ([`label_at`]), so a label is tried on those
+/// lines alone, found by a scan of these numbers (perf: each field's labels were tried
+/// on every line from the cursor on, most of a body's lines for each field).
+struct LineStarts {
+    /// The first character of line `i`'s key, or [`NO_CHAR`] for an empty key.
+    first: Vec<u32>,
+}
+
+/// No character's number: [`LineStarts`]' mark of an empty key.
+const NO_CHAR: u32 = u32::MAX;
+
+impl LineStarts {
+    fn of(lines: &[Line]) -> LineStarts {
+        LineStarts { first: lines.iter().map(|l| l.key().chars().next().map_or(NO_CHAR, u32::from)).collect() }
+    }
+
+    /// The first hit in `from..to` of any of `labels`, the first of them that starts
+    /// on that line: `(from..to).find_map(|i| labels.iter().find_map(|l| label_at(lines, i, l, to)))`.
+    fn find(&self, lines: &[Line], from: usize, to: usize, labels: &[String]) -> Option<Hit> {
+        // An empty label starts on every line.
+        if labels.iter().any(String::is_empty) {
+            return (from..to).find_map(|i| labels.iter().find_map(|l| label_at(lines, i, l, to)));
+        }
+        let mut best: Option<Hit> = None;
+        for l in labels {
+            let Some(c) = l.chars().next().map(u32::from) else { continue };
+            // A later label wins only on an earlier line.
+            let end = best.map_or(to, |h| h.line).min(self.first.len());
+            let mut i = from;
+            while i < end {
+                let Some(n) = self.first[i..end].iter().position(|&d| d == c) else { break };
+                i += n;
+                if let Some(h) = label_at(lines, i, l, to) {
+                    best = Some(h);
+                    break;
+                }
+                i += 1;
+            }
+        }
+        best
+    }
 }
 
 /// The first line of a node, to end the zone of whatever comes before it.
@@ -452,6 +527,7 @@ impl<'a> Reader<'a> {
             claims: Vec::new(),
             stops,
             anchors: Default::default(),
+            starts: Default::default(),
         }
     }
 
@@ -469,9 +545,13 @@ impl<'a> Reader<'a> {
         self.index.keys(labels)
     }
 
-    /// [`find_keys`] of a form's labels, with their keys made once.
+    /// [`find_keys`] of a form's labels, with their keys made once, tried on the lines
+    /// starting with their first characters ([`LineStarts`]).
     fn find(&self, from: usize, to: usize, labels: &'a [String]) -> Option<Hit> {
-        find_keys(self.lines, from, to, &self.keys(labels))
+        let keys = self.keys(labels);
+        let (full, bare) = &*keys;
+        let starts = self.starts.get_or_init(|| LineStarts::of(self.lines));
+        starts.find(self.lines, from, to, full).or_else(|| starts.find(self.lines, from, to, bare))
     }
 
     fn warn(&mut self, path: &str, code: &str, message: String) {
@@ -793,6 +873,11 @@ impl<'a> Reader<'a> {
         f.list.as_deref().and_then(|g| self.common.lists.get(g)).map_or(&[], Vec::as_slice)
     }
 
+    /// The keys of [`Self::list`]'s options, in its order.
+    fn list_keys(&self, f: &Field) -> &'a [String] {
+        f.list.as_deref().and_then(|g| self.index.list_keys.get(g)).map_or(&[], Vec::as_slice)
+    }
+
     /// The raw text lines of a region (the first one after its label).
     fn raw_lines(&self, r: Region) -> Vec<&'a str> {
         (r.start..r.end.min(self.lines.len()))
@@ -920,22 +1005,22 @@ impl<'a> Reader<'a> {
     /// A choice: the bracketed answer (`[ 十分である ]`) that is one of the list's options.
     fn choice(&mut self, f: &Field, r: Region, full: &str) -> Value {
         let list = self.list(f);
+        // The options with their keys (made once per form).
+        let list_keys = self.list_keys(f);
+        let keyed = || list.iter().zip(list_keys).map(|(o, k)| (o, k.as_str()));
         let s = self.key_text(r);
-        static RE: OnceLock<Regex> = OnceLock::new();
-        // A bracket may hold its answer on lines of its own (`[` / `30万人以上` / `]`).
-        let re = RE.get_or_init(|| Regex::new(r"\[([^\[\]]*)\]").expect("bracket regex"));
         let mut other = None;
-        for c in re.captures_iter(&s) {
-            let answer = c[1].replace('\n', "");
+        // A bracket may hold its answer on lines of its own (`[` / `30万人以上` / `]`).
+        for (inner, end) in brackets(&s) {
+            let answer = inner.replace('\n', "");
             let answer = answer.as_str();
             if answer.is_empty() {
                 // A producer that draws the bracket before its answer: pdf-extract prints
                 // the answer right after `]` on the same line (`[ ]1万人以上10万人未満`).
-                let after = s[c.get(0).map_or(0, |m| m.end())..].split('\n').next().unwrap_or_default();
+                let after = s[end..].split('\n').next().unwrap_or_default();
                 // The option list's column may follow on the same line (`＜選択肢＞`).
-                let fits = list.iter().filter_map(|o| {
-                    let k = key(&o.label);
-                    let rest = after.strip_prefix(k.as_str())?;
+                let fits = keyed().filter_map(|(o, k)| {
+                    let rest = after.strip_prefix(k)?;
                     (!k.is_empty() && (rest.is_empty() || rest.starts_with("<選択肢>"))).then_some((k.len(), o))
                 });
                 if let Some((_, o)) = fits.max_by_key(|t| t.0) {
@@ -946,12 +1031,12 @@ impl<'a> Reader<'a> {
                 // list, are the whole option.
                 if !after.is_empty() {
                     let mut joined = after.to_string();
-                    for next in s[c.get(0).map_or(0, |m| m.end())..].split('\n').skip(1).take(3) {
+                    for next in s[end..].split('\n').skip(1).take(3) {
                         if next.is_empty() || next.starts_with("<選択肢>") || next.contains(['[', ']']) {
                             break;
                         }
                         joined.push_str(next);
-                        if let Some(o) = list.iter().find(|o| key(&o.label) == joined) {
+                        if let Some((o, _)) = keyed().find(|(_, k)| *k == joined) {
                             return choice_json(f, o);
                         }
                     }
@@ -960,23 +1045,22 @@ impl<'a> Reader<'a> {
             if answer.is_empty() || answer == "○" {
                 continue;
             }
-            if let Some(o) = list.iter().find(|o| key(&o.label) == answer) {
+            if let Some((o, _)) = keyed().find(|(_, k)| *k == answer) {
                 return choice_json(f, o);
             }
             // A bracket opened lines above its answer, the option list's lines between
             // (`[` … `＜選択肢＞` / `1) …` / `answer ]`): the answer is the text on the
             // line that closes it.
-            let closing = c[1].rsplit('\n').next().unwrap_or_default();
-            if c[1].contains('\n') && !closing.is_empty() {
-                if let Some(o) = list.iter().find(|o| key(&o.label) == closing) {
+            let closing = inner.rsplit('\n').next().unwrap_or_default();
+            if inner.contains('\n') && !closing.is_empty() {
+                if let Some((o, _)) = keyed().find(|(_, k)| *k == closing) {
                     return choice_json(f, o);
                 }
             }
             // An answer wrapped inside its bracket whose tail (`れる`) fell to the next
             // line, where it opens that line (the option list's column follows it).
-            let next = s[c.get(0).map_or(0, |m| m.end())..].split('\n').nth(1).unwrap_or_default();
-            let tail = list.iter().filter_map(|o| {
-                let k = key(&o.label);
+            let next = s[end..].split('\n').nth(1).unwrap_or_default();
+            let tail = keyed().filter_map(|(o, k)| {
                 let rest = k.strip_prefix(answer)?;
                 (!rest.is_empty() && next.starts_with(rest)).then_some((rest.len(), o))
             });
@@ -988,7 +1072,7 @@ impl<'a> Reader<'a> {
         // A label cell printed with its answer and the option list's column after it
         // (`…500人以上か 500人未満 ＜選択肢＞`): the rest of the label's line is the answer.
         if let Some((rest, _)) = s.split('\n').next().unwrap_or_default().split_once("<選択肢>") {
-            if let Some(o) = list.iter().find(|o| !rest.is_empty() && key(&o.label) == rest.trim_matches(['[', ']'])) {
+            if let Some((o, _)) = keyed().find(|(_, k)| !rest.is_empty() && *k == rest.trim_matches(['[', ']'])) {
                 return choice_json(f, o);
             }
         }
@@ -998,14 +1082,13 @@ impl<'a> Reader<'a> {
         let head = s.split("<選択肢>").next().unwrap_or_default();
         let flat: String = head.chars().filter(|c| !matches!(c, '[' | ']' | '\n')).collect();
         if other.is_some() {
-            let mut best: Option<&Choice> = None;
-            for o in list {
-                let k = key(&o.label);
-                if flat.contains(&k) && best.is_none_or(|b| key(&b.label).len() < k.len()) {
-                    best = Some(o);
+            let mut best: Option<(&Choice, &str)> = None;
+            for (o, k) in keyed() {
+                if flat.contains(k) && best.is_none_or(|(_, b)| b.len() < k.len()) {
+                    best = Some((o, k));
                 }
             }
-            if let Some(o) = best {
+            if let Some((o, _)) = best {
                 return choice_json(f, o);
             }
         }
@@ -1025,10 +1108,14 @@ impl<'a> Reader<'a> {
             Some(Value::Array(a)) => a.clone(),
             _ => Vec::new(),
         };
+        // The name key of each element of `array`, kept in step with it (perf: each
+        // element's name was keyed again for every block matched against it).
+        let element_name = |e: &Value| e.get("name").and_then(Value::as_str).map(name_key);
+        let mut names: Vec<Option<String>> = array.iter().map(element_name).collect();
         for el in elements {
             let Value::Object(el) = el else { continue };
             let name = get(&el, on).and_then(Value::as_str).map(name_key);
-            let target = name.as_ref().and_then(|n| array.iter().position(|e| e.get("name").and_then(Value::as_str).map(name_key).as_ref() == Some(n)));
+            let target = name.as_ref().and_then(|n| names.iter().position(|e| e.as_ref() == Some(n)));
             match target {
                 Some(i) => {
                     if let Value::Object(m) = &mut array[i] {
@@ -1036,6 +1123,8 @@ impl<'a> Reader<'a> {
                             m.insert(k, v);
                         }
                     }
+                    // The block may have given the element another name.
+                    names[i] = element_name(&array[i]);
                 }
                 None => {
                     let i = array.len();
@@ -1044,11 +1133,36 @@ impl<'a> Reader<'a> {
                     m.insert("name".into(), get(&el, on).cloned().unwrap_or(Value::Null));
                     m.extend(el);
                     array.push(Value::Object(m));
+                    names.push(array.last().and_then(element_name));
                 }
             }
         }
         merge_into(out, rel, Value::Array(array));
     }
+}
+
+/// The bracketed parts of `s` (`[…]` holding no other bracket), in order, each with
+/// where it ends: what the regex `\[([^\[\]]*)\]` captures, and its match's end. perf: a
+/// scan for the brackets' bytes (ASCII) instead of the regex's captures.
+fn brackets(s: &str) -> impl Iterator<Item = (&str, usize)> {
+    let b = s.as_bytes();
+    let mut at = 0;
+    std::iter::from_fn(move || loop {
+        let open = at + memchr::memchr(b'[', b.get(at..)?)?;
+        match memchr::memchr2(b'[', b']', &b[open + 1..]) {
+            Some(n) if b[open + 1 + n] == b']' => {
+                let close = open + 1 + n;
+                at = close + 1;
+                return Some((&s[open + 1..close], close + 1));
+            }
+            // Another `[` before any `]`: a bracket can only start there.
+            Some(n) => at = open + 1 + n,
+            None => {
+                at = b.len();
+                return None;
+            }
+        }
+    })
 }
 
 fn choice_json(f: &Field, o: &Choice) -> Value {
@@ -1324,6 +1438,85 @@ mod tests {
             }
         }
         assert!(compared > 20_000 && hits > 500, "{compared} compared, {hits} hits");
+    }
+
+    /// perf: `LineStarts::find` gives the hit that trying every label on every line does
+    /// (`find_keys`'s plain loop), for every form's label lists on dumps in three drawing
+    /// orders, from cursors along each text, and for made-up lines (an empty label, a
+    /// label wrapped over lines, two labels starting on one line).
+    #[test]
+    fn line_starts_find_equals_the_plain_loop() {
+        let plain = |lines: &[Line], from: usize, to: usize, labels: &[String]| (from..to).find_map(|i| labels.iter().find_map(|l| label_at(lines, i, l, to)));
+        let set = crate::form::FormSet::builtin();
+        let mut texts = vec![std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/input/000_72349b560cd020d7.txt")).expect("sample dump")];
+        for name in ["g002-zenkomoku-h30-5-calc.txt.gz", "g007-zenkomoku-h30-5-word.txt.gz"] {
+            let file = std::fs::File::open(format!("{}/tests/generated/{name}", env!("CARGO_MANIFEST_DIR"))).expect("generated dump");
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(file), &mut text).expect("gzip text");
+            texts.push(text);
+        }
+        texts.push("①事務の名称\n①事務\nの名称 A\n\n事務の名称\n②事務の内容 X ①事務の名称".to_string());
+        let mut lists: Vec<Vec<String>> = set.forms.iter().flat_map(|f| index(f, &set.common).label_keys.values().flat_map(|(a, b)| [a.clone(), b.clone()])).collect();
+        lists.extend([vec![String::new()], vec!["①事務の名称".into(), "事務の名称".into()], vec!["事務の名称".into(), "①事務の名称".into()], vec![], vec!["②事務の内容".into(), String::new()]]);
+        let (mut compared, mut hits) = (0, 0);
+        for text in &texts {
+            let lines = crate::reassemble::lines_of(text);
+            let starts = LineStarts::of(&lines);
+            let n = lines.len();
+            for labels in &lists {
+                for (from, to) in [(0, n), (n / 3, n), (n / 2, n / 2 + 40), (n, n), (1, 2)] {
+                    let (from, to) = (from.min(n), to.min(n));
+                    let want = plain(&lines, from, to, labels);
+                    assert_eq!(starts.find(&lines, from, to, labels), want, "{labels:?} in {from}..{to}");
+                    compared += 1;
+                    hits += usize::from(want.is_some());
+                }
+            }
+        }
+        assert!(compared > 5_000 && hits > 1_000, "{compared} compared, {hits} hits");
+    }
+
+    /// perf: `number_end` ends where the item number regex's match does, on every line
+    /// of the sample, every label of the forms and made-up numbers.
+    #[test]
+    fn number_end_equals_the_regex() {
+        let re = Regex::new(r"^(?:[①-⑳]|[0-9]{1,2}\.|\([0-9]{1,2}\)|[IVX]{1,4})").unwrap();
+        let set = crate::form::FormSet::builtin();
+        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/input/000_72349b560cd020d7.txt")).expect("sample dump");
+        let mut keys: Vec<String> = crate::reassemble::lines_of(&text).iter().map(|l| l.key().to_string()).collect();
+        keys.extend(set.forms.iter().flat_map(|f| index(f, &set.common).label_keys.values().flat_map(|(a, _)| a.clone())));
+        keys.extend(["", "1", "1.", "12.", "123.", "1.5", "(1)", "(12)", "(123)", "()", "(1", "I", "IIII", "IIIII", "XIV事務", "IVX", "①", "⑳x", "㉑", "Ⅲ", "a1.", "9.事務", "(3)事務"].map(String::from));
+        let mut numbered = 0;
+        for k in &keys {
+            let want = re.find(k).map(|m| m.end());
+            assert_eq!(number_end(k), want, "{k:?}");
+            numbered += want.is_some() as usize;
+        }
+        assert!(numbered > 100, "{numbered} numbered");
+    }
+
+    /// perf: `brackets` gives what the bracket regex captures, and where each match ends.
+    #[test]
+    fn brackets_equal_the_regex() {
+        let re = Regex::new(r"\[([^\[\]]*)\]").unwrap();
+        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/input/000_72349b560cd020d7.txt")).expect("sample dump");
+        let mut cases: Vec<String> = ["", "[", "]", "[]", "[[]]", "][", "[ a ]b[c]", "[a[b]c]", "[\n30万人以上\n]", "x[y", "[ ]1万人以上", "[○]委託する[]委託しない]", "[[[", "]]]", "[ 十分である ] [ 特に力を入れている ]"].map(String::from).to_vec();
+        // Whole regions as the choice reads them: keys joined by line breaks, of the
+        // sample and of a generated dump (brackets drawn apart from their answers).
+        let file = std::fs::File::open(format!("{}/tests/generated/g002-zenkomoku-h30-5-calc.txt.gz", env!("CARGO_MANIFEST_DIR"))).expect("generated dump");
+        let mut generated = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(file), &mut generated).expect("gzip text");
+        for t in [&text, &generated] {
+            let keys: Vec<String> = crate::reassemble::lines_of(t).iter().map(|l| l.key().to_string()).collect();
+            cases.extend(keys.chunks(7).map(|c| c.join("\n")));
+        }
+        let mut found = 0;
+        for s in &cases {
+            let want: Vec<(&str, usize)> = re.captures_iter(s).map(|c| (c.get(1).unwrap().as_str(), c.get(0).unwrap().end())).collect();
+            assert_eq!(brackets(s).collect::<Vec<_>>(), want, "{s:?}");
+            found += want.len();
+        }
+        assert!(found > 50, "{found} brackets");
     }
 
     /// perf: `prefixes_of` gives the labels a line starts with, as testing every label

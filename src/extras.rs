@@ -137,26 +137,60 @@ fn words_of(raw: &str) -> String {
     }
 }
 
+/// A form's [`known_labels`] as [`is_known`] tests them, made once per form
+/// ([`crate::engine::index`]): every numbered line of a read is tested against them all.
+pub struct KnownLabels {
+    /// Sorted, none empty.
+    labels: Vec<String>,
+    /// Those of 6 characters or more (sorted), which are recognised inside other words.
+    long: Vec<String>,
+}
+
+/// Long enough to be recognised inside other words: 6 characters or more. perf: a string
+/// of fewer than 6 bytes has fewer than 6 characters, tested before the counting.
+fn long(s: &str) -> bool {
+    s.len() >= 6 && s.chars().count() >= 6
+}
+
+impl KnownLabels {
+    pub fn of(mut labels: Vec<String>) -> KnownLabels {
+        labels.retain(|l| !l.is_empty());
+        labels.sort();
+        labels.dedup();
+        let long = labels.iter().filter(|l| long(l)).cloned().collect();
+        KnownLabels { labels, long }
+    }
+}
+
+impl std::ops::Deref for KnownLabels {
+    type Target = [String];
+    fn deref(&self) -> &[String] {
+        &self.labels
+    }
+}
+
 /// Is `words` (a line's key without its number) a label of the form? Also when the line
 /// holds only the start of a label its cell wrapped, or a label in other words around it
 /// (an older version's `特定個人情報保護委員会による審査` for `個人情報保護委員会による審査`).
-fn is_known(words: &str, known: &[String]) -> bool {
-    // perf: a string of fewer than 6 bytes has fewer than 6 characters, and a label longer
-    // than `words` is not inside it; both tests run before the counting and the substring
-    // search they spare (`is_known_equals_the_plain_test`).
-    let long = |s: &str| s.len() >= 6 && s.chars().count() >= 6;
-    let long_words = long(words);
-    !words.is_empty()
-        && known.iter().any(|k| {
-            words.starts_with(k.as_str())
-                || (long_words && k.starts_with(words))
-                || (k.len() <= words.len() && long(k) && words.contains(k.as_str()))
-        })
+fn is_known(words: &str, known: &KnownLabels) -> bool {
+    if words.is_empty() {
+        return false;
+    }
+    // A label the words start with: only labels sharing their first character can be.
+    let starts_with_one = || crate::engine::prefixes_of(&known.labels, words).next().is_some();
+    // Long words a label starts with: the labels starting with them sort right at
+    // their place.
+    let starts_one = || long(words) && known.labels.get(known.labels.partition_point(|l| l.as_str() < words)).is_some_and(|l| l.starts_with(words));
+    // A long label inside the words: one that a part of them from some character on
+    // starts with (perf: only the labels sharing that character are compared, where a
+    // substring search for every label was made).
+    let holds_one = || words.char_indices().any(|(p, _)| crate::engine::prefixes_of(&known.long, &words[p..]).next().is_some());
+    starts_with_one() || starts_one() || holds_one()
 }
 
 /// Extra items in `lines[from..to]`, in document order, given the engine's claims and
 /// the form's [`known_labels`].
-pub fn find(lines: &[Line], from: usize, to: usize, claims: &[Claim], known: &[String]) -> Vec<Extra> {
+pub fn find(lines: &[Line], from: usize, to: usize, claims: &[Claim], known: &KnownLabels) -> Vec<Extra> {
     let to = to.min(lines.len());
     let mut claimed = vec![None; to.saturating_sub(from)];
     for c in claims {
@@ -291,6 +325,11 @@ mod tests {
         crate::reassemble::lines_of(text)
     }
 
+    /// No known labels.
+    fn none() -> KnownLabels {
+        KnownLabels::of(Vec::new())
+    }
+
     fn claim(first: usize, path: &str) -> Claim {
         Claim { first, last: first, kind: ClaimKind::Label, path: path.into() }
     }
@@ -310,14 +349,15 @@ mod tests {
         let mut known_hits = 0;
         for f in &set.forms {
             let known = known_labels(f);
+            let matchers = KnownLabels::of(known.clone());
+            // One label at a time: each branch of the test on its own.
+            let ones: Vec<(&String, KnownLabels)> = known.iter().take(60).map(|k| (k, KnownLabels::of(vec![k.clone()]))).collect();
             for w in &words {
-                let fast = is_known(w, &known);
+                let fast = is_known(w, &matchers);
                 assert_eq!(fast, plain(w, &known), "{w:?} in {}", f.id);
                 known_hits += fast as usize;
-                // One label at a time: each branch of the test on its own.
-                for k in known.iter().take(60) {
-                    let one = std::slice::from_ref(k);
-                    assert_eq!(is_known(w, one), plain(w, one), "{w:?} against {k:?}");
+                for (k, one) in &ones {
+                    assert_eq!(is_known(w, one), plain(w, std::slice::from_ref(*k)), "{w:?} against {k:?}");
                 }
             }
         }
@@ -344,28 +384,28 @@ mod tests {
         let text = "７．保管\nリスク１：　漏えい\n⑩死者の個人番号\n[ 保管している ]\n①一つ目\n②二つ目\n⑪追加の項目 追加の値\n続きの行\nその他の措置の内容";
         let l = lines(text);
         let mut claims = vec![claim(0, ""), claim(1, ""), claim(2, "files[1].risk.x"), claim(8, "files[1].risk.y")];
-        let got = find(&l, 0, l.len(), &claims, &[]);
+        let got = find(&l, 0, l.len(), &claims, &none());
         assert_eq!(got.len(), 1, "{got:?}");
         assert_eq!(got[0].item, ExtraItem { path_printed: Some("files[1]/７リスク１⑪".into()), label: "追加の項目".into(), value: Some("追加の値\n続きの行".into()) });
         assert_eq!((got[0].line, got[0].last), (6, 7));
         // The same number taken by a later label: text of the value before it.
         claims[3] = claim(8, "x");
         let l2 = lines("７．保管\nリスク１：　漏えい\n⑩死者の個人番号\n⑪に同じ\n⑪死者の記録\n");
-        let got = find(&l2, 0, l2.len(), &[claim(0, ""), claim(1, ""), claim(2, ""), claim(4, "")], &[]);
+        let got = find(&l2, 0, l2.len(), &[claim(0, ""), claim(1, ""), claim(2, ""), claim(4, "")], &none());
         assert!(got.is_empty(), "{got:?}");
         // A form's own label out of place (a jumbled dump) is no extra, nor one worded
         // with more around it.
-        let got = find(&l, 0, l.len(), &claims, &[words_of("追加の項目")]);
+        let got = find(&l, 0, l.len(), &claims, &KnownLabels::of(vec![words_of("追加の項目")]));
         assert!(got.is_empty(), "{got:?}");
-        let got = find(&l, 0, l.len(), &claims, &[words_of("②加の項目追加の値")]);
+        let got = find(&l, 0, l.len(), &claims, &KnownLabels::of(vec![words_of("②加の項目追加の値")]));
         assert!(got.is_empty(), "{got:?}");
         // The first line of a wrapped label with its value printed beside it (no borders):
         // a known item the engine missed, not an extra.
         let l3 = lines("７．保管\nリスク１：　漏えい\n⑩死者の個人番号\n⑪過去３年以内に、評価実施機関において [ 発生あり ] 1) 発生あり\n2) 発生なし");
-        let known = [words_of("⑪過去３年以内に、評価実施機関において、個人情報に関する重大事故が発生したか")];
+        let known = KnownLabels::of(vec![words_of("⑪過去３年以内に、評価実施機関において、個人情報に関する重大事故が発生したか")]);
         let got = find(&l3, 0, l3.len(), &[claim(0, ""), claim(1, ""), claim(2, "")], &known);
         assert!(got.is_empty(), "{got:?}");
-        assert_eq!(find(&l3, 0, l3.len(), &[claim(0, ""), claim(1, ""), claim(2, "")], &[]).len(), 1);
+        assert_eq!(find(&l3, 0, l3.len(), &[claim(0, ""), claim(1, ""), claim(2, "")], &none()).len(), 1);
     }
 
     #[test]
@@ -380,8 +420,8 @@ mod tests {
 しきい値判断結果
 ");
         let section = |first: usize| Claim { first, last: first, kind: ClaimKind::Section, path: String::new() };
-        assert!(find(&l, 0, l.len(), &[section(0), claim(1, ""), section(5)], &[]).is_empty());
+        assert!(find(&l, 0, l.len(), &[section(0), claim(1, ""), section(5)], &none()).is_empty());
         // Followed by a label, not a heading: still an item of its own.
-        assert_eq!(find(&l, 0, l.len(), &[section(0), claim(1, ""), claim(5, "x")], &[]).len(), 1);
+        assert_eq!(find(&l, 0, l.len(), &[section(0), claim(1, ""), claim(5, "x")], &none()).len(), 1);
     }
 }

@@ -18,12 +18,11 @@
 //! Driven by the form description only (field types, lists, opt-outs); fields inside
 //! repeated blocks are left to their zones.
 
-use super::{choice_json, get, is_furniture_key, label_at, set};
+use super::{choice_json, get, is_furniture_key, set, LineStarts};
 use crate::form::{join, Choice, Common, Field, FieldType, Form, Node};
 use crate::normalize::{after_key_prefix, join_cell_lines, key, text_value};
 use crate::reassemble::Line;
 use crate::record::Warning;
-use regex::Regex;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -32,6 +31,8 @@ use std::sync::OnceLock;
 struct Answer {
     line: usize,
     option: String,
+    /// The option's place in the options looked for (sorted, each once).
+    id: usize,
     taken: bool,
 }
 
@@ -67,25 +68,51 @@ fn questions<'a>(nodes: &'a [Node], section: &str, out: &mut Vec<Question<'a>>) 
 /// Answers of any list in lines `from..to`: a bracket's text, or a line's text outside
 /// brackets, that is an option of some list (`options`, sorted) — not the printed option
 /// list after it.
-fn answers(lines: &[Line], from: usize, to: usize, options: &[String]) -> Vec<Answer> {
-    static LIST: OnceLock<Regex> = OnceLock::new();
-    let list = LIST.get_or_init(|| Regex::new(r"(?:^|[^0-9])[0-9]{1,2}\)|<選択肢>").expect("option list regex"));
+fn answers(lines: &[Line], from: usize, to: usize, options: &[impl AsRef<str>]) -> Vec<Answer> {
     let mut out = Vec::new();
     for (i, l) in lines.iter().enumerate().take(to).skip(from) {
         let k = l.key();
-        let head = match list.find(k) {
-            Some(m) => &k[..m.start()],
+        let head = match option_list_start(k) {
+            Some(at) => &k[..at],
             None => k,
         };
         // perf: cut at the brackets' bytes (ASCII: always a character boundary), with
         // the options sorted, rather than decoding every character and comparing each.
         for part in split_brackets(head) {
-            if !part.is_empty() && options.binary_search_by(|o| o.as_str().cmp(part)).is_ok() {
-                out.push(Answer { line: i, option: part.to_string(), taken: false });
+            if part.is_empty() {
+                continue;
+            }
+            if let Ok(id) = options.binary_search_by(|o| o.as_ref().cmp(part)) {
+                out.push(Answer { line: i, option: part.to_string(), id, taken: false });
             }
         }
     }
     out
+}
+
+/// Where a printed option list starts in a key: at its first item number (`1)`, `12)`:
+/// one or two digits after no digit, the character before them included) or at
+/// `<選択肢>`. The start of the regex `(?:^|[^0-9])[0-9]{1,2}\)|<選択肢>`'s match
+/// (`option_list_start_equals_the_regex`); perf: a scan for `)` instead of the regex on
+/// every line of the body.
+fn option_list_start(k: &str) -> Option<usize> {
+    static LISTED: OnceLock<memchr::memmem::Finder<'static>> = OnceLock::new();
+    let b = k.as_bytes();
+    // The first `)` after one or two digits: the match starts before the digits (a run
+    // of three or more is no item number), at the character there unless they open the key.
+    let numbered = memchr::memchr_iter(b')', b).find_map(|close| {
+        let digits = b[..close].iter().rev().take_while(|c| c.is_ascii_digit()).take(3).count();
+        if !(1..=2).contains(&digits) {
+            return None;
+        }
+        let first = close - digits;
+        Some((0..first).rev().find(|&p| k.is_char_boundary(p)).unwrap_or(0))
+    });
+    let listed = LISTED.get_or_init(|| memchr::memmem::Finder::new("<選択肢>".as_bytes())).find(b);
+    match (numbered, listed) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
 }
 
 /// `s` cut at each `[` and `]`: what `s.split(['[', ']'])` gives.
@@ -106,18 +133,31 @@ fn split_brackets(s: &str) -> impl Iterator<Item = &str> {
     })
 }
 
+/// The keys of every option of the lists the form's top-level choices use (`list_keys`:
+/// each list's keys), sorted, each once: the answers looked for ([`answers`]).
+pub(super) fn answer_options(form: &Form, list_keys: &std::collections::HashMap<String, Vec<String>>) -> Vec<String> {
+    let mut qs = Vec::new();
+    questions(&form.body, "", &mut qs);
+    let mut options: Vec<String> = qs.iter().filter_map(|q| q.field.list.as_deref().and_then(|l| list_keys.get(l))).flatten().cloned().collect();
+    options.sort_unstable();
+    options.dedup();
+    options
+}
+
 /// Fill the choices (and band dates) of `form` the zone reading left null, from the
 /// body lines `from..to`. `provenance` tells which lines' answers are taken already.
 pub fn fill(form: &Form, common: &Common, lines: &[Line], from: usize, to: usize, body: &mut Map<String, Value>, warnings: &mut Vec<Warning>, provenance: &mut BTreeMap<String, [usize; 2]>) {
     let mut qs = Vec::new();
     questions(&form.body, "", &mut qs);
     let list_of = |q: &Question| q.field.list.as_deref().and_then(|l| common.lists.get(l)).map_or(&[][..], Vec::as_slice);
+    // The keys of a question's list's options, in its order (made once per form).
+    let index = super::index(form, common);
+    let keys_of = |q: &Question| q.field.list.as_deref().and_then(|l| index.list_keys.get(l)).map_or(&[][..], Vec::as_slice);
     // The answers printed, with those a zone read already taken: made when a question
     // is open (perf: most reads leave none), before any is filled here.
+    let options = &index.answer_options;
     let found_of = |body: &Map<String, Value>, provenance: &BTreeMap<String, [usize; 2]>| {
-        let mut options: Vec<String> = qs.iter().flat_map(|q| list_of(q).iter().map(|o| key(&o.label))).collect();
-        options.sort_unstable();
-        let mut found = answers(lines, from, to.min(lines.len()), &options);
+        let mut found = answers(lines, from, to.min(lines.len()), options);
         for q in &qs {
             let (Some(v), Some(p)) = (get(body, &q.path).and_then(|v| v.get("label")).and_then(Value::as_str), provenance.get(&q.path)) else { continue };
             if let Some(a) = found.iter_mut().find(|a| !a.taken && a.option == v && a.line >= p[0] && a.line <= p[1]) {
@@ -150,15 +190,18 @@ pub fn fill(form: &Form, common: &Common, lines: &[Line], from: usize, to: usize
         }
         let found = found.get_or_insert_with(|| found_of(body, provenance));
         let choices: &[Choice] = list_of(open[0]);
-        let keys: Vec<String> = choices.iter().map(|o| key(&o.label)).collect();
-        let free: Vec<usize> = (0..found.len()).filter(|&a| !found[a].taken && keys.contains(&found[a].option)).collect();
+        let keys: &[String] = keys_of(open[0]);
+        // The list's options by their place among all (perf: each answer's option is
+        // then told apart by a number, not compared with every key of every list).
+        let ids: Vec<usize> = keys.iter().filter_map(|k| options.binary_search(k).ok()).collect();
+        let free: Vec<usize> = (0..found.len()).filter(|&a| !found[a].taken && ids.contains(&found[a].id)).collect();
         if free.is_empty() {
             continue;
         }
         let shared = group.len() > 1;
         let same = free.iter().all(|&a| found[a].option == found[free[0]].option);
         for (q, &a) in open.iter().zip(&free) {
-            let Some(o) = choices.iter().find(|o| key(&o.label) == found[a].option) else { continue };
+            let Some(o) = keys.iter().position(|k| *k == found[a].option).and_then(|p| choices.get(p)) else { continue };
             found[a].taken = true;
             set(body, &q.path, choice_json(q.field, o));
             provenance.insert(q.path.clone(), [found[a].line, found[a].line]);
@@ -221,6 +264,8 @@ fn texts(form: &Form, common: &Common, lines: &[Line], from: usize, to: usize, b
     fields(&form.body, "", &mut list);
     let labels = &super::index(form, common).text_ends_sorted;
     let starts_label = |i: usize| super::prefixes_of(labels, lines[i].key()).next().is_some();
+    // The lines by first character, made for the first text looked for.
+    let mut starts: Option<LineStarts> = None;
     for (path, f) in list {
         // An optional text is not warned about: no provenance says nothing was read.
         let missing = warnings.iter().any(|w| w.path == path && w.code == "not_found") || (f.optional && !provenance.contains_key(&path));
@@ -228,7 +273,7 @@ fn texts(form: &Form, common: &Common, lines: &[Line], from: usize, to: usize, b
             continue;
         }
         let keys: Vec<String> = f.label.iter().map(|l| key(l)).collect();
-        let Some(h) = (from..to).find_map(|i| keys.iter().find_map(|k| label_at(lines, i, k, to))) else { continue };
+        let Some(h) = starts.get_or_insert_with(|| LineStarts::of(lines)).find(lines, from, to, &keys) else { continue };
         let rest = after_key_prefix(&lines[h.last].raw(), h.col).trim();
         let mut kept: Vec<(usize, &str)> = Vec::new();
         if !rest.is_empty() {
@@ -269,8 +314,10 @@ fn dates(lines: &[Line], from: usize, to: usize, filled: &[&Question], body: &mu
     let taken: Vec<usize> = provenance.iter().filter(|(p, _)| p.ends_with(".as_of")).map(|(_, l)| l[0]).collect();
     // The date after the label on its line, else (drawn apart: `いつ時点の計数か 時点`)
     // on the next line that is not blank, when that line is a date alone.
+    // perf: one searcher for every line (`contains` made one a line).
+    let finder = memchr::memmem::Finder::new(k.as_bytes());
     let found: Vec<(usize, String)> = (from..to)
-        .filter(|&i| lines[i].key().contains(&k))
+        .filter(|&i| finder.find(lines[i].key().as_bytes()).is_some())
         .filter_map(|i| {
             let rest = lines[i].key().split_once(k.as_str()).map_or("", |(_, b)| b);
             crate::normalize::parse_date(rest).map(|d| (i, d)).or_else(|| {
@@ -311,9 +358,33 @@ fn dates(lines: &[Line], from: usize, to: usize, filled: &[&Question], body: &mu
 
 #[cfg(test)]
 mod tests {
-    use super::{answers, split_brackets};
+    use super::{answers, option_list_start, split_brackets};
     use crate::normalize::key;
     use crate::reassemble::lines_each as lines;
+
+    #[test]
+    fn option_list_start_equals_the_regex() {
+        let re = regex::Regex::new(r"(?:^|[^0-9])[0-9]{1,2}\)|<選択肢>").unwrap();
+        let mut keys: Vec<String> = ["", ")", "1)", "12)", "123)", "a1)", "a12)", "a123)", "x1)y2)", "1)2)", "[実施する]1)実施する", "十分である<選択肢>1)十分", "<選択肢>", "あ<選択肢>", "令和6年1)", "９)", "(1)", "発生なし)", "1 )", "99)9)", "ab(12)cd", "。3)", "12", "x)1)"]
+            .map(String::from)
+            .to_vec();
+        // Every line of the fixtures' dumps, keyed as the reader keys them.
+        for dir in ["input", "tests/fixtures"] {
+            for e in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/").to_string() + dir).unwrap().flatten() {
+                if let Ok(text) = std::fs::read_to_string(e.path()) {
+                    keys.extend(text.lines().map(key));
+                }
+            }
+        }
+        assert!(keys.len() > 1000, "{} keys", keys.len());
+        let mut found = 0;
+        for k in &keys {
+            let want = re.find(k).map(|m| m.start());
+            assert_eq!(option_list_start(k), want, "{k:?}");
+            found += want.is_some() as usize;
+        }
+        assert!(found > 50, "{found} option lists");
+    }
 
     #[test]
     fn split_brackets_equals_split() {
