@@ -21,6 +21,7 @@ mod jumble;
 mod provenance;
 mod typed;
 pub use boxes::fill as fill_boxes;
+pub use boxes::BoxLines;
 pub use boxes::fill_ticked as fill_ticked_boxes;
 pub use column_answers::{applies as settles_answers, settle as settle_answers, Settle};
 pub use jumble::{unjumble, unjumble_traced, values_after_labels};

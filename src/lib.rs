@@ -334,11 +334,13 @@ fn extract_described(
         (extras.iter().map(|e| e.line).collect(), extras)
     });
     // Boxes printed ticked first: an opted-out question takes none of those answers.
-    engine::fill_ticked_boxes(form, &lines, cover_end, read_end, &mut body.body, &mut body.warnings, &mut body.provenance);
+    // The lines are read for boxes once, for both box passes.
+    let mut box_lines = engine::BoxLines::default();
+    engine::fill_ticked_boxes(form, &lines, cover_end, read_end, &mut body.body, &mut body.warnings, &mut body.provenance, &mut box_lines);
     // Choices whose answer was drawn apart from the question: given by what they are.
     engine::fill_by_type(form, &forms.common, &lines, cover_end, read_end, &mut body.body, &mut body.warnings, &mut body.provenance);
     // Boxes drawn apart from their item's label: read by their own text.
-    engine::fill_boxes(form, &lines, cover_end, read_end, &mut body.body, &mut body.warnings, &mut body.provenance);
+    engine::fill_boxes(form, &lines, cover_end, read_end, &mut body.body, &mut body.warnings, &mut body.provenance, &mut box_lines);
     warnings.extend(cover.warnings);
     warnings.extend(body.warnings);
     let mut provenance = cover.provenance;

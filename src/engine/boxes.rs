@@ -101,16 +101,29 @@ fn boxes(nodes: &[Node], section: &str, out: &mut Vec<BoxField>) {
     }
 }
 
+/// What the body lines say of the form's boxes, read once for both passes
+/// ([`fill_ticked`] then [`fill`] over the same lines): the line scan depends on the
+/// lines and the form only, not on what the passes fill (perf, #16: each read every
+/// line again).
+#[derive(Default)]
+pub struct BoxLines {
+    /// The reads and the count of ○ marks drawn alone; `None` until a pass needs them.
+    read: Option<(BoxReads, usize)>,
+}
+
 /// Fill the boxes of `form` that the zone reading left null with a `not_found`
-/// warning, from the body lines `from..to`.
-pub fn fill(form: &Form, lines: &[Line], from: usize, to: usize, body: &mut Map<String, Value>, warnings: &mut Vec<Warning>, provenance: &mut BTreeMap<String, [usize; 2]>) {
-    fill_with(form, lines, from, to, body, warnings, provenance, false);
+/// warning, from the body lines `from..to`. `scanned`: the lines' reads shared with
+/// [`fill_ticked`] over the same lines.
+#[allow(clippy::too_many_arguments)]
+pub fn fill(form: &Form, lines: &[Line], from: usize, to: usize, body: &mut Map<String, Value>, warnings: &mut Vec<Warning>, provenance: &mut BTreeMap<String, [usize; 2]>, scanned: &mut BoxLines) {
+    fill_with(form, lines, from, to, body, warnings, provenance, false, scanned);
 }
 
 /// [`fill`] for the boxes printed ticked (`[ ○ ］委託しない`) only: run before the
 /// choices drawn apart are given in order, so a ticked opt-out's question takes no answer.
-pub fn fill_ticked(form: &Form, lines: &[Line], from: usize, to: usize, body: &mut Map<String, Value>, warnings: &mut Vec<Warning>, provenance: &mut BTreeMap<String, [usize; 2]>) {
-    fill_with(form, lines, from, to, body, warnings, provenance, true);
+#[allow(clippy::too_many_arguments)]
+pub fn fill_ticked(form: &Form, lines: &[Line], from: usize, to: usize, body: &mut Map<String, Value>, warnings: &mut Vec<Warning>, provenance: &mut BTreeMap<String, [usize; 2]>, scanned: &mut BoxLines) {
+    fill_with(form, lines, from, to, body, warnings, provenance, true, scanned);
 }
 
 /// What may stand just before a box's text: its bracket, or the mark inside it.
@@ -146,7 +159,7 @@ pub(super) fn after_bracket_plain(k: &str, text: &str) -> Option<usize> {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn fill_with(form: &Form, lines: &[Line], from: usize, to: usize, body: &mut Map<String, Value>, warnings: &mut Vec<Warning>, provenance: &mut BTreeMap<String, [usize; 2]>, ticked_only: bool) {
+fn fill_with(form: &Form, lines: &[Line], from: usize, to: usize, body: &mut Map<String, Value>, warnings: &mut Vec<Warning>, provenance: &mut BTreeMap<String, [usize; 2]>, ticked_only: bool, scanned: &mut BoxLines) {
     // perf: the form's boxes are listed once, in its index (made by the reading before).
     let walked;
     let all: &[BoxField] = match form.index.get() {
@@ -167,37 +180,10 @@ fn fill_with(form: &Form, lines: &[Line], from: usize, to: usize, body: &mut Map
     if !missing.contains(&true) {
         return;
     }
-    let to = to.min(lines.len());
     let n = all.len();
-    let mut reads = BoxReads::new(n);
-    let mut marks = 0;
-    let mut starts: Vec<usize> = Vec::new();
-    for (i, l) in lines.iter().enumerate().take(to).skip(from) {
-        let k = l.key();
-        // Where a box's text may start: just after a bracket or a mark. Most lines have
-        // none, and then no box is on them (the ○ drawn alone needs one too).
-        starts.clear();
-        starts.extend(bracket_ends(k));
-        if starts.is_empty() {
-            continue;
-        }
-        // Each box's text where a bracket or a mark is just before it.
-        let mut hits: Vec<(usize, usize)> = Vec::new();
-        for (b, bx) in all.iter().enumerate() {
-            if let Some(p) = after_bracket(k, &starts, &bx.text, bx.bracketed) {
-                hits.push((p, b));
-            }
-        }
-        if hits.is_empty() {
-            // A ○ drawn alone (`[ ○`): the mark of a box whose text is elsewhere.
-            if k.contains('○') && k.chars().all(|c| matches!(c, '[' | ']' | '○')) {
-                marks += 1;
-            }
-            continue;
-        }
-        reads.read(i, k, &mut hits, all);
-    }
-    let BoxReads { line_of, state, .. } = &reads;
+    let (reads, marks) = scanned.read.get_or_insert_with(|| read_lines(all, lines, from, to));
+    let (reads, marks) = (&*reads, *marks);
+    let BoxReads { line_of, state, .. } = reads;
     let mut value = reads.values();
     // An opt-out box is not ticked when every question it would blank is answered.
     let answered = |p: &str| get(body, p).is_some_and(|v| !v.is_null());
@@ -239,9 +225,43 @@ fn fill_with(form: &Form, lines: &[Line], from: usize, to: usize, body: &mut Map
     }
 }
 
+/// The boxes `all` read on the lines `from..to`, and the ○ marks drawn alone there.
+fn read_lines(all: &[BoxField], lines: &[Line], from: usize, to: usize) -> (BoxReads, usize) {
+    let to = to.min(lines.len());
+    let mut reads = BoxReads::new(all.len());
+    let mut marks = 0;
+    let mut starts: Vec<usize> = Vec::new();
+    for (i, l) in lines.iter().enumerate().take(to).skip(from) {
+        let k = l.key();
+        // Where a box's text may start: just after a bracket or a mark. Most lines have
+        // none, and then no box is on them (the ○ drawn alone needs one too).
+        starts.clear();
+        starts.extend(bracket_ends(k));
+        if starts.is_empty() {
+            continue;
+        }
+        // Each box's text where a bracket or a mark is just before it.
+        let mut hits: Vec<(usize, usize)> = Vec::new();
+        for (b, bx) in all.iter().enumerate() {
+            if let Some(p) = after_bracket(k, &starts, &bx.text, bx.bracketed) {
+                hits.push((p, b));
+            }
+        }
+        if hits.is_empty() {
+            // A ○ drawn alone (`[ ○`): the mark of a box whose text is elsewhere.
+            if k.contains('○') && k.chars().all(|c| matches!(c, '[' | ']' | '○')) {
+                marks += 1;
+            }
+            continue;
+        }
+        reads.read(i, k, &mut hits, all);
+    }
+    (reads, marks)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{after_bracket, after_bracket_plain, fill, BRACKETS};
+    use super::{after_bracket, after_bracket_plain, fill, fill_ticked, BoxLines, BRACKETS};
     use crate::form::FormSet;
     use crate::reassemble::Line;
     use crate::record::Warning;
@@ -305,7 +325,7 @@ mod tests {
             .map(|p| Warning { path: p.to_string(), code: "not_found".into(), message: String::new() })
             .collect();
         let mut provenance = BTreeMap::new();
-        fill(form, &lines, 0, lines.len(), &mut body, &mut warnings, &mut provenance);
+        fill(form, &lines, 0, lines.len(), &mut body, &mut warnings, &mut provenance, &mut super::BoxLines::default());
         let risk = &body["risk"];
         // Its own bracket; opened by the line before; the one ○ alone; an answered opt-out.
         assert_eq!(risk["audit"]["self_inspection"], json!(true));
@@ -317,5 +337,32 @@ mod tests {
         let left: Vec<&str> = warnings.iter().map(|w| w.path.as_str()).collect();
         assert_eq!(left, vec!["risk.provision.not_provided"]);
         assert_eq!(provenance.get("risk.audit.self_inspection"), Some(&[1, 1]));
+    }
+
+    /// perf: both passes sharing one read of the lines fill what each reading them
+    /// again fills (the body between them changed as `fill_by_type` may change it).
+    #[test]
+    fn shared_line_reads_equal_reading_again() {
+        let set = FormSet::builtin();
+        let (form, _) = set.form_for("kiso", Some("2019-01")).expect("the 平成31年1月 基礎 form");
+        let texts = ["］　内部監査 [", " [ ○ ］　自己点検", "[ ○ ］委託しない", "］　外部監査", "[ ○", "］提供・移転しない", "自己点検の結果を報告する"];
+        let lines: Vec<Line> = texts.iter().map(|t| Line::of(t)).collect();
+        let paths = ["risk.audit.self_inspection", "risk.audit.internal_audit", "risk.audit.external_audit", "risk.outsourcing.not_outsourced", "risk.provision.not_provided"];
+        let run = |shared: bool| {
+            let mut body: Map<String, Value> = Map::new();
+            let mut warnings: Vec<Warning> = paths.iter().map(|p| Warning { path: p.to_string(), code: "not_found".into(), message: String::new() }).collect();
+            let mut provenance = BTreeMap::new();
+            let mut scanned = BoxLines::default();
+            fill_ticked(form, &lines, 0, lines.len(), &mut body, &mut warnings, &mut provenance, &mut scanned);
+            // What a pass between them may fill: an answer an opt-out box would blank.
+            crate::engine::set(&mut body, "risk.provision.misuse", json!({"code": 2, "label": "十分である"}));
+            let mut again = BoxLines::default();
+            fill(form, &lines, 0, lines.len(), &mut body, &mut warnings, &mut provenance, if shared { &mut scanned } else { &mut again });
+            (Value::Object(body), warnings.iter().map(|w| (w.path.clone(), w.code.clone())).collect::<Vec<_>>(), provenance)
+        };
+        let (shared, again) = (run(true), run(false));
+        assert_eq!(shared, again);
+        // The ticked box is filled (the test compares reads, not two empty bodies).
+        assert_eq!(shared.0["risk"]["outsourcing"]["not_outsourced"], json!(true), "{:?}", shared.0);
     }
 }
