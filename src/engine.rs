@@ -1353,8 +1353,21 @@ fn raw_dates(text: &str) -> Vec<(String, String)> {
 
 fn get<'v>(m: &'v Map<String, Value>, path: &str) -> Option<&'v Value> {
     let mut parts = path.split('.');
-    let first = m.get(parts.next()?)?;
-    parts.try_fold(first, |v, p| v.get(p))
+    let first = member(m, parts.next()?)?;
+    parts.try_fold(first, |v, p| member(v.as_object()?, p))
+}
+
+/// Most maps a path walks are below this size: looked up by their keys in order.
+const SMALL_MAP: usize = 16;
+
+/// `m.get(k)`. perf (#16): a body map is an `IndexMap` hashed with SipHash, which costs
+/// more than comparing a few short keys; a small map is walked in order instead (its
+/// keys are unique, so the first equal key is the one `get` finds).
+fn member<'v>(m: &'v Map<String, Value>, k: &str) -> Option<&'v Value> {
+    if m.len() > SMALL_MAP {
+        return m.get(k);
+    }
+    m.iter().find(|(key, _)| key.as_str() == k).map(|(_, v)| v)
 }
 
 /// The object at `path` of `m`, left empty in place (an empty map when there is none).
@@ -1408,6 +1421,31 @@ fn merge_into(m: &mut Map<String, Value>, path: &str, v: Value) {
 
 #[cfg(test)]
 mod tests {
+    /// perf: `member` (a small map walked in order) finds what `Map::get` finds, and
+    /// `get` what a walk by `Value::get` finds, over maps of every size around
+    /// [`super::SMALL_MAP`].
+    #[test]
+    fn member_equals_map_get() {
+        use serde_json::{json, Map, Value};
+        let mut found = 0;
+        for n in 0..(super::SMALL_MAP + 6) {
+            let mut m: Map<String, Value> = Map::new();
+            for i in 0..n {
+                m.insert(format!("k{i}"), json!({"a": {"b": i}, "n": i}));
+            }
+            for k in ["k0", "k1", "k15", "k16", "k17", "k20", "k", "", "x", "k0.a", "k3.a.b", "k3.n", "k3.a.b.c", "k2.z"] {
+                let plain = k.split('.').try_fold(None::<&Value>, |v, p| match v {
+                    None => m.get(p).map(Some),
+                    Some(v) => v.get(p).map(Some),
+                });
+                assert_eq!(super::member(&m, k), m.get(k), "{n} {k}");
+                assert_eq!(super::get(&m, k), plain.flatten(), "{n} {k}");
+                found += usize::from(super::get(&m, k).is_some());
+            }
+        }
+        assert!(found > 100, "{found}");
+    }
+
     use super::*;
 
     /// perf: `label_at` with its quick test equals the full test, on every line of
