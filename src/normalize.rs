@@ -462,29 +462,31 @@ pub fn count_byte(b: &[u8], byte: u8) -> usize {
 
 /// Display width in columns (full-width characters count 2): used to tell lines broken
 /// by a narrow cell from real line breaks.
-/// Narrow: below U+1100, and the half-width katakana U+FF61..=U+FF9F. perf: read by
-/// UTF-8 bytes, not decoded chars (a cell's every line is measured): a lead byte below
-/// E0 is a char below U+0800; `E0 ..` is below U+1000; `E1 80..=83 ..` below U+1100;
-/// U+FF61..=U+FF9F is `EF BD A1..=BF` or `EF BE 80..=9F`; four bytes are wide.
+/// Narrow: below U+1100, and the half-width katakana U+FF61..=U+FF9F. perf: counted by
+/// UTF-8 bytes without branches, in blocks, so that the compiler compares many bytes at
+/// once (a cell's every line is measured). Each char's lead byte (not `10xxxxxx`) counts
+/// 1, and 1 more if it leads a wide char: E1 and above (E0 leads U+0800..=U+0FFF), but
+/// not `E1 80..=83` (below U+1100) nor `EF BD A1..=BF` / `EF BE 80..=9F` (half-width
+/// katakana). A three- or four-byte lead is never among a text's last two bytes.
 pub fn display_width(s: &str) -> usize {
     let b = s.as_bytes();
-    let (mut width, mut i) = (0, 0);
-    while i < b.len() {
-        let lead = b[i];
-        let (len, narrow) = match lead {
-            0x00..=0x7f => (1, true),
-            0x80..=0xdf => (2, true),
-            0xe0..=0xef => {
-                let (second, third) = (b[i + 1], b[i + 2]);
-                let narrow = lead == 0xe0
-                    || (lead == 0xe1 && second < 0x84)
-                    || (lead == 0xef && ((second == 0xbd && third >= 0xa1) || (second == 0xbe && third <= 0x9f)));
-                (3, narrow)
-            }
-            _ => (4, false),
-        };
-        width += if narrow { 1 } else { 2 };
-        i += len;
+    let n = b.len().saturating_sub(2);
+    let mut width = b[n..].iter().filter(|&&x| (x as i8) >= -64).count();
+    let mut start = 0;
+    while start < n {
+        // Two at most per byte: a u8 sum of 120 does not overflow.
+        let end = (start + 120).min(n);
+        let (x, y, z) = (&b[start..end], &b[start + 1..end + 1], &b[start + 2..end + 2]);
+        let mut w = 0u8;
+        for k in 0..x.len() {
+            let (x, y, z) = (x[k], y[k], z[k]);
+            let lead = u8::from((x as i8) >= -64);
+            let wide = u8::from(x >= 0xe1);
+            let narrow_high = u8::from(((x == 0xe1) & (y < 0x84)) | ((x == 0xef) & (((y == 0xbd) & (z >= 0xa1)) | ((y == 0xbe) & (z <= 0x9f)))));
+            w = w.wrapping_add(lead + wide - narrow_high);
+        }
+        width += usize::from(w);
+        start = end;
     }
     width
 }
@@ -576,6 +578,17 @@ mod tests {
         }
         for s in ["", "abc", "評価書　番号 12", "ｶﾞｷﾞ｡ｰﾟ", "éñ\u{10ff}\u{1100}\u{ff60}\u{ffa0}😀", "①特定個人情報ファイル名\t(別添1)"] {
             assert_eq!(display_width(s), plain(s), "{s}");
+        }
+        // Long mixed lines (several blocks, every UTF-8 length, the range edges).
+        let alphabet: Vec<char> = "a é\u{800}\u{fff}\u{1000}\u{10ff}\u{1100}評　\u{ff60}\u{ff61}\u{ff7f}\u{ff80}\u{ff9f}\u{ffa0}\u{ffff}😀𠀋".chars().collect();
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        for _ in 0..5_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let len = (seed % 400) as usize;
+            let s: String = (0..len).map(|i| alphabet[((seed >> (i % 50)) as usize + i * 7) % alphabet.len()]).collect();
+            assert_eq!(display_width(&s), plain(&s), "{s}");
         }
     }
 
