@@ -594,8 +594,9 @@ impl<'a> Reader<'a> {
                     Found::Section(h, end)
                 }),
                 Node::Block(b) => {
-                    let start = key(&b.start);
-                    let first = (cursor..to).find(|&i| block_start(&lines[i], &start, b.numbered).is_some());
+                    let start_keys = self.keys(std::slice::from_ref(&b.start));
+                    let start = &start_keys.0[0];
+                    let first = (cursor..to).find(|&i| block_start(&lines[i], start, b.numbered).is_some());
                     first.map(|first| {
                         // The block ends where the next item of the form that is printed begins.
                         let end = nodes[n + 1..]
@@ -603,7 +604,7 @@ impl<'a> Reader<'a> {
                             .filter_map(first_labels)
                             .find_map(|l| self.find(first + 1, to, l))
                             .map_or(to, |h| h.line);
-                        let starts: Vec<(usize, String)> = (first..end).filter_map(|i| block_start(&lines[i], &start, b.numbered).map(|t| (i, t))).collect();
+                        let starts: Vec<(usize, String)> = (first..end).filter_map(|i| block_start(&lines[i], start, b.numbered).map(|t| (i, t))).collect();
                         Found::Block(starts, end)
                     })
                 }
@@ -851,8 +852,9 @@ impl<'a> Reader<'a> {
         if !matches!(f.ty, FieldType::String | FieldType::Text) {
             return r;
         }
-        let own: Vec<String> = f.label.iter().map(|l| key(l)).collect();
-        let foreign = |k: &str| prefixes_of(&self.index.text_stops, k).any(|l| !own.contains(l));
+        // The field's own label keys, keyed once per form (the full keys are all of them).
+        let own = self.index.keys(&f.label);
+        let foreign = |k: &str| prefixes_of(&self.index.text_stops, k).any(|l| !own.0.contains(l));
         let end = (r.start + 1..r.end.min(self.lines.len())).find(|&i| foreign(&self.lines[i].key())).unwrap_or(r.end);
         Region { end, ..r }
     }

@@ -86,8 +86,11 @@ fn stats(text: &str) -> Stats {
         }
         // The label tests need 評 somewhere or 公 first; most lines have neither, and
         // are not copied.
+        // Of those, only one starting with 公 or 評, or holding 番 (of 評価書番号評価書名),
+        // can pass a test: white space is all `compact` drops.
         let has_hyo = next_at_or_after(&mut hyo, line_start).is_some_and(|at| at < line_start + line.len());
-        if has_hyo || trimmed.starts_with('公') {
+        let may_pass = || trimmed.starts_with(['公', '評']) || memchr::memmem::find(trimmed.as_bytes(), "番".as_bytes()).is_some();
+        if (has_hyo || trimmed.starts_with('公')) && may_pass() {
             let compact: String = line.chars().filter(|c| !c.is_whitespace()).collect();
             if compact.contains("評価書番号評価書名") {
                 s.labels_joined += 1;
@@ -290,7 +293,7 @@ mod tests {
             let len = (next() % 120) as usize;
             texts.push((0..len).map(|_| alphabet[(next() % alphabet.len() as u64) as usize]).collect());
         }
-        for pick in ["評価書番号 評価書名", "評 価 実 施 機 関 名　川越市長", " 公 表 日 令和5年", "　公表日平成", "公表日", "評価実施機関名", "a   b", "   ", "[", " ］ "] {
+        for pick in ["評価書番号 評価書名", "評 価 実 施 機 関 名　川越市長", " 公 表 日 令和5年", "　公表日平成", "公表日", "評価実施機関名", "a   b", "   ", "[", " ］ ", "1 評価書番号\u{3000}評価書名", "x評価実施機関名 市長", "(公表日令和", "評価書 名 番号"] {
             texts.push(pick.to_string());
         }
         for t in &texts {
