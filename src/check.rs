@@ -28,6 +28,16 @@ pub const CODES: &[(&str, &str)] = &[
 pub struct FormChecks<'a> {
     /// The しきい値 table.
     table: &'a [crate::form::ThresholdRule],
+    /// What the form's fields give, made once per form ([`FormFacts::of`]).
+    facts: &'a FormFacts,
+    /// What opens an addition in a 変更後 cell.
+    addition_markers: &'a [String],
+}
+
+/// What the checks read from a form's own fields, made on the form's first check and
+/// kept in it (perf: was made again for every document).
+#[derive(Debug)]
+pub struct FormFacts {
     /// Levels of the 評価書の種類 options (Ⅳ1), by code.
     kind_levels: Vec<(u32, u32)>,
     /// The いつ時点の計数か dates (a choice's `as_of`).
@@ -36,12 +46,17 @@ pub struct FormChecks<'a> {
     opt_outs: Vec<(String, String, Vec<String>)>,
     /// Fields a change row can name.
     targets: Vec<ChangeTarget>,
-    /// What opens an addition in a 変更後 cell.
-    addition_markers: &'a [String],
 }
 
 impl<'a> FormChecks<'a> {
-    pub fn of(form: &Form, common: &'a Common) -> FormChecks<'a> {
+    pub fn of(form: &'a Form, common: &'a Common) -> FormChecks<'a> {
+        let facts = form.checks.get_or_init(|| FormFacts::of(form, common));
+        FormChecks { table: &common.threshold_table.rules, facts, addition_markers: &common.change_table.addition_markers }
+    }
+}
+
+impl FormFacts {
+    fn of(form: &Form, common: &Common) -> FormFacts {
         let leaves = form.leaves();
         let label_keys = |labels: &mut dyn Iterator<Item = &String>| -> Vec<String> {
             labels.map(|l| loc_key(l).trim_start_matches(is_number_char).to_string()).filter(|l| !l.is_empty()).collect()
@@ -83,7 +98,7 @@ impl<'a> FormChecks<'a> {
             }
         }
         opt_outs.retain(|o| !o.2.is_empty());
-        FormChecks { table: &common.threshold_table.rules, kind_levels, as_of, opt_outs, targets, addition_markers: &common.change_table.addition_markers }
+        FormFacts { kind_levels, as_of, opt_outs, targets }
     }
 }
 
@@ -171,7 +186,7 @@ fn threshold_table(record: &Record, rules: &FormChecks, warn: &mut impl FnMut(St
 fn kind_level(record: &Record, rules: &FormChecks, warn: &mut impl FnMut(String, &str, String)) {
     let stated = record.threshold.as_ref().and_then(|t| t.result.as_deref()).and_then(result_level);
     if let (Some(stated), Some(kind)) = (stated, record.risk.as_ref().and_then(|r| r.assessment_kind.as_ref())) {
-        let level = rules.kind_levels.iter().find(|o| o.0 == kind.code).map(|o| o.1);
+        let level = rules.facts.kind_levels.iter().find(|o| o.0 == kind.code).map(|o| o.1);
         if let Some(level) = level.filter(|l| *l < stated) {
             warn("risk.assessment_kind".into(), "kind_below_required", format!("Ⅳ１ is level {level} but Ⅲ requires level {stated}"));
         }
@@ -181,7 +196,7 @@ fn kind_level(record: &Record, rules: &FormChecks, warn: &mut impl FnMut(String,
 /// R4: counts are taken before publication. ISO dates compare as strings.
 fn as_of_dates(record: &Record, rules: &FormChecks, tree: &Value, warn: &mut impl FnMut(String, &str, String)) {
     let Some(p) = &record.header.published_on else { return };
-    for path in &rules.as_of {
+    for path in &rules.facts.as_of {
         if let Some(d) = get(tree, path).and_then(Value::as_str).filter(|d| d.len() == p.len() && *d > p.as_str()) {
             warn(path.clone(), "count_date_after_published", format!("counted on {d}, after the 公表日 {p}"));
         }
@@ -190,7 +205,7 @@ fn as_of_dates(record: &Record, rules: &FormChecks, tree: &Value, warn: &mut imp
 
 /// R5: an opt-out box and its question exclude each other.
 fn opt_out_boxes(rules: &FormChecks, tree: &Value, warn: &mut impl FnMut(String, &str, String)) {
-    for (path, label, questions) in &rules.opt_outs {
+    for (path, label, questions) in &rules.facts.opt_outs {
         let ticked = get(tree, path).and_then(Value::as_bool);
         for q in questions {
             let answered = get(tree, q).is_some_and(|v| !v.is_null());
@@ -394,6 +409,7 @@ fn is_number_char(c: char) -> bool {
 
 /// A field a change row can point to: its path, its printed item number and its labels
 /// without their numbers (see [`loc_key`]). Built once per rules file.
+#[derive(Debug)]
 pub struct ChangeTarget {
     path: String,
     item: String,
@@ -426,7 +442,7 @@ fn locate<'r>(item: &str, targets: &'r [ChangeTarget]) -> Vec<(&'r str, bool)> {
 /// exactly, says what the whole value became, and the comparison is meaningful.
 fn latest_changes(record: &Record, rules: &FormChecks, tree: &Value, warn: &mut impl FnMut(String, &str, String)) {
     // Newest row per field; on equal dates the later row of the table wins.
-    let targets = &rules.targets;
+    let targets = &rules.facts.targets;
     let mut newest: Vec<(&str, bool, usize)> = Vec::new();
     for (i, c) in record.changes.iter().enumerate() {
         let Some(date) = c.date.as_deref() else { continue };
@@ -466,6 +482,21 @@ fn latest_changes(record: &Record, rules: &FormChecks, tree: &Value, warn: &mut 
 mod tests {
     use super::*;
     use crate::record::Choice;
+
+    /// perf: the facts kept in a form (made on its first check) are those made afresh, and
+    /// a second check takes the kept ones.
+    #[test]
+    fn kept_form_facts_equal_fresh_ones() {
+        let forms = crate::form::FormSet::builtin();
+        for kind in ["kiso", "juten", "zenkomoku"] {
+            let Some((form, _)) = forms.form_for(kind, None) else { continue };
+            let first = FormChecks::of(form, &forms.common);
+            let again = FormChecks::of(form, &forms.common);
+            assert!(std::ptr::eq(first.facts, again.facts), "{kind}");
+            assert_eq!(format!("{:?}", first.facts), format!("{:?}", FormFacts::of(form, &forms.common)), "{kind}");
+            assert!(!first.facts.targets.is_empty(), "{kind}");
+        }
+    }
 
     fn rules() -> FormChecks<'static> {
         let forms = crate::form::FormSet::builtin();
@@ -526,11 +557,11 @@ mod tests {
     #[test]
     fn change_rows_point_to_fields() {
         let rules = rules();
-        assert_eq!(locate("Ⅰ１③システムの名称", &rules.targets), [("related.systems", true)]);
-        assert_eq!(locate("Ⅰ５②所属長の役職名", &rules.targets), [("related.department_head", true)]);
-        assert_eq!(locate("Ⅱ２いつ時点の計数か", &rules.targets), [("threshold.handlers.as_of", true)]);
+        assert_eq!(locate("Ⅰ１③システムの名称", &rules.facts.targets), [("related.systems", true)]);
+        assert_eq!(locate("Ⅰ５②所属長の役職名", &rules.facts.targets), [("related.department_head", true)]);
+        assert_eq!(locate("Ⅱ２いつ時点の計数か", &rules.facts.targets), [("threshold.handlers.as_of", true)]);
         // A wrong or missing item number only touches the field loosely.
-        assert_eq!(locate("Ⅰ システムの名称", &rules.targets), [("related.systems", false)]);
-        assert!(locate("Ⅰ４法令上の根拠", &rules.targets).iter().all(|(_, exact)| !exact));
+        assert_eq!(locate("Ⅰ システムの名称", &rules.facts.targets), [("related.systems", false)]);
+        assert!(locate("Ⅰ４法令上の根拠", &rules.facts.targets).iter().all(|(_, exact)| !exact));
     }
 }

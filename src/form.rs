@@ -395,6 +395,8 @@ pub struct Form {
     /// What the engine derives from this description alone (label keys, the unjumble
     /// labels), made on the first read and kept (issue #12: was made on every read).
     pub(crate) index: OnceLock<crate::engine::FormIndex>,
+    /// What the consistency checks derive from this description, made on the first check.
+    pub(crate) checks: OnceLock<crate::check::FormFacts>,
 }
 
 /// All forms known to a run: the built-in ones and those of `--rules DIR`.
@@ -619,7 +621,7 @@ fn resolve(common: &Common, all: &[(String, FormFile)], f: &FormFile) -> Result<
         }
     }
     titles(&mut body);
-    Ok(Form { id: f.id.clone(), kind, version: f.version.clone(), version_date, body, absent, index: OnceLock::new() })
+    Ok(Form { id: f.id.clone(), kind, version: f.version.clone(), version_date, body, absent, index: OnceLock::new(), checks: OnceLock::new() })
 }
 
 fn relabel(nodes: &mut [Node], prefix: &str, path: &str, labels: &[String]) -> bool {
