@@ -1456,13 +1456,7 @@ mod tests {
     #[test]
     fn label_at_equals_the_full_test() {
         let set = crate::form::FormSet::builtin();
-        let mut texts = vec![std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/input/000_72349b560cd020d7.txt")).expect("sample dump")];
-        for name in ["g002-zenkomoku-h30-5-calc.txt.gz", "g007-zenkomoku-h30-5-word.txt.gz", "g024-juten-h30-5-calc.txt.gz"] {
-            let file = std::fs::File::open(format!("{}/tests/generated/{name}", env!("CARGO_MANIFEST_DIR"))).expect("generated dump");
-            let mut text = String::new();
-            std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(file), &mut text).expect("gzip text");
-            texts.push(text);
-        }
+        let texts = crate::test_texts::sample_and_generated();
         let mut labels: Vec<String> = set.forms.iter().flat_map(|f| index(f, &set.common).label_keys.values().flat_map(|(a, b)| a.iter().chain(b).cloned())).collect();
         labels.sort_unstable();
         labels.dedup();
@@ -1489,13 +1483,7 @@ mod tests {
     fn line_starts_find_equals_the_plain_loop() {
         let plain = |lines: &[Line], from: usize, to: usize, labels: &[String]| (from..to).find_map(|i| labels.iter().find_map(|l| label_at(lines, i, l, to)));
         let set = crate::form::FormSet::builtin();
-        let mut texts = vec![std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/input/000_72349b560cd020d7.txt")).expect("sample dump")];
-        for name in ["g002-zenkomoku-h30-5-calc.txt.gz", "g007-zenkomoku-h30-5-word.txt.gz"] {
-            let file = std::fs::File::open(format!("{}/tests/generated/{name}", env!("CARGO_MANIFEST_DIR"))).expect("generated dump");
-            let mut text = String::new();
-            std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(file), &mut text).expect("gzip text");
-            texts.push(text);
-        }
+        let mut texts = crate::test_texts::sample_and_generated();
         texts.push("①事務の名称\n①事務\nの名称 A\n\n事務の名称\n②事務の内容 X ①事務の名称".to_string());
         let mut lists: Vec<Vec<String>> = set.forms.iter().flat_map(|f| index(f, &set.common).label_keys.values().flat_map(|(a, b)| [a.clone(), b.clone()])).collect();
         lists.extend([vec![String::new()], vec!["①事務の名称".into(), "事務の名称".into()], vec!["事務の名称".into(), "①事務の名称".into()], vec![], vec!["②事務の内容".into(), String::new()]]);

@@ -28,6 +28,8 @@ pub mod batch;
 pub mod write;
 pub mod api;
 pub mod annex;
+#[cfg(test)]
+mod test_texts;
 
 use normalize::key;
 use record::{ErrorInfo, Record, Source, Status, Warning};

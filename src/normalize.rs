@@ -662,21 +662,11 @@ mod tests {
     /// `../shared`'s text dumps (every extractor's output).
     #[test]
     fn key_equals_key_nfkc_on_fixture_lines() {
-        let root = env!("CARGO_MANIFEST_DIR");
-        let mut dirs = vec![std::path::PathBuf::from(format!("{root}/input")), std::path::PathBuf::from(format!("{root}/tests/fixtures")), std::path::PathBuf::from(format!("{root}/../shared"))];
         let mut lines = 0;
-        while let Some(d) = dirs.pop() {
-            for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-                let p = e.path();
-                if p.is_dir() {
-                    dirs.push(p);
-                } else if p.extension().is_some_and(|x| x == "txt") {
-                    let text = String::from_utf8_lossy(&std::fs::read(&p).unwrap_or_default()).into_owned();
-                    for l in text.lines() {
-                        assert_eq!(key(l), key_nfkc(l), "{l:?} in {}", p.display());
-                        lines += 1;
-                    }
-                }
+        for (p, text) in crate::test_texts::txt_files_under(&["input", "tests/fixtures", "../shared"]) {
+            for l in text.lines() {
+                assert_eq!(key(l), key_nfkc(l), "{l:?} in {}", p.display());
+                lines += 1;
             }
         }
         assert!(lines > 10_000, "only {lines} lines found");

@@ -637,13 +637,7 @@ mod tests {
     /// Texts to try the fast paths on: the sample dump, three generated ones (Calc and
     /// Word drawing orders), and the made-up column and drawing orders above.
     fn texts() -> Vec<String> {
-        let mut texts = vec![std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/input/000_72349b560cd020d7.txt")).expect("sample dump")];
-        for name in ["g002-zenkomoku-h30-5-calc.txt.gz", "g007-zenkomoku-h30-5-word.txt.gz", "g024-juten-h30-5-calc.txt.gz"] {
-            let file = std::fs::File::open(format!("{}/tests/generated/{name}", env!("CARGO_MANIFEST_DIR"))).expect("generated dump");
-            let mut text = String::new();
-            std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(file), &mut text).expect("gzip text");
-            texts.push(text);
-        }
+        let mut texts = crate::test_texts::sample_and_generated();
         texts.push(
             "［\n○\n］委託しない\n[ ○ ］\n自己点検\n[］\n外部監査\n○委託しない\n]]委託しない\n委託しない\n[ ○ ］委託しない [\n＜選択肢＞\n1) 特に力を入れている\n2) 十分である\n[ 十分である ]\n十分[で]ある\n".to_string(),
         );

@@ -258,21 +258,7 @@ mod tests {
     /// white space, form feeds, CR, the labels' characters).
     #[test]
     fn one_pass_stats_equal_the_plain_ones() {
-        let root = env!("CARGO_MANIFEST_DIR");
-        let mut texts = Vec::new();
-        let mut dirs = vec![std::path::PathBuf::from(format!("{root}/input")), std::path::PathBuf::from(format!("{root}/../shared"))];
-        while let Some(d) = dirs.pop() {
-            for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-                let p = e.path();
-                if p.is_dir() {
-                    dirs.push(p);
-                } else if p.extension().is_some_and(|x| x == "txt") {
-                    if let Ok(b) = std::fs::read(&p) {
-                        texts.push(String::from_utf8_lossy(&b).into_owned());
-                    }
-                }
-            }
-        }
+        let mut texts: Vec<String> = crate::test_texts::txt_files_under(&["input", "../shared"]).into_iter().map(|(_, t)| t).collect();
         assert!(texts.len() >= 20, "only {} texts found", texts.len());
         let alphabet: Vec<char> = " \u{3000}\u{c}\r\n\t　[]［］評価書番号名公表日令平実施機関ａ！～\u{ff00}\u{ff5f}\u{ff3f}\u{ff40}\u{e380}\u{3001}x1".chars().collect();
         let mut seed = 0x9e37_79b9_7f4a_7c15_u64;

@@ -333,13 +333,7 @@ mod tests {
     #[test]
     fn cannot_end_a_label_equals_the_keyed_test() {
         let set = FormSet::builtin();
-        let mut texts = vec![std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/input/000_72349b560cd020d7.txt")).expect("sample dump")];
-        for name in ["g007-zenkomoku-h30-5-word.txt.gz", "g024-juten-h30-5-calc.txt.gz"] {
-            let file = std::fs::File::open(format!("{}/tests/generated/{name}", env!("CARGO_MANIFEST_DIR"))).expect("generated dump");
-            let mut text = String::new();
-            std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(file), &mut text).expect("gzip text");
-            texts.push(text);
-        }
+        let texts = crate::test_texts::sample_and_generated();
         let (mut skipped, mut checked) = (0, 0);
         for form in &set.forms {
             let labels = &crate::engine::index(form, &set.common).defs.value_labels;
