@@ -28,8 +28,6 @@ pub mod batch;
 pub mod write;
 pub mod api;
 pub mod annex;
-#[cfg(test)]
-mod test_texts;
 
 use normalize::key;
 use record::{ErrorInfo, Record, Source, Status, Warning};
@@ -469,3 +467,7 @@ mod tests {
         assert_eq!(labels_found(&labels, &reassemble::lines_of(texts[0])), 3);
     }
 }
+
+// Test builds only; kept last: tests/codes.rs reads the code above the first `cfg(test)`.
+#[cfg(test)]
+mod test_texts;
