@@ -154,7 +154,8 @@ impl FormIndex {
         let list_keys = common.lists.iter().map(|(l, options)| (l.clone(), options.iter().map(|o| key(&o.label)).collect())).collect();
         let known_labels = crate::extras::KnownLabels::of(crate::extras::known_labels(form));
         let answer_options = typed::answer_options(form, &list_keys);
-        FormIndex { label_keys, defs: jumble::defs(form, common), heading_keys, text_ends, text_ends_sorted, text_stops, known_labels, box_keys, settling: column_answers::Plan::of(form, common), list_keys, answer_options }
+        let settling = column_answers::Plan::of(form, common, &list_keys);
+        FormIndex { label_keys, defs: jumble::defs(form, common), heading_keys, text_ends, text_ends_sorted, text_stops, known_labels, box_keys, settling, list_keys, answer_options }
     }
 
     /// The label keys of a list of the form's labels (made here for a list that is not

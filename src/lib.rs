@@ -192,9 +192,8 @@ fn kind_by_labels<'a>(forms: &'a form::FormSet, lines: &[reassemble::Line]) -> R
     let mut best: Option<(&form::KindInfo, usize)> = None;
     for kind in &forms.common.kinds {
         let Some((form, _)) = forms.form_for(&kind.kind, None) else { continue };
-        let mut labels: Vec<&str> = engine::index(form, &forms.common).known_labels.iter().map(String::as_str).filter(|l| l.chars().count() >= 4).collect();
-        labels.sort_unstable();
-        labels.dedup();
+        // Known labels are sorted and distinct already (`extras::KnownLabels`).
+        let labels: Vec<&str> = engine::index(form, &forms.common).known_labels.iter().map(String::as_str).filter(|l| l.chars().count() >= 4).collect();
         let found = labels_found(&labels, lines);
         if best.is_none_or(|(_, n)| found > n) {
             best = Some((kind, found));

@@ -27,11 +27,10 @@
 use super::boxes::{after_bracket_plain, BoxField, BoxReads};
 use super::{choice_json, label_at, label_keys, set};
 use crate::form::{join, Choice, Common, Field, FieldType, Form, Node};
-use crate::normalize::key;
 use crate::reassemble::Line;
 use crate::record::Warning;
 use serde_json::{Map, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// A labelled thing of the form that tells which part a line is in.
 struct Mark {
@@ -134,11 +133,12 @@ fn walk(nodes: &[Node], prefix: &str, out: &mut Plan) {
 }
 
 impl Plan {
-    /// The plan of `form`, whose lists are `common`'s.
-    pub(super) fn of(form: &Form, common: &Common) -> Plan {
+    /// The plan of `form`, whose lists are `common`'s; `list_keys` their options' keys
+    /// (the form index's, made once).
+    pub(super) fn of(form: &Form, common: &Common, list_keys: &HashMap<String, Vec<String>>) -> Plan {
         let mut plan = Plan::default();
         walk(&form.body, "", &mut plan);
-        let keys_of = |list: &str| -> Vec<String> { common.lists.get(list).map_or(Vec::new(), |l| l.iter().map(|o| key(&o.label)).collect()) };
+        let keys_of = |list: &str| -> Vec<String> { list_keys.get(list).cloned().unwrap_or_default() };
         for q in &mut plan.questions {
             q.option_keys = keys_of(&q.list);
         }
@@ -751,7 +751,7 @@ mod tests {
         let set = FormSet::builtin();
         let mut applying = 0;
         for form in &set.forms {
-            let plan = Plan::of(form, &set.common);
+            let plan = Plan::of(form, &set.common, &index(form, &set.common).list_keys);
             for mark in &plan.marks {
                 assert_eq!(mark.rank, plan.parts.iter().position(|p| *p == mark.part).unwrap_or(usize::MAX), "{:?}", mark.keys);
             }
