@@ -310,8 +310,7 @@ fn file_kind(m: &std::fs::Metadata) -> &'static str {
 /// Parse loaded bytes into a record; never panics, and gives up after the time limit.
 pub fn record_of(input: &Input, bytes: Vec<u8>, opts: &Options) -> Record {
     let file = input.path.to_string_lossy().into_owned();
-    let is_pdf = bytes.starts_with(b"%PDF") || input.path.extension().is_some_and(|e| e.eq_ignore_ascii_case("pdf"));
-    let mut record = if is_pdf {
+    let mut record = if is_pdf(input, &bytes) {
         // The PDF reader runs in its own supervised process with its own timeout.
         guarded(|| crate::source_of(&file, &bytes, "pdf"), || read_pdf(&file, &input.path, &bytes, opts))
     } else {
@@ -323,6 +322,11 @@ pub fn record_of(input: &Input, bytes: Vec<u8>, opts: &Options) -> Record {
     record
 }
 
+/// A PDF by its bytes or its name (a `.pdf` that is not one is refused by the PDF path).
+fn is_pdf(input: &Input, bytes: &[u8]) -> bool {
+    bytes.starts_with(b"%PDF") || input.path.extension().is_some_and(|e| e.eq_ignore_ascii_case("pdf"))
+}
+
 /// Text parsing is fast, but a pathological input must not hold the batch forever:
 /// it runs on a parse thread and is abandoned at the deadline. Rust cannot stop a
 /// thread, so an abandoned parse keeps a core until it ends or the process exits;
@@ -332,52 +336,138 @@ fn text_with_deadline(file: &str, bytes: Vec<u8>, limit: Duration) -> Record {
     // thread, which frees them once decoded (issue #16, peak memory); a timeout, a
     // lost thread or a panic still names the input by its checksum.
     let source = crate::source_of(file, &bytes, "text");
-    let worker = TEXT_WORKER.with(|w| w.borrow_mut().take()).or_else(TextWorker::start);
-    let worker = match worker {
-        Some(w) => match w.jobs.send((source.clone(), bytes)) {
-            Ok(()) => w,
+    let failed_source = source.clone();
+    texts_with_deadline(vec![(source, bytes)], limit)
+        .pop()
+        .unwrap_or_else(|| crate::failed(failed_source, "internal", "the parse thread ended without a result"))
+}
+
+/// Parse texts in order on the job slot's parse thread, handed over as one group so
+/// the two threads wake once per group instead of twice per document (issue #16: the
+/// wake-ups cost more CPU than a small parse). Each text has its own deadline, counted
+/// from the start of its parse: one that overruns gets a `timeout` record and is
+/// abandoned with its thread; the texts after it are parsed anew on a new thread.
+/// Gives one record per text, in order.
+fn texts_with_deadline(texts: Vec<(Source, Vec<u8>)>, limit: Duration) -> Vec<Record> {
+    let mut records = Vec::with_capacity(texts.len());
+    let mut rest = texts;
+    while !rest.is_empty() {
+        let Some(worker) = TEXT_WORKER.with(|w| w.borrow_mut().take()).or_else(TextWorker::start) else {
+            // No thread to spare: parse here, still under catch_unwind.
+            records.extend(rest.into_iter().map(|(source, bytes)| parse_guarded(source, bytes)));
+            break;
+        };
+        // Kept here to name a text that times out: its bytes are on the parse thread.
+        let sources: Vec<Source> = rest.iter().map(|(source, _)| source.clone()).collect();
+        let group = std::sync::Arc::new(std::sync::Mutex::new(Group::of(rest)));
+        if worker.jobs.send(group.clone()).is_err() {
             // The thread is gone: parse here.
-            Err(std::sync::mpsc::SendError((_, bytes))) => return parse_guarded(source, bytes),
-        },
-        // No thread to spare: parse here, still under catch_unwind.
-        None => return parse_guarded(source, bytes),
-    };
-    match worker.results.recv_timeout(limit) {
-        Ok(record) => {
-            TEXT_WORKER.with(|w| *w.borrow_mut() = Some(worker));
-            record
+            let texts = std::mem::take(&mut Group::lock(&group).texts);
+            records.extend(texts.into_iter().flatten().map(|(source, bytes)| parse_guarded(source, bytes)));
+            break;
         }
-        // The worker is dropped with its channels: the thread ends after its parse.
-        Err(RecvTimeoutError::Timeout) => crate::failed(source, "timeout", format!("parsing took longer than {}s (--timeout)", limit.as_secs())),
-        Err(RecvTimeoutError::Disconnected) => crate::failed(source, "internal", "the parse thread ended without a result"),
+        rest = loop {
+            let started = Group::lock(&group).started;
+            // None: a limit too far off to add to an instant; wait that long from now.
+            let wait = started.checked_add(limit).map_or(limit, |deadline| deadline.saturating_duration_since(Instant::now()));
+            let failure = match worker.done.recv_timeout(wait) {
+                Ok(()) => {
+                    records.append(&mut Group::lock(&group).records);
+                    TEXT_WORKER.with(|w| *w.borrow_mut() = Some(worker));
+                    break Vec::new();
+                }
+                Err(RecvTimeoutError::Timeout) => ("timeout", format!("parsing took longer than {}s (--timeout)", limit.as_secs())),
+                Err(RecvTimeoutError::Disconnected) => ("internal", "the parse thread ended without a result".to_string()),
+            };
+            let mut g = Group::lock(&group);
+            let at = g.records.len();
+            // Woken at the deadline of a text that has since finished (or by the end of
+            // the group, whose message is waiting): wait on for the next one.
+            if failure.0 == "timeout" && (at == sources.len() || g.started.elapsed() < limit) {
+                continue;
+            }
+            // Text `at` overran (or its thread is gone): keep the records made before it,
+            // fail it, and take back the texts after it; the worker is dropped, so the
+            // thread ends after that parse.
+            g.abandoned = true;
+            records.append(&mut g.records);
+            if let Some(source) = sources.get(at) {
+                records.push(crate::failed(source.clone(), failure.0, failure.1));
+            }
+            let after = (at + 1).min(g.texts.len());
+            break g.texts.drain(after..).flatten().collect();
+        };
+    }
+    records
+}
+
+/// A group of texts shared by a job slot and its parse thread.
+struct Group {
+    /// The texts, each taken by the parse thread when it starts it (in order).
+    texts: Vec<Option<(Source, Vec<u8>)>>,
+    /// The records made, in order: `records.len()` is the index of the text being parsed.
+    records: Vec<Record>,
+    /// When the parse of text `records.len()` started (before the first: when the group
+    /// was made), for its deadline.
+    started: Instant,
+    /// Set by the job slot when it gives up at a deadline: the thread takes no more.
+    abandoned: bool,
+}
+
+impl Group {
+    fn of(texts: Vec<(Source, Vec<u8>)>) -> Group {
+        Group { records: Vec::with_capacity(texts.len()), texts: texts.into_iter().map(Some).collect(), started: Instant::now(), abandoned: false }
+    }
+
+    /// The next text to parse (None when the group is done or abandoned), its start noted.
+    fn take_next(&mut self) -> Option<(Source, Vec<u8>)> {
+        if self.abandoned {
+            return None;
+        }
+        let text = self.texts.get_mut(self.records.len())?.take();
+        self.started = Instant::now();
+        text
+    }
+
+    /// The lock, even if poisoned: nothing panics while holding it, and the state is
+    /// plain data either way.
+    fn lock(group: &std::sync::Mutex<Group>) -> std::sync::MutexGuard<'_, Group> {
+        group.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
 /// A parse thread kept by each batch worker, so a run does not start a thread (and
 /// map a stack) per document; replaced only when a parse overruns the deadline.
 struct TextWorker {
-    jobs: std::sync::mpsc::Sender<(Source, Vec<u8>)>,
-    results: std::sync::mpsc::Receiver<Record>,
+    jobs: std::sync::mpsc::Sender<std::sync::Arc<std::sync::Mutex<Group>>>,
+    /// One message per group, when its last record is in.
+    done: std::sync::mpsc::Receiver<()>,
 }
 
 impl TextWorker {
     fn start() -> Option<TextWorker> {
-        let (jobs, job_rx) = std::sync::mpsc::channel::<(Source, Vec<u8>)>();
-        let (result_tx, results) = std::sync::mpsc::channel();
+        let (jobs, job_rx) = std::sync::mpsc::channel::<std::sync::Arc<std::sync::Mutex<Group>>>();
+        let (done_tx, done) = std::sync::mpsc::channel();
         std::thread::Builder::new()
             .name("piasheet-text".into())
             // Room for deep recursion on odd inputs (the default for spawned threads is 2 MiB).
             .stack_size(16 << 20)
             .spawn(move || {
-                for (source, bytes) in job_rx {
-                    let record = parse_guarded(source, bytes);
-                    if result_tx.send(record).is_err() {
+                for group in job_rx {
+                    let mut next = Group::lock(&group).take_next();
+                    while let Some((source, bytes)) = next {
+                        let record = parse_guarded(source, bytes);
+                        let mut g = Group::lock(&group);
+                        g.records.push(record);
+                        next = g.take_next();
+                    }
+                    if done_tx.send(()).is_err() {
                         break;
                     }
                 }
             })
             .ok()?;
-        Some(TextWorker { jobs, results })
+        Some(TextWorker { jobs, done })
     }
 }
 
@@ -393,6 +483,13 @@ thread_local! {
 
 /// Parse a text input under [`guarded`]; a panic's record keeps the input's source block.
 fn parse_guarded(source: Source, bytes: Vec<u8>) -> Record {
+    // Tests: a text whose parse never ends, to show a deadline fails only its own text.
+    #[cfg(test)]
+    if source.file == tests::HANGS {
+        loop {
+            std::thread::sleep(Duration::from_secs(3600));
+        }
+    }
     let failed_source = source.clone();
     guarded(move || failed_source, || crate::extract_text_owned(source, bytes))
 }
@@ -602,6 +699,67 @@ pub struct Written<R> {
     pub failure: Option<String>,
 }
 
+/// Most documents a job slot hands its parse thread at once (issue #16: one wake-up per
+/// group, not two per document).
+const GROUP_DOCS: usize = 16;
+
+/// Most bytes of text held for one group: the group is handed over once it holds this
+/// much, and a text this large goes alone, so a slot holds little more than today.
+const GROUP_BYTES: usize = 1 << 20;
+
+/// Read a group of inputs in order: load each (or take its outcome stored by
+/// `--resume`), read PDFs here as [`record_of`] does, and parse the texts on the parse
+/// thread a group at a time ([`texts_with_deadline`]). Gives each input with its
+/// outcome and its new record (None when resumed), in input order.
+fn read_group<'a>(inputs: &'a [Input], opts: &Options, resumed: &AtomicUsize) -> Vec<(&'a Input, Outcome, Option<Record>)> {
+    let mut read: Vec<(usize, Outcome, Option<Record>)> = Vec::with_capacity(inputs.len());
+    // Texts loaded, not yet parsed: their index in `inputs`, source block and bytes.
+    let mut texts: Vec<(usize, Source, Vec<u8>)> = Vec::new();
+    let mut held = 0;
+    let parse = |texts: &mut Vec<(usize, Source, Vec<u8>)>, read: &mut Vec<(usize, Outcome, Option<Record>)>| {
+        let (at, texts): (Vec<usize>, Vec<(Source, Vec<u8>)>) = texts.drain(..).map(|(i, source, bytes)| (i, (source, bytes))).unzip();
+        for (i, mut record) in at.into_iter().zip(texts_with_deadline(texts, opts.pdf_timeout)) {
+            if !opts.provenance {
+                record.provenance = None;
+            }
+            read.push((i, Outcome::of(&record), Some(record)));
+        }
+    };
+    for (i, input) in inputs.iter().enumerate() {
+        let bytes = match load(input, opts) {
+            Err(record) => {
+                read.push((i, Outcome::of(&record), Some(*record)));
+                continue;
+            }
+            Ok(bytes) => bytes,
+        };
+        let sha = || format!("{:x}", sha2::Sha256::digest(&bytes));
+        if let Some(done) = opts.resume.then(|| previous_outcome(&opts.out_dir.join(&input.output), &sha())).flatten() {
+            resumed.fetch_add(1, Ordering::Relaxed);
+            read.push((i, done, None));
+            continue;
+        }
+        if is_pdf(input, &bytes) {
+            let record = record_of(input, bytes, opts);
+            read.push((i, Outcome::of(&record), Some(record)));
+            continue;
+        }
+        if !texts.is_empty() && held + bytes.len() > GROUP_BYTES {
+            parse(&mut texts, &mut read);
+            held = 0;
+        }
+        held += bytes.len();
+        texts.push((i, crate::source_of(&input.path.to_string_lossy(), &bytes, "text"), bytes));
+        if held >= GROUP_BYTES {
+            parse(&mut texts, &mut read);
+            held = 0;
+        }
+    }
+    parse(&mut texts, &mut read);
+    read.sort_by_key(|(i, ..)| *i);
+    read.into_iter().map(|(i, outcome, record)| (&inputs[i], outcome, record)).collect()
+}
+
 /// Inputs run in parallel at a time; their results reach `sink` in input order.
 const CHUNK: usize = 256;
 
@@ -629,23 +787,8 @@ pub fn run<R: Send>(
         indicatif::ProgressBar::hidden()
     };
     let (ok, partial, failed, resumed) = (AtomicUsize::new(0), AtomicUsize::new(0), AtomicUsize::new(0), AtomicUsize::new(0));
-    let one = |input: &Input| -> (R, Option<ErrorLine>) {
-        let (mut outcome, written) = match load(input, opts) {
-            Err(record) => (Outcome::of(&record), on_record(input, Some(*record))),
-            Ok(bytes) => {
-                let sha = || format!("{:x}", sha2::Sha256::digest(&bytes));
-                match opts.resume.then(|| previous_outcome(&opts.out_dir.join(&input.output), &sha())).flatten() {
-                    Some(done) => {
-                        resumed.fetch_add(1, Ordering::Relaxed);
-                        (done, on_record(input, None))
-                    }
-                    None => {
-                        let record = record_of(input, bytes, opts);
-                        (Outcome::of(&record), on_record(input, Some(record)))
-                    }
-                }
-            }
-        };
+    let finish = |input: &Input, mut outcome: Outcome, record: Option<Record>| -> (R, Option<ErrorLine>) {
+        let written = on_record(input, record);
         if let Some(reason) = written.failure {
             // Not in the folder, so not ok, whatever the parse gave.
             outcome.status = Status::Failed;
@@ -662,9 +805,15 @@ pub fn run<R: Send>(
         bar.inc(1);
         (result, outcome.error_line(&input.path))
     };
+    let group = |group: &[Input]| -> Vec<(R, Option<ErrorLine>)> {
+        read_group(group, opts, &resumed).into_iter().map(|(input, outcome, record)| finish(input, outcome, record)).collect()
+    };
     for chunk in inputs.chunks(CHUNK) {
-        let results: Vec<(R, Option<ErrorLine>)> = chunk.par_iter().map(one).collect();
-        results.into_iter().for_each(|(r, e)| sink(r, e));
+        // Groups small enough that each job slot gets several per chunk (the chunk's
+        // end waits for its last group), and a run of a few inputs still spreads.
+        let per_group = (chunk.len() / (4 * rayon::current_num_threads())).clamp(1, GROUP_DOCS);
+        let results: Vec<Vec<(R, Option<ErrorLine>)>> = chunk.par_chunks(per_group).map(group).collect();
+        results.into_iter().flatten().for_each(|(r, e)| sink(r, e));
     }
     bar.finish_and_clear();
     // The job slots' PDF workers are done: ended and reaped now rather than at exit.
@@ -713,6 +862,102 @@ mod tests {
         assert_eq!(e.code, "internal");
         assert!(e.reason.contains("boom at src/batch.rs:") && !e.reason.contains('\n'), "{}", e.reason);
         assert_eq!(r.source.bytes, 3);
+    }
+
+    /// A file name whose parse never ends (see `parse_guarded`).
+    pub(super) const HANGS: &str = "hangs-for-the-test.txt";
+
+    /// Made-up texts and the test dumps, each with a file name.
+    fn texts() -> Vec<(String, Vec<u8>)> {
+        let mut texts: Vec<(String, Vec<u8>)> = crate::test_texts::sample_and_generated().into_iter().enumerate().map(|(i, t)| (format!("t{i}.txt"), t.into_bytes())).collect();
+        texts.push(("empty.txt".into(), Vec::new()));
+        texts.push(("prose.txt".into(), "吾輩は猫である。\n名前はまだ無い。\n".as_bytes().to_vec()));
+        texts.push(("binary.txt".into(), (0..3000u32).map(|i| (i * 7919 % 251) as u8).collect()));
+        texts
+    }
+
+    fn group_of(texts: &[(String, Vec<u8>)]) -> Vec<(Source, Vec<u8>)> {
+        texts.iter().map(|(name, bytes)| (crate::source_of(name, bytes, "text"), bytes.clone())).collect()
+    }
+
+    #[test]
+    fn a_group_parses_as_its_texts_one_at_a_time() {
+        let texts = texts();
+        let one_at_a_time: Vec<Record> = texts.iter().map(|(name, bytes)| text_with_deadline(name, bytes.clone(), Duration::from_secs(600))).collect();
+        let grouped = texts_with_deadline(group_of(&texts), Duration::from_secs(600));
+        assert_eq!(grouped.len(), texts.len());
+        for (a, b) in one_at_a_time.iter().zip(&grouped) {
+            assert_eq!(a, b, "{}", a.source.file);
+        }
+        assert!(grouped.iter().any(|r| r.status == Status::Ok) && grouped.iter().any(|r| r.status == Status::Failed));
+    }
+
+    #[test]
+    fn a_hanging_text_fails_only_itself_and_order_is_kept() {
+        let mut texts = texts();
+        texts.insert(2, (HANGS.into(), b"anything".to_vec()));
+        let expected: Vec<Record> = texts
+            .iter()
+            .map(|(name, bytes)| match name.as_str() {
+                HANGS => crate::failed(crate::source_of(name, bytes, "text"), "timeout", "parsing took longer than 5s (--timeout)"),
+                _ => text_with_deadline(name, bytes.clone(), Duration::from_secs(600)),
+            })
+            .collect();
+        // Each parse has its own deadline, far longer than any of these texts needs.
+        let records = texts_with_deadline(group_of(&texts), Duration::from_secs(5));
+        let names: Vec<&str> = records.iter().map(|r| r.source.file.as_str()).collect();
+        assert_eq!(names, texts.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>());
+        for (r, expected) in records.iter().zip(&expected) {
+            assert_eq!(r, expected, "{}", r.source.file);
+        }
+        // The slot's next group goes to a new parse thread and is read as usual.
+        let again = texts_with_deadline(group_of(&texts[..2]), Duration::from_secs(600));
+        assert_eq!(again, expected[..2]);
+    }
+
+    #[test]
+    fn past_the_deadline_every_text_of_a_group_times_out_in_order() {
+        let texts = texts();
+        let records = texts_with_deadline(group_of(&texts[..3]), Duration::ZERO);
+        let got: Vec<(&str, Option<&str>)> = records.iter().map(|r| (r.source.file.as_str(), r.error.as_ref().map(|e| e.code.as_str()))).collect();
+        assert_eq!(got, [("t0.txt", Some("timeout")), ("t1.txt", Some("timeout")), ("t2.txt", Some("timeout"))]);
+    }
+
+    #[test]
+    fn a_group_of_inputs_reads_as_each_input_alone() {
+        let dir = std::env::temp_dir().join(format!("piasheet-group-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut files = texts();
+        // Over GROUP_BYTES: handed over alone, between the groups before and after it.
+        let big: Vec<u8> = files[0].1.iter().copied().cycle().take(GROUP_BYTES + GROUP_BYTES / 2).collect();
+        files.insert(1, ("big.txt".into(), big));
+        files.insert(3, ("not-a.pdf".into(), b"<html><body>moved</body></html>".to_vec()));
+        let mut inputs: Vec<Input> = files
+            .iter()
+            .map(|(name, bytes)| {
+                std::fs::write(dir.join(name), bytes).unwrap();
+                Input { path: dir.join(name), output: PathBuf::from(name).with_extension("json") }
+            })
+            .collect();
+        inputs.insert(2, Input { path: dir.join("missing.txt"), output: "missing.json".into() });
+        let opts = Options {
+            out_dir: dir.join("out"),
+            provenance: false,
+            max_bytes: 64 << 20,
+            pdf_timeout: Duration::from_secs(600),
+            progress: false,
+            resume: false,
+            max_memory: 1 << 30,
+        };
+        let read = read_group(&inputs, &opts, &AtomicUsize::new(0));
+        assert_eq!(read.len(), inputs.len());
+        for ((input, outcome, record), alone) in read.iter().zip(&inputs) {
+            assert_eq!(input.path, alone.path);
+            let expected = read_one(alone, &opts);
+            assert_eq!(outcome.status, expected.status, "{}", alone.path.display());
+            assert_eq!(record.as_ref(), Some(&expected), "{}", alone.path.display());
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
