@@ -314,7 +314,7 @@ pub fn record_of(input: &Input, bytes: Vec<u8>, opts: &Options) -> Record {
         // The PDF reader runs in its own supervised process with its own timeout.
         guarded(|| crate::source_of(&file, &bytes, "pdf"), || read_pdf(&file, &input.path, &bytes, opts))
     } else {
-        text_with_deadline(&file, bytes, opts.pdf_timeout)
+        text_with_deadline(&file, bytes, opts.pdf_timeout, opts.provenance)
     };
     if !opts.provenance {
         record.provenance = None;
@@ -331,13 +331,13 @@ fn is_pdf(input: &Input, bytes: &[u8]) -> bool {
 /// it runs on a parse thread and is abandoned at the deadline. Rust cannot stop a
 /// thread, so an abandoned parse keeps a core until it ends or the process exits;
 /// the size limit keeps that bounded.
-fn text_with_deadline(file: &str, bytes: Vec<u8>, limit: Duration) -> Record {
+fn text_with_deadline(file: &str, bytes: Vec<u8>, limit: Duration, provenance: bool) -> Record {
     // The source block (checksum, size) is made here, so the bytes can go to the parse
     // thread, which frees them once decoded (issue #16, peak memory); a timeout, a
     // lost thread or a panic still names the input by its checksum.
     let source = crate::source_of(file, &bytes, "text");
     let failed_source = source.clone();
-    texts_with_deadline(vec![(source, bytes)], limit)
+    texts_with_deadline(vec![(source, bytes)], limit, provenance)
         .pop()
         .unwrap_or_else(|| crate::failed(failed_source, "internal", "the parse thread ended without a result"))
 }
@@ -347,23 +347,23 @@ fn text_with_deadline(file: &str, bytes: Vec<u8>, limit: Duration) -> Record {
 /// wake-ups cost more CPU than a small parse). Each text has its own deadline, counted
 /// from the start of its parse: one that overruns gets a `timeout` record and is
 /// abandoned with its thread; the texts after it are parsed anew on a new thread.
-/// Gives one record per text, in order.
-fn texts_with_deadline(texts: Vec<(Source, Vec<u8>)>, limit: Duration) -> Vec<Record> {
+/// Gives one record per text, in order, without its provenance unless `provenance`.
+fn texts_with_deadline(texts: Vec<(Source, Vec<u8>)>, limit: Duration, provenance: bool) -> Vec<Record> {
     let mut records = Vec::with_capacity(texts.len());
     let mut rest = texts;
     while !rest.is_empty() {
         let Some(worker) = TEXT_WORKER.with(|w| w.borrow_mut().take()).or_else(TextWorker::start) else {
             // No thread to spare: parse here, still under catch_unwind.
-            records.extend(rest.into_iter().map(|(source, bytes)| parse_guarded(source, bytes)));
+            records.extend(rest.into_iter().map(|(source, bytes)| parse_guarded(source, bytes, provenance)));
             break;
         };
         // Kept here to name a text that times out: its bytes are on the parse thread.
         let sources: Vec<Source> = rest.iter().map(|(source, _)| source.clone()).collect();
-        let group = std::sync::Arc::new(std::sync::Mutex::new(Group::of(rest)));
+        let group = std::sync::Arc::new(std::sync::Mutex::new(Group::of(rest, provenance)));
         if worker.jobs.send(group.clone()).is_err() {
             // The thread is gone: parse here.
             let texts = std::mem::take(&mut Group::lock(&group).texts);
-            records.extend(texts.into_iter().flatten().map(|(source, bytes)| parse_guarded(source, bytes)));
+            records.extend(texts.into_iter().flatten().map(|(source, bytes)| parse_guarded(source, bytes, provenance)));
             break;
         }
         rest = loop {
@@ -412,11 +412,13 @@ struct Group {
     started: Instant,
     /// Set by the job slot when it gives up at a deadline: the thread takes no more.
     abandoned: bool,
+    /// Whether the records keep their provenance (`--provenance`).
+    provenance: bool,
 }
 
 impl Group {
-    fn of(texts: Vec<(Source, Vec<u8>)>) -> Group {
-        Group { records: Vec::with_capacity(texts.len()), texts: texts.into_iter().map(Some).collect(), started: Instant::now(), abandoned: false }
+    fn of(texts: Vec<(Source, Vec<u8>)>, provenance: bool) -> Group {
+        Group { records: Vec::with_capacity(texts.len()), texts: texts.into_iter().map(Some).collect(), started: Instant::now(), abandoned: false, provenance }
     }
 
     /// The next text to parse (None when the group is done or abandoned), its start noted.
@@ -454,9 +456,12 @@ impl TextWorker {
             .stack_size(16 << 20)
             .spawn(move || {
                 for group in job_rx {
-                    let mut next = Group::lock(&group).take_next();
+                    let (provenance, mut next) = {
+                        let mut g = Group::lock(&group);
+                        (g.provenance, g.take_next())
+                    };
                     while let Some((source, bytes)) = next {
-                        let record = parse_guarded(source, bytes);
+                        let record = parse_guarded(source, bytes, provenance);
                         let mut g = Group::lock(&group);
                         g.records.push(record);
                         next = g.take_next();
@@ -482,7 +487,9 @@ thread_local! {
 }
 
 /// Parse a text input under [`guarded`]; a panic's record keeps the input's source block.
-fn parse_guarded(source: Source, bytes: Vec<u8>) -> Record {
+/// The provenance, unless wanted, is dropped here on the parse thread: freed where it
+/// was made, while its memory is still in cache, and not held while a group is read.
+fn parse_guarded(source: Source, bytes: Vec<u8>, provenance: bool) -> Record {
     // Tests: a text whose parse never ends, to show a deadline fails only its own text.
     #[cfg(test)]
     if source.file == tests::HANGS {
@@ -491,7 +498,11 @@ fn parse_guarded(source: Source, bytes: Vec<u8>) -> Record {
         }
     }
     let failed_source = source.clone();
-    guarded(move || failed_source, || crate::extract_text_owned(source, bytes))
+    let mut record = guarded(move || failed_source, || crate::extract_text_owned(source, bytes));
+    if !provenance {
+        record.provenance = None;
+    }
+    record
 }
 
 /// Run a parse, turning a panic into an `internal` failed record (of the input's
@@ -718,10 +729,7 @@ fn read_group<'a>(inputs: &'a [Input], opts: &Options, resumed: &AtomicUsize) ->
     let mut held = 0;
     let parse = |texts: &mut Vec<(usize, Source, Vec<u8>)>, read: &mut Vec<(usize, Outcome, Option<Record>)>| {
         let (at, texts): (Vec<usize>, Vec<(Source, Vec<u8>)>) = texts.drain(..).map(|(i, source, bytes)| (i, (source, bytes))).unzip();
-        for (i, mut record) in at.into_iter().zip(texts_with_deadline(texts, opts.pdf_timeout)) {
-            if !opts.provenance {
-                record.provenance = None;
-            }
+        for (i, record) in at.into_iter().zip(texts_with_deadline(texts, opts.pdf_timeout, opts.provenance)) {
             read.push((i, Outcome::of(&record), Some(record)));
         }
     };
@@ -883,13 +891,16 @@ mod tests {
     #[test]
     fn a_group_parses_as_its_texts_one_at_a_time() {
         let texts = texts();
-        let one_at_a_time: Vec<Record> = texts.iter().map(|(name, bytes)| text_with_deadline(name, bytes.clone(), Duration::from_secs(600))).collect();
-        let grouped = texts_with_deadline(group_of(&texts), Duration::from_secs(600));
-        assert_eq!(grouped.len(), texts.len());
-        for (a, b) in one_at_a_time.iter().zip(&grouped) {
-            assert_eq!(a, b, "{}", a.source.file);
+        for provenance in [true, false] {
+            let one_at_a_time: Vec<Record> = texts.iter().map(|(name, bytes)| text_with_deadline(name, bytes.clone(), Duration::from_secs(600), provenance)).collect();
+            let grouped = texts_with_deadline(group_of(&texts), Duration::from_secs(600), provenance);
+            assert_eq!(grouped.len(), texts.len());
+            for (a, b) in one_at_a_time.iter().zip(&grouped) {
+                assert_eq!(a, b, "{}", a.source.file);
+            }
+            assert!(grouped.iter().any(|r| r.status == Status::Ok) && grouped.iter().any(|r| r.status == Status::Failed));
+            assert_eq!(grouped[0].provenance.is_some(), provenance);
         }
-        assert!(grouped.iter().any(|r| r.status == Status::Ok) && grouped.iter().any(|r| r.status == Status::Failed));
     }
 
     #[test]
@@ -900,25 +911,25 @@ mod tests {
             .iter()
             .map(|(name, bytes)| match name.as_str() {
                 HANGS => crate::failed(crate::source_of(name, bytes, "text"), "timeout", "parsing took longer than 5s (--timeout)"),
-                _ => text_with_deadline(name, bytes.clone(), Duration::from_secs(600)),
+                _ => text_with_deadline(name, bytes.clone(), Duration::from_secs(600), true),
             })
             .collect();
         // Each parse has its own deadline, far longer than any of these texts needs.
-        let records = texts_with_deadline(group_of(&texts), Duration::from_secs(5));
+        let records = texts_with_deadline(group_of(&texts), Duration::from_secs(5), true);
         let names: Vec<&str> = records.iter().map(|r| r.source.file.as_str()).collect();
         assert_eq!(names, texts.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>());
         for (r, expected) in records.iter().zip(&expected) {
             assert_eq!(r, expected, "{}", r.source.file);
         }
         // The slot's next group goes to a new parse thread and is read as usual.
-        let again = texts_with_deadline(group_of(&texts[..2]), Duration::from_secs(600));
+        let again = texts_with_deadline(group_of(&texts[..2]), Duration::from_secs(600), true);
         assert_eq!(again, expected[..2]);
     }
 
     #[test]
     fn past_the_deadline_every_text_of_a_group_times_out_in_order() {
         let texts = texts();
-        let records = texts_with_deadline(group_of(&texts[..3]), Duration::ZERO);
+        let records = texts_with_deadline(group_of(&texts[..3]), Duration::ZERO, true);
         let got: Vec<(&str, Option<&str>)> = records.iter().map(|r| (r.source.file.as_str(), r.error.as_ref().map(|e| e.code.as_str()))).collect();
         assert_eq!(got, [("t0.txt", Some("timeout")), ("t1.txt", Some("timeout")), ("t2.txt", Some("timeout"))]);
     }
@@ -963,8 +974,8 @@ mod tests {
     #[test]
     fn text_parse_past_the_deadline_is_a_timeout() {
         let sample = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/input/000_72349b560cd020d7.txt")).unwrap();
-        let r = text_with_deadline("s.txt", sample.clone(), Duration::ZERO);
+        let r = text_with_deadline("s.txt", sample.clone(), Duration::ZERO, true);
         assert_eq!(r.error.map(|e| e.code).as_deref(), Some("timeout"));
-        assert_eq!(text_with_deadline("s.txt", sample, Duration::from_secs(60)).status, Status::Ok);
+        assert_eq!(text_with_deadline("s.txt", sample, Duration::from_secs(60), true).status, Status::Ok);
     }
 }
