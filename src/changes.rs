@@ -6,7 +6,9 @@
 //! change's 変更後 is the next change's 変更前; the latest 変更後 is the current value),
 //! and for an item's newest row, the current value's opening line.
 
-use crate::normalize::{date_at_start, find_date_in_key, join_cell_lines, key, parse_date};
+#[cfg(test)]
+use crate::normalize::find_date_in_key;
+use crate::normalize::{has_date_in_key, join_cell_lines, key, parse_date};
 use crate::pdf::TableRow;
 use crate::reassemble::{is_change_row_start, Line};
 use crate::record::{Change, Warning};
@@ -138,7 +140,7 @@ impl TableLines for &mut [Line] {
 
     fn spend(&mut self, index: usize) {
         if let Some(l) = self.get_mut(index) {
-            *l = Line::new("", "");
+            *l = Line::empty();
         }
     }
 }
@@ -286,9 +288,10 @@ fn date_tokens(tokens: &[&str]) -> usize {
 
 /// Does key `k` hold a date ([`find_date_in_key`])? perf: a row's first token is most
 /// often its date alone, found at the key's start without the regex's scan
-/// ([`date_at_start`] is `find_date_in_key`'s date when one starts the key).
+/// ([`crate::normalize::date_at_start`] is `find_date_in_key`'s date when one starts the
+/// key), and no ISO form is written ([`has_date_in_key`]).
 fn has_date(k: &str) -> bool {
-    date_at_start(k, false).is_some() || find_date_in_key(k, false).is_some()
+    has_date_in_key(k, false)
 }
 
 /// How many leading tokens (after the date) make the item: a bare reference (`Ⅰ`,

@@ -184,10 +184,18 @@ fn text_stops(labels: &[String]) -> Vec<String> {
 /// The labels of `labels` (sorted, none empty) that `k` starts with. perf: a line is
 /// tested against hundreds of labels; only those sharing its first character are
 /// compared, found by a binary search.
+///
+/// The labels are sorted by bytes, so by their first characters (UTF-8 orders as code
+/// points); perf: the search and the run compare first characters, not strings (a
+/// string compare is a `memcmp` call per step, on every line).
 pub(crate) fn prefixes_of<'l>(labels: &'l [String], k: &'l str) -> impl Iterator<Item = &'l String> + 'l {
-    let first = k.chars().next().map_or("", |c| &k[..c.len_utf8()]);
-    let from = if first.is_empty() { labels.len() } else { labels.partition_point(|l| l.as_str() < first) };
-    labels[from..].iter().take_while(move |l| l.starts_with(first)).filter(move |l| k.starts_with(l.as_str()))
+    let first = k.chars().next();
+    let first_of = |l: &String| l.chars().next();
+    let from = match first {
+        Some(c) => labels.partition_point(|l| first_of(l) < Some(c)),
+        None => labels.len(),
+    };
+    labels[from..].iter().take_while(move |l| first_of(l) == first).filter(move |l| k.starts_with(l.as_str()))
 }
 
 /// The [`FormIndex`] of `form` (whose shared lists are `common`), made on first use.
