@@ -8,7 +8,7 @@
 
 #[cfg(test)]
 use crate::normalize::find_date_in_key;
-use crate::normalize::{has_date_in_key, join_cell_lines, key, parse_date};
+use crate::normalize::{has_date_in_key, join_cell_lines, key, key_into, parse_date};
 use crate::pdf::TableRow;
 use crate::reassemble::{is_change_row_start, Line};
 use crate::record::{Change, Warning};
@@ -350,6 +350,8 @@ fn parse_row(table: &[Line], body: &[usize], timings: &[String], order: (usize, 
         blocks.close();
     }
     // Multi-line cells below: blocks separated by empty lines, then the timing.
+    // (perf: a line's last word is keyed in one buffer, not a String each.)
+    let mut tail_key = String::new();
     for (&index, l) in body[1..].iter().zip(&lines[1..]) {
         if timing.is_some() {
             if !l.key().is_empty() {
@@ -373,7 +375,9 @@ fn parse_row(table: &[Line], body: &[usize], timings: &[String], order: (usize, 
         }
         // A cell line ending in ` 事後` (the timing drawn on the same line).
         if let Some((head, tail)) = trimmed.rsplit_once(' ') {
-            if timings.contains(&key(tail)) {
+            tail_key.clear();
+            key_into(tail, &mut tail_key);
+            if timings.contains(&tail_key) {
                 blocks.part(head, key(head));
                 blocks.close();
                 timing = Some(tail.to_string());

@@ -1024,8 +1024,9 @@ impl<'a> Reader<'a> {
         let mut other = None;
         // A bracket may hold its answer on lines of its own (`[` / `30万人以上` / `]`).
         for (inner, end) in brackets(&s) {
-            let answer = inner.replace('\n', "");
-            let answer = answer.as_str();
+            // perf: copied only when the bracket spans lines.
+            let answer = if memchr::memchr(b'\n', inner.as_bytes()).is_some() { std::borrow::Cow::Owned(inner.replace('\n', "")) } else { std::borrow::Cow::Borrowed(inner) };
+            let answer = &*answer;
             if answer.is_empty() {
                 // A producer that draws the bracket before its answer: pdf-extract prints
                 // the answer right after `]` on the same line (`[ ]1万人以上10万人未満`).
