@@ -6,8 +6,6 @@
 //! change's 変更後 is the next change's 変更前; the latest 変更後 is the current value),
 //! and for an item's newest row, the current value's opening line.
 
-#[cfg(test)]
-use crate::normalize::find_date_in_key;
 use crate::normalize::{has_date_in_key, join_cell_lines, key, key_into, parse_date};
 use crate::pdf::TableRow;
 use crate::reassemble::{is_change_row_start, Line};
@@ -286,7 +284,7 @@ fn date_tokens(tokens: &[&str]) -> usize {
     date_end
 }
 
-/// Does key `k` hold a date ([`find_date_in_key`])? perf: a row's first token is most
+/// Does key `k` hold a date ([`crate::normalize::find_date_in_key`])? perf: a row's first token is most
 /// often its date alone, found at the key's start without the regex's scan
 /// ([`crate::normalize::date_at_start`] is `find_date_in_key`'s date when one starts the
 /// key), and no ISO form is written ([`has_date_in_key`]).
@@ -708,6 +706,7 @@ mod reference;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::normalize::find_date_in_key;
     use crate::reassemble::lines_of;
 
     fn rows(text: &str) -> (Vec<Change>, Vec<Warning>) {
