@@ -6,7 +6,7 @@
 //! change's 変更後 is the next change's 変更前; the latest 変更後 is the current value),
 //! and for an item's newest row, the current value's opening line.
 
-use crate::normalize::{date_at_start, find_date_in_key, join_cell_lines, key, parse_date};
+use crate::normalize::{has_date_in_key, join_cell_lines, key, key_into, parse_date};
 use crate::pdf::TableRow;
 use crate::reassemble::{is_change_row_start, Line};
 use crate::record::{Change, Warning};
@@ -138,7 +138,7 @@ impl TableLines for &mut [Line] {
 
     fn spend(&mut self, index: usize) {
         if let Some(l) = self.get_mut(index) {
-            *l = Line::new("", "");
+            *l = Line::empty();
         }
     }
 }
@@ -284,11 +284,12 @@ fn date_tokens(tokens: &[&str]) -> usize {
     date_end
 }
 
-/// Does key `k` hold a date ([`find_date_in_key`])? perf: a row's first token is most
+/// Does key `k` hold a date ([`crate::normalize::find_date_in_key`])? perf: a row's first token is most
 /// often its date alone, found at the key's start without the regex's scan
-/// ([`date_at_start`] is `find_date_in_key`'s date when one starts the key).
+/// ([`crate::normalize::date_at_start`] is `find_date_in_key`'s date when one starts the
+/// key), and no ISO form is written ([`has_date_in_key`]).
 fn has_date(k: &str) -> bool {
-    date_at_start(k, false).is_some() || find_date_in_key(k, false).is_some()
+    has_date_in_key(k, false)
 }
 
 /// How many leading tokens (after the date) make the item: a bare reference (`Ⅰ`,
@@ -347,6 +348,8 @@ fn parse_row(table: &[Line], body: &[usize], timings: &[String], order: (usize, 
         blocks.close();
     }
     // Multi-line cells below: blocks separated by empty lines, then the timing.
+    // (perf: a line's last word is keyed in one buffer, not a String each.)
+    let mut tail_key = String::new();
     for (&index, l) in body[1..].iter().zip(&lines[1..]) {
         if timing.is_some() {
             if !l.key().is_empty() {
@@ -370,7 +373,9 @@ fn parse_row(table: &[Line], body: &[usize], timings: &[String], order: (usize, 
         }
         // A cell line ending in ` 事後` (the timing drawn on the same line).
         if let Some((head, tail)) = trimmed.rsplit_once(' ') {
-            if timings.contains(&key(tail)) {
+            tail_key.clear();
+            key_into(tail, &mut tail_key);
+            if timings.contains(&tail_key) {
                 blocks.part(head, key(head));
                 blocks.close();
                 timing = Some(tail.to_string());
@@ -701,6 +706,7 @@ mod reference;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::normalize::find_date_in_key;
     use crate::reassemble::lines_of;
 
     fn rows(text: &str) -> (Vec<Change>, Vec<Warning>) {

@@ -117,7 +117,8 @@ fn scraped_record(source: Source, mut rebuilt: scraped::Rebuilt) -> Record {
         // Rows whose two text cells only the sheet's other texts tell apart: the body's
         // values and the cells of the rows read.
         let mut known = scraped::Known::default();
-        collect_strings(&Value::Object(record.body.clone()), &mut known.after);
+        // perf: the body's values walked in place (not a copy of the body wrapped).
+        record.body.values().for_each(|v| collect_strings(v, &mut known.after));
         for part in [serde_json::to_value(&record.header), serde_json::to_value(&record.related), serde_json::to_value(&record.threshold), serde_json::to_value(&record.risk)] {
             collect_strings(&part.unwrap_or_default(), &mut known.after);
         }
@@ -384,7 +385,8 @@ fn extract_described(
     let changes = match table {
         Some(rows) => changes::from_table(rows, &mut warnings),
         None => {
-            let mut known: HashSet<String> = HashSet::new();
+            // perf: made at its size (grown, every string was hashed again at each growth).
+            let mut known: HashSet<String> = HashSet::with_capacity(body.body.values().map(count_strings).sum());
             body.body.values().for_each(|v| collect_strings(v, &mut known));
             // The table's lines are spent as its rows are made (issue #16: a large
             // table's lines and its changes were held side by side); nothing reads them after.
@@ -430,6 +432,16 @@ fn extract_described(
     check::check(&mut record, form, &forms.common);
     record.status = if record.warnings.is_empty() { Status::Ok } else { Status::Partial };
     record
+}
+
+/// How many strings [`collect_strings`] keys in `v` (an upper bound of the set's size).
+fn count_strings(v: &serde_json::Value) -> usize {
+    match v {
+        serde_json::Value::String(_) => 1,
+        serde_json::Value::Object(m) => m.values().map(count_strings).sum(),
+        serde_json::Value::Array(a) => a.iter().map(count_strings).sum(),
+        _ => 0,
+    }
 }
 
 fn collect_strings(v: &serde_json::Value, out: &mut HashSet<String>) {

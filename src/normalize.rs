@@ -283,6 +283,12 @@ pub fn find_date_in_key(k: &str, month_only: bool) -> Option<FoundDate> {
     find_date_by_scan(k, month_only)
 }
 
+/// `find_date_in_key(k, month_only).is_some()`. perf: no ISO form written, and the
+/// date at the key's start looked for once (not again by `find_date_in_key`).
+pub fn has_date_in_key(k: &str, month_only: bool) -> bool {
+    date_end_at_start(k, month_only).is_some() || find_date_by_scan(k, month_only).is_some()
+}
+
 /// [`find_date_in_key`] by the date regex alone (the reference for its fast path).
 fn find_date_by_scan(k: &str, month_only: bool) -> Option<FoundDate> {
     for cap in date_re().captures_iter(k) {
@@ -306,6 +312,17 @@ pub fn date_at_start(k: &str, month_only: bool) -> Option<FoundDate> {
         },
         Some(None) => None,
         None => date_at_start_by_regex(k, month_only),
+    }
+}
+
+/// Where the date that starts `k` ends: [`date_at_start`]`(k, month_only).map(|d| d.end)`.
+/// perf: the date is checked but its ISO form not written (a change table asks this of
+/// every line that may open a row).
+pub fn date_end_at_start(k: &str, month_only: bool) -> Option<usize> {
+    match ascii_date_at_start(k) {
+        Some(Some(p)) => date_numbers(&p, month_only).ok().map(|_| p.end),
+        Some(None) => None,
+        None => date_at_start_by_regex(k, month_only).map(|d| d.end),
     }
 }
 
@@ -384,40 +401,67 @@ fn date_of(cap: &regex::Captures, month_only: bool) -> Step {
 
 /// [`date_of`] on the parts matched (a found date is given `start` 0).
 fn date_of_parts(p: DateParts, month_only: bool) -> Step {
+    match date_numbers(&p, month_only) {
+        Ok((year, month, day)) => Step::Found(FoundDate { iso: iso_of(year, month, day), start: 0, end: p.end }),
+        Err(step) => step,
+    }
+}
+
+/// The year, month and day (none for a month) of the parts matched, or what the match
+/// says when it is no date.
+fn date_numbers(p: &DateParts, month_only: bool) -> Result<(i32, u32, Option<u32>), Step> {
     let year_num: i32 = match p.year {
         "元" => 1,
         n => match n.parse() {
             Ok(n) => n,
-            Err(_) => return Step::Stop,
+            Err(_) => return Err(Step::Stop),
         },
     };
     let year = match p.era {
         Some(era) => {
-            let Some(base) = ERAS.iter().find(|(name, _)| *name == era).map(|e| e.1) else { return Step::Stop };
+            let Some(base) = ERAS.iter().find(|(name, _)| *name == era).map(|e| e.1) else { return Err(Step::Stop) };
             if !(1..=99).contains(&year_num) {
-                return Step::Skip;
+                return Err(Step::Skip);
             }
             base + year_num - 1
         }
         None if year_num >= 1900 => year_num,
-        None => return Step::Skip,
+        None => return Err(Step::Skip),
     };
-    let Ok(month) = p.month.parse::<u32>() else { return Step::Stop };
+    let Ok(month) = p.month.parse::<u32>() else { return Err(Step::Stop) };
     if !(1..=12).contains(&month) {
-        return Step::Skip;
+        return Err(Step::Skip);
     }
-    let iso = match p.day {
+    match p.day {
         Some(d) => {
-            let Ok(day) = d.parse::<u32>() else { return Step::Stop };
+            let Ok(day) = d.parse::<u32>() else { return Err(Step::Stop) };
             if day < 1 || day > days_in_month(year, month) {
-                return Step::Skip;
+                return Err(Step::Skip);
             }
-            format!("{year:04}-{month:02}-{day:02}")
+            Ok((year, month, Some(day)))
         }
-        None if month_only => format!("{year:04}-{month:02}"),
-        None => return Step::Skip,
-    };
-    Step::Found(FoundDate { iso, start: 0, end: p.end })
+        None if month_only => Ok((year, month, None)),
+        None => Err(Step::Skip),
+    }
+}
+
+/// `format!("{year:04}-{month:02}-{day:02}")`, or `"{year:04}-{month:02}"` without a day.
+/// perf: written digit by digit (no formatter), for the years and months a date has.
+fn iso_of(year: i32, month: u32, day: Option<u32>) -> String {
+    if !(0..=9999).contains(&year) || month > 99 || day.is_some_and(|d| d > 99) {
+        return match day {
+            Some(day) => format!("{year:04}-{month:02}-{day:02}"),
+            None => format!("{year:04}-{month:02}"),
+        };
+    }
+    let digit = |n: u32| char::from(b'0' + (n % 10) as u8);
+    let y = year as u32;
+    let mut iso = String::with_capacity(10);
+    iso.extend([digit(y / 1000), digit(y / 100), digit(y / 10), digit(y), '-', digit(month / 10), digit(month)]);
+    if let Some(d) = day {
+        iso.extend(['-', digit(d / 10), digit(d)]);
+    }
+    iso
 }
 
 fn days_in_month(year: i32, month: u32) -> u32 {
@@ -742,6 +786,36 @@ mod tests {
                 assert_eq!(find_date_in_key(k, month_only), find_date_by_scan(k, month_only), "{k} {month_only}");
             }
         }
+    }
+
+    /// perf: the hand-written ISO form equals the formatter's, the date's end and
+    /// presence equal the found date's (on the made-up keys of the tests above and the
+    /// sample's every line tail).
+    #[test]
+    fn iso_end_and_presence_as_the_found_date() {
+        for year in (0..=10_050).step_by(7).chain([1868, 1900, 1999, 2000, 2019, 2024, 9999, 10_000, -1]) {
+            for month in [1, 2, 9, 10, 12, 100] {
+                assert_eq!(iso_of(year, month, None), format!("{year:04}-{month:02}"));
+                for day in [1, 9, 10, 29, 31, 100] {
+                    assert_eq!(iso_of(year, month, Some(day)), format!("{year:04}-{month:02}-{day:02}"));
+                }
+            }
+        }
+        let made = ["令和6年5月24日", "令和6年5月24日時点", "令和0年5月1日令和2年1月1日", "2024年13月1日", "12345年1月1日", "令和元年10月4日Ⅰ", "元年3月1日", "平成31年2月", "x令和6年5月24日", "令和6年2月30日", "令和٣年1月1日", "令和6年2月30日 令和6年3月1日", "2019年1月", "Ⅰ 令和6年5月24日", "6年5月24日", "2024年2月29日", "2023年2月29日", ""];
+        let mut keys: Vec<String> = made.iter().map(|s| s.to_string()).collect();
+        for l in include_str!("../input/000_72349b560cd020d7.txt").lines() {
+            let k = key(l);
+            keys.extend(k.char_indices().map(|(at, _)| k[at..].to_string()));
+        }
+        let mut found = 0;
+        for k in &keys {
+            for month_only in [false, true] {
+                assert_eq!(date_end_at_start(k, month_only), date_at_start(k, month_only).map(|d| d.end), "{k} {month_only}");
+                assert_eq!(has_date_in_key(k, month_only), find_date_in_key(k, month_only).is_some(), "{k} {month_only}");
+                found += usize::from(date_end_at_start(k, month_only).is_some());
+            }
+        }
+        assert!(found > 20, "{found} dates at a key's start");
     }
 
     #[test]

@@ -80,7 +80,7 @@ pub(super) fn rows(region: &[Line], table: &ChangeTable) -> Option<(Vec<TableRow
             continue;
         }
         // A row's paragraph starts with its date (which may wrap after a few characters).
-        if !crate::normalize::may_start_with_date(&k) || crate::normalize::date_at_start(&k, false).is_none() {
+        if !crate::normalize::may_start_with_date(&k) || crate::normalize::date_end_at_start(&k, false).is_none() {
             return None;
         }
         let lines: Vec<&Line> = para.iter().collect();

@@ -73,7 +73,7 @@ pub(super) struct Plan {
     boxes: Vec<BoxField>,
     questions: Vec<Question>,
     /// The keys of every option of the questions' lists, sorted, each once.
-    options: Vec<String>,
+    options: OptionKeys,
     /// The lists several questions share, in the order of their first question.
     shared: Vec<SharedList>,
     /// (first character of a key, mark) of the labels (not boxes), sorted: perf, a line
@@ -142,10 +142,7 @@ impl Plan {
         for q in &mut plan.questions {
             q.option_keys = keys_of(&q.list);
         }
-        let mut options: Vec<String> = plan.questions.iter().flat_map(|q| q.option_keys.iter().cloned()).collect();
-        options.sort_unstable();
-        options.dedup();
-        plan.options = options;
+        plan.options = OptionKeys::of(plan.questions.iter().flat_map(|q| q.option_keys.iter().cloned()).collect());
         for q in &plan.questions {
             let l = q.list.as_str();
             if !plan.shared.iter().any(|s| s.name == l) && plan.questions.iter().filter(|p| p.list == l).count() > 1 {
@@ -204,10 +201,42 @@ impl Plan {
     }
 }
 
+/// Option keys, sorted, each once (the slice they deref to), and the byte lengths they
+/// have. perf: a line's key is looked up among them, and most keys have a length no
+/// option has: those are not searched for (a search compares strings at every step).
+#[derive(Default)]
+pub(super) struct OptionKeys {
+    sorted: Vec<String>,
+    /// `lens[n]`: some option's key is `n` bytes long.
+    lens: Vec<bool>,
+}
+
+impl OptionKeys {
+    fn of(mut keys: Vec<String>) -> OptionKeys {
+        keys.sort_unstable();
+        keys.dedup();
+        let mut lens = vec![false; keys.iter().map(|k| k.len() + 1).max().unwrap_or(0)];
+        keys.iter().for_each(|k| lens[k.len()] = true);
+        OptionKeys { sorted: keys, lens }
+    }
+
+    /// Is `k` one of the keys?
+    fn contains(&self, k: &str) -> bool {
+        self.lens.get(k.len()).copied().unwrap_or(false) && self.sorted.binary_search_by(|o| o.as_str().cmp(k)).is_ok()
+    }
+}
+
+impl std::ops::Deref for OptionKeys {
+    type Target = [String];
+    fn deref(&self) -> &[String] {
+        &self.sorted
+    }
+}
+
 /// What [`residue`] leaves of the key `k` when that is an option of `options` or a
 /// `○`; `None` when it is neither. perf: a key without `)` or `<` (most lines) loses
 /// only its brackets, so it is compared as it is when it has none (not copied).
-fn answer_or_mark(k: &str, options: &[String]) -> Option<String> {
+fn answer_or_mark(k: &str, options: &OptionKeys) -> Option<String> {
     let r = if memchr::memchr2(b')', b'<', k.as_bytes()).is_some() {
         std::borrow::Cow::Owned(residue(k, options))
     } else if memchr::memchr2(b'[', b']', k.as_bytes()).is_some() {
@@ -215,7 +244,7 @@ fn answer_or_mark(k: &str, options: &[String]) -> Option<String> {
     } else {
         std::borrow::Cow::Borrowed(k)
     };
-    (r == "○" || options.binary_search_by(|o| o.as_str().cmp(&r)).is_ok()).then(|| r.into_owned())
+    (r == "○" || options.contains(&r)).then(|| r.into_owned())
 }
 
 /// What a line's key is once printed options (`2) 十分である`), `＜選択肢＞` and
@@ -433,7 +462,7 @@ fn scan(lines: &[Line], from: usize, to: usize, plan: &Plan) -> Scan {
         let Some(r) = answer_or_mark(rest, &plan.options) else { continue };
         if r == "○" && best_is_none(&out, here) {
             out.marks.push(here);
-        } else if !r.is_empty() && plan.options.binary_search(&r).is_ok() && !numbered_after(lines, line, to, &r, plan) {
+        } else if !r.is_empty() && plan.options.contains(&r) && !numbered_after(lines, line, to, &r, plan) {
             out.answers.push((line, r));
         }
     }

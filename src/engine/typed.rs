@@ -20,7 +20,7 @@
 
 use super::{choice_json, get, is_furniture_key, set, LineStarts};
 use crate::form::{join, Choice, Common, Field, FieldType, Form, Node};
-use crate::normalize::{after_key_prefix, join_cell_lines, key, text_value};
+use crate::normalize::{after_key_prefix, join_cell_lines, key, text_value_in, Empties};
 use crate::reassemble::Line;
 use crate::record::Warning;
 use serde_json::{Map, Value};
@@ -263,6 +263,8 @@ fn texts(form: &Form, common: &Common, lines: &[Line], from: usize, to: usize, b
     let mut list = Vec::new();
     fields(&form.body, "", &mut list);
     let labels = &super::index(form, common).text_ends_sorted;
+    // perf: the empty marks keyed once, not for every text read.
+    let empties = Empties::of(&common.empty_values);
     let starts_label = |i: usize| super::prefixes_of(labels, lines[i].key()).next().is_some();
     // The lines by first character, made for the first text looked for.
     let mut starts: Option<LineStarts> = None;
@@ -290,7 +292,7 @@ fn texts(form: &Form, common: &Common, lines: &[Line], from: usize, to: usize, b
             }
         }
         let raws: Vec<&str> = kept.iter().map(|k| k.1).collect();
-        let Some(text) = text_value(&join_cell_lines(&raws), &common.empty_values) else {
+        let Some(text) = text_value_in(&join_cell_lines(&raws), &empties) else {
             // A mark written for "blank" (`―`): null, read from that line.
             if let (Some(a), Some(b)) = (kept.first(), kept.last()) {
                 provenance.insert(path.clone(), [a.0, b.0]);
