@@ -305,6 +305,14 @@ pub struct Rows {
     deferred: Option<Deferred>,
 }
 
+/// Where a record's `sheets.jsonl` line comes from when it was not made from its value.
+enum Line<'a> {
+    /// Its JSON file's bytes, compacted ([`jsonl_of_json`]).
+    InJson(&'a [u8]),
+    /// Made with its JSON file ([`pretty_and_line`]).
+    Made(Vec<u8>),
+}
+
 /// A large record whose rows are made when appended: its JSON value, and its changes
 /// kept typed when they are not in the value (`"changes": []` there).
 struct Deferred {
@@ -324,18 +332,28 @@ impl Rows {
     /// output of `record`, pretty or not): its `sheets.jsonl` line is those bytes
     /// compacted, not the record serialized again (issue #16). The same rows.
     pub fn of_written(record: &Value, json: &[u8], formats: &Formats) -> io::Result<Rows> {
-        Rows::made(record, Some(json), formats, true)
+        Rows::made(record, Some(Line::InJson(json)), formats, true)
+    }
+
+    /// [`Rows::of`] of a record whose `sheets.jsonl` line (without its line end) is
+    /// `line`, made with its JSON file ([`pretty_and_line`]). The same rows.
+    pub fn of_line(record: &Value, line: Vec<u8>, formats: &Formats) -> io::Result<Rows> {
+        Rows::made(record, Some(Line::Made(line)), formats, true)
     }
 
     /// [`Rows::of`], with or without the change rows (a deferred record's are written
     /// as they are made: [`DatasetWriter::append_changes`]).
-    fn made(record: &Value, json: Option<&[u8]>, formats: &Formats, with_changes: bool) -> io::Result<Rows> {
+    fn made(record: &Value, line: Option<Line>, formats: &Formats, with_changes: bool) -> io::Result<Rows> {
         let mut rows = Rows::default();
         let l = layout();
         if formats.jsonl {
-            if !json.is_some_and(|j| jsonl_of_json(j, &l.top_keys, &mut rows.jsonl)) {
-                rows.jsonl.clear();
-                write_complete(&mut rows.jsonl, record, None, &l.top_keys)?;
+            match line {
+                Some(Line::Made(line)) => rows.jsonl = line,
+                Some(Line::InJson(j)) if jsonl_of_json(j, &l.top_keys, &mut rows.jsonl) => {}
+                _ => {
+                    rows.jsonl.clear();
+                    write_complete(&mut rows.jsonl, record, None, &l.top_keys)?;
+                }
             }
             rows.jsonl.push(b'\n');
         }
@@ -750,6 +768,15 @@ fn jsonl_of_json(json: &[u8], keys: &[String], out: &mut Vec<u8>) -> bool {
     if depth != 0 || compact.last() != Some(&b'}') || entries.iter().any(|e| e[2] == 0) {
         return false;
     }
+    ordered_line(&compact, &entries, keys, out);
+    true
+}
+
+/// The `sheets.jsonl` line of a record from its compact JSON (`compact`, whose top-level
+/// entries are `entries`: where each key starts, where it ends, where the entry ends),
+/// appended to `out`: the entries put in the order of [`write_complete`] (`keys`, null
+/// for one missing, then the others in their order).
+fn ordered_line(compact: &[u8], entries: &[[usize; 3]], keys: &[String], out: &mut Vec<u8>) {
     let key_of = |e: &[usize; 3]| &compact[e[0]..e[1]];
     let mut used = vec![false; entries.len()];
     out.push(b'{');
@@ -776,7 +803,139 @@ fn jsonl_of_json(json: &[u8], keys: &[String], out: &mut Vec<u8>) -> bool {
         out.extend_from_slice(&compact[e[0]..e[2]]);
     }
     out.push(b'}');
-    true
+}
+
+/// A record's JSON file and its `sheets.jsonl` line (without its line end), made in one
+/// serialization of `record` (issue #16: the record was made a JSON value, the value
+/// written pretty, and the pretty bytes compacted again for the line). The same bytes
+/// as `serde_json::to_vec_pretty` of the record's JSON value and [`jsonl_line`] of it:
+/// an `f32` is written as the value holds it (widened to `f64`). None, when one pass
+/// cannot promise that: `record` is not a JSON object, or has a top-level key twice (the
+/// value keeps one of them).
+pub fn pretty_and_line<T: serde::Serialize + ?Sized>(record: &T, size_hint: usize) -> io::Result<Option<(Vec<u8>, Vec<u8>)>> {
+    let mut pretty = Vec::with_capacity(size_hint);
+    let (mut compact, mut entries) = (Vec::with_capacity(size_hint / 2), Vec::with_capacity(32));
+    let twin = Twin { pretty: serde_json::ser::PrettyFormatter::new(), compact: &mut compact, depth: 0, entries: &mut entries };
+    record.serialize(&mut serde_json::Serializer::with_formatter(&mut pretty, twin))?;
+    if compact.first() != Some(&b'{') || entries.iter().any(|e| e[1] == 0 || e[2] == 0) {
+        return Ok(None);
+    }
+    let key_of = |e: &[usize; 3]| &compact[e[0]..e[1]];
+    if entries.iter().enumerate().any(|(i, a)| entries[..i].iter().any(|b| key_of(a) == key_of(b))) {
+        return Ok(None);
+    }
+    let mut line = Vec::with_capacity(compact.len() + 64);
+    ordered_line(&compact, &entries, &layout().top_keys, &mut line);
+    Ok(Some((pretty, line)))
+}
+
+/// The serde_json formatter of [`pretty_and_line`]: every token written pretty to the
+/// serializer's output and compact to `compact`, the top-level entries of `compact`
+/// noted on the way.
+struct Twin<'a> {
+    pretty: serde_json::ser::PrettyFormatter<'static>,
+    compact: &'a mut Vec<u8>,
+    /// Objects and arrays open: 1 inside the top-level object.
+    depth: usize,
+    /// Each top-level entry of `compact`: where its key starts, where the key ends,
+    /// where the entry ends (0: not yet).
+    entries: &'a mut Vec<[usize; 3]>,
+}
+
+/// A formatter call made on both sides of a [`Twin`].
+macro_rules! both {
+    ($($name:ident($($arg:ident: $ty:ty),*);)*) => {$(
+        fn $name<W: ?Sized + Write>(&mut self, w: &mut W $(, $arg: $ty)*) -> io::Result<()> {
+            self.pretty.$name(w $(, $arg)*)?;
+            serde_json::ser::CompactFormatter.$name(&mut *self.compact $(, $arg)*)
+        }
+    )*};
+}
+
+impl serde_json::ser::Formatter for Twin<'_> {
+    both! {
+        write_null(); write_bool(v: bool);
+        write_i8(v: i8); write_i16(v: i16); write_i32(v: i32); write_i64(v: i64); write_i128(v: i128);
+        write_u8(v: u8); write_u16(v: u16); write_u32(v: u32); write_u64(v: u64); write_u128(v: u128);
+        write_f64(v: f64); write_number_str(v: &str);
+        begin_string(); end_string(); write_string_fragment(v: &str);
+        begin_array_value(first: bool); end_array_value(); begin_object_value(); 
+        write_raw_fragment(v: &str);
+    }
+
+    /// As a JSON value holds it: `serde_json::to_value` widens an `f32` to `f64` (a PDF
+    /// box's 482.9393310546875, not 482.93933).
+    fn write_f32<W: ?Sized + Write>(&mut self, w: &mut W, v: f32) -> io::Result<()> {
+        self.write_f64(w, f64::from(v))
+    }
+
+    fn write_char_escape<W: ?Sized + Write>(&mut self, w: &mut W, e: serde_json::ser::CharEscape) -> io::Result<()> {
+        use serde_json::ser::CharEscape as C;
+        let copy = match &e {
+            C::Quote => C::Quote,
+            C::ReverseSolidus => C::ReverseSolidus,
+            C::Solidus => C::Solidus,
+            C::Backspace => C::Backspace,
+            C::FormFeed => C::FormFeed,
+            C::LineFeed => C::LineFeed,
+            C::CarriageReturn => C::CarriageReturn,
+            C::Tab => C::Tab,
+            C::AsciiControl(b) => C::AsciiControl(*b),
+        };
+        self.pretty.write_char_escape(w, e)?;
+        serde_json::ser::CompactFormatter.write_char_escape(&mut *self.compact, copy)
+    }
+
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.depth += 1;
+        self.pretty.begin_array(w)?;
+        serde_json::ser::CompactFormatter.begin_array(&mut *self.compact)
+    }
+
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.depth = self.depth.saturating_sub(1);
+        self.pretty.end_array(w)?;
+        serde_json::ser::CompactFormatter.end_array(&mut *self.compact)
+    }
+
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.depth += 1;
+        self.pretty.begin_object(w)?;
+        serde_json::ser::CompactFormatter.begin_object(&mut *self.compact)
+    }
+
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.depth = self.depth.saturating_sub(1);
+        self.pretty.end_object(w)?;
+        serde_json::ser::CompactFormatter.end_object(&mut *self.compact)
+    }
+
+    fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.pretty.begin_object_key(w, first)?;
+        serde_json::ser::CompactFormatter.begin_object_key(&mut *self.compact, first)?;
+        if self.depth == 1 {
+            self.entries.push([self.compact.len(), 0, 0]);
+        }
+        Ok(())
+    }
+
+    fn end_object_key<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.pretty.end_object_key(w)?;
+        serde_json::ser::CompactFormatter.end_object_key(&mut *self.compact)?;
+        if let Some(e) = self.entries.last_mut().filter(|_| self.depth == 1) {
+            e[1] = self.compact.len();
+        }
+        Ok(())
+    }
+
+    fn end_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.pretty.end_object_value(w)?;
+        serde_json::ser::CompactFormatter.end_object_value(&mut *self.compact)?;
+        if let Some(e) = self.entries.last_mut().filter(|_| self.depth == 1) {
+            e[2] = self.compact.len();
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -829,6 +988,54 @@ mod tests {
         for bad in [&br#"[1, 2]"#[..], br#""text""#, br#"{"a": "unterminated}"#, br#"{"a": 1"#, br#"{"a": 1} {}"#, br#"{"a": "x\"}"#] {
             assert!(!jsonl_of_json(bad, keys, &mut Vec::new()), "{}", String::from_utf8_lossy(bad));
         }
+    }
+
+    /// A record's JSON file and `sheets.jsonl` line made in one pass
+    /// ([`pretty_and_line`]) are the bytes of `to_vec_pretty` and [`jsonl_line`] of its
+    /// JSON value: records of each kind and a failed one, one with provenance (PDF boxes
+    /// are `f32`: the value widens them), escapes, body keys, and every sample value
+    /// (keys missing, keys not in the schema, keys out of order).
+    #[test]
+    fn pretty_and_line_are_the_bytes_made_from_the_value() {
+        let root = env!("CARGO_MANIFEST_DIR");
+        let mut records = Vec::new();
+        for name in ["input/000_72349b560cd020d7.txt", "../shared/forms/zenkomoku-h30.txt", "../shared/forms/juten-h30.txt", "../shared/forms/kiso-h26.txt"] {
+            let bytes = std::fs::read(format!("{root}/{name}")).expect(name);
+            records.push(crate::extract_text_dump(name, &bytes));
+        }
+        records.push(crate::extract_text_dump("empty.txt", b""));
+        let mut odd = records[0].clone();
+        odd.organization.name = Some("a \"quoted\" name\\ with\nlines,\t\u{1}{braces} [and] \u{3000}全角 : colons".into());
+        let boxed = |b: [f32; 4]| crate::record::Provenance { lines: [1, 2], page: Some(3), bbox: Some(b) };
+        odd.provenance = Some([("a".to_string(), boxed([482.93933, 0.1, 1e-7, 3.4e38])), ("b".to_string(), boxed([0.0, -1.5, 7.0, 100.25]))].into_iter().collect());
+        odd.body.insert("zz_extra".into(), serde_json::json!({"k": [1, 2.5, {"a": null}], "": true, "e": {}, "l": []}));
+        records.push(odd);
+        let check = |value: &Value, made: Option<(Vec<u8>, Vec<u8>)>| {
+            let (pretty, line) = made.expect("one JSON object, no key twice");
+            assert_eq!(String::from_utf8_lossy(&pretty), String::from_utf8_lossy(&serde_json::to_vec_pretty(value).unwrap()));
+            let mut want = jsonl_line(value).unwrap();
+            assert_eq!(want.pop(), Some(b'\n'));
+            assert_eq!(String::from_utf8_lossy(&line), String::from_utf8_lossy(&want));
+        };
+        for r in &records {
+            check(&serde_json::to_value(r).unwrap(), pretty_and_line(r, 0).unwrap());
+        }
+        assert!(String::from_utf8_lossy(&pretty_and_line(&records[5], 0).unwrap().unwrap().0).contains("482.9393310546875"));
+        for v in sample_values() {
+            check(&v, pretty_and_line(&v, 100).unwrap());
+        }
+        // Not one JSON object, or a top-level key twice (a flattened map's key that is
+        // also a field: the value keeps one): none, so the caller takes the value's way.
+        #[derive(serde::Serialize)]
+        struct Twice {
+            kind: &'static str,
+            #[serde(flatten)]
+            body: serde_json::Map<String, Value>,
+        }
+        let twice = Twice { kind: "a", body: [("kind".to_string(), serde_json::json!("b"))].into_iter().collect() };
+        assert!(pretty_and_line(&twice, 0).unwrap().is_none());
+        assert!(pretty_and_line(&[1, 2], 0).unwrap().is_none());
+        assert!(pretty_and_line("text", 0).unwrap().is_none());
     }
 
     /// The one walk of [`Columns::find`] finds, at every column, what [`flatten`] gives
