@@ -139,7 +139,7 @@ pub struct DatasetWriter {
 fn csv_file(path: &Path, header: &[Column]) -> io::Result<AtomicFile> {
     let mut f = AtomicFile::create(path)?;
     f.write_all(b"\xEF\xBB\xBF")?;
-    f.write_all(&csv_row(header.iter().map(|c| c.name.as_str()))?)?;
+    f.write_all(&csv_row(header.iter().map(|c| c.name.as_str())))?;
     Ok(f)
 }
 
@@ -212,7 +212,7 @@ impl DatasetWriter {
             t.push(&rows.pq_sheet)?;
         }
         if let Some(t) = self.pq_changes.as_mut() {
-            rows.pq_changes.iter().try_for_each(|r| t.push(r))?;
+            rows.pq_changes.iter().try_for_each(|r| t.push_parts(&rows.pq_change_keys, r))?;
         }
         if let Some((kind, cols)) = rows.kind.and_then(|k| kind_sheets().get(k)) {
             let (kind_sheet, pq_kind_sheet) = if rows.kind_is_sheet { (&rows.sheet, &rows.pq_sheet) } else { (&rows.kind_sheet, &rows.pq_kind_sheet) };
@@ -248,7 +248,8 @@ impl DatasetWriter {
             change_csv(change_rows(record, changes), &csv_keys(&found), &mut *out)?;
         }
         if let Some(t) = self.pq_changes.as_mut().filter(|_| only.parquet) {
-            change_cells(change_rows(record, changes), &typed_keys(&found), |row| t.push(&row))?;
+            let keys = typed_keys(&found);
+            change_cells(change_rows(record, changes), |fields| t.push_parts(&keys, &fields))?;
         }
         Ok(())
     }
@@ -292,6 +293,9 @@ pub struct Rows {
     items: Vec<blocks::Item>,
     sha256: String,
     pq_sheet: Vec<Cell>,
+    /// The `changes.parquet` rows: the record's [`CHANGE_KEYS`] cells (the same on
+    /// every row, held once), and each row's [`CHANGE_FIELDS`] cells.
+    pq_change_keys: Vec<Cell>,
     pq_changes: Vec<Vec<Cell>>,
     /// The row of `sheets.<kind>.csv` / `.parquet` (the record's kind: index into
     /// [`kind_sheets`]); none for a record without a kind (a failed one).
@@ -379,17 +383,18 @@ impl Rows {
                 rows.pq_kind_sheet = typed(ids, types);
             }
             if with_changes {
-                change_cells(change_rows(record, None), &typed_keys(&found), |row| {
-                    rows.pq_changes.push(row);
+                rows.pq_change_keys = typed_keys(&found);
+                change_cells(change_rows(record, None), |fields| {
+                    rows.pq_changes.push(fields);
                     Ok(())
                 })?;
             }
         }
         if formats.csv {
             let text = |ids: &[usize]| csv_row(ids.iter().map(|id| csv_bytes(found[*id].csv)));
-            rows.sheet = text(&cols.sheets)?;
+            rows.sheet = text(&cols.sheets);
             if let Some((ids, _)) = kind_ids {
-                rows.kind_sheet = text(ids)?;
+                rows.kind_sheet = text(ids);
             }
             if with_changes {
                 change_csv(change_rows(record, None), &csv_keys(&found), &mut rows.changes)?;
@@ -477,11 +482,40 @@ fn write_complete<W: Write>(mut out: W, record: &Value, changes: Option<&[Change
     Ok(())
 }
 
-/// One CSV record as bytes.
-fn csv_row<T: AsRef<[u8]>>(cells: impl Iterator<Item = T>) -> io::Result<Vec<u8>> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(cells)?;
-    w.into_inner().map_err(|e| io::Error::other(e.to_string()))
+/// One CSV record as bytes, with its line end: the bytes the csv crate's `Writer` (its
+/// defaults) writes for it (issue #16: a csv writer, with its 8 KB buffer, was made for
+/// every row). A record of no bytes is `""` there, so that it reads back as one field.
+fn csv_row<T: AsRef<[u8]>>(cells: impl Iterator<Item = T>) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (i, c) in cells.enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        csv_field(c.as_ref(), &mut out);
+    }
+    if out.is_empty() {
+        out.extend_from_slice(b"\"\"");
+    }
+    out.push(b'\n');
+    out
+}
+
+/// One CSV field appended to `out`, as the csv crate writes it: quoted only when it holds
+/// a comma, a quote or a line end (`\r` too: readers end a record there), its quotes doubled.
+fn csv_field(cell: &[u8], out: &mut Vec<u8>) {
+    if memchr::memchr3(b',', b'"', b'\n', cell).is_none() && memchr::memchr(b'\r', cell).is_none() {
+        out.extend_from_slice(cell);
+        return;
+    }
+    out.push(b'"');
+    let mut rest = cell;
+    while let Some(q) = memchr::memchr(b'"', rest) {
+        out.extend_from_slice(&rest[..=q]);
+        out.push(b'"');
+        rest = &rest[q + 1..];
+    }
+    out.extend_from_slice(rest);
+    out.push(b'"');
 }
 
 fn bad_data(path: &Path, e: serde_json::Error) -> io::Error {
@@ -499,25 +533,41 @@ fn change_rows<'a>(record: &'a Value, typed: Option<&'a [Change]>) -> Box<dyn It
 
 /// The `changes.csv` rows of a record, written to `out`; `keys` are its cells of the
 /// [`CHANGE_KEYS`] columns ([`csv_keys`]).
-fn change_csv<'a>(rows: impl Iterator<Item = io::Result<Cow<'a, Value>>>, keys: &[Cow<'_, str>], out: impl Write) -> io::Result<()> {
-    let keys: Vec<&str> = keys.iter().map(|k| k.as_ref()).collect();
-    let mut c = csv::Writer::from_writer(out);
+/// [`csv_row`]'s bytes; the key cells, the same on every row, are made CSV once.
+fn change_csv<'a>(rows: impl Iterator<Item = io::Result<Cow<'a, Value>>>, keys: &[Cow<'_, str>], mut out: impl Write) -> io::Result<()> {
+    let mut prefix = Vec::new();
+    for k in keys {
+        csv_field(k.as_bytes(), &mut prefix);
+        prefix.push(b',');
+    }
+    // Written to `out` in pieces: a large record's rows are never all held.
+    let mut buf = Vec::new();
     for row in rows {
         let row = row?;
-        let fields: Vec<Cow<str>> = CHANGE_FIELDS.iter().map(|f| row.get(*f).map(scalar).unwrap_or_default()).collect();
-        c.write_record(keys.iter().copied().chain(fields.iter().map(|f| f.as_ref())))?;
+        buf.extend_from_slice(&prefix);
+        for (i, f) in CHANGE_FIELDS.iter().enumerate() {
+            if i > 0 {
+                buf.push(b',');
+            }
+            csv_field(row.get(*f).map(scalar).unwrap_or_default().as_bytes(), &mut buf);
+        }
+        buf.push(b'\n');
+        if buf.len() >= 1 << 16 {
+            out.write_all(&buf)?;
+            buf.clear();
+        }
     }
-    c.flush()
+    out.write_all(&buf)
 }
 
-/// The `changes.parquet` rows of a record, each given to `push`; `keys` are its typed
-/// cells of the [`CHANGE_KEYS`] columns ([`typed_keys`]).
-fn change_cells<'a>(rows: impl Iterator<Item = io::Result<Cow<'a, Value>>>, keys: &[Cell], mut push: impl FnMut(Vec<Cell>) -> io::Result<()>) -> io::Result<()> {
+/// The `changes.parquet` rows of a record, each row's [`CHANGE_FIELDS`] cells given to
+/// `push` (its [`CHANGE_KEYS`] cells, [`typed_keys`], are the same on every row: the
+/// caller pushes them before these, not cloned into each row).
+fn change_cells<'a>(rows: impl Iterator<Item = io::Result<Cow<'a, Value>>>, mut push: impl FnMut(Vec<Cell>) -> io::Result<()>) -> io::Result<()> {
     let l = layout();
     for row in rows {
         let row = row?;
-        let fields = l.changes[CHANGE_KEYS.len()..].iter().map(|c| columnar::cell(row.get(&c.name), c.ty));
-        push(keys.iter().cloned().chain(fields).collect())?;
+        push(l.changes[CHANGE_KEYS.len()..].iter().map(|c| columnar::cell(row.get(&c.name), c.ty)).collect())?;
     }
     Ok(())
 }
@@ -586,7 +636,7 @@ pub fn warnings_cell(record: &Value) -> String {
 /// leaf by path, built per record, then looked up column by column).
 struct Columns {
     /// Column name → number.
-    ids: HashMap<&'static str, usize>,
+    ids: ColumnIds,
     /// The numbers of [`Layout::sheets`], in order.
     sheets: Vec<usize>,
     /// The numbers of each [`kind_sheets`] table, in order.
@@ -595,6 +645,44 @@ struct Columns {
     change_keys: Vec<usize>,
     /// Whether each kind's table has the very columns of `sheets` (基礎's).
     kind_is_sheet: Vec<bool>,
+}
+
+/// Column name → number, looked up at every leaf of every record ([`Columns::find`]):
+/// hashed with [`Fx`], not SipHash (issue #16: SipHash was most of the walk's cost; the
+/// names are the schema's, not an attacker's).
+type ColumnIds = HashMap<&'static str, usize, std::hash::BuildHasherDefault<Fx>>;
+
+/// The Fx hash (rustc's, Firefox's): a rotate, xor and multiply per 8 bytes.
+#[derive(Default, Clone, Copy)]
+struct Fx(u64);
+
+impl Fx {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl std::hash::Hasher for Fx {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut words = bytes.chunks_exact(8);
+        for w in &mut words {
+            self.add(u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]));
+        }
+        let rest = words.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(w));
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 /// What a record holds at one column: its `sheets.csv` value (as [`flatten`] finds it)
@@ -610,7 +698,7 @@ struct Found<'a> {
 fn columns() -> &'static Columns {
     static COLUMNS: std::sync::OnceLock<Columns> = std::sync::OnceLock::new();
     COLUMNS.get_or_init(|| {
-        let mut ids: HashMap<&'static str, usize> = HashMap::new();
+        let mut ids = ColumnIds::default();
         let mut number = |name: &'static str| {
             let next = ids.len();
             *ids.entry(name).or_insert(next)
@@ -629,7 +717,7 @@ impl Columns {
     /// leaf kept only when some column names its path. `warnings`: the `warnings`
     /// column's value ([`warnings_cell`]).
     fn find<'a>(&self, record: &'a Value, warnings: Option<&'a Value>) -> Vec<Found<'a>> {
-        fn walk<'a>(v: &'a Value, path: &mut String, ids: &HashMap<&'static str, usize>, out: &mut [Found<'a>]) {
+        fn walk<'a>(v: &'a Value, path: &mut String, ids: &ColumnIds, out: &mut [Found<'a>]) {
             let at = |path: &str| ids.get(path).copied();
             match v {
                 Value::Object(m) => {
@@ -1036,6 +1124,49 @@ mod tests {
         assert!(pretty_and_line(&twice, 0).unwrap().is_none());
         assert!(pretty_and_line(&[1, 2], 0).unwrap().is_none());
         assert!(pretty_and_line("text", 0).unwrap().is_none());
+    }
+
+    /// [`csv_row`] and [`change_csv`] write the bytes of the csv crate's `Writer`
+    /// (which wrote these files before): fields with commas, quotes, line ends, `\r`,
+    /// spaces, tabs, full-width text, empty fields, a record of one empty field or none,
+    /// and the change rows of every sample record.
+    #[test]
+    fn csv_rows_are_the_csv_crates() {
+        let crate_row = |r: &[&str]| {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            w.write_record(r).unwrap();
+            w.into_inner().unwrap()
+        };
+        let fields = ["", "a", "a,b", "say \"hi\"", "\"", "\"\"", "line\nbreak", "cr\rhere", "crlf\r\n", " spaced ", "#hash", "全角、テキスト，", "タブ\tあり", "'q'", ";", "\u{feff}bom", "1.5", "\\"];
+        let mut records: Vec<Vec<&str>> = vec![vec![], vec![""], vec!["", ""], vec!["\""]];
+        for a in fields {
+            records.push(vec![a]);
+            for b in fields {
+                records.push(vec![a, b, ""]);
+                records.push(vec!["", a, b]);
+            }
+        }
+        for r in &records {
+            assert_eq!(String::from_utf8_lossy(&csv_row(r.iter())), String::from_utf8_lossy(&crate_row(r)), "{r:?}");
+        }
+        for mut v in sample_values() {
+            v["organization"]["name"] = serde_json::json!("a, \"name\"\r\n");
+            if let Some(c) = v.get_mut("changes").and_then(|c| c.as_array_mut()).and_then(|c| c.first_mut()) {
+                c["before"] = serde_json::json!("x,\"y\"\nz");
+                c["item"] = serde_json::json!(7);
+            }
+            let found = columns().find(&v, None);
+            let keys = csv_keys(&found);
+            let mut got = Vec::new();
+            change_csv(change_rows(&v, None), &keys, &mut got).unwrap();
+            let mut want = Vec::new();
+            for row in v.get("changes").and_then(Value::as_array).into_iter().flatten() {
+                let fields: Vec<Cow<str>> = CHANGE_FIELDS.iter().map(|f| row.get(*f).map(scalar).unwrap_or_default()).collect();
+                let cells: Vec<&str> = keys.iter().map(|k| k.as_ref()).chain(fields.iter().map(|f| f.as_ref())).collect();
+                want.extend(crate_row(&cells));
+            }
+            assert_eq!(String::from_utf8_lossy(&got), String::from_utf8_lossy(&want));
+        }
     }
 
     /// The one walk of [`Columns::find`] finds, at every column, what [`flatten`] gives
