@@ -552,7 +552,7 @@ fn change_csv<'a>(rows: impl Iterator<Item = io::Result<Cow<'a, Value>>>, keys: 
             csv_field(row.get(*f).map(scalar).unwrap_or_default().as_bytes(), &mut buf);
         }
         buf.push(b'\n');
-        if buf.len() >= 1 << 16 {
+        if buf.len() >= 1 << 13 {
             out.write_all(&buf)?;
             buf.clear();
         }
