@@ -139,7 +139,7 @@ pub struct DatasetWriter {
 fn csv_file(path: &Path, header: &[Column]) -> io::Result<AtomicFile> {
     let mut f = AtomicFile::create(path)?;
     f.write_all(b"\xEF\xBB\xBF")?;
-    f.write_all(&csv_row(header.iter().map(|c| c.name.as_str()))?)?;
+    f.write_all(&csv_row(header.iter().map(|c| c.name.as_str())))?;
     Ok(f)
 }
 
@@ -212,7 +212,7 @@ impl DatasetWriter {
             t.push(&rows.pq_sheet)?;
         }
         if let Some(t) = self.pq_changes.as_mut() {
-            rows.pq_changes.iter().try_for_each(|r| t.push(r))?;
+            rows.pq_changes.iter().try_for_each(|r| t.push_parts(&rows.pq_change_keys, r))?;
         }
         if let Some((kind, cols)) = rows.kind.and_then(|k| kind_sheets().get(k)) {
             let (kind_sheet, pq_kind_sheet) = if rows.kind_is_sheet { (&rows.sheet, &rows.pq_sheet) } else { (&rows.kind_sheet, &rows.pq_kind_sheet) };
@@ -248,7 +248,8 @@ impl DatasetWriter {
             change_csv(change_rows(record, changes), &csv_keys(&found), &mut *out)?;
         }
         if let Some(t) = self.pq_changes.as_mut().filter(|_| only.parquet) {
-            change_cells(change_rows(record, changes), &typed_keys(&found), |row| t.push(&row))?;
+            let keys = typed_keys(&found);
+            change_cells(change_rows(record, changes), |fields| t.push_parts(&keys, &fields))?;
         }
         Ok(())
     }
@@ -292,6 +293,9 @@ pub struct Rows {
     items: Vec<blocks::Item>,
     sha256: String,
     pq_sheet: Vec<Cell>,
+    /// The `changes.parquet` rows: the record's [`CHANGE_KEYS`] cells (the same on
+    /// every row, held once), and each row's [`CHANGE_FIELDS`] cells.
+    pq_change_keys: Vec<Cell>,
     pq_changes: Vec<Vec<Cell>>,
     /// The row of `sheets.<kind>.csv` / `.parquet` (the record's kind: index into
     /// [`kind_sheets`]); none for a record without a kind (a failed one).
@@ -303,6 +307,14 @@ pub struct Rows {
     kind_is_sheet: bool,
     /// A large record (see [`Rows::deferred`]): the rows made when appended.
     deferred: Option<Deferred>,
+}
+
+/// Where a record's `sheets.jsonl` line comes from when it was not made from its value.
+enum Line<'a> {
+    /// Its JSON file's bytes, compacted ([`jsonl_of_json`]).
+    InJson(&'a [u8]),
+    /// Made with its JSON file ([`pretty_and_line`]).
+    Made(Vec<u8>),
 }
 
 /// A large record whose rows are made when appended: its JSON value, and its changes
@@ -324,18 +336,28 @@ impl Rows {
     /// output of `record`, pretty or not): its `sheets.jsonl` line is those bytes
     /// compacted, not the record serialized again (issue #16). The same rows.
     pub fn of_written(record: &Value, json: &[u8], formats: &Formats) -> io::Result<Rows> {
-        Rows::made(record, Some(json), formats, true)
+        Rows::made(record, Some(Line::InJson(json)), formats, true)
+    }
+
+    /// [`Rows::of`] of a record whose `sheets.jsonl` line (without its line end) is
+    /// `line`, made with its JSON file ([`pretty_and_line`]). The same rows.
+    pub fn of_line(record: &Value, line: Vec<u8>, formats: &Formats) -> io::Result<Rows> {
+        Rows::made(record, Some(Line::Made(line)), formats, true)
     }
 
     /// [`Rows::of`], with or without the change rows (a deferred record's are written
     /// as they are made: [`DatasetWriter::append_changes`]).
-    fn made(record: &Value, json: Option<&[u8]>, formats: &Formats, with_changes: bool) -> io::Result<Rows> {
+    fn made(record: &Value, line: Option<Line>, formats: &Formats, with_changes: bool) -> io::Result<Rows> {
         let mut rows = Rows::default();
         let l = layout();
         if formats.jsonl {
-            if !json.is_some_and(|j| jsonl_of_json(j, &l.top_keys, &mut rows.jsonl)) {
-                rows.jsonl.clear();
-                write_complete(&mut rows.jsonl, record, None, &l.top_keys)?;
+            match line {
+                Some(Line::Made(line)) => rows.jsonl = line,
+                Some(Line::InJson(j)) if jsonl_of_json(j, &l.top_keys, &mut rows.jsonl) => {}
+                _ => {
+                    rows.jsonl.clear();
+                    write_complete(&mut rows.jsonl, record, None, &l.top_keys)?;
+                }
             }
             rows.jsonl.push(b'\n');
         }
@@ -361,17 +383,18 @@ impl Rows {
                 rows.pq_kind_sheet = typed(ids, types);
             }
             if with_changes {
-                change_cells(change_rows(record, None), &typed_keys(&found), |row| {
-                    rows.pq_changes.push(row);
+                rows.pq_change_keys = typed_keys(&found);
+                change_cells(change_rows(record, None), |fields| {
+                    rows.pq_changes.push(fields);
                     Ok(())
                 })?;
             }
         }
         if formats.csv {
             let text = |ids: &[usize]| csv_row(ids.iter().map(|id| csv_bytes(found[*id].csv)));
-            rows.sheet = text(&cols.sheets)?;
+            rows.sheet = text(&cols.sheets);
             if let Some((ids, _)) = kind_ids {
-                rows.kind_sheet = text(ids)?;
+                rows.kind_sheet = text(ids);
             }
             if with_changes {
                 change_csv(change_rows(record, None), &csv_keys(&found), &mut rows.changes)?;
@@ -459,11 +482,40 @@ fn write_complete<W: Write>(mut out: W, record: &Value, changes: Option<&[Change
     Ok(())
 }
 
-/// One CSV record as bytes.
-fn csv_row<T: AsRef<[u8]>>(cells: impl Iterator<Item = T>) -> io::Result<Vec<u8>> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(cells)?;
-    w.into_inner().map_err(|e| io::Error::other(e.to_string()))
+/// One CSV record as bytes, with its line end: the bytes the csv crate's `Writer` (its
+/// defaults) writes for it (issue #16: a csv writer, with its 8 KB buffer, was made for
+/// every row). A record of no bytes is `""` there, so that it reads back as one field.
+fn csv_row<T: AsRef<[u8]>>(cells: impl Iterator<Item = T>) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (i, c) in cells.enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        csv_field(c.as_ref(), &mut out);
+    }
+    if out.is_empty() {
+        out.extend_from_slice(b"\"\"");
+    }
+    out.push(b'\n');
+    out
+}
+
+/// One CSV field appended to `out`, as the csv crate writes it: quoted only when it holds
+/// a comma, a quote or a line end (`\r` too: readers end a record there), its quotes doubled.
+fn csv_field(cell: &[u8], out: &mut Vec<u8>) {
+    if memchr::memchr3(b',', b'"', b'\n', cell).is_none() && memchr::memchr(b'\r', cell).is_none() {
+        out.extend_from_slice(cell);
+        return;
+    }
+    out.push(b'"');
+    let mut rest = cell;
+    while let Some(q) = memchr::memchr(b'"', rest) {
+        out.extend_from_slice(&rest[..=q]);
+        out.push(b'"');
+        rest = &rest[q + 1..];
+    }
+    out.extend_from_slice(rest);
+    out.push(b'"');
 }
 
 fn bad_data(path: &Path, e: serde_json::Error) -> io::Error {
@@ -481,25 +533,41 @@ fn change_rows<'a>(record: &'a Value, typed: Option<&'a [Change]>) -> Box<dyn It
 
 /// The `changes.csv` rows of a record, written to `out`; `keys` are its cells of the
 /// [`CHANGE_KEYS`] columns ([`csv_keys`]).
-fn change_csv<'a>(rows: impl Iterator<Item = io::Result<Cow<'a, Value>>>, keys: &[Cow<'_, str>], out: impl Write) -> io::Result<()> {
-    let keys: Vec<&str> = keys.iter().map(|k| k.as_ref()).collect();
-    let mut c = csv::Writer::from_writer(out);
+/// [`csv_row`]'s bytes; the key cells, the same on every row, are made CSV once.
+fn change_csv<'a>(rows: impl Iterator<Item = io::Result<Cow<'a, Value>>>, keys: &[Cow<'_, str>], mut out: impl Write) -> io::Result<()> {
+    let mut prefix = Vec::new();
+    for k in keys {
+        csv_field(k.as_bytes(), &mut prefix);
+        prefix.push(b',');
+    }
+    // Written to `out` in pieces: a large record's rows are never all held.
+    let mut buf = Vec::new();
     for row in rows {
         let row = row?;
-        let fields: Vec<Cow<str>> = CHANGE_FIELDS.iter().map(|f| row.get(*f).map(scalar).unwrap_or_default()).collect();
-        c.write_record(keys.iter().copied().chain(fields.iter().map(|f| f.as_ref())))?;
+        buf.extend_from_slice(&prefix);
+        for (i, f) in CHANGE_FIELDS.iter().enumerate() {
+            if i > 0 {
+                buf.push(b',');
+            }
+            csv_field(row.get(*f).map(scalar).unwrap_or_default().as_bytes(), &mut buf);
+        }
+        buf.push(b'\n');
+        if buf.len() >= 1 << 13 {
+            out.write_all(&buf)?;
+            buf.clear();
+        }
     }
-    c.flush()
+    out.write_all(&buf)
 }
 
-/// The `changes.parquet` rows of a record, each given to `push`; `keys` are its typed
-/// cells of the [`CHANGE_KEYS`] columns ([`typed_keys`]).
-fn change_cells<'a>(rows: impl Iterator<Item = io::Result<Cow<'a, Value>>>, keys: &[Cell], mut push: impl FnMut(Vec<Cell>) -> io::Result<()>) -> io::Result<()> {
+/// The `changes.parquet` rows of a record, each row's [`CHANGE_FIELDS`] cells given to
+/// `push` (its [`CHANGE_KEYS`] cells, [`typed_keys`], are the same on every row: the
+/// caller pushes them before these, not cloned into each row).
+fn change_cells<'a>(rows: impl Iterator<Item = io::Result<Cow<'a, Value>>>, mut push: impl FnMut(Vec<Cell>) -> io::Result<()>) -> io::Result<()> {
     let l = layout();
     for row in rows {
         let row = row?;
-        let fields = l.changes[CHANGE_KEYS.len()..].iter().map(|c| columnar::cell(row.get(&c.name), c.ty));
-        push(keys.iter().cloned().chain(fields).collect())?;
+        push(l.changes[CHANGE_KEYS.len()..].iter().map(|c| columnar::cell(row.get(&c.name), c.ty)).collect())?;
     }
     Ok(())
 }
@@ -568,7 +636,7 @@ pub fn warnings_cell(record: &Value) -> String {
 /// leaf by path, built per record, then looked up column by column).
 struct Columns {
     /// Column name → number.
-    ids: HashMap<&'static str, usize>,
+    ids: ColumnIds,
     /// The numbers of [`Layout::sheets`], in order.
     sheets: Vec<usize>,
     /// The numbers of each [`kind_sheets`] table, in order.
@@ -577,6 +645,44 @@ struct Columns {
     change_keys: Vec<usize>,
     /// Whether each kind's table has the very columns of `sheets` (基礎's).
     kind_is_sheet: Vec<bool>,
+}
+
+/// Column name → number, looked up at every leaf of every record ([`Columns::find`]):
+/// hashed with [`Fx`], not SipHash (issue #16: SipHash was most of the walk's cost; the
+/// names are the schema's, not an attacker's).
+type ColumnIds = HashMap<&'static str, usize, std::hash::BuildHasherDefault<Fx>>;
+
+/// The Fx hash (rustc's, Firefox's): a rotate, xor and multiply per 8 bytes.
+#[derive(Default, Clone, Copy)]
+struct Fx(u64);
+
+impl Fx {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl std::hash::Hasher for Fx {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut words = bytes.chunks_exact(8);
+        for w in &mut words {
+            self.add(u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]));
+        }
+        let rest = words.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(w));
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 /// What a record holds at one column: its `sheets.csv` value (as [`flatten`] finds it)
@@ -592,7 +698,7 @@ struct Found<'a> {
 fn columns() -> &'static Columns {
     static COLUMNS: std::sync::OnceLock<Columns> = std::sync::OnceLock::new();
     COLUMNS.get_or_init(|| {
-        let mut ids: HashMap<&'static str, usize> = HashMap::new();
+        let mut ids = ColumnIds::default();
         let mut number = |name: &'static str| {
             let next = ids.len();
             *ids.entry(name).or_insert(next)
@@ -611,7 +717,7 @@ impl Columns {
     /// leaf kept only when some column names its path. `warnings`: the `warnings`
     /// column's value ([`warnings_cell`]).
     fn find<'a>(&self, record: &'a Value, warnings: Option<&'a Value>) -> Vec<Found<'a>> {
-        fn walk<'a>(v: &'a Value, path: &mut String, ids: &HashMap<&'static str, usize>, out: &mut [Found<'a>]) {
+        fn walk<'a>(v: &'a Value, path: &mut String, ids: &ColumnIds, out: &mut [Found<'a>]) {
             let at = |path: &str| ids.get(path).copied();
             match v {
                 Value::Object(m) => {
@@ -750,6 +856,15 @@ fn jsonl_of_json(json: &[u8], keys: &[String], out: &mut Vec<u8>) -> bool {
     if depth != 0 || compact.last() != Some(&b'}') || entries.iter().any(|e| e[2] == 0) {
         return false;
     }
+    ordered_line(&compact, &entries, keys, out);
+    true
+}
+
+/// The `sheets.jsonl` line of a record from its compact JSON (`compact`, whose top-level
+/// entries are `entries`: where each key starts, where it ends, where the entry ends),
+/// appended to `out`: the entries put in the order of [`write_complete`] (`keys`, null
+/// for one missing, then the others in their order).
+fn ordered_line(compact: &[u8], entries: &[[usize; 3]], keys: &[String], out: &mut Vec<u8>) {
     let key_of = |e: &[usize; 3]| &compact[e[0]..e[1]];
     let mut used = vec![false; entries.len()];
     out.push(b'{');
@@ -776,7 +891,139 @@ fn jsonl_of_json(json: &[u8], keys: &[String], out: &mut Vec<u8>) -> bool {
         out.extend_from_slice(&compact[e[0]..e[2]]);
     }
     out.push(b'}');
-    true
+}
+
+/// A record's JSON file and its `sheets.jsonl` line (without its line end), made in one
+/// serialization of `record` (issue #16: the record was made a JSON value, the value
+/// written pretty, and the pretty bytes compacted again for the line). The same bytes
+/// as `serde_json::to_vec_pretty` of the record's JSON value and [`jsonl_line`] of it:
+/// an `f32` is written as the value holds it (widened to `f64`). None, when one pass
+/// cannot promise that: `record` is not a JSON object, or has a top-level key twice (the
+/// value keeps one of them).
+pub fn pretty_and_line<T: serde::Serialize + ?Sized>(record: &T, size_hint: usize) -> io::Result<Option<(Vec<u8>, Vec<u8>)>> {
+    let mut pretty = Vec::with_capacity(size_hint);
+    let (mut compact, mut entries) = (Vec::with_capacity(size_hint / 2), Vec::with_capacity(32));
+    let twin = Twin { pretty: serde_json::ser::PrettyFormatter::new(), compact: &mut compact, depth: 0, entries: &mut entries };
+    record.serialize(&mut serde_json::Serializer::with_formatter(&mut pretty, twin))?;
+    if compact.first() != Some(&b'{') || entries.iter().any(|e| e[1] == 0 || e[2] == 0) {
+        return Ok(None);
+    }
+    let key_of = |e: &[usize; 3]| &compact[e[0]..e[1]];
+    if entries.iter().enumerate().any(|(i, a)| entries[..i].iter().any(|b| key_of(a) == key_of(b))) {
+        return Ok(None);
+    }
+    let mut line = Vec::with_capacity(compact.len() + 64);
+    ordered_line(&compact, &entries, &layout().top_keys, &mut line);
+    Ok(Some((pretty, line)))
+}
+
+/// The serde_json formatter of [`pretty_and_line`]: every token written pretty to the
+/// serializer's output and compact to `compact`, the top-level entries of `compact`
+/// noted on the way.
+struct Twin<'a> {
+    pretty: serde_json::ser::PrettyFormatter<'static>,
+    compact: &'a mut Vec<u8>,
+    /// Objects and arrays open: 1 inside the top-level object.
+    depth: usize,
+    /// Each top-level entry of `compact`: where its key starts, where the key ends,
+    /// where the entry ends (0: not yet).
+    entries: &'a mut Vec<[usize; 3]>,
+}
+
+/// A formatter call made on both sides of a [`Twin`].
+macro_rules! both {
+    ($($name:ident($($arg:ident: $ty:ty),*);)*) => {$(
+        fn $name<W: ?Sized + Write>(&mut self, w: &mut W $(, $arg: $ty)*) -> io::Result<()> {
+            self.pretty.$name(w $(, $arg)*)?;
+            serde_json::ser::CompactFormatter.$name(&mut *self.compact $(, $arg)*)
+        }
+    )*};
+}
+
+impl serde_json::ser::Formatter for Twin<'_> {
+    both! {
+        write_null(); write_bool(v: bool);
+        write_i8(v: i8); write_i16(v: i16); write_i32(v: i32); write_i64(v: i64); write_i128(v: i128);
+        write_u8(v: u8); write_u16(v: u16); write_u32(v: u32); write_u64(v: u64); write_u128(v: u128);
+        write_f64(v: f64); write_number_str(v: &str);
+        begin_string(); end_string(); write_string_fragment(v: &str);
+        begin_array_value(first: bool); end_array_value(); begin_object_value(); 
+        write_raw_fragment(v: &str);
+    }
+
+    /// As a JSON value holds it: `serde_json::to_value` widens an `f32` to `f64` (a PDF
+    /// box's 482.9393310546875, not 482.93933).
+    fn write_f32<W: ?Sized + Write>(&mut self, w: &mut W, v: f32) -> io::Result<()> {
+        self.write_f64(w, f64::from(v))
+    }
+
+    fn write_char_escape<W: ?Sized + Write>(&mut self, w: &mut W, e: serde_json::ser::CharEscape) -> io::Result<()> {
+        use serde_json::ser::CharEscape as C;
+        let copy = match &e {
+            C::Quote => C::Quote,
+            C::ReverseSolidus => C::ReverseSolidus,
+            C::Solidus => C::Solidus,
+            C::Backspace => C::Backspace,
+            C::FormFeed => C::FormFeed,
+            C::LineFeed => C::LineFeed,
+            C::CarriageReturn => C::CarriageReturn,
+            C::Tab => C::Tab,
+            C::AsciiControl(b) => C::AsciiControl(*b),
+        };
+        self.pretty.write_char_escape(w, e)?;
+        serde_json::ser::CompactFormatter.write_char_escape(&mut *self.compact, copy)
+    }
+
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.depth += 1;
+        self.pretty.begin_array(w)?;
+        serde_json::ser::CompactFormatter.begin_array(&mut *self.compact)
+    }
+
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.depth = self.depth.saturating_sub(1);
+        self.pretty.end_array(w)?;
+        serde_json::ser::CompactFormatter.end_array(&mut *self.compact)
+    }
+
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.depth += 1;
+        self.pretty.begin_object(w)?;
+        serde_json::ser::CompactFormatter.begin_object(&mut *self.compact)
+    }
+
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.depth = self.depth.saturating_sub(1);
+        self.pretty.end_object(w)?;
+        serde_json::ser::CompactFormatter.end_object(&mut *self.compact)
+    }
+
+    fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.pretty.begin_object_key(w, first)?;
+        serde_json::ser::CompactFormatter.begin_object_key(&mut *self.compact, first)?;
+        if self.depth == 1 {
+            self.entries.push([self.compact.len(), 0, 0]);
+        }
+        Ok(())
+    }
+
+    fn end_object_key<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.pretty.end_object_key(w)?;
+        serde_json::ser::CompactFormatter.end_object_key(&mut *self.compact)?;
+        if let Some(e) = self.entries.last_mut().filter(|_| self.depth == 1) {
+            e[1] = self.compact.len();
+        }
+        Ok(())
+    }
+
+    fn end_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.pretty.end_object_value(w)?;
+        serde_json::ser::CompactFormatter.end_object_value(&mut *self.compact)?;
+        if let Some(e) = self.entries.last_mut().filter(|_| self.depth == 1) {
+            e[2] = self.compact.len();
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -828,6 +1075,97 @@ mod tests {
         // Not one JSON object: refused, so the caller writes the line from the value.
         for bad in [&br#"[1, 2]"#[..], br#""text""#, br#"{"a": "unterminated}"#, br#"{"a": 1"#, br#"{"a": 1} {}"#, br#"{"a": "x\"}"#] {
             assert!(!jsonl_of_json(bad, keys, &mut Vec::new()), "{}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    /// A record's JSON file and `sheets.jsonl` line made in one pass
+    /// ([`pretty_and_line`]) are the bytes of `to_vec_pretty` and [`jsonl_line`] of its
+    /// JSON value: records of each kind and a failed one, one with provenance (PDF boxes
+    /// are `f32`: the value widens them), escapes, body keys, and every sample value
+    /// (keys missing, keys not in the schema, keys out of order).
+    #[test]
+    fn pretty_and_line_are_the_bytes_made_from_the_value() {
+        let root = env!("CARGO_MANIFEST_DIR");
+        let mut records = Vec::new();
+        for name in ["input/000_72349b560cd020d7.txt", "../shared/forms/zenkomoku-h30.txt", "../shared/forms/juten-h30.txt", "../shared/forms/kiso-h26.txt"] {
+            let bytes = std::fs::read(format!("{root}/{name}")).expect(name);
+            records.push(crate::extract_text_dump(name, &bytes));
+        }
+        records.push(crate::extract_text_dump("empty.txt", b""));
+        let mut odd = records[0].clone();
+        odd.organization.name = Some("a \"quoted\" name\\ with\nlines,\t\u{1}{braces} [and] \u{3000}全角 : colons".into());
+        let boxed = |b: [f32; 4]| crate::record::Provenance { lines: [1, 2], page: Some(3), bbox: Some(b) };
+        odd.provenance = Some([("a".to_string(), boxed([482.93933, 0.1, 1e-7, 3.4e38])), ("b".to_string(), boxed([0.0, -1.5, 7.0, 100.25]))].into_iter().collect());
+        odd.body.insert("zz_extra".into(), serde_json::json!({"k": [1, 2.5, {"a": null}], "": true, "e": {}, "l": []}));
+        records.push(odd);
+        let check = |value: &Value, made: Option<(Vec<u8>, Vec<u8>)>| {
+            let (pretty, line) = made.expect("one JSON object, no key twice");
+            assert_eq!(String::from_utf8_lossy(&pretty), String::from_utf8_lossy(&serde_json::to_vec_pretty(value).unwrap()));
+            let mut want = jsonl_line(value).unwrap();
+            assert_eq!(want.pop(), Some(b'\n'));
+            assert_eq!(String::from_utf8_lossy(&line), String::from_utf8_lossy(&want));
+        };
+        for r in &records {
+            check(&serde_json::to_value(r).unwrap(), pretty_and_line(r, 0).unwrap());
+        }
+        assert!(String::from_utf8_lossy(&pretty_and_line(&records[5], 0).unwrap().unwrap().0).contains("482.9393310546875"));
+        for v in sample_values() {
+            check(&v, pretty_and_line(&v, 100).unwrap());
+        }
+        // Not one JSON object, or a top-level key twice (a flattened map's key that is
+        // also a field: the value keeps one): none, so the caller takes the value's way.
+        #[derive(serde::Serialize)]
+        struct Twice {
+            kind: &'static str,
+            #[serde(flatten)]
+            body: serde_json::Map<String, Value>,
+        }
+        let twice = Twice { kind: "a", body: [("kind".to_string(), serde_json::json!("b"))].into_iter().collect() };
+        assert!(pretty_and_line(&twice, 0).unwrap().is_none());
+        assert!(pretty_and_line(&[1, 2], 0).unwrap().is_none());
+        assert!(pretty_and_line("text", 0).unwrap().is_none());
+    }
+
+    /// [`csv_row`] and [`change_csv`] write the bytes of the csv crate's `Writer`
+    /// (which wrote these files before): fields with commas, quotes, line ends, `\r`,
+    /// spaces, tabs, full-width text, empty fields, a record of one empty field or none,
+    /// and the change rows of every sample record.
+    #[test]
+    fn csv_rows_are_the_csv_crates() {
+        let crate_row = |r: &[&str]| {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            w.write_record(r).unwrap();
+            w.into_inner().unwrap()
+        };
+        let fields = ["", "a", "a,b", "say \"hi\"", "\"", "\"\"", "line\nbreak", "cr\rhere", "crlf\r\n", " spaced ", "#hash", "全角、テキスト，", "タブ\tあり", "'q'", ";", "\u{feff}bom", "1.5", "\\"];
+        let mut records: Vec<Vec<&str>> = vec![vec![], vec![""], vec!["", ""], vec!["\""]];
+        for a in fields {
+            records.push(vec![a]);
+            for b in fields {
+                records.push(vec![a, b, ""]);
+                records.push(vec!["", a, b]);
+            }
+        }
+        for r in &records {
+            assert_eq!(String::from_utf8_lossy(&csv_row(r.iter())), String::from_utf8_lossy(&crate_row(r)), "{r:?}");
+        }
+        for mut v in sample_values() {
+            v["organization"]["name"] = serde_json::json!("a, \"name\"\r\n");
+            if let Some(c) = v.get_mut("changes").and_then(|c| c.as_array_mut()).and_then(|c| c.first_mut()) {
+                c["before"] = serde_json::json!("x,\"y\"\nz");
+                c["item"] = serde_json::json!(7);
+            }
+            let found = columns().find(&v, None);
+            let keys = csv_keys(&found);
+            let mut got = Vec::new();
+            change_csv(change_rows(&v, None), &keys, &mut got).unwrap();
+            let mut want = Vec::new();
+            for row in v.get("changes").and_then(Value::as_array).into_iter().flatten() {
+                let fields: Vec<Cow<str>> = CHANGE_FIELDS.iter().map(|f| row.get(*f).map(scalar).unwrap_or_default()).collect();
+                let cells: Vec<&str> = keys.iter().map(|k| k.as_ref()).chain(fields.iter().map(|f| f.as_ref())).collect();
+                want.extend(crate_row(&cells));
+            }
+            assert_eq!(String::from_utf8_lossy(&got), String::from_utf8_lossy(&want));
         }
     }
 

@@ -192,8 +192,10 @@ fn to_folder(paths: Vec<PathBuf>, opts: batch::Options, jobs: Option<usize>, kee
         }
         let value = (!large).then(|| serde_json::to_value(&record).map_err(std::io::Error::from));
         // A small record's JSON file as written: its sheets.jsonl line is made from these
-        // bytes (issue #16: the value was serialized a second time for it).
+        // bytes (issue #16: the value was serialized a second time for it), or with them,
+        // in one serialization of the record (`line`, when the line is asked for).
         let mut json = None;
+        let mut line = None;
         let written = match (&value, formats.json) {
             (Some(Err(e)), _) => Err(std::io::Error::other(e.to_string())),
             (_, false) => Ok(()),
@@ -202,7 +204,18 @@ fn to_folder(paths: Vec<PathBuf>, opts: batch::Options, jobs: Option<usize>, kee
                 serde_json::to_writer_pretty(&mut w, &record)?;
                 w.flush()
             }),
-            (Some(Ok(v)), true) => serde_json::to_vec_pretty(v).map_err(std::io::Error::from).and_then(|bytes| piasheet::write::atomic_write(&target, json.insert(bytes))),
+            (Some(Ok(v)), true) => {
+                // A text dump's pretty JSON is ~2-3× its bytes (a size hint saving regrowth).
+                let both = if want_rows && formats.jsonl { piasheet::dataset::pretty_and_line(&record, (3 * record.source.bytes as usize).min(1 << 20)) } else { Ok(None) };
+                match both {
+                    Ok(Some((pretty, made))) => {
+                        line = Some(made);
+                        piasheet::write::atomic_write(&target, &pretty)
+                    }
+                    Ok(None) => serde_json::to_vec_pretty(v).map_err(std::io::Error::from).and_then(|bytes| piasheet::write::atomic_write(&target, json.insert(bytes))),
+                    Err(e) => Err(e),
+                }
+            }
         };
         let rows_of_value = |v: std::io::Result<serde_json::Value>| v.and_then(|v| Rows::of(&v, &formats));
         let (rows, failure) = match written {
@@ -211,6 +224,7 @@ fn to_folder(paths: Vec<PathBuf>, opts: batch::Options, jobs: Option<usize>, kee
                     eprintln!("piasheet: {}: {}: {}", input.path.display(), err.code, err.reason);
                 }
                 let rows = want_rows.then(|| match (value, &json) {
+                    (Some(Ok(v)), _) if line.is_some() => Rows::of_line(&v, line.take().unwrap_or_default(), &formats),
                     (Some(Ok(v)), Some(json)) => Rows::of_written(&v, json, &formats),
                     (Some(v), _) => rows_of_value(v),
                     (None, _) => Rows::deferred_record(record, &formats),

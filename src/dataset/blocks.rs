@@ -298,7 +298,7 @@ fn write_table(s: Spool, dir: &Path, csv: bool, parquet: bool, blocks: &[String]
             }
         }
         if let Some(w) = csv_out.as_mut() {
-            w.write_all(&super::csv_row(row.iter().map(super::csv_cell))?)?;
+            w.write_all(&super::csv_row(row.iter().map(super::csv_cell)))?;
         }
         if let Some(t) = pq_out.as_mut() {
             t.push(&row)?;

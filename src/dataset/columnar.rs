@@ -478,8 +478,15 @@ impl<W: Write + Send> ParquetTable<W> {
 
     /// Append one row (one cell per column; a cell of the wrong kind is written as null).
     pub fn push(&mut self, row: &[Cell]) -> io::Result<()> {
-        for (i, (b, ty)) in self.builders.iter_mut().zip(&self.types).enumerate() {
-            let c = row.get(i).unwrap_or(&Cell::Null);
+        self.push_parts(row, &[])
+    }
+
+    /// [`ParquetTable::push`] of the row whose cells are `first` then `rest` (cells
+    /// shared by many rows, then the row's own, not copied into one row first).
+    pub fn push_parts(&mut self, first: &[Cell], rest: &[Cell]) -> io::Result<()> {
+        let mut cells = first.iter().chain(rest);
+        for (b, ty) in self.builders.iter_mut().zip(&self.types) {
+            let c = cells.next().unwrap_or(&Cell::Null);
             let any = b.as_any_mut();
             match ty {
                 ColType::Utf8 => {
