@@ -104,6 +104,14 @@ fn fmt_times(t: &[f64]) -> String {
     t.iter().map(|x| format!("{x:.3}")).collect::<Vec<_>>().join(" ")
 }
 
+const USAGE: &str = "usage: bench CORPUS_DIR [--runs 3] [--out PARENT] [--bin PATH] [--baseline PY | --no-baseline] [--pdf DIR | --pdf-copies N [--pdf-from DIR]...] [--sizes 1,100,1000|none]";
+
+/// One line naming what is wrong, the usage, exit 2.
+fn usage_error(what: &str) -> ! {
+    eprintln!("bench: {what}\n{USAGE}");
+    std::process::exit(2)
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (mut runs, mut pdf, mut bin, mut corpus, mut out_parent) = (3usize, None, None, None, None::<PathBuf>);
@@ -114,25 +122,30 @@ fn main() {
     let mut it = args.into_iter();
     while let Some(a) = it.next() {
         match a.as_str() {
-            "--runs" => runs = it.next().and_then(|s| s.parse().ok()).expect("--runs N"),
+            "--runs" => runs = it.next().and_then(|s| s.parse().ok()).unwrap_or_else(|| usage_error("--runs takes a number")),
             "--pdf" => pdf = it.next().map(PathBuf::from),
-            "--pdf-copies" => pdf_copies = it.next().and_then(|s| s.parse().ok()).expect("--pdf-copies N"),
-            "--pdf-from" => pdf_from.push(it.next().map(PathBuf::from).expect("--pdf-from DIR")),
+            "--pdf-copies" => pdf_copies = it.next().and_then(|s| s.parse().ok()).unwrap_or_else(|| usage_error("--pdf-copies takes a number")),
+            "--pdf-from" => pdf_from.push(it.next().map(PathBuf::from).unwrap_or_else(|| usage_error("--pdf-from takes a folder"))),
             "--bin" => bin = it.next().map(PathBuf::from),
             "--out" => out_parent = it.next().map(PathBuf::from),
             "--baseline" => baseline = it.next().map(PathBuf::from),
             "--no-baseline" => baseline = None,
             "--sizes" => {
-                let v = it.next().expect("--sizes K,K,…|none");
-                sizes = if v == "none" { Vec::new() } else { v.split(',').map(|k| k.parse().expect("--sizes K,K,…")).collect() };
+                let v = it.next().unwrap_or_else(|| usage_error("--sizes takes K,K,… or none"));
+                sizes = if v == "none" { Vec::new() } else { v.split(',').map(|k| k.parse().unwrap_or_else(|_| usage_error(&format!("--sizes: {k:?} is not a number")))).collect() };
             }
+            "-h" | "--help" => {
+                println!("{USAGE}\n\nSee the top of examples/bench.rs for what each part measures.");
+                return;
+            }
+            flag if flag.starts_with('-') => usage_error(&format!("unknown option {flag}")),
             _ => corpus = Some(PathBuf::from(a)),
         }
     }
-    let corpus = corpus.unwrap_or_else(|| {
-        eprintln!("usage: bench CORPUS_DIR [--runs 3] [--out PARENT] [--bin PATH] [--baseline PY | --no-baseline] [--pdf DIR | --pdf-copies N [--pdf-from DIR]...] [--sizes 1,100,1000|none]");
-        std::process::exit(2)
-    });
+    let corpus = corpus.unwrap_or_else(|| usage_error("no corpus folder given"));
+    if !corpus.is_dir() {
+        usage_error(&format!("{}: not a folder", corpus.display()));
+    }
     // target/release/examples/bench → target/release/piasheet
     let bin = bin.unwrap_or_else(|| {
         let exe = std::env::current_exe().unwrap();
