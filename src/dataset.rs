@@ -917,6 +917,46 @@ pub fn pretty_and_line<T: serde::Serialize + ?Sized>(record: &T, size_hint: usiz
     Ok(Some((pretty, line)))
 }
 
+/// A record's pretty JSON written from the record itself, never made a JSON value
+/// (a large record's file, issue #16: peak memory): the bytes of `to_vec_pretty` of its
+/// value, as [`pretty_and_line`] writes every other record's. An `f32` (a PDF box) is
+/// written widened to `f64` as the value holds it: plain `to_writer_pretty` wrote
+/// `482.93933` where the record's `sheets.jsonl` line and every smaller record's file
+/// had `482.9393310546875`.
+pub fn write_pretty<W: Write, T: serde::Serialize + ?Sized>(w: W, record: &T) -> io::Result<()> {
+    let widened = Widened(serde_json::ser::PrettyFormatter::new());
+    record.serialize(&mut serde_json::Serializer::with_formatter(w, widened)).map_err(io::Error::from)
+}
+
+/// The serde_json formatter of [`write_pretty`]: pretty, with `f32` widened to `f64`.
+struct Widened(serde_json::ser::PrettyFormatter<'static>);
+
+/// Formatter calls handed to the wrapped formatter as they are.
+macro_rules! forward {
+    ($($name:ident($($arg:ident: $ty:ty),*);)*) => {$(
+        fn $name<W: ?Sized + Write>(&mut self, w: &mut W $(, $arg: $ty)*) -> io::Result<()> {
+            self.0.$name(w $(, $arg)*)
+        }
+    )*};
+}
+
+impl serde_json::ser::Formatter for Widened {
+    forward! {
+        write_null(); write_bool(v: bool);
+        write_i8(v: i8); write_i16(v: i16); write_i32(v: i32); write_i64(v: i64); write_i128(v: i128);
+        write_u8(v: u8); write_u16(v: u16); write_u32(v: u32); write_u64(v: u64); write_u128(v: u128);
+        write_f64(v: f64); write_number_str(v: &str);
+        begin_string(); end_string(); write_string_fragment(v: &str); write_char_escape(e: serde_json::ser::CharEscape);
+        begin_array(); end_array(); begin_array_value(first: bool); end_array_value();
+        begin_object(); end_object(); begin_object_key(first: bool); end_object_key();
+        begin_object_value(); end_object_value(); write_raw_fragment(v: &str);
+    }
+
+    fn write_f32<W: ?Sized + Write>(&mut self, w: &mut W, v: f32) -> io::Result<()> {
+        self.0.write_f64(w, f64::from(v))
+    }
+}
+
 /// The serde_json formatter of [`pretty_and_line`]: every token written pretty to the
 /// serializer's output and compact to `compact`, the top-level entries of `compact`
 /// noted on the way.
@@ -1107,8 +1147,19 @@ mod tests {
         };
         for r in &records {
             check(&serde_json::to_value(r).unwrap(), pretty_and_line(r, 0).unwrap());
+            // A large record's file, written from the record: the same bytes as a small one's.
+            let (mut large, small) = (Vec::new(), pretty_and_line(r, 0).unwrap().unwrap().0);
+            write_pretty(&mut large, r).unwrap();
+            assert_eq!(String::from_utf8_lossy(&large), String::from_utf8_lossy(&small), "{}", r.source.file);
         }
         assert!(String::from_utf8_lossy(&pretty_and_line(&records[5], 0).unwrap().unwrap().0).contains("482.9393310546875"));
+        // Plain to_writer_pretty of the record is not those bytes (the f32 written short).
+        assert!(String::from_utf8_lossy(&serde_json::to_vec_pretty(&records[5]).unwrap()).contains("482.93933,"));
+        for v in sample_values() {
+            let mut written = Vec::new();
+            write_pretty(&mut written, &v).unwrap();
+            assert_eq!(written, serde_json::to_vec_pretty(&v).unwrap());
+        }
         for v in sample_values() {
             check(&v, pretty_and_line(&v, 100).unwrap());
         }
@@ -1209,7 +1260,9 @@ mod tests {
         let values: Vec<Value> = records.iter().map(|r| serde_json::to_value(r).unwrap()).collect();
         // A large record's JSON file is written from the record, not its value: the same bytes.
         for (r, v) in records.iter().zip(&values) {
-            assert_eq!(serde_json::to_vec_pretty(r).unwrap(), serde_json::to_vec_pretty(v).unwrap(), "{}", r.source.file);
+            let mut written = Vec::new();
+            write_pretty(&mut written, r).unwrap();
+            assert_eq!(written, serde_json::to_vec_pretty(v).unwrap(), "{}", r.source.file);
         }
         assert!(values.iter().any(|v| v["kind"] == "zenkomoku") && values.iter().any(|v| v["status"] == "failed"));
         for formats in ["jsonl,csv,parquet", "csv", "parquet", "jsonl", "jsonl,parquet"] {

@@ -201,7 +201,7 @@ fn to_folder(paths: Vec<PathBuf>, opts: batch::Options, jobs: Option<usize>, kee
             (_, false) => Ok(()),
             (None, true) => piasheet::write::atomic_write_with(&target, |f| {
                 let mut w = std::io::BufWriter::with_capacity(1 << 16, f);
-                serde_json::to_writer_pretty(&mut w, &record)?;
+                piasheet::dataset::write_pretty(&mut w, &record)?;
                 w.flush()
             }),
             (Some(Ok(v)), true) => {

@@ -8,7 +8,7 @@
 //! repeated block in the schema is a new table, a new leaf is a new column.
 
 use arrow_array::builder::{ArrayBuilder, BooleanBuilder, Date32Builder, Int64Builder, StringBuilder};
-use arrow_array::{ArrayRef, RecordBatch};
+use arrow_array::{Array, ArrayRef, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
@@ -451,14 +451,23 @@ pub fn arrow_schema(columns: &[Column]) -> SchemaRef {
     Arc::new(Schema::new(columns.iter().map(|c| Field::new(&c.name, c.ty.arrow(), true)).collect::<Vec<_>>()))
 }
 
-fn builder(ty: ColType) -> Box<dyn ArrayBuilder> {
+/// A column's builder with room for a batch: [`BATCH_ROWS`] cells and, for text,
+/// `text_bytes` of it.
+fn builder(ty: ColType, text_bytes: usize) -> Box<dyn ArrayBuilder> {
     match ty {
-        ColType::Utf8 => Box::new(StringBuilder::new()),
-        ColType::Int64 => Box::new(Int64Builder::new()),
-        ColType::Boolean => Box::new(BooleanBuilder::new()),
-        ColType::Date32 => Box::new(Date32Builder::new()),
+        ColType::Utf8 => Box::new(StringBuilder::with_capacity(BATCH_ROWS, text_bytes)),
+        ColType::Int64 => Box::new(Int64Builder::with_capacity(BATCH_ROWS)),
+        ColType::Boolean => Box::new(BooleanBuilder::with_capacity(BATCH_ROWS)),
+        ColType::Date32 => Box::new(Date32Builder::with_capacity(BATCH_ROWS)),
     }
 }
+
+/// Text bytes a new text builder starts with room for (the next batch is given room for
+/// what the last one held, up to [`MAX_TEXT_ROOM`]).
+const TEXT_ROOM: usize = 1024;
+/// Not more: a batch of a large record's rows need not hold its room while other files
+/// are written (tests/deferred_memory.rs bounds a large record's memory).
+const MAX_TEXT_ROOM: usize = 1 << 20;
 
 impl<W: Write + Send> ParquetTable<W> {
     /// Start a Parquet file with these columns on `out`.
@@ -472,7 +481,7 @@ impl<W: Write + Send> ParquetTable<W> {
             .build();
         let writer = ArrowWriter::try_new(out, schema.clone(), Some(props)).map_err(pq_err)?;
         let types: Vec<ColType> = columns.iter().map(|c| c.ty).collect();
-        let builders = types.iter().map(|t| builder(*t)).collect();
+        let builders = types.iter().map(|t| builder(*t, TEXT_ROOM)).collect();
         Ok(ParquetTable { writer, schema, types, builders, rows: 0 })
     }
 
@@ -512,7 +521,18 @@ impl<W: Write + Send> ParquetTable<W> {
         if self.rows == 0 {
             return Ok(());
         }
-        let arrays: Vec<ArrayRef> = self.builders.iter_mut().map(|b| b.finish()).collect();
+        // finish() gives a builder's buffers away with its array, and an empty builder
+        // grows them again from nothing by doubling (issue #16: about half the run's page
+        // faults were these reallocations): each is made anew with room for a batch like
+        // this one.
+        let arrays: Vec<ArrayRef> = (self.builders.iter_mut().zip(&self.types))
+            .map(|(b, ty)| {
+                let array = b.finish();
+                let text_bytes = array.as_any().downcast_ref::<StringArray>().map_or(0, |a| a.value_data().len());
+                *b = builder(*ty, text_bytes.clamp(TEXT_ROOM, MAX_TEXT_ROOM));
+                array
+            })
+            .collect();
         let batch = RecordBatch::try_new(self.schema.clone(), arrays).map_err(pq_err)?;
         self.writer.write(&batch).map_err(pq_err)?;
         self.rows = 0;
@@ -530,6 +550,55 @@ impl<W: Write + Send> ParquetTable<W> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// Builders made anew after each batch, with room for the last batch's text
+    /// (issue #16), lose no cell: a table of several batches (short text, then a batch
+    /// over [`MAX_TEXT_ROOM`], then short again), nulls and cells of the wrong kind in
+    /// every column, read back cell by cell.
+    #[test]
+    fn rows_of_every_batch_are_read_back() {
+        let columns: Vec<Column> = [("s", ColType::Utf8), ("n", ColType::Int64), ("b", ColType::Boolean), ("d", ColType::Date32)]
+            .into_iter()
+            .map(|(name, ty)| Column { name: name.into(), ty })
+            .collect();
+        let text = |i: usize| match i {
+            _ if i % 7 == 3 => None,
+            _ if (BATCH_ROWS..2 * BATCH_ROWS).contains(&i) => Some(format!("{i}{}", "長".repeat(2 * MAX_TEXT_ROOM / (3 * BATCH_ROWS) + i % 5))),
+            _ => Some(format!("{i}:{}", "x".repeat(i % 13))),
+        };
+        let rows = 4 * BATCH_ROWS + 7;
+        let path = std::env::temp_dir().join(format!("piasheet-batches-{}.parquet", std::process::id()));
+        let mut table = ParquetTable::create(std::fs::File::create(&path).unwrap(), &columns).unwrap();
+        for i in 0..rows {
+            let cells = [
+                text(i).map_or(Cell::Null, Cell::Str),
+                if i % 5 == 1 { Cell::Str("not a number".into()) } else { Cell::Int(i as i64 - 100) },
+                if i % 6 == 2 { Cell::Null } else { Cell::Bool(i % 2 == 0) },
+                if i % 4 == 0 { Cell::Null } else { Cell::Date(i as i32 * 3) },
+            ];
+            let (first, rest) = cells.split_at(i % 3);
+            table.push_parts(first, rest).unwrap();
+        }
+        table.finish().unwrap();
+        let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&path).unwrap()).unwrap().build().unwrap();
+        let mut i = 0;
+        for batch in reader {
+            let batch = batch.unwrap();
+            let s = batch.column(0).as_any().downcast_ref::<StringArray>().unwrap();
+            let n = batch.column(1).as_any().downcast_ref::<arrow_array::Int64Array>().unwrap();
+            let b = batch.column(2).as_any().downcast_ref::<arrow_array::BooleanArray>().unwrap();
+            let d = batch.column(3).as_any().downcast_ref::<arrow_array::Date32Array>().unwrap();
+            for r in 0..batch.num_rows() {
+                assert_eq!(s.is_valid(r).then(|| s.value(r).to_string()), text(i), "row {i}");
+                assert_eq!(n.is_valid(r).then(|| n.value(r)), (i % 5 != 1).then(|| i as i64 - 100), "row {i}");
+                assert_eq!(b.is_valid(r).then(|| b.value(r)), (i % 6 != 2).then_some(i % 2 == 0), "row {i}");
+                assert_eq!(d.is_valid(r).then(|| d.value(r)), (i % 4 != 0).then(|| i as i32 * 3), "row {i}");
+                i += 1;
+            }
+        }
+        assert_eq!(i, rows);
+        let _ = std::fs::remove_file(&path);
+    }
 
     #[test]
     fn dates_are_days_since_the_epoch_and_checked() {
