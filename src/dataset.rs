@@ -487,17 +487,22 @@ fn write_complete<W: Write>(mut out: W, record: &Value, changes: Option<&[Change
 /// every row). A record of no bytes is `""` there, so that it reads back as one field.
 fn csv_row<T: AsRef<[u8]>>(cells: impl Iterator<Item = T>) -> Vec<u8> {
     let mut out = Vec::new();
-    for (i, c) in cells.enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        csv_field(c.as_ref(), &mut out);
-    }
+    csv_fields(cells, &mut out);
     if out.is_empty() {
         out.extend_from_slice(b"\"\"");
     }
     out.push(b'\n');
     out
+}
+
+/// CSV fields ([`csv_field`]) appended to `out`, separated by commas.
+fn csv_fields<T: AsRef<[u8]>>(cells: impl Iterator<Item = T>, out: &mut Vec<u8>) {
+    for (i, c) in cells.enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        csv_field(c.as_ref(), out);
+    }
 }
 
 /// One CSV field appended to `out`, as the csv crate writes it: quoted only when it holds
@@ -536,8 +541,8 @@ fn change_rows<'a>(record: &'a Value, typed: Option<&'a [Change]>) -> Box<dyn It
 /// [`csv_row`]'s bytes; the key cells, the same on every row, are made CSV once.
 fn change_csv<'a>(rows: impl Iterator<Item = io::Result<Cow<'a, Value>>>, keys: &[Cow<'_, str>], mut out: impl Write) -> io::Result<()> {
     let mut prefix = Vec::new();
-    for k in keys {
-        csv_field(k.as_bytes(), &mut prefix);
+    csv_fields(keys.iter().map(|k| k.as_bytes()), &mut prefix);
+    if !keys.is_empty() {
         prefix.push(b',');
     }
     // Written to `out` in pieces: a large record's rows are never all held.
@@ -545,12 +550,7 @@ fn change_csv<'a>(rows: impl Iterator<Item = io::Result<Cow<'a, Value>>>, keys: 
     for row in rows {
         let row = row?;
         buf.extend_from_slice(&prefix);
-        for (i, f) in CHANGE_FIELDS.iter().enumerate() {
-            if i > 0 {
-                buf.push(b',');
-            }
-            csv_field(row.get(*f).map(scalar).unwrap_or_default().as_bytes(), &mut buf);
-        }
+        csv_fields(CHANGE_FIELDS.iter().map(|f| csv_bytes(row.get(*f))), &mut buf);
         buf.push(b'\n');
         if buf.len() >= 1 << 13 {
             out.write_all(&buf)?;
@@ -648,42 +648,9 @@ struct Columns {
 }
 
 /// Column name → number, looked up at every leaf of every record ([`Columns::find`]):
-/// hashed with [`Fx`], not SipHash (issue #16: SipHash was most of the walk's cost; the
+/// hashed with foldhash, not SipHash (issue #16: SipHash was most of the walk's cost; the
 /// names are the schema's, not an attacker's).
-type ColumnIds = HashMap<&'static str, usize, std::hash::BuildHasherDefault<Fx>>;
-
-/// The Fx hash (rustc's, Firefox's): a rotate, xor and multiply per 8 bytes.
-#[derive(Default, Clone, Copy)]
-struct Fx(u64);
-
-impl Fx {
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-impl std::hash::Hasher for Fx {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut words = bytes.chunks_exact(8);
-        for w in &mut words {
-            self.add(u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]));
-        }
-        let rest = words.remainder();
-        if !rest.is_empty() {
-            let mut w = [0u8; 8];
-            w[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(w));
-        }
-    }
-
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
+type ColumnIds = HashMap<&'static str, usize, foldhash::fast::FixedState>;
 
 /// What a record holds at one column: its `sheets.csv` value (as [`flatten`] finds it)
 /// and its Parquet value (as [`columnar::leaves`] finds it; the two differ on a list of
@@ -980,6 +947,27 @@ macro_rules! both {
     )*};
 }
 
+impl Twin<'_> {
+    /// At the top level, where the current entry's key (`slot` 1) or the entry (2) ends.
+    fn note_end(&mut self, slot: usize) {
+        if let Some(e) = self.entries.last_mut().filter(|_| self.depth == 1) {
+            e[slot] = self.compact.len();
+        }
+    }
+}
+
+/// A [`Twin`] call that opens or closes an array or object: `depth` moved by `$step`,
+/// then the call made on both sides.
+macro_rules! nested {
+    ($($name:ident($step:expr);)*) => {$(
+        fn $name<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+            self.depth = ($step)(self.depth);
+            self.pretty.$name(w)?;
+            serde_json::ser::CompactFormatter.$name(&mut *self.compact)
+        }
+    )*};
+}
+
 impl serde_json::ser::Formatter for Twin<'_> {
     both! {
         write_null(); write_bool(v: bool);
@@ -1014,28 +1002,9 @@ impl serde_json::ser::Formatter for Twin<'_> {
         serde_json::ser::CompactFormatter.write_char_escape(&mut *self.compact, copy)
     }
 
-    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.depth += 1;
-        self.pretty.begin_array(w)?;
-        serde_json::ser::CompactFormatter.begin_array(&mut *self.compact)
-    }
-
-    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.depth = self.depth.saturating_sub(1);
-        self.pretty.end_array(w)?;
-        serde_json::ser::CompactFormatter.end_array(&mut *self.compact)
-    }
-
-    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.depth += 1;
-        self.pretty.begin_object(w)?;
-        serde_json::ser::CompactFormatter.begin_object(&mut *self.compact)
-    }
-
-    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.depth = self.depth.saturating_sub(1);
-        self.pretty.end_object(w)?;
-        serde_json::ser::CompactFormatter.end_object(&mut *self.compact)
+    nested! {
+        begin_array(|d: usize| d + 1); end_array(|d: usize| d.saturating_sub(1));
+        begin_object(|d: usize| d + 1); end_object(|d: usize| d.saturating_sub(1));
     }
 
     fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
@@ -1050,18 +1019,14 @@ impl serde_json::ser::Formatter for Twin<'_> {
     fn end_object_key<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
         self.pretty.end_object_key(w)?;
         serde_json::ser::CompactFormatter.end_object_key(&mut *self.compact)?;
-        if let Some(e) = self.entries.last_mut().filter(|_| self.depth == 1) {
-            e[1] = self.compact.len();
-        }
+        self.note_end(1);
         Ok(())
     }
 
     fn end_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
         self.pretty.end_object_value(w)?;
         serde_json::ser::CompactFormatter.end_object_value(&mut *self.compact)?;
-        if let Some(e) = self.entries.last_mut().filter(|_| self.depth == 1) {
-            e[2] = self.compact.len();
-        }
+        self.note_end(2);
         Ok(())
     }
 }
@@ -1118,13 +1083,8 @@ mod tests {
         }
     }
 
-    /// A record's JSON file and `sheets.jsonl` line made in one pass
-    /// ([`pretty_and_line`]) are the bytes of `to_vec_pretty` and [`jsonl_line`] of its
-    /// JSON value: records of each kind and a failed one, one with provenance (PDF boxes
-    /// are `f32`: the value widens them), escapes, body keys, and every sample value
-    /// (keys missing, keys not in the schema, keys out of order).
-    #[test]
-    fn pretty_and_line_are_the_bytes_made_from_the_value() {
+    /// The sample's record, one of each other kind, and a failed one (an empty input).
+    fn records_of_each_kind() -> Vec<crate::record::Record> {
         let root = env!("CARGO_MANIFEST_DIR");
         let mut records = Vec::new();
         for name in ["input/000_72349b560cd020d7.txt", "../shared/forms/zenkomoku-h30.txt", "../shared/forms/juten-h30.txt", "../shared/forms/kiso-h26.txt"] {
@@ -1132,6 +1092,17 @@ mod tests {
             records.push(crate::extract_text_dump(name, &bytes));
         }
         records.push(crate::extract_text_dump("empty.txt", b""));
+        records
+    }
+
+    /// A record's JSON file and `sheets.jsonl` line made in one pass
+    /// ([`pretty_and_line`]) are the bytes of `to_vec_pretty` and [`jsonl_line`] of its
+    /// JSON value: records of each kind and a failed one, one with provenance (PDF boxes
+    /// are `f32`: the value widens them), escapes, body keys, and every sample value
+    /// (keys missing, keys not in the schema, keys out of order).
+    #[test]
+    fn pretty_and_line_are_the_bytes_made_from_the_value() {
+        let mut records = records_of_each_kind();
         let mut odd = records[0].clone();
         odd.organization.name = Some("a \"quoted\" name\\ with\nlines,\t\u{1}{braces} [and] \u{3000}全角 : colons".into());
         let boxed = |b: [f32; 4]| crate::record::Provenance { lines: [1, 2], page: Some(3), bbox: Some(b) };
@@ -1249,13 +1220,7 @@ mod tests {
     /// blocks too) and a failed one.
     #[test]
     fn deferred_rows_write_the_same_files() {
-        let root = env!("CARGO_MANIFEST_DIR");
-        let mut records = Vec::new();
-        for name in ["input/000_72349b560cd020d7.txt", "../shared/forms/zenkomoku-h30.txt", "../shared/forms/juten-h30.txt", "../shared/forms/kiso-h26.txt"] {
-            let bytes = std::fs::read(format!("{root}/{name}")).expect(name);
-            records.push(crate::extract_text_dump(name, &bytes));
-        }
-        records.push(crate::extract_text_dump("empty.txt", b""));
+        let records = records_of_each_kind();
         assert!(records.iter().any(|r| r.changes.len() > 1), "a record with change rows");
         let values: Vec<Value> = records.iter().map(|r| serde_json::to_value(r).unwrap()).collect();
         // A large record's JSON file is written from the record, not its value: the same bytes.

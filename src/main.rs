@@ -148,3 +148,22 @@ fn set_thp_disabled(disabled: bool) {
     #[cfg(not(target_os = "linux"))]
     let _ = disabled;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The option at [`MI_OPTION_PURGE_DELAY`] is the purge delay: its default is the
+    /// 1000 ms of the mimalloc v3 built (an upgrade that moves the option list fails
+    /// here, not silently in the peak memory), and [`short_purge_delay`] sets it to 50 ms
+    /// unless `MIMALLOC_PURGE_DELAY` gives it (then that value, before and after).
+    #[test]
+    fn the_purge_delay_option_is_the_one_set() {
+        // SAFETY: reads one of mimalloc's options.
+        let get = || unsafe { libmimalloc_sys::mi_option_get(MI_OPTION_PURGE_DELAY) };
+        let given = std::env::var("MIMALLOC_PURGE_DELAY").ok().and_then(|v| v.trim().parse::<std::ffi::c_long>().ok());
+        assert_eq!(get(), given.unwrap_or(1000));
+        short_purge_delay();
+        assert_eq!(get(), given.unwrap_or(50));
+    }
+}
